@@ -1,0 +1,1 @@
+//! Holder crate for the examples in this folder.

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs, idempotently, what kad's tests need from Debian's packages and crates.io.
+# Safe to run again and again: it asks apt only for what is missing.
+set -euo pipefail
+
+DEBS=(
+    keepalived        # the oracle for `kad -t` and the VRRP peer in end-to-end tests
+    iproute2          # ip netns / link / addr for the namespace tests
+    nftables          # packet loss in namespace tests (the host kernel has no netem)
+    tshark            # Wireshark's VRRP dissector checks kad's adverts
+    busybox-static    # /init of the IPVS test VM
+    qemu-system-x86   # boots Debian's kernel, which has IPVS, for the ipvs tests
+    ipvsadm           # cross-checks the kernel's IPVS table inside the VM
+    cpio              # packs the VM's initramfs
+)
+
+missing=()
+for p in "${DEBS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian's keepalived package may start a daemon; tests start their own.
+if command -v systemctl >/dev/null 2>&1; then systemctl disable --now keepalived >/dev/null 2>&1 || true; fi
+pkill -x keepalived 2>/dev/null || true
+
+# cargo-fuzz needs the nightly toolchain, which this machine has; install the subcommand once.
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "deps: installing cargo-fuzz"
+    cargo install --locked -q cargo-fuzz
+fi
