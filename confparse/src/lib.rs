@@ -17,3 +17,4 @@
 
 pub mod diag;
 pub mod token;
+pub mod tree;
