@@ -117,7 +117,13 @@ impl Diagnostics {
 
     /// Report a keyword that the enclosing block does not know, with a did-you-mean among
     /// `known`. Whether this is an error or a warning follows keepalived (see the callers).
-    pub fn unknown_keyword(&mut self, severity: Severity, tok: &Token, block: &str, known: &[&str]) {
+    pub fn unknown_keyword(
+        &mut self,
+        severity: Severity,
+        tok: &Token,
+        block: &str,
+        known: &[&str],
+    ) {
         let message = if block.is_empty() {
             format!("unknown keyword '{}'", tok.text)
         } else {

@@ -16,5 +16,6 @@
 #![warn(missing_docs)]
 
 pub mod diag;
+pub mod model;
 pub mod token;
 pub mod tree;

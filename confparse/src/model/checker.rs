@@ -1,0 +1,1 @@
+//! Checker blocks of `real_server`. (Being written.)

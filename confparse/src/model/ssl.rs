@@ -1,0 +1,1 @@
+//! The `SSL` block. (Being written.)

@@ -1,0 +1,1 @@
+//! Typed values: BOOL, TIMER, numbers in ranges, addresses. (Being written.)
