@@ -17,5 +17,29 @@
 
 pub mod diag;
 pub mod model;
+pub mod preprocess;
 pub mod token;
 pub mod tree;
+
+use std::path::Path;
+
+use diag::Diagnostics;
+pub use preprocess::Options;
+use tree::Node;
+
+/// Read `path` and everything it includes, and match its braces: stages 1 and 2.
+pub fn load_tree(path: &Path, opts: &Options) -> (Vec<Node>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let lines = preprocess::read_file(path, opts, &mut diags);
+    let nodes = tree::build(lines, &mut diags);
+    (nodes, diags)
+}
+
+/// [`load_tree`] for text in memory, named `name` in diagnostics; includes are resolved from
+/// the current directory.
+pub fn load_tree_str(name: &str, text: &str, opts: &Options) -> (Vec<Node>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let lines = preprocess::read_str(name, text, opts, &mut diags);
+    let nodes = tree::build(lines, &mut diags);
+    (nodes, diags)
+}

@@ -1,5 +1,169 @@
-//! `kad`: the daemon. For now it only checks configurations (`-t`); see the README.
-fn main() {
-    eprintln!("kad: not yet implemented");
-    std::process::exit(1);
+//! `kad`: keepalived re-created in Rust.
+//!
+//! It accepts keepalived 2.2.7's command line unchanged (see [`cli`]). What works today:
+//! `-t` (check a configuration, keepalived's exit codes), `-d`/`--dump-conf[=json]` (print the
+//! effective configuration), `-v`, `-h`, `--signum`, `-T` (hands over to `genhash`). The daemon
+//! itself (VRRP, checkers, BFD) is not wired up yet: without `-t` or `-d`, kad says so and exits 1.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod check;
+mod cli;
+mod dump;
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use keepalive_confparse::load::{load, Loaded};
+use keepalive_confparse::Options;
+
+use cli::{Cli, DumpFormat, Parsed};
+
+fn main() -> ExitCode {
+    let code = match cli::parse(std::env::args_os()) {
+        Parsed::Exit { text, stdout, code } => {
+            if stdout {
+                print!("{text}");
+            } else {
+                eprint!("{text}");
+            }
+            code
+        }
+        Parsed::Genhash {
+            args,
+            ignored_before,
+        } => genhash(args, ignored_before),
+        Parsed::Run(cli) => run(&cli),
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+fn run(cli: &Cli) -> i32 {
+    if cli.version {
+        eprintln!(
+            "kad v{} (keepalived 2.2.7 compatible command line and configuration)",
+            env!("CARGO_PKG_VERSION")
+        );
+        return 0;
+    }
+    if let Some(func) = &cli.signum {
+        return match cli::signum(func) {
+            Some(n) => {
+                println!("{n}");
+                0
+            }
+            None => {
+                eprintln!("Unknown sigfunc {func}");
+                1
+            }
+        };
+    }
+    // keepalived complains about these and carries on with its defaults.
+    if let Some(f) = &cli.log_facility {
+        if cli::LogFacility::parse(f).is_none() {
+            eprintln!("Invalid log facility '{f}'");
+        }
+    }
+    if let Some(u) = &cli.umask {
+        if cli::parse_umask(u).is_none() {
+            eprintln!("Invalid --umask option {u}");
+        }
+    }
+    if !cli.unexpected.is_empty() {
+        println!("Unexpected argument(s): {} ", cli.unexpected.join(" "));
+    }
+
+    if cli.config_test.is_some() {
+        return config_test(cli);
+    }
+    if let Some(format) = cli.dump_conf {
+        return dump_conf(cli, format);
+    }
+    eprintln!(
+        "kad: daemon mode is not implemented yet; use -t to check a configuration or -d to dump it"
+    );
+    1
+}
+
+/// The options the preprocessor needs from the command line. Without `-i` the preprocessor
+/// uses keepalived's default config-id, the node name up to its first dot.
+fn options(cli: &Cli) -> Options {
+    Options {
+        config_id: cli.config_id.clone(),
+        include_check_all: cli.all_config,
+        ..Options::default()
+    }
+}
+
+/// Load the configuration, or explain why there is none to load.
+fn read(cli: &Cli, err: &mut dyn Write) -> Result<Loaded, i32> {
+    let path = cli.config_path();
+    if let Err(e) = std::fs::File::open(&path) {
+        let _ = writeln!(err, "{}: error: unable to read configuration file: {e}", path.display());
+        return Err(check::EXIT_CONFIG);
+    }
+    Ok(load(&path, &options(cli)))
+}
+
+fn config_test(cli: &Cli) -> i32 {
+    let mut log: Box<dyn Write> = match cli.config_test_log() {
+        Some(file) => match check::open_log(Path::new(file)) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("Unable to open config-test log file {file} - {e}");
+                return 1;
+            }
+        },
+        None => Box::new(io::stderr().lock()),
+    };
+    let loaded = match read(cli, &mut log) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let _ = check::report(&loaded.diagnostics, &mut log);
+    if let Some(format) = cli.dump_conf {
+        print_dump(&loaded, format);
+    }
+    check::exit_code(&loaded.diagnostics)
+}
+
+fn dump_conf(cli: &Cli, format: DumpFormat) -> i32 {
+    let mut err = io::stderr().lock();
+    let loaded = match read(cli, &mut err) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let _ = check::report(&loaded.diagnostics, &mut err);
+    print_dump(&loaded, format);
+    check::exit_code(&loaded.diagnostics)
+}
+
+fn print_dump(loaded: &Loaded, format: DumpFormat) {
+    let text = match format {
+        DumpFormat::Text => dump::text(&loaded.config),
+        DumpFormat::Json => dump::json(&loaded.config),
+    };
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// `-T`: keepalived runs its built-in genhash; kad runs the `genhash` binary installed beside it.
+fn genhash(args: Vec<std::ffi::OsString>, ignored_before: bool) -> i32 {
+    if ignored_before {
+        eprintln!("Warning -- `-T` not used as first option, previous options ignored");
+    }
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("genhash")))
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| "genhash".into());
+    match std::process::Command::new(&exe).args(args).status() {
+        Ok(status) => status.code().unwrap_or(1),
+        Err(e) => {
+            eprintln!("kad: cannot run {}: {e}", exe.display());
+            1
+        }
+    }
 }

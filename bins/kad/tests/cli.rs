@@ -1,0 +1,140 @@
+//! kad's command line, run as a program: exit codes and output streams as keepalived's.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
+}
+
+fn kad(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kad"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run kad")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("kad exited by a signal")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const CLEAN: &str = "tests/conf/corpus/v01-minimal-global.conf";
+const UNBALANCED: &str = "tests/conf/corpus/x02-unbalanced-close.conf";
+
+#[test]
+fn help_lists_keepalived_options_and_exits_0() {
+    let o = kad(&["-h"]);
+    assert_eq!(code(&o), 0);
+    let s = stdout(&o);
+    for opt in [
+        "--use-file",
+        "--vrrp",
+        "--check",
+        "--no_bfd",
+        "--log-console",
+        "--dump-conf",
+        "--config-test",
+        "--config-id",
+        "--signum",
+        "--vrrp_pid",
+        "--checkers_pid",
+        "--bfd_pid",
+    ] {
+        assert!(s.contains(opt), "help lacks {opt}:\n{s}");
+    }
+}
+
+#[test]
+fn unknown_option_exits_1() {
+    let o = kad(&["--no-such-option"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("no-such-option"), "{}", stderr(&o));
+    let o = kad(&["-f"]);
+    assert_eq!(code(&o), 1);
+}
+
+#[test]
+fn version_exits_0_on_stderr() {
+    let o = kad(&["-v"]);
+    assert_eq!(code(&o), 0);
+    assert!(stderr(&o).contains("kad v"));
+}
+
+#[test]
+fn signum_prints_keepalived_numbers() {
+    let o = kad(&["--signum=RELOAD"]);
+    assert_eq!((code(&o), stdout(&o).trim()), (0, "1"));
+    let o = kad(&["--signum=STOP"]);
+    assert_eq!(stdout(&o).trim(), "15");
+    let o = kad(&["--signum=NOPE"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("Unknown sigfunc NOPE"));
+}
+
+#[test]
+fn daemon_mode_says_it_is_not_there_yet() {
+    let o = kad(&["-f", CLEAN]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("not implemented"), "{}", stderr(&o));
+}
+
+#[test]
+fn config_test_of_clean_file_exits_0_silently() {
+    let o = kad(&["-t", "-f", CLEAN]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn config_test_error_exits_5_with_file_line_col() {
+    let o = kad(&["-t", "-f", UNBALANCED]);
+    assert_eq!(code(&o), 5, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("{UNBALANCED}:")) && err.contains(": error: "),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_test_of_missing_file_exits_4() {
+    let o = kad(&["-t", "-f", "tests/conf/no-such-file.conf"]);
+    assert_eq!(code(&o), 4);
+    assert!(stderr(&o).contains("no-such-file.conf"));
+}
+
+#[test]
+fn config_test_log_file_gets_the_diagnostics() {
+    let log = std::env::temp_dir().join(format!("kad-cli-test-{}.log", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let arg = format!("--config-test={}", log.display());
+    let o = kad(&[&arg, "-f", UNBALANCED]);
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    assert_eq!(code(&o), 5);
+    assert!(text.contains(": error: "), "log: {text}");
+    assert!(!stderr(&o).contains(": error: "));
+}
+
+#[test]
+fn dump_conf_text_and_json() {
+    let o = kad(&["-d", "-f", CLEAN]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("global_defs"), "{}", stdout(&o));
+    let o = kad(&["--dump-conf=json", "-f", CLEAN]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON dump");
+    assert!(v.is_object());
+}

@@ -1,1 +1,0 @@
-//! Checker blocks of `real_server`. (Being written.)

@@ -1,0 +1,389 @@
+//! The LVS half of `keepalived.conf(5)`: `virtual_server_group`, `virtual_server` with its
+//! `real_server`s and checkers, and the `SSL` block.
+//!
+//! Reading is sequential, as keepalived's is, because a few settings depend on what came
+//! before them in the block: a `real_server` takes the virtual server's `lvs_method` as it
+//! stands when the real server is declared, `sh-port` is accepted only after `lvs_sched sh`,
+//! and the virtual server's address family is fixed by the first non-tunnelled real server.
+//! Everything that needs the whole file (group references, inherited defaults, duplicate real
+//! servers, quorum against weights, port fix-ups) happens in [`finish`], as keepalived's
+//! `link_vsg_to_vs` and `validate_check_config` do.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use super::global::GlobalDefs;
+use super::ssl::{self, SslConfig};
+use super::values::{need_arg, parse_uint};
+use crate::diag::Diagnostics;
+use crate::token::Token;
+use crate::tree::Node;
+
+pub mod group;
+pub mod real_server;
+mod validate;
+pub mod virtual_server;
+
+pub use group::{GroupEntry, VirtualServerGroup};
+pub use real_server::{RealServer, SorryServer};
+pub use virtual_server::{
+    Granularity, Protocol, SchedFlags, Scheduler, VirtualServer, VsAddress,
+};
+
+/// Everything LVS in a configuration.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LvsConfig {
+    /// `virtual_server_group` blocks, in file order.
+    pub groups: Vec<VirtualServerGroup>,
+    /// `virtual_server` blocks, in file order. After [`finish`], the ones keepalived would drop
+    /// (no real servers, unknown group, family clash with their group) are gone.
+    pub virtual_servers: Vec<VirtualServer>,
+    /// The `SSL` block, if any (used by `SSL_GET`).
+    pub ssl: Option<SslConfig>,
+}
+
+/// Parse `node` if it is an LVS top-level block; false if it is not ours.
+pub fn parse_top(node: &Node, v: &mut LvsConfig, d: &mut Diagnostics) -> bool {
+    match node.name() {
+        "virtual_server_group" => group::parse(node, &mut v.groups, d),
+        "virtual_server" => {
+            if let Some(vs) = virtual_server::parse(node, d) {
+                v.virtual_servers.push(vs);
+            }
+        }
+        "SSL" => ssl::parse(node, &mut v.ssl, d),
+        _ => return false,
+    }
+    true
+}
+
+/// Resolve inherited defaults (global → virtual server → real server → checker), link groups
+/// and check what keepalived checks once the whole file is read.
+pub fn finish(v: &mut LvsConfig, g: &GlobalDefs, d: &mut Diagnostics) {
+    validate::finish(v, &validate::GlobalLvsDefaults::from_global(g), d);
+}
+
+pub use validate::{check_references, GlobalLvsDefaults};
+
+/// `inet` or `inet6`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// IPv4.
+    Inet,
+    /// IPv6.
+    Inet6,
+}
+
+impl Family {
+    /// The family of `addr`.
+    pub fn of(addr: &IpAddr) -> Family {
+        if addr.is_ipv4() {
+            Family::Inet
+        } else {
+            Family::Inet6
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Family::Inet => "inet",
+            Family::Inet6 => "inet6",
+        })
+    }
+}
+
+/// How IPVS forwards packets to a real server (`lvs_method`, `-g`/`-m`/`-i` in ipvsadm).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "method", rename_all = "UPPERCASE")]
+pub enum Forwarding {
+    /// Masquerading (`NAT`).
+    Nat,
+    /// Direct routing (`DR`).
+    Dr,
+    /// Tunnelling (`TUN`), with its encapsulation.
+    Tun(Tunnel),
+}
+
+impl Forwarding {
+    /// True for `TUN`: the only method that lets real servers differ in family from the
+    /// virtual server (keepalived, with `IPVS_DEST_ATTR_ADDR_FAMILY`).
+    pub fn is_tunnel(&self) -> bool {
+        matches!(self, Forwarding::Tun(_))
+    }
+}
+
+/// The tunnel options of `lvs_method TUN [type {ipip|gue port NUM|gre} [nocsum|csum|remcsum]]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Tunnel {
+    /// Encapsulation.
+    #[serde(rename = "type")]
+    pub kind: TunnelType,
+    /// Checksum handling (Linux 5.3+); `nocsum` unless set.
+    pub checksum: TunnelChecksum,
+}
+
+/// Tunnel encapsulation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TunnelType {
+    /// IP in IP (the default).
+    Ipip,
+    /// Generic UDP encapsulation to `port` (Linux 5.2+).
+    Gue {
+        /// Destination UDP port.
+        port: u16,
+    },
+    /// GRE (Linux 5.3+).
+    Gre,
+}
+
+/// Tunnel checksum option.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TunnelChecksum {
+    /// No checksum (the default).
+    Nocsum,
+    /// Checksum.
+    Csum,
+    /// Remote checksum offload (not with `gre`).
+    Remcsum,
+}
+
+/// Parse `lvs_method`'s arguments (shared by virtual, real and sorry servers).
+///
+/// `prev` is the method in force, whose tunnel settings keepalived keeps when only the method
+/// word changes. `who` is `virtual`, `real` or `sorry`, for messages. `None` after an error:
+/// keepalived then leaves the setting as it was.
+pub(crate) fn parse_forwarding(
+    node: &Node,
+    prev: Option<Forwarding>,
+    who: &str,
+    d: &mut Diagnostics,
+) -> Option<Forwarding> {
+    let word = need_arg(node, 0, d)?;
+    let is_tun = match word.text.as_str() {
+        "NAT" | "DR" => false,
+        "TUN" => true,
+        _ => {
+            d.error_hint(
+                &word.loc,
+                format!("unknown [{}] routing method for {who} server", word.text),
+                "expected NAT, DR or TUN",
+            );
+            return None;
+        }
+    };
+    let mut tunnel = match prev {
+        Some(Forwarding::Tun(t)) => t,
+        _ => Tunnel {
+            kind: TunnelType::Ipip,
+            checksum: TunnelChecksum::Nocsum,
+        },
+    };
+    // keepalived parses the tunnel words even for NAT/DR; only TUN uses them.
+    let mut kind_word = match tunnel.kind {
+        TunnelType::Ipip => "ipip",
+        TunnelType::Gue { .. } => "gue",
+        TunnelType::Gre => "gre",
+    };
+    let mut port: u16 = match tunnel.kind {
+        TunnelType::Gue { port } => port,
+        _ => 0,
+    };
+    let mut i = 1;
+    while let Some(t) = node.args.get(i) {
+        match t.text.as_str() {
+            "type" => {
+                let Some(k) = node.args.get(i + 1) else {
+                    d.error(&t.loc, format!("missing tunnel type for {who} server"));
+                    return None;
+                };
+                kind_word = match k.text.as_str() {
+                    "ipip" => "ipip",
+                    "gue" => "gue",
+                    "gre" => "gre",
+                    _ => {
+                        d.error_hint(
+                            &k.loc,
+                            format!("unknown tunnel type {} for {who} server", k.text),
+                            "expected ipip, gue or gre",
+                        );
+                        return None;
+                    }
+                };
+                i += 2;
+            }
+            "port" => {
+                let Some(p) = node.args.get(i + 1) else {
+                    d.error(&t.loc, format!("missing port for {who} server gue tunnel"));
+                    return None;
+                };
+                port = parse_uint(p, 1, 65535, d)? as u16;
+                i += 2;
+            }
+            "nocsum" => {
+                tunnel.checksum = TunnelChecksum::Nocsum;
+                i += 1;
+            }
+            "csum" => {
+                tunnel.checksum = TunnelChecksum::Csum;
+                i += 1;
+            }
+            "remcsum" => {
+                tunnel.checksum = TunnelChecksum::Remcsum;
+                i += 1;
+            }
+            _ => {
+                d.error(
+                    &t.loc,
+                    format!("invalid tunnel option {} for {who} server", t.text),
+                );
+                return None;
+            }
+        }
+    }
+    if (kind_word == "gue") != (port != 0) {
+        d.error(
+            &node.keyword.loc,
+            "gue tunnels require port, otherwise cannot have port",
+        );
+        return None;
+    }
+    if kind_word == "ipip" && tunnel.checksum != TunnelChecksum::Nocsum {
+        d.error(
+            &node.keyword.loc,
+            "ipip tunnels do not support checksum option",
+        );
+        return None;
+    }
+    if kind_word == "gre" && tunnel.checksum == TunnelChecksum::Remcsum {
+        d.error(
+            &node.keyword.loc,
+            "gre tunnels do not support remote checksum option",
+        );
+        return None;
+    }
+    tunnel.kind = match kind_word {
+        "gue" => TunnelType::Gue { port },
+        "gre" => TunnelType::Gre,
+        _ => TunnelType::Ipip,
+    };
+    Some(match word.text.as_str() {
+        "NAT" => Forwarding::Nat,
+        "DR" => Forwarding::Dr,
+        _ if is_tun => Forwarding::Tun(tunnel),
+        _ => unreachable!("checked above"),
+    })
+}
+
+/// A script with its arguments and optional user/group: `notify_up`, `quorum_up`,
+/// `misc_path`...
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Script {
+    /// The program and its arguments, split as keepalived splits a quoted command line.
+    pub args: Vec<String>,
+    /// `username` to run it as, when given.
+    pub user: Option<String>,
+    /// `groupname` to run it as, when given.
+    pub group: Option<String>,
+    /// Where it was configured.
+    #[serde(serialize_with = "super::values::ser_loc")]
+    pub loc: crate::token::Loc,
+}
+
+/// Parse `keyword <script> [username [groupname]]`; `allow_user` is false for `misc_path`,
+/// whose user comes from the separate `user` keyword (keepalived ignores extra words there).
+pub(crate) fn parse_script(node: &Node, allow_user: bool, d: &mut Diagnostics) -> Option<Script> {
+    let tok = need_arg(node, 0, d)?;
+    let args = split_command(&tok.text);
+    if args.is_empty() {
+        d.error(
+            &tok.loc,
+            format!("unable to parse script '{}' for {}", tok.text, node.name()),
+        );
+        return None;
+    }
+    let (user, group) = if allow_user {
+        (
+            node.args.get(1).map(|t| t.text.clone()),
+            node.args.get(2).map(|t| t.text.clone()),
+        )
+    } else {
+        (None, None)
+    };
+    Some(Script {
+        args,
+        user,
+        group,
+        loc: tok.loc.clone(),
+    })
+}
+
+/// Split a command line into words the way keepalived's `alloc_strvec_quoted_escaped` does:
+/// whitespace separates words, `'...'` and `"..."` group, and a backslash escapes the next
+/// character outside single quotes.
+pub(crate) fn split_command(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '\'' | '"' => {
+                in_word = true;
+                for q in chars.by_ref() {
+                    if q == c {
+                        break;
+                    }
+                    cur.push(q);
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            _ => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        out.push(cur);
+    }
+    out
+}
+
+/// The value of a `keyword <STRING>` line whose string keepalived takes whole (`virtualhost`,
+/// `persistence_engine`...): the first argument.
+pub(crate) fn string_arg(node: &Node, d: &mut Diagnostics) -> Option<String> {
+    need_arg(node, 0, d).map(|t: &Token| t.text.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_lines_split_like_keepalived() {
+        assert_eq!(
+            split_command("/usr/bin/check 'a b' \"c d\" e\\ f"),
+            ["/usr/bin/check", "a b", "c d", "e f"]
+        );
+        assert!(split_command("   ").is_empty());
+        assert_eq!(split_command("''"), [""]);
+    }
+}

@@ -1,0 +1,303 @@
+//! `vrrp_sync_group`: instances that change state together (keepalived `vrrp_sync.c`).
+//!
+//! A [`SyncGroup`] owns its member [`Instance`]s and takes their inputs, so that after
+//! each input it can pull the other members along:
+//! - one member entering FAULT takes every member to FAULT, and none leaves FAULT while a
+//!   member still has a failed tracker of its own;
+//! - a member becomes MASTER only when every other member wants to as well (its
+//!   master-down timer expired too) — otherwise it stays BACKUP and waits another
+//!   master-down interval; once one member is MASTER, all are;
+//! - a master yielding to a better router takes the other masters to BACKUP.
+//!
+//! The group's own trackers (`track_interface` etc. on the group) are given to every
+//! member, as keepalived does.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use crate::action::{Action, Notification, NotifyEvent, NotifyScope};
+use crate::config::InstanceConfig;
+use crate::error::RxError;
+use crate::instance::Instance;
+use crate::priority::Priority;
+use crate::rx::RxMeta;
+use crate::state::{Event, State};
+use crate::tracker::{TrackerConfig, TrackerId, TrackerState};
+
+/// A sync group's own settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncGroupConfig {
+    /// The group name used in notifications.
+    pub name: String,
+    /// The group's trackers, applied to every member.
+    pub trackers: Vec<TrackerConfig>,
+}
+
+impl SyncGroupConfig {
+    /// A group with no trackers.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            trackers: Vec::new(),
+        }
+    }
+}
+
+/// Who an action of a group is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// The member at this index (the order given to [`SyncGroup::new`]).
+    Member(usize),
+    /// The group itself (group notifications).
+    Group,
+}
+
+/// A sync group and its members. Same call order and `now` rule as [`Instance`].
+#[derive(Debug)]
+pub struct SyncGroup {
+    name: String,
+    members: Vec<Instance>,
+    state: State,
+    actions: VecDeque<(Origin, Action)>,
+}
+
+impl SyncGroup {
+    /// Creates the group and its members at `now`. The group's trackers are added to
+    /// each member's; member `i` is seeded with a value derived from `seed` and `i`.
+    pub fn new(
+        config: SyncGroupConfig,
+        members: impl IntoIterator<Item = InstanceConfig>,
+        now: Instant,
+        seed: u64,
+    ) -> Self {
+        let members: Vec<Instance> = members
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut member)| {
+                member.trackers.extend(config.trackers.iter().cloned());
+                let member_seed = seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                Instance::new(member, now, member_seed)
+            })
+            .collect();
+        let mut group = Self {
+            name: config.name,
+            members,
+            state: State::Init,
+            actions: VecDeque::new(),
+        };
+        for i in 0..group.members.len() {
+            group.drain(i);
+        }
+        // Start together: any member in FAULT takes the others there.
+        if let Some(i) = group.members.iter().position(|m| m.state() == State::Fault) {
+            group.force_others(now, i, Event::GroupFault);
+            group.set_state(State::Fault);
+        } else if group.members.iter().any(|m| m.state() == State::Backup) {
+            group.set_state(State::Backup);
+        }
+        group
+    }
+
+    // ----- getters -----
+
+    /// The group name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The group state (Init until a member has left Init).
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The members, in configuration order.
+    pub fn members(&self) -> &[Instance] {
+        &self.members
+    }
+
+    /// The member with this VRID, if any.
+    pub fn member_by_vrid(&self, vrid: u8) -> Option<usize> {
+        self.members.iter().position(|m| m.config().vrid == vrid)
+    }
+
+    // ----- inputs -----
+
+    /// A packet for member `member` (demultiplex by VRID and socket, as for instances).
+    ///
+    /// # Panics
+    /// If `member` is out of range.
+    pub fn handle_packet(
+        &mut self,
+        now: Instant,
+        member: usize,
+        bytes: &[u8],
+        meta: &RxMeta,
+    ) -> Result<(), RxError> {
+        self.handle_timeout(now);
+        self.gate(member);
+        let prev = self.members[member].state();
+        self.members[member].last_event = None;
+        let result = self.members[member].handle_packet(now, bytes, meta);
+        self.after(now, member, prev);
+        result
+    }
+
+    /// Fires every member's expired timers. Idempotent.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        // Reconciling may arm timers that are already due, so go round until quiet.
+        for _ in 0..=self.members.len() * 4 {
+            let Some(i) = self
+                .members
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.poll_timeout().is_some_and(|t| t <= now))
+                .min_by_key(|(_, m)| m.poll_timeout())
+                .map(|(i, _)| i)
+            else {
+                return;
+            };
+            self.gate(i);
+            let prev = self.members[i].state();
+            self.members[i].last_event = None;
+            self.members[i].handle_timeout(now);
+            self.after(now, i, prev);
+        }
+    }
+
+    // ----- commands -----
+
+    /// Reports a tracked object's state to every member tracking it. Returns whether any
+    /// member knew the id.
+    pub fn set_tracker(&mut self, now: Instant, id: TrackerId, state: TrackerState) -> bool {
+        let mut known = false;
+        for i in 0..self.members.len() {
+            self.gate(i);
+            let prev = self.members[i].state();
+            self.members[i].last_event = None;
+            if self.members[i].set_tracker(now, id, state) {
+                known = true;
+            }
+            self.after(now, i, prev);
+        }
+        known
+    }
+
+    /// Stops every member (priority-0 adverts from masters) and reports STOP.
+    pub fn shutdown(&mut self, now: Instant) {
+        for i in 0..self.members.len() {
+            self.members[i].shutdown(now);
+            self.drain(i);
+        }
+        self.set_state(State::Stopped);
+    }
+
+    // ----- outputs -----
+
+    /// The next action, with whom it is for.
+    #[must_use]
+    pub fn poll_action(&mut self) -> Option<(Origin, Action)> {
+        self.actions.pop_front()
+    }
+
+    /// The earliest deadline of any member.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.members.iter().filter_map(Instance::poll_timeout).min()
+    }
+
+    // ----- internals -----
+
+    /// Tells member `i` what the rest of the group allows before it handles an input.
+    fn gate(&mut self, i: usize) {
+        let allow_master = self.state == State::Master
+            || self
+                .members
+                .iter()
+                .enumerate()
+                .all(|(j, m)| j == i || m.wants_master());
+        let hold_fault = self
+            .members
+            .iter()
+            .enumerate()
+            .any(|(j, m)| j != i && m.has_own_fault());
+        let member = &mut self.members[i];
+        member.group_allows_master = Some(allow_master);
+        member.group_holds_fault = hold_fault;
+    }
+
+    /// Pulls the other members after member `i` went from `prev` to its current state.
+    fn after(&mut self, now: Instant, i: usize, prev: State) {
+        self.drain(i);
+        let current = self.members[i].state();
+        if self.members[i].last_event == Some(Event::RxLower) {
+            // keepalived also refreshes the other members' ARP caches.
+            for j in 0..self.members.len() {
+                if j != i {
+                    self.members[j].garp_lower_priority(now);
+                    self.drain(j);
+                }
+            }
+        }
+        if current == prev {
+            if current == State::Backup && self.state == State::Init {
+                self.set_state(State::Backup);
+            }
+            return;
+        }
+        match current {
+            State::Fault => {
+                self.force_others(now, i, Event::GroupFault);
+                self.set_state(State::Fault);
+            }
+            State::Master => {
+                self.force_others(now, i, Event::GroupMaster);
+                self.set_state(State::Master);
+            }
+            State::Backup => {
+                self.force_others(now, i, Event::GroupBackup);
+                self.set_state(State::Backup);
+            }
+            State::Init | State::Stopped | State::Deleted => {}
+        }
+    }
+
+    fn force_others(&mut self, now: Instant, i: usize, event: Event) {
+        for j in 0..self.members.len() {
+            if j == i || self.members[j].state() == event_target(event) {
+                continue;
+            }
+            self.members[j].apply(now, event, None);
+            self.drain(j);
+        }
+    }
+
+    fn set_state(&mut self, state: State) {
+        if self.state == state {
+            return;
+        }
+        self.state = state;
+        self.actions.push_back((
+            Origin::Group,
+            Action::Notify(Notification {
+                scope: NotifyScope::Group,
+                name: self.name.clone(),
+                event: NotifyEvent::State(state),
+                priority: Priority(0),
+            }),
+        ));
+    }
+
+    fn drain(&mut self, i: usize) {
+        while let Some(action) = self.members[i].poll_action() {
+            self.actions.push_back((Origin::Member(i), action));
+        }
+    }
+}
+
+fn event_target(event: Event) -> State {
+    match event {
+        Event::GroupFault => State::Fault,
+        Event::GroupMaster => State::Master,
+        _ => State::Backup,
+    }
+}
