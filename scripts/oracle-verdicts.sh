@@ -8,7 +8,8 @@
 # manifest records what keepalived said when the corpus was written, so a change in keepalived's
 # behaviour (another version, another machine) shows up as a diff here.
 #
-# Usage: scripts/oracle-verdicts.sh [--check]   (--check: compare with the committed manifest)
+# Usage: scripts/oracle-verdicts.sh [--check]
+#   --check: compare the corpus verdicts with the committed manifest instead of rewriting it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +35,9 @@ trap 'rm -f "$out"' EXIT
 } >"$out"
 
 if [ "${1:-}" = "--check" ]; then
-    if diff -u "$manifest" "$out"; then
+    # Only the corpus must match: the conformance samples name real interfaces (eth0, eth1), so
+    # their verdicts depend on the machine; the oracle test compares those live.
+    if diff -u <(grep '^tests/' "$manifest") <(grep '^tests/' "$out"); then
         echo "oracle-verdicts: $manifest is up to date"
     else
         echo "oracle-verdicts: $manifest differs from keepalived's verdicts (above)" >&2

@@ -36,6 +36,12 @@
 //!
 //! - `${_RANDOM MIN MAX}` is substituted as documented; keepalived 2.2.7 corrupts the rest of
 //!   such a line (its in-place move stops at the `}`).
+//! - A line whose substitution yields `@ID rest` (`$IF_MAIN=@main` then `$IF_MAIN priority
+//!   240`) is handled as documented; keepalived 2.2.7 uses the line's pre-substitution length
+//!   there and leaves `@ID` in place (or corrupts the line) when substitution made it longer.
+//! - `\#` and `\!` are a literal `#` and `!` as documented. (keepalived's child processes
+//!   re-read the parent's de-commented copy of the file, where the backslash is gone, so in
+//!   the running daemon they start a comment after all.)
 //! - Limits where keepalived would loop or exhaust memory, each an error: parameter recursion
 //!   deeper than [`PARAM_RECURSION_LIMIT`], `~SEQ`/`~LST`/multi-line expansions beyond
 //!   [`Options::max_expanded_lines`] lines, include nesting deeper than [`MAX_INCLUDE_DEPTH`],
@@ -91,6 +97,9 @@ pub struct Options {
     /// Most lines that `~SEQ`/`~LST` iterations and multi-line parameters may produce in
     /// total. The man page's 65,024-instance example needs about 1.1 million.
     pub max_expanded_lines: usize,
+    /// Follow `include` lines. When false (text from an untrusted source, fuzzing) an include
+    /// line is reported as an error and skipped, and the file system is never touched.
+    pub read_includes: bool,
 }
 
 impl Default for Options {
@@ -100,6 +109,7 @@ impl Default for Options {
             random_seed: None,
             include_check_all: false,
             max_expanded_lines: 2_000_000,
+            read_includes: true,
         }
     }
 }
@@ -525,6 +535,14 @@ impl<'a> Reader<'a> {
             p += 1;
         }
         let pattern = b[p.min(b.len())..].to_vec();
+        if !self.opts.read_includes {
+            let msg = format!(
+                "include of '{}' not allowed: includes are disabled",
+                String::from_utf8_lossy(&pattern)
+            );
+            self.report(Severity::Error, buf.p.first().copied(), msg, None);
+            return true;
+        }
         self.open_glob_file(&pattern, ty, buf.p.first().copied());
         true
     }

@@ -14,8 +14,8 @@ use crate::types::{
     TimeoutUpdate, Timeouts,
 };
 use netlink_packet_core::{
-    NetlinkHeader, NetlinkMessage, NetlinkPayload, ParseableParametrized, NLM_F_ACK,
-    NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST,
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, ParseableParametrized, NLM_F_ACK, NLM_F_DUMP,
+    NLM_F_DUMP_INTR, NLM_F_REQUEST,
 };
 use netlink_packet_generic::ctrl::nlas::GenlCtrlAttrs;
 use netlink_packet_generic::ctrl::{GenlCtrl, GenlCtrlCmd};
@@ -110,47 +110,14 @@ impl IpvsClient {
             op: op.clone(),
             source,
         })?;
-        let decode = |detail: String| Error::Decode {
-            op: op.clone(),
-            detail,
-        };
-        let mut out = Vec::new();
-        let mut interrupted = false;
+        let mut replies = Replies::new(op.clone(), seq, dump);
         loop {
             let (datagram, _) = self.socket.recv_from_full().map_err(|source| Error::Recv {
                 op: op.clone(),
                 source,
             })?;
-            for frame in split_datagram(&datagram) {
-                let frame = frame.map_err(|e| decode(e.to_string()))?;
-                let msg = NetlinkMessage::<GenlMessage<F>>::deserialize(frame)
-                    .map_err(|e| decode(e.to_string()))?;
-                if msg.header.sequence_number != seq {
-                    continue;
-                }
-                interrupted |= msg.header.flags & NLM_F_DUMP_INTR != 0;
-                match msg.payload {
-                    NetlinkPayload::Done(_) => {
-                        return if interrupted {
-                            Err(Error::DumpInterrupted { op: op.clone() })
-                        } else {
-                            Ok(out)
-                        };
-                    }
-                    NetlinkPayload::Error(e) => match e.code {
-                        None if !dump => return Ok(out),
-                        None => {}
-                        Some(code) => return Err(Error::kernel(op.clone(), code.get().abs())),
-                    },
-                    NetlinkPayload::InnerMessage(genl) => out.push(genl.payload),
-                    NetlinkPayload::Overrun(_) => {
-                        return Err(Error::UnexpectedReply {
-                            op: op.clone(),
-                            detail: "NLMSG_OVERRUN".into(),
-                        })
-                    }
-                    _ => {}
-                }
+            if let Some(done) = replies.feed(&datagram)? {
+                return Ok(done);
             }
         }
     }
@@ -240,8 +207,12 @@ impl IpvsClient {
 
     /// `ipvsadm -A`.
     pub fn add_service(&mut self, svc: &ServiceConfig) -> Result<(), Error> {
-        self.call(Operation::AddService(svc.key), request::add_service(svc), false)
-            .map(drop)
+        self.call(
+            Operation::AddService(svc.key),
+            request::add_service(svc),
+            false,
+        )
+        .map(drop)
     }
 
     /// `ipvsadm -E`: changes everything but the key.
@@ -256,8 +227,12 @@ impl IpvsClient {
 
     /// `ipvsadm -D`: the kernel removes the service's destinations with it.
     pub fn del_service(&mut self, key: &ServiceKey) -> Result<(), Error> {
-        self.call(Operation::DelService(*key), request::del_service(key), false)
-            .map(drop)
+        self.call(
+            Operation::DelService(*key),
+            request::del_service(key),
+            false,
+        )
+        .map(drop)
     }
 
     /// `ipvsadm -a`.
@@ -365,4 +340,181 @@ pub fn services_of(replies: &[IpvsMessage]) -> Result<Vec<Service>, Error> {
         }
     }
     Ok(out)
+}
+
+/// Collects the answer to one request from the datagrams read after it: the pure half of
+/// [`IpvsClient`]'s receive loop.
+#[derive(Debug)]
+pub struct Replies<F> {
+    op: Operation,
+    seq: u32,
+    dump: bool,
+    out: Vec<F>,
+    interrupted: bool,
+}
+
+impl<F> Replies<F>
+where
+    F: ParseableParametrized<[u8], GenlHeader> + Debug,
+{
+    /// Waits for the answer to request `seq`; `dump` if it was sent with `NLM_F_DUMP` (ends with
+    /// `NLMSG_DONE`) rather than `NLM_F_ACK` (ends with an `NLMSG_ERROR` of code 0).
+    pub fn new(op: Operation, seq: u32, dump: bool) -> Self {
+        Replies {
+            op,
+            seq,
+            dump,
+            out: Vec::new(),
+            interrupted: false,
+        }
+    }
+
+    /// Takes one datagram; `Some(payloads)` once the answer is complete, `None` to read on.
+    /// Messages of other sequence numbers (left from an earlier, failed call) are skipped.
+    pub fn feed(&mut self, datagram: &[u8]) -> Result<Option<Vec<F>>, Error> {
+        let op = &self.op;
+        let decode = |detail: String| Error::Decode {
+            op: op.clone(),
+            detail,
+        };
+        for frame in split_datagram(datagram) {
+            let frame = frame.map_err(|e| decode(e.to_string()))?;
+            let msg = NetlinkMessage::<GenlMessage<F>>::deserialize(frame)
+                .map_err(|e| decode(e.to_string()))?;
+            if msg.header.sequence_number != self.seq {
+                continue;
+            }
+            self.interrupted |= msg.header.flags & NLM_F_DUMP_INTR != 0;
+            match msg.payload {
+                // A dump that fails after it started ends in NLMSG_DONE carrying -errno.
+                NetlinkPayload::Done(d) if d.code != 0 => {
+                    return Err(Error::kernel(op.clone(), d.code.saturating_abs()));
+                }
+                NetlinkPayload::Done(_) if self.interrupted => {
+                    return Err(Error::DumpInterrupted { op: op.clone() });
+                }
+                NetlinkPayload::Done(_) => return Ok(Some(std::mem::take(&mut self.out))),
+                NetlinkPayload::Error(e) => match e.code {
+                    Some(code) => {
+                        return Err(Error::kernel(op.clone(), code.get().saturating_abs()))
+                    }
+                    None if !self.dump => return Ok(Some(std::mem::take(&mut self.out))),
+                    None => {}
+                },
+                NetlinkPayload::InnerMessage(genl) => self.out.push(genl.payload),
+                NetlinkPayload::Overrun(_) => {
+                    return Err(Error::UnexpectedReply {
+                        op: op.clone(),
+                        detail: "NLMSG_OVERRUN".into(),
+                    })
+                }
+                _ => {}
+            }
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::KernelReason;
+    use crate::nl::IpvsCmd;
+
+    const FAMILY: u16 = 0x1c;
+
+    fn hdr(len: u32, ty: u16, flags: u16, seq: u32) -> Vec<u8> {
+        let mut v = len.to_ne_bytes().to_vec();
+        v.extend_from_slice(&ty.to_ne_bytes());
+        v.extend_from_slice(&flags.to_ne_bytes());
+        v.extend_from_slice(&seq.to_ne_bytes());
+        v.extend_from_slice(&0u32.to_ne_bytes());
+        v
+    }
+
+    /// NLMSG_ERROR with `code` (0 = ACK) echoing a 16-byte request header.
+    fn error(seq: u32, code: i32) -> Vec<u8> {
+        let mut v = hdr(36, 2, 0x100, seq);
+        v.extend_from_slice(&code.to_ne_bytes());
+        v.extend_from_slice(&hdr(20, FAMILY, 5, seq));
+        v
+    }
+
+    fn done(seq: u32, flags: u16, code: i32) -> Vec<u8> {
+        let mut v = hdr(20, 3, 2 | flags, seq);
+        v.extend_from_slice(&code.to_ne_bytes());
+        v
+    }
+
+    fn timeouts(seq: u32, flags: u16) -> Vec<u8> {
+        let mut v = hdr(28, FAMILY, flags, seq);
+        v.extend_from_slice(&[IPVS_CMD_SET_CONFIG, 1, 0, 0]);
+        v.extend_from_slice(&[8, 0, 4, 0]);
+        v.extend_from_slice(&900u32.to_ne_bytes());
+        v
+    }
+    use crate::nl::constants::IPVS_CMD_SET_CONFIG;
+
+    #[test]
+    fn ack_completes_a_do_request_after_its_reply() {
+        let mut r = Replies::<IpvsMessage>::new(Operation::GetTimeouts, 7, false);
+        assert!(r.feed(&timeouts(7, 0)).unwrap().is_none());
+        let got = r.feed(&error(7, 0)).unwrap().unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].cmd, IpvsCmd::SetConfig);
+        assert_eq!(got[0].attrs, vec![IpvsAttr::TimeoutTcp(900)]);
+    }
+
+    #[test]
+    fn stale_sequence_numbers_are_skipped() {
+        let mut r = Replies::<IpvsMessage>::new(Operation::Flush, 8, false);
+        let mut dgram = error(7, -17);
+        dgram.extend(error(8, 0));
+        assert!(r.feed(&dgram).unwrap().unwrap().is_empty());
+    }
+
+    #[test]
+    fn negative_code_is_a_kernel_error_naming_the_operation() {
+        let mut r = Replies::<IpvsMessage>::new(
+            Operation::StopDaemon(crate::DaemonState::Master),
+            3,
+            false,
+        );
+        let e = r.feed(&error(3, -3)).unwrap_err();
+        assert_eq!(e.reason(), Some(KernelReason::NoDaemon));
+        assert_eq!(
+            e.to_string(),
+            "stop master sync daemon: no sync daemon running (errno 3)"
+        );
+    }
+
+    #[test]
+    fn dump_spans_datagrams_and_ends_with_done() {
+        let mut r = Replies::<IpvsMessage>::new(Operation::ListServices, 4, true);
+        let mut first = timeouts(4, 2);
+        first.extend(timeouts(4, 2));
+        assert!(r.feed(&first).unwrap().is_none());
+        let mut second = timeouts(4, 2);
+        second.extend(done(4, 0, 0));
+        assert_eq!(r.feed(&second).unwrap().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn interrupted_dump_and_failed_dump() {
+        let mut r = Replies::<IpvsMessage>::new(Operation::ListServices, 5, true);
+        let mut d = timeouts(5, 2 | NLM_F_DUMP_INTR);
+        d.extend(done(5, NLM_F_DUMP_INTR, 0));
+        assert!(matches!(r.feed(&d), Err(Error::DumpInterrupted { .. })));
+
+        let mut r = Replies::<IpvsMessage>::new(Operation::ListServices, 6, true);
+        let e = r.feed(&done(6, 0, -12)).unwrap_err();
+        assert_eq!(e.errno(), Some(12));
+    }
+
+    #[test]
+    fn truncated_datagram_is_a_decode_error() {
+        let mut r = Replies::<IpvsMessage>::new(Operation::ListServices, 6, true);
+        let d = timeouts(6, 2);
+        assert!(matches!(r.feed(&d[..24]), Err(Error::Decode { .. })));
+    }
 }

@@ -143,9 +143,9 @@ impl KernelReason {
     /// The errno a kernel returns for this reason (used by the in-memory model).
     pub fn errno(self) -> i32 {
         match self {
-            KernelReason::ServiceExists | KernelReason::DestExists | KernelReason::DaemonRunning => {
-                errno::EEXIST
-            }
+            KernelReason::ServiceExists
+            | KernelReason::DestExists
+            | KernelReason::DaemonRunning => errno::EEXIST,
             KernelReason::NoSuchService | KernelReason::NoDaemon => errno::ESRCH,
             KernelReason::NoSuchDest | KernelReason::SchedulerOrPeNotFound => errno::ENOENT,
             KernelReason::PermissionDenied => errno::EPERM,

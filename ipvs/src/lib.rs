@@ -16,6 +16,7 @@
 
 pub mod client;
 pub mod error;
+pub mod ipvsadm;
 pub mod nl;
 pub mod reconcile;
 pub mod request;

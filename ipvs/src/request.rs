@@ -47,7 +47,10 @@ pub fn del_service(key: &ServiceKey) -> IpvsMessage {
 pub fn add_dest(svc: &ServiceKey, dest: &DestConfig) -> IpvsMessage {
     IpvsMessage::new(
         IpvsCmd::NewDest,
-        vec![IpvsAttr::Service(svc.to_nlas()), IpvsAttr::Dest(dest.to_nlas())],
+        vec![
+            IpvsAttr::Service(svc.to_nlas()),
+            IpvsAttr::Dest(dest.to_nlas()),
+        ],
     )
 }
 
@@ -55,7 +58,10 @@ pub fn add_dest(svc: &ServiceKey, dest: &DestConfig) -> IpvsMessage {
 pub fn edit_dest(svc: &ServiceKey, dest: &DestConfig) -> IpvsMessage {
     IpvsMessage::new(
         IpvsCmd::SetDest,
-        vec![IpvsAttr::Service(svc.to_nlas()), IpvsAttr::Dest(dest.to_nlas())],
+        vec![
+            IpvsAttr::Service(svc.to_nlas()),
+            IpvsAttr::Dest(dest.to_nlas()),
+        ],
     )
 }
 
@@ -128,12 +134,7 @@ pub fn zero(svc: Option<&ServiceKey>) -> IpvsMessage {
 
 /// The bytes of a whole request: `nlmsghdr` (type = the resolved `family_id`) + `genlmsghdr`
 /// (cmd, version 1) + attributes.
-pub fn serialize(
-    msg: IpvsMessage,
-    family_id: u16,
-    flags: u16,
-    sequence_number: u32,
-) -> Vec<u8> {
+pub fn serialize(msg: IpvsMessage, family_id: u16, flags: u16, sequence_number: u32) -> Vec<u8> {
     let mut genl = GenlMessage::from_payload(msg);
     genl.set_resolved_family_id(family_id);
     let mut header = NetlinkHeader::default();

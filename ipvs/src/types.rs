@@ -365,7 +365,24 @@ impl Stats {
         s
     }
 
-    /// The nest's attributes in kernel order.
+    /// The `*_STATS` nest as the kernel fills it: counters other than bytes cut to 32 bits.
+    pub fn to_legacy_nlas(&self) -> Vec<StatsNla> {
+        let narrow = |v: u64| v & u64::from(u32::MAX);
+        Stats {
+            conns: narrow(self.conns),
+            inpkts: narrow(self.inpkts),
+            outpkts: narrow(self.outpkts),
+            cps: narrow(self.cps),
+            inpps: narrow(self.inpps),
+            outpps: narrow(self.outpps),
+            inbps: narrow(self.inbps),
+            outbps: narrow(self.outbps),
+            ..*self
+        }
+        .to_nlas()
+    }
+
+    /// The `*_STATS64` nest's attributes in kernel order.
     pub fn to_nlas(&self) -> Vec<StatsNla> {
         vec![
             StatsNla::Conns(self.conns),
@@ -421,7 +438,7 @@ impl Service {
     /// The nest a kernel would dump for this service (for tests and models).
     pub fn to_nlas(&self) -> Vec<SvcNla> {
         let mut nlas = self.config.to_nlas();
-        nlas.push(SvcNla::Stats(self.stats.to_nlas()));
+        nlas.push(SvcNla::Stats(self.stats.to_legacy_nlas()));
         nlas.push(SvcNla::Stats64(self.stats.to_nlas()));
         nlas
     }
@@ -676,7 +693,7 @@ impl Dest {
         nlas.push(DestNla::ActiveConns(self.active_conns));
         nlas.push(DestNla::InactConns(self.inactive_conns));
         nlas.push(DestNla::PersistConns(self.persistent_conns));
-        nlas.push(DestNla::Stats(self.stats.to_nlas()));
+        nlas.push(DestNla::Stats(self.stats.to_legacy_nlas()));
         nlas.push(DestNla::Stats64(self.stats.to_nlas()));
         nlas
     }
@@ -834,5 +851,82 @@ impl Info {
             (self.version >> 8) & 0xff,
             self.version & 0xff
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn netmask_byte_orders_differ_by_family() {
+        assert_eq!(
+            netmask_to_raw(AddressFamily::Inet, 0xffff_ff00),
+            [255, 255, 255, 0]
+        );
+        assert_eq!(
+            netmask_to_raw(AddressFamily::Inet6, 64),
+            64u32.to_ne_bytes()
+        );
+        for (af, v) in [
+            (AddressFamily::Inet, 0xffff_0000),
+            (AddressFamily::Inet6, 48),
+        ] {
+            assert_eq!(netmask_from_raw(af, netmask_to_raw(af, v)), v);
+        }
+    }
+
+    #[test]
+    fn keys_print_like_ipvsadm() {
+        let v6 = ServiceKey::Addr {
+            protocol: Protocol::Sctp,
+            addr: "2001:db8::1".parse().unwrap(),
+            port: 9,
+        };
+        assert_eq!(v6.to_string(), "SCTP [2001:db8::1]:9");
+        let fwm = ServiceKey::Fwmark {
+            af: AddressFamily::Inet6,
+            mark: 3,
+        };
+        assert_eq!(fwm.to_string(), "FWM 3 IPv6");
+    }
+
+    #[test]
+    fn fwmark_wins_and_missing_key_is_an_error() {
+        let nlas = vec![
+            SvcNla::Af(AF_INET),
+            SvcNla::Protocol(6),
+            SvcNla::Fwmark(9),
+            SvcNla::SchedName("rr".into()),
+        ];
+        assert_eq!(
+            ServiceKey::from_nlas(&nlas),
+            Some(ServiceKey::Fwmark {
+                af: AddressFamily::Inet,
+                mark: 9
+            })
+        );
+        let err = Service::from_nlas(&[SvcNla::Af(AF_INET)]).unwrap_err();
+        assert!(matches!(err, crate::Error::MissingAttribute { .. }));
+        assert!(Dest::from_nlas(&[DestNla::Port(80)], AddressFamily::Inet).is_err());
+    }
+
+    #[test]
+    fn tunnel_options_only_for_tunnels() {
+        let mut d = DestConfig::new("198.51.100.1".parse().unwrap(), 80);
+        assert!(!d.to_nlas().iter().any(|n| matches!(n, DestNla::TunType(_))));
+        d.fwd = ForwardMethod::Tunnel(Tunnel::default());
+        assert!(d
+            .to_nlas()
+            .contains(&DestNla::TunType(IP_VS_CONN_F_TUNNEL_TYPE_IPIP)));
+    }
+
+    #[test]
+    fn version_string() {
+        let i = Info {
+            version: 0x010201,
+            conn_tab_size: 4096,
+        };
+        assert_eq!(i.version_string(), "1.2.1");
     }
 }

@@ -9,9 +9,8 @@
 mod vm_support;
 
 use keepalive_ipvs::{
-    AddressFamily, DaemonState, DestConfig, ForwardMethod, KernelReason, Protocol,
-    ServiceConfig, ServiceFlags, ServiceKey, SyncDaemon, TimeoutUpdate, Timeouts, Tunnel,
-    TunnelFlags, TunnelType,
+    AddressFamily, DaemonState, DestConfig, ForwardMethod, KernelReason, Protocol, ServiceConfig,
+    ServiceFlags, ServiceKey, SyncDaemon, TimeoutUpdate, Timeouts, Tunnel, TunnelFlags, TunnelType,
 };
 use std::io::{Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -50,9 +49,17 @@ fn check_service(k: &mut Kernel, cfg: &ServiceConfig) {
 }
 
 fn assert_gone(k: &mut Kernel, key: &ServiceKey) {
-    let err = k.client.service(key).expect_err("deleted service still there");
+    let err = k
+        .client
+        .service(key)
+        .expect_err("deleted service still there");
     assert_eq!(err.reason(), Some(KernelReason::NoSuchService), "{err}");
-    assert!(k.client.services().unwrap().iter().all(|s| s.config.key != *key));
+    assert!(k
+        .client
+        .services()
+        .unwrap()
+        .iter()
+        .all(|s| s.config.key != *key));
 }
 
 /// add -> dump -> compare, edit every editable field, compare, delete, gone.
@@ -206,7 +213,9 @@ fn one_packet_scheduling_and_sip_persistence_engine() {
     sip.pe_name = Some("sip".into());
     add_and_check(&mut k, &sip);
     sip.pe_name = None;
-    k.client.edit_service(&sip).expect("drop the persistence engine");
+    k.client
+        .edit_service(&sip)
+        .expect("drop the persistence engine");
     check_service(&mut k, &sip);
 }
 
@@ -220,13 +229,19 @@ fn forwarding_methods() -> Vec<(&'static str, ForwardMethod)> {
         ("masq", ForwardMethod::Masq),
         ("route", ForwardMethod::Route),
         ("ipip", tunnel(TunnelType::Ipip, 0, TunnelFlags::default())),
-        ("gue nocsum", tunnel(TunnelType::Gue, 6080, TunnelFlags::NOCSUM)),
+        (
+            "gue nocsum",
+            tunnel(TunnelType::Gue, 6080, TunnelFlags::NOCSUM),
+        ),
         ("gue csum", tunnel(TunnelType::Gue, 6081, TunnelFlags::CSUM)),
         (
             "gue remcsum",
             tunnel(TunnelType::Gue, 6082, TunnelFlags::REMCSUM),
         ),
-        ("gre nocsum", tunnel(TunnelType::Gre, 0, TunnelFlags::NOCSUM)),
+        (
+            "gre nocsum",
+            tunnel(TunnelType::Gre, 0, TunnelFlags::NOCSUM),
+        ),
         ("gre csum", tunnel(TunnelType::Gre, 0, TunnelFlags::CSUM)),
     ]
 }
@@ -311,7 +326,10 @@ fn destinations_edit_and_delete() {
     assert!(k.client.dests(&svc).unwrap().is_empty());
     let err = k.client.del_dest(&svc, &d.key).expect_err("second delete");
     assert_eq!(err.reason(), Some(KernelReason::NoSuchDest), "{err}");
-    let err = k.client.edit_dest(&svc, &d).expect_err("edit of a deleted dest");
+    let err = k
+        .client
+        .edit_dest(&svc, &d)
+        .expect_err("edit of a deleted dest");
     assert_eq!(err.reason(), Some(KernelReason::NoSuchDest), "{err}");
 }
 
@@ -359,9 +377,13 @@ fn sync_daemons_start_list_stop() {
     let err = k.client.start_daemon(&master).expect_err("second master");
     assert_eq!(err.reason(), Some(KernelReason::DaemonRunning), "{err}");
 
-    k.client.stop_daemon(DaemonState::Master, 7).expect("stop master");
+    k.client
+        .stop_daemon(DaemonState::Master, 7)
+        .expect("stop master");
     assert_eq!(k.client.daemons().unwrap(), vec![backup]);
-    k.client.stop_daemon(DaemonState::Backup, 7).expect("stop backup");
+    k.client
+        .stop_daemon(DaemonState::Backup, 7)
+        .expect("stop backup");
     assert!(k.client.daemons().unwrap().is_empty());
     let err = k
         .client
@@ -542,13 +564,17 @@ fn kernel_refusals_name_the_service_and_the_reason() {
         .expect_err("unknown scheduler");
     assert_eq!(err.reason(), Some(KernelReason::SchedulerOrPeNotFound));
     assert!(
-        err.to_string().starts_with("add service TCP 192.0.2.121:80: "),
+        err.to_string()
+            .starts_with("add service TCP 192.0.2.121:80: "),
         "{err}"
     );
 
     let d = DestConfig::new("203.0.113.30".parse().unwrap(), 80);
     let missing = tcp("192.0.2.122", 80);
-    let err = k.client.add_dest(&missing, &d).expect_err("no such service");
+    let err = k
+        .client
+        .add_dest(&missing, &d)
+        .expect_err("no such service");
     assert_eq!(err.reason(), Some(KernelReason::NoSuchService));
     assert_eq!(
         err.to_string(),
@@ -556,7 +582,10 @@ fn kernel_refusals_name_the_service_and_the_reason() {
     );
 
     k.client.add_dest(&svc, &d).unwrap();
-    let err = k.client.add_dest(&svc, &d).expect_err("duplicate destination");
+    let err = k
+        .client
+        .add_dest(&svc, &d)
+        .expect_err("duplicate destination");
     assert_eq!(err.reason(), Some(KernelReason::DestExists));
     assert!(err.to_string().contains("203.0.113.30:80"), "{err}");
 
@@ -592,7 +621,10 @@ fn flush_empties_the_table() {
             .add_service(&ServiceConfig::new(svc, "rr"))
             .unwrap();
         k.client
-            .add_dest(&svc, &DestConfig::new("203.0.113.40".parse().unwrap(), port))
+            .add_dest(
+                &svc,
+                &DestConfig::new("203.0.113.40".parse().unwrap(), port),
+            )
             .unwrap();
     }
     assert_eq!(k.client.table().unwrap().len(), 20);
@@ -676,7 +708,11 @@ fn client_reads_what_ipvsadm_restores() {
         v.sort_by_key(|(c, _)| c.key);
         v
     };
-    assert_eq!(configs(&after), configs(&before), "ipvsadm -Sn | ipvsadm -R");
+    assert_eq!(
+        configs(&after),
+        configs(&before),
+        "ipvsadm -Sn | ipvsadm -R"
+    );
     // And a single key lookup agrees with the dump.
     let first = &after[0].0;
     assert_eq!(

@@ -328,6 +328,23 @@ impl Lan {
         true
     }
 
+    /// Like [`step`](Self::step) but not past `limit` from now: handles the next event if
+    /// it falls within `limit` and returns `true`; otherwise moves the clock forward by
+    /// `limit` and returns `false`.
+    pub fn step_within(&mut self, limit: Duration) -> bool {
+        let end = self.now + limit;
+        match self.next_event().filter(|&t| t <= end) {
+            Some(next) => {
+                self.advance(next);
+                true
+            }
+            None => {
+                self.now = end;
+                false
+            }
+        }
+    }
+
     /// Runs for `duration` of virtual time.
     pub fn run_for(&mut self, duration: Duration) {
         let end = self.now + duration;

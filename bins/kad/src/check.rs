@@ -16,6 +16,10 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_CONFIG: i32 = 4;
 /// `KEEPALIVED_CHK_EXIT_CONFIG_TEST`: the configuration has errors.
 pub const EXIT_CONFIG_TEST: i32 = 5;
+/// `KEEPALIVED_CHK_EXIT_CONFIG_TEST_SECURITY`: scripts would run without
+/// `enable_script_security`. keepalived keeps the numerically highest problem class, so this
+/// wins over other errors.
+pub const EXIT_CONFIG_TEST_SECURITY: i32 = 6;
 
 /// Write each distinct diagnostic once, in the order first found, followed by a summary line
 /// when there was anything to say. Returns the number of errors written.
@@ -57,8 +61,10 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// The exit code for a checked configuration.
-pub fn exit_code(diags: &Diagnostics) -> i32 {
-    if diags.has_errors() {
+pub fn exit_code(diags: &Diagnostics, security_violation: bool) -> i32 {
+    if security_violation {
+        EXIT_CONFIG_TEST_SECURITY
+    } else if diags.has_errors() {
         EXIT_CONFIG_TEST
     } else {
         EXIT_OK
@@ -97,7 +103,8 @@ mod tests {
             s,
             "k.conf:2:3: error: bad thing\nk.conf:2:3: warning: odd thing\n1 error, 1 warning\n"
         );
-        assert_eq!(exit_code(&d), EXIT_CONFIG_TEST);
+        assert_eq!(exit_code(&d, false), EXIT_CONFIG_TEST);
+        assert_eq!(exit_code(&d, true), EXIT_CONFIG_TEST_SECURITY);
     }
 
     #[test]
@@ -106,6 +113,6 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(report(&d, &mut out).unwrap(), (0, 0));
         assert!(out.is_empty());
-        assert_eq!(exit_code(&d), EXIT_OK);
+        assert_eq!(exit_code(&d, false), EXIT_OK);
     }
 }

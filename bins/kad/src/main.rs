@@ -10,6 +10,7 @@
 mod check;
 mod cli;
 mod dump;
+mod host;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -97,13 +98,35 @@ fn options(cli: &Cli) -> Options {
 }
 
 /// Load the configuration, or explain why there is none to load.
-fn read(cli: &Cli, err: &mut dyn Write) -> Result<Loaded, i32> {
+fn read(cli: &Cli, err: &mut dyn Write) -> Result<Checked, i32> {
     let path = cli.config_path();
     if let Err(e) = std::fs::File::open(&path) {
-        let _ = writeln!(err, "{}: error: unable to read configuration file: {e}", path.display());
+        let _ = writeln!(
+            err,
+            "{}: error: unable to read configuration file: {e}",
+            path.display()
+        );
         return Err(check::EXIT_CONFIG);
     }
-    Ok(load(&path, &options(cli)))
+    let mut loaded = load(&path, &options(cli));
+    let findings = host::check(&loaded.config, Path::new(host::SYS_CLASS_NET));
+    host::merge(&findings, &mut loaded.diagnostics);
+    Ok(Checked {
+        loaded,
+        security_violation: findings.security_violation,
+    })
+}
+
+/// A configuration read and checked against this machine.
+struct Checked {
+    loaded: Loaded,
+    security_violation: bool,
+}
+
+impl Checked {
+    fn exit_code(&self) -> i32 {
+        check::exit_code(&self.loaded.diagnostics, self.security_violation)
+    }
 }
 
 fn config_test(cli: &Cli) -> i32 {
@@ -117,26 +140,26 @@ fn config_test(cli: &Cli) -> i32 {
         },
         None => Box::new(io::stderr().lock()),
     };
-    let loaded = match read(cli, &mut log) {
-        Ok(l) => l,
+    let checked = match read(cli, &mut log) {
+        Ok(c) => c,
         Err(code) => return code,
     };
-    let _ = check::report(&loaded.diagnostics, &mut log);
+    let _ = check::report(&checked.loaded.diagnostics, &mut log);
     if let Some(format) = cli.dump_conf {
-        print_dump(&loaded, format);
+        print_dump(&checked.loaded, format);
     }
-    check::exit_code(&loaded.diagnostics)
+    checked.exit_code()
 }
 
 fn dump_conf(cli: &Cli, format: DumpFormat) -> i32 {
     let mut err = io::stderr().lock();
-    let loaded = match read(cli, &mut err) {
-        Ok(l) => l,
+    let checked = match read(cli, &mut err) {
+        Ok(c) => c,
         Err(code) => return code,
     };
-    let _ = check::report(&loaded.diagnostics, &mut err);
-    print_dump(&loaded, format);
-    check::exit_code(&loaded.diagnostics)
+    let _ = check::report(&checked.loaded.diagnostics, &mut err);
+    print_dump(&checked.loaded, format);
+    checked.exit_code()
 }
 
 fn print_dump(loaded: &Loaded, format: DumpFormat) {

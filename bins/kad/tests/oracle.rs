@@ -58,10 +58,13 @@ fn manifest(root: &Path) -> BTreeMap<String, i32> {
             let mut w = l.split_whitespace();
             let path = w.next()?.to_owned();
             let verdict = w.next()?;
-            let code = w.next().and_then(|c| c.parse().ok()).unwrap_or(match verdict {
-                "accept" => 0,
-                _ => 1,
-            });
+            let code = w
+                .next()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(match verdict {
+                    "accept" => 0,
+                    _ => 1,
+                });
             Some((path, code))
         })
         .collect()

@@ -344,7 +344,7 @@ mod tests {
         assert!(h.hex);
         assert_eq!(h.var, b"V");
         assert_eq!(h.params, b"0x90, 0x10, 0xc0)");
-        assert_eq!(h.text_start, 32);
+        assert_eq!(h.text_start, 31);
         assert_eq!(seq_head(b"~SEQ(,5) x").err(), Some(SeqError::Definition));
         assert_eq!(seq_head(b"~SEQ(I,5 x").err(), Some(SeqError::TooLong));
         assert!(seq_head(b"~SEQ I").unwrap().is_none());

@@ -110,3 +110,31 @@ pub(crate) fn parse_other(nla: &NlaBuffer<&[u8]>) -> Result<DefaultNla, DecodeEr
 pub(crate) fn emit_nlas<N: netlink_packet_core::Nla>(nlas: &[N], buf: &mut [u8]) {
     nlas.emit(buf)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inet_addr_takes_4_or_16_bytes() {
+        let a = InetAddr::parse(&[192, 0, 2, 1]).unwrap();
+        assert_eq!(
+            a.to_ip(constants::AF_INET),
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(a, InetAddr::from("192.0.2.1".parse::<IpAddr>().unwrap()));
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        let b = InetAddr::parse(&InetAddr::from(v6).0).unwrap();
+        assert_eq!(b.to_ip(constants::AF_INET6), v6);
+        assert!(InetAddr::parse(&[0; 5]).is_err());
+        assert!(InetAddr::parse(&[0; 17]).is_err());
+    }
+
+    #[test]
+    fn cstrings_stop_at_nul() {
+        assert_eq!(parse_cstring(b"wlc\0junk").unwrap(), "wlc");
+        assert_eq!(parse_cstring(b"rr").unwrap(), "rr");
+        assert_eq!(parse_cstring(b"").unwrap(), "");
+        assert!(parse_cstring(&[0xff, 0]).is_err());
+    }
+}

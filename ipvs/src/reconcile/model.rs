@@ -91,11 +91,17 @@ impl MemoryIpvs {
 
     fn check_service(op: &Operation, s: &ServiceConfig) -> Result<(), Error> {
         if !KNOWN_SCHEDULERS.contains(&s.scheduler.as_str()) {
-            return Err(Self::refuse(op.clone(), KernelReason::SchedulerOrPeNotFound));
+            return Err(Self::refuse(
+                op.clone(),
+                KernelReason::SchedulerOrPeNotFound,
+            ));
         }
         if let Some(pe) = &s.pe_name {
             if pe != "sip" {
-                return Err(Self::refuse(op.clone(), KernelReason::SchedulerOrPeNotFound));
+                return Err(Self::refuse(
+                    op.clone(),
+                    KernelReason::SchedulerOrPeNotFound,
+                ));
             }
         }
         if s.key.af() == AddressFamily::Inet6 && !(1..=128).contains(&s.netmask) {

@@ -48,7 +48,9 @@ impl fmt::Display for Op {
             Op::AddService(s) => write!(f, "add service {} ({})", s.key, s.scheduler),
             Op::EditService(s) => write!(f, "edit service {} ({})", s.key, s.scheduler),
             Op::DelService(k) => write!(f, "delete service {k}"),
-            Op::AddDest(s, d) => write!(f, "add destination {} to {s} (weight {})", d.key, d.weight),
+            Op::AddDest(s, d) => {
+                write!(f, "add destination {} to {s} (weight {})", d.key, d.weight)
+            }
             Op::EditDest(s, d) => {
                 write!(f, "edit destination {} of {s} (weight {})", d.key, d.weight)
             }
@@ -102,7 +104,9 @@ pub fn plan(desired: &Table, current: &Table, owned: &Ownership) -> Vec<Op> {
                 for (dk, wd) in &want.dests {
                     match cur.dests.get(dk) {
                         None => add_dest.push(Op::AddDest(*key, *wd)),
-                        Some(cd) if !dest_matches(cd, wd) => edit_dest.push(Op::EditDest(*key, *wd)),
+                        Some(cd) if !dest_matches(cd, wd) => {
+                            edit_dest.push(Op::EditDest(*key, *wd))
+                        }
                         Some(_) => {}
                     }
                 }

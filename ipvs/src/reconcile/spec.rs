@@ -2,11 +2,11 @@
 //! blocks), and its validation into a [`Desired`] table.
 
 use super::table::{Table, TableEntry};
+use crate::nl::constants::{IP_VS_PENAME_MAXLEN, IP_VS_SCHEDNAME_MAXLEN};
 use crate::types::{
     default_netmask, AddressFamily, DestConfig, DestKey, ForwardMethod, ServiceConfig,
     ServiceFlags, ServiceKey, TunnelType,
 };
-use crate::nl::constants::{IP_VS_PENAME_MAXLEN, IP_VS_SCHEDNAME_MAXLEN};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 

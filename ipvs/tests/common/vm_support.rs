@@ -51,7 +51,9 @@ pub struct Kernel {
 impl Kernel {
     /// Waits for the kernel, connects and resets it.
     pub fn take() -> Kernel {
-        let turn = KERNEL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let turn = KERNEL
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let client = IpvsClient::connect().expect("connect to the IPVS family");
         let mut k = Kernel {
             client,
@@ -154,7 +156,9 @@ pub fn parse_ipvsadm_list(text: &str) -> BTreeMap<String, ListedService> {
         match words.as_slice() {
             ["IP", "Virtual", ..] | ["Prot", ..] | ["->", "RemoteAddress:Port", ..] | [] => {}
             ["->", addr, fwd, weight, ..] => {
-                let key = current.as_ref().expect("destination line before any service");
+                let key = current
+                    .as_ref()
+                    .expect("destination line before any service");
                 let svc: &mut ListedService = table.get_mut(key).expect("service listed");
                 let weight = weight.parse().expect("weight column");
                 svc.dests

@@ -378,7 +378,7 @@ impl Instance {
         let theirs_wins = advert.priority > self.priority
             || (advert.priority == self.priority && wire::addr_greater(advert.src, ours));
         if theirs_wins {
-            Some(Event::RxHigher)
+            Some(Event::RxLower)
         } else {
             if let Some(seq) = advert.ah_seq {
                 self.wire.sync_ah_from_lower(seq);

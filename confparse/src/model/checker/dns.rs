@@ -112,9 +112,10 @@ pub(super) fn parse(
                 if name.is_some() {
                     d.error(&t.loc, "DNS_CHECK name already specified - ignoring");
                 } else if has_empty_label(&t.text) {
-                    d.error(
+                    d.error_hint(
                         &t.loc,
                         format!("DNS_CHECK name '{}' has empty label - ignoring", t.text),
+                        "keepalived also refuses a one-character first label",
                     );
                 } else {
                     name = Some(t.text.clone());
@@ -130,7 +131,10 @@ pub(super) fn parse(
     c.finish_conn(rs_addr, d)
 }
 
-/// A leading `.` in anything but the root name, or two dots in a row.
+/// keepalived's empty-label test: a leading `.` in anything but the root name, two dots in a
+/// row, or — a quirk of its loop that kad keeps so that `-t` verdicts agree — a dot as the
+/// second character (`a.example.com` is refused by keepalived 2.2.7).
 fn has_empty_label(name: &str) -> bool {
-    (name.starts_with('.') && name.len() > 1) || name.contains("..")
+    let b = name.as_bytes();
+    (b.first() == Some(&b'.') && b.len() > 1) || b.get(1) == Some(&b'.') || name.contains("..")
 }

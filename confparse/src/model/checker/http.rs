@@ -15,7 +15,8 @@ use crate::tree::Node;
 pub struct HttpCheck {
     /// `http_protocol` (default 1.0).
     pub http_protocol: HttpProtocol,
-    /// `virtualhost`: the Host header, overriding the real and virtual server's.
+    /// `virtualhost`: the Host header (a `url`'s own wins). After
+    /// [`crate::model::lvs::finish`], the real or virtual server's when the block sets none.
     pub virtualhost: Option<String>,
     /// `enable_sni`: send SNI in the TLS handshake.
     pub enable_sni: bool,
@@ -335,16 +336,19 @@ fn parse_url(node: &Node, d: &mut Diagnostics) -> Option<Url> {
                 let nums: Vec<Option<u64>> = n.args.iter().map(|t| t.text.parse().ok()).collect();
                 match nums.as_slice() {
                     [Some(a), Some(b)] if a <= b => u.regex_stack = Some((*a, *b)),
-                    [Some(_), Some(_)] => d.warning(
-                        &n.keyword.loc,
-                        "regex stack start cannot exceed max value",
-                    ),
+                    [Some(_), Some(_)] => {
+                        d.warning(&n.keyword.loc, "regex stack start cannot exceed max value")
+                    }
                     [_, _] => d.warning(&n.keyword.loc, "regex_stack invalid value"),
                     _ => d.warning(&n.keyword.loc, "regex_stack requires start and max values"),
                 }
             }
             "regex_min_offset" | "regex_max_offset" => {
-                let which = if n.name() == "regex_min_offset" { "min" } else { "max" };
+                let which = if n.name() == "regex_min_offset" {
+                    "min"
+                } else {
+                    "max"
+                };
                 let v = match n.args.as_slice() {
                     [t] => match t.text.parse::<u64>() {
                         Ok(v) => Some(v),
@@ -399,7 +403,10 @@ fn parse_url(node: &Node, d: &mut Diagnostics) -> Option<Url> {
             || u.regex_max_offset.is_some()
             || u.regex_stack.is_some())
     {
-        d.warning(&node.keyword.loc, "regex parameters specified without regex - ignoring them");
+        d.warning(
+            &node.keyword.loc,
+            "regex parameters specified without regex - ignoring them",
+        );
         u.regex_options.clear();
         u.regex_no_match = false;
         u.regex_min_offset = None;

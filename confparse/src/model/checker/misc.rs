@@ -37,7 +37,11 @@ pub(super) fn parse(node: &Node, children: &[Node], d: &mut Diagnostics) -> Opti
         timeout: None,
         dynamic: false,
     };
-    let mut c = Checker::new(CheckerKind::Misc(placeholder), false, node.keyword.loc.clone());
+    let mut c = Checker::new(
+        CheckerKind::Misc(placeholder),
+        false,
+        node.keyword.loc.clone(),
+    );
     for n in children {
         if c.common(n, d) {
             continue;

@@ -189,6 +189,9 @@ pub struct Timing {
     pub warmup: Micros,
     /// Start with the server marked down.
     pub alpha: bool,
+    /// Log every failure, not only state changes (`log_all_failures`, or
+    /// `checker_log_all_failures` in `global_defs`).
+    pub log_all_failures: bool,
 }
 
 /// Every checker block keyword.
@@ -238,7 +241,11 @@ pub(crate) fn parse(node: &Node, rs_addr: IpAddr, d: &mut Diagnostics) -> Vec<Ch
     if let Some(t) = node.args.first() {
         d.warning(
             &t.loc,
-            format!("'{}' takes no parameter; '{}' is ignored", node.name(), t.text),
+            format!(
+                "'{}' takes no parameter; '{}' is ignored",
+                node.name(),
+                t.text
+            ),
         );
     }
     let children = node.children();

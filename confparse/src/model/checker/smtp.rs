@@ -52,12 +52,13 @@ pub(super) fn parse(
             }
             "host" => {
                 host_loc.get_or_insert_with(|| n.keyword.loc.clone());
-                let Some(block) = need_block(n, d) else { continue };
+                let Some(block) = need_block(n, d) else {
+                    continue;
+                };
                 let mut conn = ConnOpts::default();
                 for h in block {
                     // Timing keywords in a host block apply to the checker, as in keepalived.
-                    if !conn_keyword(&mut conn, h, d) && !timing_keyword(&mut c.settings, h, d)
-                    {
+                    if !conn_keyword(&mut conn, h, d) && !timing_keyword(&mut c.settings, h, d) {
                         c.unknown(h, &[], d);
                     }
                 }

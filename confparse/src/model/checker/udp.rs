@@ -47,11 +47,7 @@ pub(super) fn parse(
         min_reply_length: 0,
         max_reply_length: 255,
     };
-    let mut c = Checker::new(
-        CheckerKind::Udp(u.clone()),
-        true,
-        node.keyword.loc.clone(),
-    );
+    let mut c = Checker::new(CheckerKind::Udp(u.clone()), true, node.keyword.loc.clone());
     for n in children {
         if c.common(n, d) {
             continue;

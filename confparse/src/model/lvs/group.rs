@@ -149,7 +149,10 @@ fn parse_entry(node: &Node, gname: &str, d: &mut Diagnostics) -> Option<GroupEnt
             Some(t) => {
                 d.error_hint(
                     &t.loc,
-                    format!("({gname}): fwmark '{mark}' family {} unknown - ignoring", t.text),
+                    format!(
+                        "({gname}): fwmark '{mark}' family {} unknown - ignoring",
+                        t.text
+                    ),
                     "expected inet or inet6",
                 );
                 return None;
@@ -228,7 +231,11 @@ fn parse_range(tok: &Token, d: &mut Diagnostics) -> Option<(IpAddr, IpAddr)> {
             }
         };
         let (bits, host) = to_bits(start);
-        let host_mask: u128 = if len == max { 0 } else { (1u128 << (max - len)) - 1 };
+        let host_mask: u128 = if len == max {
+            0
+        } else {
+            (1u128 << (max - len)) - 1
+        };
         if bits & host_mask != 0 {
             d.error(
                 &tok.loc,
@@ -239,7 +246,11 @@ fn parse_range(tok: &Token, d: &mut Diagnostics) -> Option<(IpAddr, IpAddr)> {
         return Some((start, from_bits(bits | host_mask, host)));
     }
     if let Some(end) = rest.strip_prefix('-') {
-        let full = if v6 { end.contains(':') } else { end.contains('.') };
+        let full = if v6 {
+            end.contains(':')
+        } else {
+            end.contains('.')
+        };
         if full {
             let end_addr = if end.contains(':') {
                 Ipv6Addr::from_str(end).ok().map(IpAddr::V6)
@@ -260,7 +271,9 @@ fn parse_range(tok: &Token, d: &mut Diagnostics) -> Option<(IpAddr, IpAddr)> {
             if to_bits(end_addr).0 < to_bits(start).0 {
                 d.error(
                     &tok.loc,
-                    format!("address range end is less than address range start - {text} - skipping"),
+                    format!(
+                        "address range end is less than address range start - {text} - skipping"
+                    ),
                 );
                 return None;
             }

@@ -28,9 +28,7 @@ pub mod virtual_server;
 
 pub use group::{GroupEntry, VirtualServerGroup};
 pub use real_server::{RealServer, SorryServer};
-pub use virtual_server::{
-    Granularity, Protocol, SchedFlags, Scheduler, VirtualServer, VsAddress,
-};
+pub use virtual_server::{Granularity, Protocol, SchedFlags, Scheduler, VirtualServer, VsAddress};
 
 /// Everything LVS in a configuration.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -154,17 +152,11 @@ pub enum TunnelChecksum {
     Remcsum,
 }
 
-/// Parse `lvs_method`'s arguments (shared by virtual, real and sorry servers).
-///
-/// `prev` is the method in force, whose tunnel settings keepalived keeps when only the method
-/// word changes. `who` is `virtual`, `real` or `sorry`, for messages. `None` after an error:
+/// Parse `lvs_method`'s arguments (shared by virtual, real and sorry servers). Each line
+/// states the method in full: tunnel options start from their defaults (`ipip`, `nocsum`), as
+/// in keepalived. `who` is `virtual`, `real` or `sorry`, for messages. `None` after an error:
 /// keepalived then leaves the setting as it was.
-pub(crate) fn parse_forwarding(
-    node: &Node,
-    prev: Option<Forwarding>,
-    who: &str,
-    d: &mut Diagnostics,
-) -> Option<Forwarding> {
+pub(crate) fn parse_forwarding(node: &Node, who: &str, d: &mut Diagnostics) -> Option<Forwarding> {
     let word = need_arg(node, 0, d)?;
     let is_tun = match word.text.as_str() {
         "NAT" | "DR" => false,
@@ -178,23 +170,13 @@ pub(crate) fn parse_forwarding(
             return None;
         }
     };
-    let mut tunnel = match prev {
-        Some(Forwarding::Tun(t)) => t,
-        _ => Tunnel {
-            kind: TunnelType::Ipip,
-            checksum: TunnelChecksum::Nocsum,
-        },
+    let mut tunnel = Tunnel {
+        kind: TunnelType::Ipip,
+        checksum: TunnelChecksum::Nocsum,
     };
-    // keepalived parses the tunnel words even for NAT/DR; only TUN uses them.
-    let mut kind_word = match tunnel.kind {
-        TunnelType::Ipip => "ipip",
-        TunnelType::Gue { .. } => "gue",
-        TunnelType::Gre => "gre",
-    };
-    let mut port: u16 = match tunnel.kind {
-        TunnelType::Gue { port } => port,
-        _ => 0,
-    };
+    // keepalived checks the tunnel words even for NAT/DR; only TUN uses them.
+    let mut kind_word = "ipip";
+    let mut port: u16 = 0;
     let mut i = 1;
     while let Some(t) = node.args.get(i) {
         match t.text.as_str() {

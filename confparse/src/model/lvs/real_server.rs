@@ -163,7 +163,7 @@ fn parse_keyword(rs: &mut RealServer, n: &Node, d: &mut Diagnostics) {
             }
         }
         "lvs_method" => {
-            if let Some(f) = parse_forwarding(n, rs.forwarding, "real", d) {
+            if let Some(f) = parse_forwarding(n, "real", d) {
                 rs.forwarding = Some(f);
             }
         }

@@ -25,14 +25,18 @@ pub struct GlobalLvsDefaults {
     pub smtp_alert: Option<bool>,
     /// `smtp_alert_checker` in `global_defs` (wins over `smtp_alert`).
     pub smtp_alert_checker: Option<bool>,
+    /// `checker_log_all_failures` in `global_defs`.
+    pub checker_log_all_failures: bool,
 }
 
 impl GlobalLvsDefaults {
     /// Read them from `global_defs`.
-    pub fn from_global(_g: &GlobalDefs) -> Self {
-        // `GlobalDefs` is filled by the global side; until it carries `smtp_alert` and
-        // `smtp_alert_checker`, both are unset here, which is keepalived's default.
-        GlobalLvsDefaults::default()
+    pub fn from_global(g: &GlobalDefs) -> Self {
+        GlobalLvsDefaults {
+            smtp_alert: g.smtp_alert,
+            smtp_alert_checker: g.smtp_alert_checker,
+            checker_log_all_failures: g.checker_log_all_failures,
+        }
     }
 
     /// keepalived's chain: `smtp_alert_checker`, then `smtp_alert`.
@@ -51,7 +55,10 @@ pub(super) fn finish(v: &mut LvsConfig, g: &GlobalLvsDefaults, d: &mut Diagnosti
 }
 
 /// Group name → index of its first definition; later ones are unreachable.
-fn index_groups<'a>(groups: &'a [VirtualServerGroup], d: &mut Diagnostics) -> HashMap<&'a str, usize> {
+fn index_groups<'a>(
+    groups: &'a [VirtualServerGroup],
+    d: &mut Diagnostics,
+) -> HashMap<&'a str, usize> {
     let mut map: HashMap<&str, usize> = HashMap::with_capacity(groups.len());
     for (i, g) in groups.iter().enumerate() {
         if let Some(&first) = map.get(g.name.as_str()) {
@@ -82,10 +89,10 @@ fn link_group(
     };
     let Some(&gi) = index.get(name.as_str()) else {
         let known: Vec<&str> = index.keys().copied().collect();
-        let hint = crate::diag::did_you_mean(name, &known)
-            .map_or_else(|| "define it with virtual_server_group".to_string(), |s| {
-                format!("did you mean '{s}'?")
-            });
+        let hint = crate::diag::did_you_mean(name, &known).map_or_else(
+            || "define it with virtual_server_group".to_string(),
+            |s| format!("did you mean '{s}'?"),
+        );
         d.warning_hint(
             &vs.loc,
             format!(
@@ -160,7 +167,9 @@ fn validate_vs(
     if vs.ha_suspend && (vs.is_fwmark() || group_has_fwmarks) {
         d.error(
             &vs.loc,
-            format!("virtual server {name}: cannot use ha_suspend with fwmarks - clearing ha_suspend"),
+            format!(
+                "virtual server {name}: cannot use ha_suspend with fwmarks - clearing ha_suspend"
+            ),
         );
         vs.ha_suspend = false;
     }
@@ -198,7 +207,9 @@ fn validate_vs(
     if vs.persistence_timeout.is_none() {
         if let Some(gr) = group {
             if let Some(loc) = gr.entries.iter().find_map(|e| match e {
-                GroupEntry::Range { port: None, loc, .. } => Some(loc),
+                GroupEntry::Range {
+                    port: None, loc, ..
+                } => Some(loc),
                 _ => None,
             }) {
                 d.error_hint(
@@ -216,7 +227,9 @@ fn validate_vs(
     if vs.protocol.is_some() && fwmark_only {
         d.error(
             &vs.loc,
-            format!("virtual server {name}: protocol specified for fwmark - protocol will be ignored"),
+            format!(
+                "virtual server {name}: protocol specified for fwmark - protocol will be ignored"
+            ),
         );
         vs.protocol = None;
     }
@@ -274,7 +287,7 @@ fn validate_vs(
         }
         let rs_addr = rs.addr;
         let rs_port = rs.port;
-        let timing_src = ServerTiming::of(rs);
+        let timing_src = ServerTiming::of(rs, vs, g);
         let mut bfds: HashSet<String> = HashSet::new();
         rs.checkers.retain_mut(|c| {
             if let CheckerKind::Bfd(b) = &c.kind {
@@ -291,7 +304,11 @@ fn validate_vs(
         });
     }
     vs.real_servers = rss;
-    if vs.sorry_server.as_ref().is_some_and(|s| s.forwarding.is_none()) {
+    if vs
+        .sorry_server
+        .as_ref()
+        .is_some_and(|s| s.forwarding.is_none())
+    {
         let f = default_forwarding(vs, &name, d);
         if let Some(s) = &mut vs.sorry_server {
             s.forwarding = Some(f);
@@ -368,10 +385,12 @@ struct ServerTiming {
     delay_loop: Micros,
     warmup: Option<Micros>,
     delay_before_retry: Option<Micros>,
+    virtualhost: Option<String>,
+    log_all_failures: bool,
 }
 
 impl ServerTiming {
-    fn of(rs: &RealServer) -> Self {
+    fn of(rs: &RealServer, vs: &VirtualServer, g: &GlobalLvsDefaults) -> Self {
         ServerTiming {
             alpha: rs.alpha.unwrap_or(false),
             retry: rs.retry,
@@ -383,12 +402,15 @@ impl ServerTiming {
                 .unwrap_or(super::virtual_server::DEFAULT_DELAY_LOOP),
             warmup: rs.warmup,
             delay_before_retry: rs.delay_before_retry,
+            virtualhost: rs.virtualhost.clone().or_else(|| vs.virtualhost.clone()),
+            log_all_failures: g.checker_log_all_failures,
         }
     }
 }
 
 /// Fill a checker's [`Timing`] and connection defaults, as keepalived's final loop over
-/// `checkers_queue` does. The destination port is the real server's port as written (keepalived
+/// `checkers_queue` does, and an HTTP checker's `virtualhost` from its real or virtual server
+/// (keepalived picks the same one when it builds the request). The destination port is the real server's port as written (keepalived
 /// copies the address when the checker is declared, before ports are fixed up).
 fn resolve_checker(
     c: &mut Checker,
@@ -410,6 +432,7 @@ fn resolve_checker(
         delay_before_retry,
         warmup: s.warmup.or(rs.warmup).unwrap_or(delay_loop),
         alpha: s.alpha.unwrap_or(rs.alpha),
+        log_all_failures: s.log_all_failures || rs.log_all_failures,
     };
     if let Some(conn) = &mut c.conn {
         conn.connect_ip.get_or_insert(rs_addr);
@@ -418,8 +441,16 @@ fn resolve_checker(
         }
         conn.connect_timeout.get_or_insert(rs.connect_timeout);
     }
-    if let CheckerKind::Misc(m) = &mut c.kind {
-        m.timeout.get_or_insert(vs_delay_loop);
+    match &mut c.kind {
+        CheckerKind::Misc(m) => {
+            m.timeout.get_or_insert(vs_delay_loop);
+        }
+        CheckerKind::HttpGet(h) | CheckerKind::SslGet(h) => {
+            if h.virtualhost.is_none() {
+                h.virtualhost.clone_from(&rs.virtualhost);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -578,18 +609,19 @@ pub fn check_references(
             rs.checkers.retain(|c| match &c.kind {
                 CheckerKind::File(f) if !track_files.contains(f.track_file.as_str()) => {
                     let known: Vec<&str> = track_files.iter().copied().collect();
-                    let hint = crate::diag::did_you_mean(&f.track_file, &known)
-                        .map_or_else(|| "define it with a track_file block".to_string(), |s| {
-                            format!("did you mean '{s}'?")
-                        });
-                    d.error_hint(&c.loc, format!("track_file {} not found", f.track_file), hint);
+                    let hint = crate::diag::did_you_mean(&f.track_file, &known).map_or_else(
+                        || "define it with a track_file block".to_string(),
+                        |s| format!("did you mean '{s}'?"),
+                    );
+                    d.error_hint(
+                        &c.loc,
+                        format!("track_file {} not found", f.track_file),
+                        hint,
+                    );
                     false
                 }
                 CheckerKind::Bfd(b) if !bfds.contains(b.name.as_str()) => {
-                    d.error(
-                        &c.loc,
-                        format!("BFD_CHECK - BFD {} not configured", b.name),
-                    );
+                    d.error(&c.loc, format!("BFD_CHECK - BFD {} not configured", b.name));
                     false
                 }
                 _ => true,

@@ -10,9 +10,7 @@ use super::group::parse_port_nonzero;
 use super::real_server::{self, RealServer, SorryServer};
 use super::{parse_forwarding, parse_script, string_arg, Family, Forwarding, Script};
 use crate::diag::{Diagnostics, Severity};
-use crate::model::values::{
-    flag, need_arg, parse_timer, parse_uint, ser_loc, Micros, TIMER_HZ,
-};
+use crate::model::values::{flag, need_arg, parse_timer, parse_uint, ser_loc, Micros, TIMER_HZ};
 use crate::token::Loc;
 use crate::tree::Node;
 
@@ -303,11 +301,7 @@ impl VirtualServer {
         match &self.address {
             VsAddress::Group { name } => format!("[{name}]"),
             VsAddress::Fwmark { mark } => format!("FWM {mark}"),
-            VsAddress::Ip { addr, port } => format_trio(
-                addr,
-                self.protocol,
-                port.unwrap_or(0),
-            ),
+            VsAddress::Ip { addr, port } => format_trio(addr, self.protocol, port.unwrap_or(0)),
         }
     }
 
@@ -392,7 +386,10 @@ pub(crate) fn parse_server_addr(
             Err(()) => {
                 d.error(
                     &p.loc,
-                    format!("invalid {what} ip address/port {}/{} - skipping", a.text, p.text),
+                    format!(
+                        "invalid {what} ip address/port {}/{} - skipping",
+                        a.text, p.text
+                    ),
                 );
                 return None;
             }
@@ -408,7 +405,10 @@ pub(crate) fn parse_server_addr(
     if a.text.contains(['-', '/']) {
         d.warning(
             &a.loc,
-            format!("{what} address {} is read as {addr}: the range or prefix is ignored", a.text),
+            format!(
+                "{what} address {} is read as {addr}: the range or prefix is ignored",
+                a.text
+            ),
         );
     }
     Some((addr, port))
@@ -551,12 +551,14 @@ fn parse_keyword(vs: &mut VirtualServer, n: &Node, d: &mut Diagnostics) {
             if kw == "lb_kind" {
                 deprecated(n, "lvs_method", d);
             }
-            if let Some(f) = parse_forwarding(n, vs.forwarding, "virtual", d) {
+            if let Some(f) = parse_forwarding(n, "virtual", d) {
                 vs.forwarding = Some(f);
             }
         }
         "persistence_engine" => {
-            let Some(mut name) = string_arg(n, d) else { return };
+            let Some(mut name) = string_arg(n, d) else {
+                return;
+            };
             if name.len() > PENAME_MAXLEN - 1 {
                 d.error(
                     &n.args[0].loc,
@@ -677,17 +679,14 @@ fn parse_keyword(vs: &mut VirtualServer, n: &Node, d: &mut Diagnostics) {
             ),
         },
         "sorry_server_lvs_method" => {
-            let prev = match &vs.sorry_server {
-                Some(s) => s.forwarding,
-                None => {
-                    d.error(
-                        &n.keyword.loc,
-                        "sorry_server forwarding used without sorry_server",
-                    );
-                    return;
-                }
-            };
-            if let Some(f) = parse_forwarding(n, prev, "sorry", d) {
+            if vs.sorry_server.is_none() {
+                d.error(
+                    &n.keyword.loc,
+                    "sorry_server forwarding used without sorry_server",
+                );
+                return;
+            }
+            if let Some(f) = parse_forwarding(n, "sorry", d) {
                 if let Some(s) = &mut vs.sorry_server {
                     s.forwarding = Some(f);
                 }
@@ -776,7 +775,10 @@ fn granularity(vs: &mut VirtualServer, n: &Node, d: &mut Diagnostics) {
             _ => {
                 d.error(
                     &t.loc,
-                    format!("invalid IPv6 persistence_granularity specified - {}", t.text),
+                    format!(
+                        "invalid IPv6 persistence_granularity specified - {}",
+                        t.text
+                    ),
                 );
                 return;
             }
@@ -786,7 +788,10 @@ fn granularity(vs: &mut VirtualServer, n: &Node, d: &mut Diagnostics) {
             Err(_) => {
                 d.error(
                     &t.loc,
-                    format!("invalid IPv4 persistence_granularity specified - {}", t.text),
+                    format!(
+                        "invalid IPv4 persistence_granularity specified - {}",
+                        t.text
+                    ),
                 );
                 return;
             }

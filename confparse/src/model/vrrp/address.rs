@@ -275,7 +275,7 @@ pub fn parse_address(node: &Node, is_static: bool, d: &mut Diagnostics) -> Optio
                 }
             }
             ("home", _) => ip.home = true,
-            ("-nodad" | "nodad", _) => ip.nodad = true,
+            ("-nodad", _) => ip.nodad = true,
             ("mngtmpaddr", _) => ip.mngtmpaddr = true,
             ("noprefixroute", _) => ip.noprefixroute = true,
             ("autojoin", _) => ip.autojoin = true,
@@ -1011,6 +1011,10 @@ pub fn parse_rule(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<R
         i += if p.is_some() { 2 } else { 1 };
     }
     r.family = family.unwrap_or(Family::Inet);
+    if r.track_group.is_some() && r.iif.is_none() {
+        d.error(&r.loc, "static rule cannot have track_group if dev/iif not specified");
+        r.track_group = None;
+    }
     if r.preference.is_none() {
         d.error_hint(
             &r.loc,

@@ -630,15 +630,14 @@ pub fn parse_up_down_delays(node: &Node, out: &mut Vec<UpDownDelay>, d: &mut Dia
             d.warning(&c.args[2].loc, format!("too many parameters for {} up/down delays", c.keyword.text));
             continue;
         }
-        // keepalived logs (not errors) invalid delays here, so check with a scratch sink.
-        let mut scratch = Diagnostics::new();
-        let Some(down) = parse_timer(dt, Micros(0), max, &mut scratch) else {
+        // The number reader reports a bad value as an error; the block then only logs.
+        let Some(down) = parse_timer(dt, Micros(0), max, d) else {
             d.warning(&dt.loc, format!("invalid down delay {} for {}", dt.text, c.keyword.text));
             continue;
         };
         let up = match c.args.get(1) {
             None => down,
-            Some(ut) => match parse_timer(ut, Micros(0), max, &mut scratch) {
+            Some(ut) => match parse_timer(ut, Micros(0), max, d) {
                 Some(u) => u,
                 None => {
                     d.warning(&ut.loc, format!("invalid up delay {} for {}", ut.text, c.keyword.text));

@@ -57,14 +57,16 @@ pub(super) fn finish(v: &mut VrrpConfig, g: &GlobalDefs, d: &mut Diagnostics) {
     sync_group_tracking(v, &mut script_used, d);
     for (s, used) in v.scripts.iter().zip(&script_used) {
         if !used {
-            d.error(&s.loc, format!("script {} is not used", s.name));
+            // keepalived drops it; `-t` does not fail on it.
+            d.warning(&s.loc, format!("script {} is not used", s.name));
         }
     }
     check_vrid_conflicts(&v.instances, g, d);
     if let Some(sd) = &g.lvs_sync_daemon {
         if let Some(inst) = &sd.instance {
             if !v.names.instances.contains_key(inst) {
-                d.error_hint(
+                // keepalived clears lvs_sync_daemon at startup; `-t` passes.
+                d.warning_hint(
                     &crate::model::values::no_loc(),
                     format!("unable to find vrrp instance {inst} for lvs_syncd - clearing lvs_syncd config"),
                     "lvs_sync_daemon's instance must name a vrrp_instance",
@@ -204,9 +206,8 @@ fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<
     }
 
     let unicast = i.is_unicast();
-    if strict && unicast && i.interface.is_some() {
-        d.error(&loc, format!("({name}) unicast peers are not supported in strict mode"));
-    }
+    // keepalived 2.2.7 means to reject unicast peers in strict mode, but tests its unicast
+    // flag before setting it, so such configurations run; kad accepts them likewise.
     if i.unicast_configured && !unicast {
         if i.unicast_fault_no_peer {
             d.warning(&loc, format!("({name}) cannot use unicast without any peers - going to fault state"));

@@ -1,0 +1,410 @@
+//! The checks keepalived's `-t` makes against the machine rather than the text: do the
+//! interfaces exist, and do the scripts exist (and is `enable_script_security` set when they
+//! do). The configuration library never looks at the host, so the binary does it here, after the
+//! model is built, with the same outcomes as keepalived:
+//!
+//! - `interface X` of a `vrrp_instance` that does not exist is an error unless
+//!   `dynamic_interfaces` is set; a loopback interface is refused (`vrrp_parser.c`,
+//!   `vrrp_int_handler`); so is a missing `track_interface` (`vrrp_track.c`, `alloc_track_if`);
+//! - a `vrrp_script` whose program cannot be found is an error ("Disabling track script ... since
+//!   not found/accessible", `vrrp.c`); missing notify and MISC_CHECK scripts are only logged;
+//! - when any script exists and `enable_script_security` is not set, keepalived reports a
+//!   SECURITY VIOLATION and its config test exits 6 (`KEEPALIVED_CHK_EXIT_CONFIG_TEST_SECURITY`).
+//!
+//! Scripts are found by walking the model's serialized form, so every `notify_*`, `misc_path`,
+//! `quorum_*` and fifo script is covered whatever block it sits in.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use keepalive_confparse::diag::{Diagnostic, Diagnostics, Severity};
+use keepalive_confparse::model::Config;
+use keepalive_confparse::token::Loc;
+use serde_json::Value;
+
+/// `ARPHRD_LOOPBACK` from `<linux/if_arp.h>`, as `/sys/class/net/IF/type` shows it.
+const ARPHRD_LOOPBACK: u32 = 772;
+
+/// Where the kernel lists network interfaces; a parameter so tests can use a fake tree.
+pub const SYS_CLASS_NET: &str = "/sys/class/net";
+
+/// What the host checks found.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Errors and warnings, as the model's.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Scripts are configured but `enable_script_security` is not: keepalived's config test
+    /// exits 6 for this.
+    pub security_violation: bool,
+}
+
+/// Check `config` against this machine.
+pub fn check(config: &Config, sys_class_net: &Path) -> Findings {
+    let mut f = Findings::default();
+    check_interfaces(config, sys_class_net, &mut f);
+    check_scripts(config, &mut f);
+    f
+}
+
+/// Append the findings to the model's diagnostics.
+pub fn merge(findings: &Findings, diags: &mut Diagnostics) {
+    for d in &findings.diagnostics {
+        diags.push(d.clone());
+    }
+}
+
+fn error(f: &mut Findings, loc: Option<Loc>, message: String, hint: Option<&str>) {
+    f.diagnostics.push(Diagnostic {
+        severity: Severity::Error,
+        loc,
+        message,
+        hint: hint.map(str::to_owned),
+    });
+}
+
+fn interface_type(sys: &Path, name: &str) -> Option<u32> {
+    // An interface name never holds '/', and "." / ".." are not interfaces.
+    if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+        return None;
+    }
+    let dir = sys.join(name);
+    if !dir.exists() {
+        return None;
+    }
+    Some(
+        std::fs::read_to_string(dir.join("type"))
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(0),
+    )
+}
+
+fn check_interfaces(config: &Config, sys: &Path, f: &mut Findings) {
+    if config.global.dynamic_interfaces {
+        return;
+    }
+    const HINT: &str = "set 'dynamic_interfaces' in global_defs if it is created later";
+    for inst in &config.vrrp.instances {
+        if let Some(name) = &inst.interface {
+            let loc = inst
+                .interface_loc
+                .clone()
+                .or_else(|| Some(inst.loc.clone()));
+            match interface_type(sys, name) {
+                None => error(
+                    f,
+                    loc,
+                    format!(
+                        "interface {name} for vrrp_instance {} doesn't exist",
+                        inst.name
+                    ),
+                    Some(HINT),
+                ),
+                Some(ARPHRD_LOOPBACK) => error(
+                    f,
+                    loc,
+                    format!(
+                        "({}) cannot use a loopback interface ({name}) for vrrp",
+                        inst.name
+                    ),
+                    None,
+                ),
+                Some(_) => {}
+            }
+        }
+        for t in &inst.track.interfaces {
+            if interface_type(sys, &t.name).is_none() {
+                error(
+                    f,
+                    Some(t.loc.clone()),
+                    format!("({}) tracked interface {} doesn't exist", inst.name, t.name),
+                    Some(HINT),
+                );
+            }
+        }
+    }
+    for g in &config.vrrp.sync_groups {
+        for t in &g.track.interfaces {
+            if interface_type(sys, &t.name).is_none() {
+                error(
+                    f,
+                    Some(t.loc.clone()),
+                    format!("({}) tracked interface {} doesn't exist", g.name, t.name),
+                    Some(HINT),
+                );
+            }
+        }
+    }
+}
+
+/// One script found in the model: its program, and where it was configured.
+#[derive(Debug)]
+struct ScriptRef {
+    program: String,
+    loc: Option<Loc>,
+}
+
+/// How keepalived's `check_script_secure()` classifies a script for the config test.
+#[derive(Debug, PartialEq, Eq)]
+enum ScriptStatus {
+    /// `</path`: a file-readability check, nothing is executed (`SC_SYSTEM`).
+    System,
+    /// The program was found (`SC_ISSCRIPT`).
+    Found,
+    /// Not found or not accessible (`SC_NOTFOUND`).
+    NotFound,
+}
+
+fn classify(program: &str) -> ScriptStatus {
+    if let Some(rest) = program.strip_prefix('<') {
+        if rest.trim_start().starts_with('/') {
+            return ScriptStatus::System;
+        }
+    }
+    let found = if program.contains('/') {
+        std::fs::metadata(program).is_ok()
+    } else {
+        find_in_path(program).is_some()
+    };
+    if found {
+        ScriptStatus::Found
+    } else {
+        ScriptStatus::NotFound
+    }
+}
+
+fn find_in_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")
+        .unwrap_or_else(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+/// The program of a script object, if `v` is one: `{command: "prog args", user, group}` or
+/// `{args: ["prog", ...], user, group}`.
+fn script_program(m: &serde_json::Map<String, Value>) -> Option<String> {
+    if !m.contains_key("user") {
+        return None;
+    }
+    if let Some(cmd) = m.get("command").and_then(Value::as_str) {
+        return first_word(cmd);
+    }
+    m.get("args")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// The program in a command line: its first word, where `</path` counts as one word.
+fn first_word(cmd: &str) -> Option<String> {
+    let cmd = cmd.trim_start();
+    if let Some(rest) = cmd.strip_prefix('<') {
+        return Some(format!("<{}", rest.trim_start()));
+    }
+    let word = cmd.split_whitespace().next()?;
+    Some(word.trim_matches(|c| c == '"' || c == '\'').to_owned())
+}
+
+fn parse_loc(s: &str) -> Option<Loc> {
+    let mut parts = s.rsplitn(3, ':');
+    let col = parts.next()?.parse().ok()?;
+    let line = parts.next()?.parse().ok()?;
+    let file = parts.next()?;
+    Some(Loc::new(Arc::from(file), line, col))
+}
+
+/// Every script object under `v`, with the nearest enclosing `loc`.
+fn collect(v: &Value, loc: Option<&str>, out: &mut Vec<ScriptRef>) {
+    match v {
+        Value::Object(m) => {
+            let here = m.get("loc").and_then(Value::as_str).or(loc);
+            if let Some(program) = script_program(m) {
+                out.push(ScriptRef {
+                    program,
+                    loc: here.and_then(parse_loc),
+                });
+                return;
+            }
+            for v in m.values() {
+                collect(v, here, out);
+            }
+        }
+        Value::Array(a) => {
+            for v in a {
+                collect(v, loc, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_scripts(config: &Config, f: &mut Findings) {
+    let Ok(Value::Object(root)) = serde_json::to_value(config) else {
+        return;
+    };
+    let global = root.get("global");
+    let field = |name: &str| global.and_then(|g| g.get(name));
+
+    // `vrrp_script` programs that cannot be found are errors; the others are only logged.
+    for s in &config.vrrp.scripts {
+        let Some(program) = s.script.as_ref().and_then(|sc| first_word(&sc.command)) else {
+            continue;
+        };
+        if classify(&program) == ScriptStatus::NotFound {
+            error(
+                f,
+                Some(s.loc.clone()),
+                format!(
+                    "Disabling track script {} since not found/accessible",
+                    s.name
+                ),
+                Some(&format!("'{program}' does not exist or cannot be read")),
+            );
+        }
+    }
+
+    // keepalived checks each subsystem's scripts only when that subsystem has work to do.
+    let mut scripts = Vec::new();
+    if !config.vrrp.instances.is_empty() {
+        if let Some(v) = root.get("vrrp") {
+            collect(v, None, &mut scripts);
+        }
+        for name in ["notify_fifo", "vrrp_notify_fifo"] {
+            if let Some(v) = field(name) {
+                collect(v, None, &mut scripts);
+            }
+        }
+    }
+    if !config.lvs.virtual_servers.is_empty() {
+        if let Some(v) = root.get("lvs") {
+            collect(v, None, &mut scripts);
+        }
+        for name in ["notify_fifo", "lvs_notify_fifo"] {
+            if let Some(v) = field(name) {
+                collect(v, None, &mut scripts);
+            }
+        }
+    }
+    for name in ["startup_script", "shutdown_script"] {
+        if let Some(v) = field(name) {
+            collect(v, None, &mut scripts);
+        }
+    }
+
+    if config.global.enable_script_security {
+        return;
+    }
+    if let Some(first) = scripts
+        .iter()
+        .find(|s| classify(&s.program) == ScriptStatus::Found)
+    {
+        f.security_violation = true;
+        error(
+            f,
+            first.loc.clone(),
+            "SECURITY VIOLATION - scripts are being executed but script_security not enabled"
+                .to_owned(),
+            Some("add 'enable_script_security' to global_defs (and a 'script_user')"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keepalive_confparse::load::load_str;
+    use keepalive_confparse::Options;
+
+    fn config(text: &str) -> Config {
+        load_str("host-test.conf", text, &Options::default()).config
+    }
+
+    /// A fake `/sys/class/net` with `eth0` (Ethernet) and `lo` (loopback), removed on drop.
+    struct FakeSys(PathBuf);
+
+    impl FakeSys {
+        fn new(tag: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!("kad-host-{tag}-{}", std::process::id()));
+            for (name, ty) in [("eth0", "1"), ("lo", "772")] {
+                std::fs::create_dir_all(dir.join(name)).unwrap();
+                std::fs::write(dir.join(name).join("type"), ty).unwrap();
+            }
+            FakeSys(dir)
+        }
+    }
+
+    impl Drop for FakeSys {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    const INSTANCE: &str = "vrrp_instance VI_1 {\n    interface IF\n    virtual_router_id 1\n    \
+                            priority 100\n    virtual_ipaddress {\n        192.0.2.1\n    }\n}\n";
+
+    #[test]
+    fn missing_and_loopback_interfaces_are_errors() {
+        let sys = FakeSys::new("if");
+        let ok = check(&config(&INSTANCE.replace("IF", "eth0")), &sys.0);
+        assert!(ok.diagnostics.is_empty(), "{:?}", ok.diagnostics);
+        let missing = check(&config(&INSTANCE.replace("IF", "eth9")), &sys.0);
+        assert_eq!(missing.diagnostics.len(), 1);
+        assert!(missing.diagnostics[0].message.contains("eth9"));
+        assert_eq!(missing.diagnostics[0].loc.as_ref().map(|l| l.line), Some(2));
+        let lo = check(&config(&INSTANCE.replace("IF", "lo")), &sys.0);
+        assert!(lo.diagnostics[0].message.contains("loopback"));
+    }
+
+    #[test]
+    fn dynamic_interfaces_allows_missing_ones() {
+        let sys = FakeSys::new("dyn");
+        let text = format!(
+            "global_defs {{\n    dynamic_interfaces\n}}\n{}",
+            INSTANCE.replace("IF", "bond7")
+        );
+        assert!(check(&config(&text), &sys.0).diagnostics.is_empty());
+    }
+
+    #[test]
+    fn scripts_need_script_security() {
+        let sys = FakeSys::new("sec");
+        let with_script = INSTANCE.replace("IF", "eth0").replace(
+            "priority 100",
+            "priority 100\n    notify_master \"/bin/sh -c true\"",
+        );
+        let f = check(&config(&with_script), &sys.0);
+        assert!(f.security_violation, "{:?}", f.diagnostics);
+        let secured = format!(
+            "global_defs {{\n    enable_script_security\n    script_user root\n}}\n{with_script}"
+        );
+        let f = check(&config(&secured), &sys.0);
+        assert!(!f.security_violation);
+        assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
+    }
+
+    #[test]
+    fn missing_track_script_program_is_an_error() {
+        let sys = FakeSys::new("trk");
+        let text = format!(
+            "global_defs {{\n    enable_script_security\n}}\n\
+             vrrp_script chk {{\n    script \"/nonexistent/kad-check\"\n}}\n{}",
+            INSTANCE.replace("IF", "eth0")
+        );
+        let f = check(&config(&text), &sys.0);
+        assert_eq!(f.diagnostics.len(), 1, "{:?}", f.diagnostics);
+        assert!(f.diagnostics[0].message.contains("chk"));
+    }
+
+    #[test]
+    fn command_words() {
+        assert_eq!(first_word("/bin/true master"), Some("/bin/true".into()));
+        assert_eq!(first_word("< /etc/x"), Some("</etc/x".into()));
+        assert_eq!(classify("</etc/passwd"), ScriptStatus::System);
+        assert_eq!(classify("sh"), ScriptStatus::Found);
+        assert_eq!(classify("/nonexistent/x"), ScriptStatus::NotFound);
+        let loc = parse_loc("a:b.conf:3:4").unwrap();
+        assert_eq!((&*loc.file, loc.line, loc.col), ("a:b.conf", 3, 4));
+    }
+}
