@@ -127,7 +127,11 @@ pub fn read_file(path: &Path, opts: &Options, diags: &mut Diagnostics) -> Vec<Li
     use std::os::unix::ffi::OsStrExt;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut r = Reader::new(opts, diags, cwd);
-    if !r.open_glob_file(path.as_os_str().as_bytes(), INCLUDE_R | INCLUDE_M | INCLUDE_W, None) {
+    if !r.open_glob_file(
+        path.as_os_str().as_bytes(),
+        INCLUDE_R | INCLUDE_M | INCLUDE_W,
+        None,
+    ) {
         let msg = format!("cannot read configuration file '{}'", path.display());
         if !r.diags.has_errors() {
             r.diags.push(Diagnostic {
@@ -363,7 +367,8 @@ impl<'a> Reader<'a> {
     fn open_glob_file(&mut self, pattern: &[u8], include_type: u8, at: Option<Pos>) -> bool {
         let shown = String::from_utf8_lossy(pattern).into_owned();
         if self.stack.len() >= MAX_INCLUDE_DEPTH {
-            let msg = format!("include of '{shown}' nested more than {MAX_INCLUDE_DEPTH} levels deep");
+            let msg =
+                format!("include of '{shown}' nested more than {MAX_INCLUDE_DEPTH} levels deep");
             self.report(Severity::Error, at, msg, None);
             return false;
         }
@@ -438,7 +443,12 @@ impl<'a> Reader<'a> {
             let (ty, at) = (top.include_type, top.at);
             let shown = String::from_utf8_lossy(&name).into_owned();
             if name.last() == Some(&b'/') {
-                self.file_error(INCLUDE_R, ty, at, format!("include '{shown}' is a directory"));
+                self.file_error(
+                    INCLUDE_R,
+                    ty,
+                    at,
+                    format!("include '{shown}' is a directory"),
+                );
                 continue;
             }
             let path = self.cwd.join(std::ffi::OsStr::from_bytes(&name));
@@ -450,16 +460,19 @@ impl<'a> Reader<'a> {
                 continue;
             }
             let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-            if self.stack.iter().any(|f| f.canon.as_deref() == Some(&canon)) {
+            if self
+                .stack
+                .iter()
+                .any(|f| f.canon.as_deref() == Some(&canon))
+            {
                 let msg = format!("include cycle: '{shown}' is already being read");
                 self.report(Severity::Error, at, msg, None);
                 continue;
             }
             let data = match std::fs::metadata(&path) {
-                Ok(m) if m.len() > MAX_FILE_SIZE => Err(format!(
-                    "larger than {} MiB",
-                    MAX_FILE_SIZE >> 20
-                )),
+                Ok(m) if m.len() > MAX_FILE_SIZE => {
+                    Err(format!("larger than {} MiB", MAX_FILE_SIZE >> 20))
+                }
                 _ => std::fs::read(&path).map_err(|e| e.to_string()),
             };
             let data = match data {
@@ -879,7 +892,12 @@ impl<'a> Reader<'a> {
     }
 
     /// `replace_param()`: substitute every defined reference, rescanning replaced text.
-    fn replace_param(&mut self, buf: &mut LBuf, max_len: usize, ml: &mut Option<Multi>) -> Replaced {
+    fn replace_param(
+        &mut self,
+        buf: &mut LBuf,
+        max_len: usize,
+        ml: &mut Option<Multi>,
+    ) -> Replaced {
         let mut cur = 0;
         let mut found = false;
         while let Some(d) = buf.find(cur, b'$') {
@@ -930,7 +948,10 @@ impl<'a> Reader<'a> {
                 None => def.value.clone(),
             };
             let replacing: &[u8] = if def.multiline {
-                let n = value.iter().position(|&c| c == b'\n').unwrap_or(value.len());
+                let n = value
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .unwrap_or(value.len());
                 &value[..n]
             } else {
                 &value[..]
@@ -1060,7 +1081,9 @@ impl<'a> Reader<'a> {
                     let known = ["read", "match", "wildcard_match", "brace_match"];
                     let hint = crate::diag::did_you_mean(name, &known)
                         .map(|k| format!("did you mean '{k}'?"))
-                        .or_else(|| Some("one of read, match, wildcard_match, brace_match".to_owned()));
+                        .or_else(|| {
+                            Some("one of read, match, wildcard_match, brace_match".to_owned())
+                        });
                     self.diags.push(Diagnostic {
                         severity: Severity::Error,
                         loc: Some(t.loc.clone()),

@@ -112,7 +112,9 @@ pub fn build(lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
         };
         let alone = tokens.len() == 0;
         if alone && first.is_open() {
-            let top = stack.last_mut().expect("the top level frame is never popped");
+            let top = stack
+                .last_mut()
+                .expect("the top level frame is never popped");
             if can_open {
                 if let Some(owner) = top.children.pop() {
                     stack.push(Frame {
@@ -223,7 +225,9 @@ mod tests {
 
     #[test]
     fn items_on_the_brace_line() {
-        let (n, d) = tree("virtual_ipaddress { 192.0.2.1 192.0.2.2 }\nnotification_email { a@b c@d\n e@f }\n");
+        let (n, d) = tree(
+            "virtual_ipaddress { 192.0.2.1 192.0.2.2 }\nnotification_email { a@b c@d\n e@f }\n",
+        );
         assert!(d.is_empty(), "{:?}", msgs(&d));
         let v = &n[0];
         assert!(v.args.is_empty());
@@ -256,8 +260,14 @@ mod tests {
         let (n, d) = tree("a {\n b {\n c\n");
         let m = msgs(&d);
         assert_eq!(m.len(), 2, "{m:?}");
-        assert!(m[0].starts_with("t.conf:2:4: error: unclosed '{' of 'b'"), "{m:?}");
-        assert!(m[1].starts_with("t.conf:1:3: error: unclosed '{' of 'a'"), "{m:?}");
+        assert!(
+            m[0].starts_with("t.conf:2:4: error: unclosed '{' of 'b'"),
+            "{m:?}"
+        );
+        assert!(
+            m[1].starts_with("t.conf:1:3: error: unclosed '{' of 'a'"),
+            "{m:?}"
+        );
         assert_eq!(n[0].children()[0].children()[0].name(), "c");
     }
 
@@ -265,8 +275,14 @@ mod tests {
     fn unexpected_open_is_ignored() {
         let (n, d) = tree("{\na\n}\n");
         let m = msgs(&d);
-        assert!(m[0].starts_with("t.conf:1:1: error: unexpected '{'"), "{m:?}");
-        assert!(m[1].starts_with("t.conf:3:1: error: unmatched '}'"), "{m:?}");
+        assert!(
+            m[0].starts_with("t.conf:1:1: error: unexpected '{'"),
+            "{m:?}"
+        );
+        assert!(
+            m[1].starts_with("t.conf:3:1: error: unmatched '}'"),
+            "{m:?}"
+        );
         assert_eq!(n.len(), 1);
         let (_, d) = tree("a {\n}\n{\n}\n");
         assert!(msgs(&d)[0].starts_with("t.conf:3:1: error: unexpected '{'"));

@@ -20,7 +20,10 @@ const SAMPLES: &[(&str, &[&str])] = &[
     ("keepalived.conf.IPv6", &[]),
     ("keepalived.conf.PING_CHECK", &[]),
     ("keepalived.conf.SMTP_CHECK", &[]),
-    ("keepalived.conf.SSL_GET", &["incompatible with AH authentication"]),
+    (
+        "keepalived.conf.SSL_GET",
+        &["incompatible with AH authentication"],
+    ),
     ("keepalived.conf.UDP_CHECK", &[]),
     ("keepalived.conf.fwmark", &["protocol specified for fwmark"]),
     ("keepalived.conf.inhibit", &[]),
@@ -53,10 +56,7 @@ fn lvs_samples_parse_as_keepalived_reads_them() {
             .map(|x| x.to_string())
             .collect();
         let ok = lvs_errors.len() == want.len()
-            && want
-                .iter()
-                .zip(&lvs_errors)
-                .all(|(w, e)| e.contains(w));
+            && want.iter().zip(&lvs_errors).all(|(w, e)| e.contains(w));
         if !ok {
             failures.push(format!("{name}: want {want:?}, got {lvs_errors:#?}"));
         }

@@ -124,6 +124,7 @@ fn cases() -> Vec<(&'static str, String, V)> {
         ("http bad status", vs("", " HTTP_GET {\n url {\n path /\n status_code 700\n }\n }"), V::Err("status code")),
         ("http bad protocol", vs("", " HTTP_GET {\n http_protocol 2\n url {\n path /\n }\n }"), V::Err("http_protocol")),
         ("http nb_get_retry", vs("", " HTTP_GET {\n nb_get_retry 3\n url {\n path /\n }\n }"), V::Err("nb_get_retry")),
+        ("tcp nb_get_retry", vs("", " TCP_CHECK {\n nb_get_retry 3\n }"), V::Err("unknown keyword")),
         ("http regex", vs("", " HTTP_GET {\n url {\n path /\n regex \"ok|fine\"\n regex_no_match\n regex_options caseless multiline\n regex_min_offset 0\n regex_max_offset 100\n }\n }"), V::Ok),
         ("http regex options without regex", vs("", " HTTP_GET {\n url {\n path /\n regex_options caseless\n }\n }"), V::Warn("without regex")),
         ("ssl_get", vs("", " SSL_GET {\n url {\n path /\n }\n enable_sni false\n }"), V::Ok),

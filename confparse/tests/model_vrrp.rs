@@ -7,7 +7,9 @@ use std::net::IpAddr;
 
 use keepalive_confparse::model::global::{LvsFlushOnStop, RxBufsPolicy};
 use keepalive_confparse::model::values::Micros;
-use keepalive_confparse::model::vrrp::address::{Broadcast, Family, Lifetime, RouteDest, RouteMode, Scope};
+use keepalive_confparse::model::vrrp::address::{
+    Broadcast, Family, Lifetime, RouteDest, RouteMode, Scope,
+};
 use keepalive_confparse::model::vrrp::instance::AuthType;
 use keepalive_confparse::model::vrrp::{check_interfaces, InitialState};
 use model_vrrp_util::{errors, inst, no_errors, parse, warnings};
@@ -41,7 +43,11 @@ fn instance_values_are_typed() {
 
 #[test]
 fn priority_and_state_derive_each_other() {
-    let (cfg, d) = parse(&format!("{}{}", inst("A", 1, " state MASTER"), inst("B", 2, " priority 255")));
+    let (cfg, d) = parse(&format!(
+        "{}{}",
+        inst("A", 1, " state MASTER"),
+        inst("B", 2, " priority 255")
+    ));
     no_errors(&d);
     assert_eq!(cfg.vrrp.instances[0].priority, Some(255));
     assert_eq!(cfg.vrrp.instances[1].state, Some(InitialState::Master));
@@ -63,14 +69,21 @@ fn globals_are_inherited() {
     assert_eq!(a.garp_master_delay, Some(Micros::from_secs(9)));
     assert_eq!(a.garp_master_repeat, Some(4));
     assert_eq!(a.garp_master_refresh, Some(Micros::from_secs(30)));
-    assert_eq!(a.garp_lower_prio_repeat, Some(4), "lower_prio_repeat defaults to the master repeat");
+    assert_eq!(
+        a.garp_lower_prio_repeat,
+        Some(4),
+        "lower_prio_repeat defaults to the master repeat"
+    );
     assert_eq!(a.version, Some(3));
     assert_eq!(a.skip_check_adv_addr, Some(true));
     assert!(a.check_unicast_src);
     assert_eq!(a.smtp_alert, Some(true));
     assert_eq!(a.mcast_dst_ip, Some(ip("224.0.0.99")));
     assert_eq!(a.lower_prio_no_advert, Some(true));
-    assert_eq!(a.garp_extra_if.map(|g| (g.delay_secs, g.all)), Some((60, true)));
+    assert_eq!(
+        a.garp_extra_if.map(|g| (g.delay_secs, g.all)),
+        Some((60, true))
+    );
     let b = &cfg.vrrp.instances[1];
     assert_eq!(b.garp_master_delay, Some(Micros::from_secs(2)));
     assert_eq!(b.version, Some(2));
@@ -80,11 +93,18 @@ fn globals_are_inherited() {
 
 #[test]
 fn strict_mode_drives_defaults() {
-    let (cfg, d) = parse(&format!("global_defs {{\n vrrp_strict\n}}\n{}", inst("A", 1, "")));
+    let (cfg, d) = parse(&format!(
+        "global_defs {{\n vrrp_strict\n}}\n{}",
+        inst("A", 1, "")
+    ));
     no_errors(&d);
     let a = &cfg.vrrp.instances[0];
     assert_eq!(a.strict_mode, Some(true));
-    assert_eq!(a.accept, Some(false), "strict: no accept mode unless address owner");
+    assert_eq!(
+        a.accept,
+        Some(false),
+        "strict: no accept mode unless address owner"
+    );
     assert_eq!(a.garp_lower_prio_repeat, Some(0));
     assert_eq!(a.garp_lower_prio_delay, Some(Micros(0)));
     assert_eq!(a.lower_prio_no_advert, Some(true));
@@ -104,7 +124,10 @@ fn ipv6_instances_run_version_3() {
     assert_eq!(a.family, Some(Family::Inet6));
     assert_eq!(a.version, Some(3));
     assert_eq!(a.mcast_dst_ip, Some(ip("ff02::12")));
-    assert_eq!(a.virtual_ipaddress[1].preferred_lft, Some(Lifetime::Forever));
+    assert_eq!(
+        a.virtual_ipaddress[1].preferred_lft,
+        Some(Lifetime::Forever)
+    );
 }
 
 #[test]
@@ -173,11 +196,20 @@ fn tracker_weights_default_from_their_definitions() {
     assert_eq!(s.script.as_ref().unwrap().command, "/bin/check arg");
     assert_eq!(s.script.as_ref().unwrap().user.as_deref(), Some("nobody"));
     let t = &cfg.vrrp.instances[0].track;
-    assert_eq!((t.scripts[0].weight, t.scripts[0].reverse), (Some(-20), Some(true)));
-    assert_eq!((t.files[0].weight, t.files[0].reverse), (Some(3), Some(true)));
+    assert_eq!(
+        (t.scripts[0].weight, t.scripts[0].reverse),
+        (Some(-20), Some(true))
+    );
+    assert_eq!(
+        (t.files[0].weight, t.files[0].reverse),
+        (Some(3), Some(true))
+    );
     assert_eq!(t.processes[0].weight, Some(7));
     assert_eq!(t.interfaces[0].weight, Some(-10));
-    assert_eq!(cfg.vrrp.track_files[0].weight, 1, "track_file weight defaults to 1");
+    assert_eq!(
+        cfg.vrrp.track_files[0].weight, 1,
+        "track_file weight defaults to 1"
+    );
 }
 
 #[test]
@@ -191,22 +223,38 @@ fn sync_group_membership_and_notify() {
     no_errors(&d);
     assert_eq!(cfg.vrrp.sync_groups[0].members.len(), 2);
     assert_eq!(cfg.vrrp.instances[1].sync_group.as_deref(), Some("G"));
-    assert_eq!(cfg.vrrp.instances[0].notify_priority_changes, Some(true), "from the sync group");
+    assert_eq!(
+        cfg.vrrp.instances[0].notify_priority_changes,
+        Some(true),
+        "from the sync group"
+    );
     let n = cfg.vrrp.sync_groups[0].notify.any.as_ref().unwrap();
-    assert_eq!((n.command.as_str(), n.user.as_deref()), ("/bin/n G", Some("root")));
+    assert_eq!(
+        (n.command.as_str(), n.user.as_deref()),
+        ("/bin/n G", Some("root"))
+    );
 }
 
 #[test]
 fn sync_group_unweights_member_trackers() {
-    let text = format!(
+    let text =
+        format!(
         "track_file f {{\n file /run/f\n}}\n{}{}vrrp_sync_group G {{\n group {{\n A\n B\n }}\n}}\n",
         inst("A", 1, " track_file {\n f\n }\n track_interface {\n eth1 weight 5\n }"),
         inst("B", 2, "")
     );
     let (cfg, d) = parse(&text);
     let e = errors(&d);
-    assert!(e.iter().any(|m| m.contains("ignoring weight from tracked file f")), "{e:?}");
-    assert!(e.iter().any(|m| m.contains("ignoring eth1 tracked interface weight")), "{e:?}");
+    assert!(
+        e.iter()
+            .any(|m| m.contains("ignoring weight from tracked file f")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|m| m.contains("ignoring eth1 tracked interface weight")),
+        "{e:?}"
+    );
     let t = &cfg.vrrp.instances[0].track;
     assert_eq!(t.files[0].weight, Some(0));
     assert_eq!(t.interfaces[0].weight, Some(0));
@@ -214,7 +262,11 @@ fn sync_group_unweights_member_trackers() {
 
 #[test]
 fn authentication_block() {
-    let (cfg, d) = parse(&inst("A", 1, " authentication {\n auth_type AH\n auth_pass s3cret\n }"));
+    let (cfg, d) = parse(&inst(
+        "A",
+        1,
+        " authentication {\n auth_type AH\n auth_pass s3cret\n }",
+    ));
     no_errors(&d);
     let a = cfg.vrrp.instances[0].authentication.as_ref().unwrap();
     assert_eq!(a.auth_type, Some(AuthType::Ah));
@@ -223,12 +275,19 @@ fn authentication_block() {
 
 #[test]
 fn unicast_peers() {
-    let (cfg, d) = parse(&inst("A", 1, " unicast_src_ip 192.0.2.1\n unicast_peer {\n 192.0.2.2\n 192.0.2.3 max_ttl 64\n }"));
+    let (cfg, d) = parse(&inst(
+        "A",
+        1,
+        " unicast_src_ip 192.0.2.1\n unicast_peer {\n 192.0.2.2\n 192.0.2.3 max_ttl 64\n }",
+    ));
     no_errors(&d);
     let i = &cfg.vrrp.instances[0];
     assert!(i.is_unicast());
     assert_eq!(i.unicast_peers[1].max_ttl, 64);
-    assert!(i.check_unicast_src, "a ttl bound turns on check_unicast_src");
+    assert!(
+        i.check_unicast_src,
+        "a ttl bound turns on check_unicast_src"
+    );
     assert_eq!(i.mcast_dst_ip, None);
 }
 
@@ -242,7 +301,10 @@ fn global_defs_values() {
     assert_eq!(g.notification_email, ["a@example.com"]);
     assert_eq!(g.smtp_server.as_ref().map(|s| s.port), Some(25));
     assert_eq!(g.lvs_flush_on_stop, Some(LvsFlushOnStop::All));
-    assert_eq!(g.vrrp_rx_bufs_policy, [RxBufsPolicy::Advert, RxBufsPolicy::Size(4096)]);
+    assert_eq!(
+        g.vrrp_rx_bufs_policy,
+        [RxBufsPolicy::Advert, RxBufsPolicy::Size(4096)]
+    );
     assert_eq!(g.umask, Some(0o022));
     assert_eq!(g.max_auto_priority, Some(99));
     assert_eq!(g.vrrp_process.cpu_affinity, [0]);
@@ -261,7 +323,8 @@ fn global_defs_typos_get_a_hint() {
 
 #[test]
 fn top_level_settings() {
-    let (cfg, d) = parse("net_namespace blue\ninstance east\nchild_wait_time 7\nnet_namespace_ipvs\n");
+    let (cfg, d) =
+        parse("net_namespace blue\ninstance east\nchild_wait_time 7\nnet_namespace_ipvs\n");
     no_errors(&d);
     assert_eq!(cfg.top.net_namespace.as_deref(), Some("blue"));
     assert_eq!(cfg.top.instance.as_deref(), Some("east"));
@@ -287,7 +350,10 @@ fn bfd_instance_values() {
 #[test]
 fn errors_point_at_the_token() {
     let (_, d) = parse("vrrp_instance A {\n interface eth0\n virtual_router_id 300\n}\n");
-    let diag = d.iter().find(|x| x.message.contains("outside range")).unwrap();
+    let diag = d
+        .iter()
+        .find(|x| x.message.contains("outside range"))
+        .unwrap();
     let loc = diag.loc.as_ref().unwrap();
     assert_eq!((loc.line, loc.col), (3, 20));
 }
@@ -301,7 +367,12 @@ fn interface_existence_is_injected() {
     let (cfg, d) = parse(&text);
     no_errors(&d);
     let mut d = keepalive_confparse::diag::Diagnostics::new();
-    check_interfaces(&cfg.vrrp, &cfg.global, &|n| n == "eth0" || n == "lo", &mut d);
+    check_interfaces(
+        &cfg.vrrp,
+        &cfg.global,
+        &|n| n == "eth0" || n == "lo",
+        &mut d,
+    );
     let e = errors(&d);
     assert_eq!(e.len(), 2, "{e:?}");
     assert!(e[0].contains("eth1") && e[1].contains("eth7"));
@@ -314,10 +385,15 @@ fn interface_existence_is_injected() {
 
 #[test]
 fn deprecated_track_file_synonym_warns() {
-    let (cfg, d) = parse(&format!("vrrp_track_file f {{\n file /run/f\n}}\n{}", inst("A", 1, " track_file {\n f\n }")));
+    let (cfg, d) = parse(&format!(
+        "vrrp_track_file f {{\n file /run/f\n}}\n{}",
+        inst("A", 1, " track_file {\n f\n }")
+    ));
     no_errors(&d);
     assert!(warnings(&d).iter().any(|w| w.contains("deprecated")));
-    assert!(d.iter().any(|x| x.hint.as_deref() == Some("use 'track_file'")));
+    assert!(d
+        .iter()
+        .any(|x| x.hint.as_deref() == Some("use 'track_file'")));
     assert_eq!(cfg.vrrp.track_files.len(), 1);
 }
 

@@ -38,7 +38,11 @@ fn sixty_five_thousand_instances_parse_and_validate_quickly() {
     eprintln!("65,024 instances: typed model + validation in {took:?}");
     assert_eq!(cfg.vrrp.instances.len(), 65_024);
     assert_eq!(cfg.vrrp.track_files.len(), 65_024);
-    assert!(!d.has_errors(), "{:?}", d.iter().take(5).collect::<Vec<_>>());
+    assert!(
+        !d.has_errors(),
+        "{:?}",
+        d.iter().take(5).collect::<Vec<_>>()
+    );
     // Generous for an unoptimised build on a loaded 2-core machine; release is far below 1 s.
     assert!(took.as_secs() < 30, "took {took:?}");
 }

@@ -195,15 +195,26 @@ fn kad_verdicts() {
             V::Err(s) => e.iter().any(|m| m.contains(s)),
         };
         if !ok {
-            failures.push(format!("{name}: want {want:?}\n errors: {e:#?}\n warnings: {w:#?}\n--- config\n{text}"));
+            failures.push(format!(
+                "{name}: want {want:?}\n errors: {e:#?}\n warnings: {w:#?}\n--- config\n{text}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn verdicts_match_keepalived() {
-    if std::process::Command::new("keepalived").arg("-v").output().is_err() {
+    if std::process::Command::new("keepalived")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
         eprintln!("keepalived not installed: skipping");
         return;
     }
@@ -237,5 +248,10 @@ fn verdicts_match_keepalived() {
         }
     }
     std::fs::remove_dir_all(&dir).ok();
-    assert!(failures.is_empty(), "{} mismatch(es):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatch(es):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -13,10 +13,14 @@ use keepalive_confparse::diag::{Diagnostics, Severity};
 use keepalive_confparse::preprocess::{read_file, Options};
 
 fn keepalived() -> Option<PathBuf> {
-    ["/usr/sbin/keepalived", "/sbin/keepalived", "/usr/local/sbin/keepalived"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    [
+        "/usr/sbin/keepalived",
+        "/sbin/keepalived",
+        "/usr/local/sbin/keepalived",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
 }
 
 struct Scratch(PathBuf);
@@ -60,13 +64,14 @@ fn run_keepalived(bin: &Path, dir: &Path, text: &str) -> (i32, Vec<String>) {
     // the other three agree.
     let n = all.len();
     let q = n / 4;
-    let parent = if n % 4 == 0 && all[q..2 * q] == all[2 * q..3 * q] && all[2 * q..3 * q] == all[3 * q..] {
-        q
-    } else {
-        (1..=n)
-            .find(|&p| n % p == 0 && (p..n).all(|i| all[i] == all[i - p]))
-            .unwrap_or(n)
-    };
+    let parent =
+        if n % 4 == 0 && all[q..2 * q] == all[2 * q..3 * q] && all[2 * q..3 * q] == all[3 * q..] {
+            q
+        } else {
+            (1..=n)
+                .find(|&p| n % p == 0 && (p..n).all(|i| all[i] == all[i - p]))
+                .unwrap_or(n)
+        };
     (out.status.code().unwrap_or(-1), all[..parent].to_vec())
 }
 
@@ -85,10 +90,7 @@ fn run_kad(dir: &Path, text: &str) -> (bool, Vec<String>) {
     let lines = read_file(&f, &opts, &mut d);
     let _ = cwd;
     let errors = d.iter().any(|x| x.severity == Severity::Error);
-    let firsts = lines
-        .iter()
-        .map(|l| l.tokens[0].text.clone())
-        .collect();
+    let firsts = lines.iter().map(|l| l.tokens[0].text.clone()).collect();
     (errors, firsts)
 }
 
@@ -140,7 +142,10 @@ const VERDICTS: &[(&str, bool)] = &[
     ("global_defs {\n include_check +match\n}\n", false),
     ("include missing.conf\n", false),
     ("includem missing.conf\n", true),
-    ("global_defs {\n include_check\n}\ninclude missing.conf\n", true),
+    (
+        "global_defs {\n include_check\n}\ninclude missing.conf\n",
+        true,
+    ),
     ("global_defs {\n}\n}\n", true),
     ("global_defs {\n", true),
     ("@other global_defs {\n", false),
@@ -164,6 +169,10 @@ fn same_verdict_as_keepalived() {
         };
         let (_, diags) = keepalive_confparse::load_tree(&f, &opts);
         let _ = &mut d;
-        assert_eq!(diags.has_errors(), *fails, "kad verdict for:\n{text}\n{diags:?}");
+        assert_eq!(
+            diags.has_errors(),
+            *fails,
+            "kad verdict for:\n{text}\n{diags:?}"
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! (left over from a call that failed half-way) are skipped.
 
 use crate::error::{Error, Operation};
+use crate::nl::ctrl::FamilyIdReply;
 use crate::nl::message::split_datagram;
 use crate::nl::{IpvsAttr, IpvsMessage};
 use crate::request;
@@ -74,7 +75,7 @@ impl IpvsClient {
         nl.finalize();
         let mut bytes = vec![0u8; nl.buffer_len()];
         nl.serialize(&mut bytes);
-        let replies = match self.exchange::<GenlCtrl>(&op, &bytes, seq, false) {
+        let replies = match self.exchange::<FamilyIdReply>(&op, &bytes, seq, false) {
             Ok(r) => r,
             // nlctrl answers ENOENT for a name nobody registered.
             Err(Error::Kernel { errno: 2, .. }) => return Err(Error::FamilyNotFound),
@@ -82,11 +83,7 @@ impl IpvsClient {
         };
         replies
             .iter()
-            .flat_map(|r| r.nlas.iter())
-            .find_map(|nla| match nla {
-                GenlCtrlAttrs::FamilyId(id) => Some(*id),
-                _ => None,
-            })
+            .find_map(|r| r.0)
             .ok_or(Error::FamilyNotFound)
     }
 

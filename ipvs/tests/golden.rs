@@ -421,7 +421,8 @@ fn parse_service_dump() {
             panic!("{m:?}")
         };
         assert_eq!(g.payload.cmd, IpvsCmd::NewService);
-        services.extend(keepalive_ipvs::client::services_of(std::slice::from_ref(&g.payload)).unwrap());
+        services
+            .extend(keepalive_ipvs::client::services_of(std::slice::from_ref(&g.payload)).unwrap());
         if let IpvsAttr::Service(nlas) = &g.payload.attrs[0] {
             assert!(nlas.len() >= 6);
         }

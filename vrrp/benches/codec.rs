@@ -32,8 +32,9 @@ fn cases() -> Vec<Case> {
         for n in [1usize, 20] {
             let (addrs, vips) = match family {
                 Family::Ipv4 => {
-                    let v: Vec<Ipv4Addr> =
-                        (0..n).map(|i| Ipv4Addr::new(192, 0, 2, 100 + i as u8)).collect();
+                    let v: Vec<Ipv4Addr> = (0..n)
+                        .map(|i| Ipv4Addr::new(192, 0, 2, 100 + i as u8))
+                        .collect();
                     let ips = v.iter().map(|a| IpAddr::V4(*a)).collect();
                     (VipList::V4(v), ips)
                 }

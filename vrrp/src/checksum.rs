@@ -111,7 +111,9 @@ mod tests {
 
     #[test]
     fn update_matches_recompute() {
-        let mut data = [0x21u8, 0x01, 0x64, 0x01, 0x00, 0x01, 0x00, 0x00, 192, 0, 2, 1];
+        let mut data = [
+            0x21u8, 0x01, 0x64, 0x01, 0x00, 0x01, 0x00, 0x00, 192, 0, 2, 1,
+        ];
         let c = finish(sum(&data));
         let old = u16::from_be_bytes([data[2], data[3]]);
         data[2] = 0xfe;

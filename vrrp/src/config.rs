@@ -319,7 +319,10 @@ mod tests {
         assert_eq!(c.validate(), Err(ConfigError::Priority));
         let mut c = v4();
         c.advert_interval = AdverInt::from_centis(50);
-        assert!(matches!(c.validate(), Err(ConfigError::AdvertInterval { version: 2, .. })));
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::AdvertInterval { version: 2, .. })
+        ));
         c.version = Version::V3;
         c.validate().unwrap();
         let mut c = v4();

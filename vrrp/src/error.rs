@@ -166,7 +166,9 @@ pub enum RxError {
     },
     /// VRRPv2 advert interval differs from the configured one (RFC 3768 §7.1: "MUST verify
     /// that the Adver Interval in the packet is the same as the locally configured").
-    #[error("VRID {vrid}: advertisement interval mismatch mine={expected_secs} sec rcv'd={secs} sec")]
+    #[error(
+        "VRID {vrid}: advertisement interval mismatch mine={expected_secs} sec rcv'd={secs} sec"
+    )]
     AdverIntMismatch {
         /// Virtual router id in the packet.
         vrid: u8,
@@ -210,7 +212,9 @@ pub enum RxError {
         len: usize,
     },
     /// The VRRP checksum is wrong.
-    #[error("VRID {vrid}: invalid VRRPv{version} checksum {received:#06x}, computed {computed:#06x}")]
+    #[error(
+        "VRID {vrid}: invalid VRRPv{version} checksum {received:#06x}, computed {computed:#06x}"
+    )]
     Checksum {
         /// Virtual router id in the packet.
         vrid: u8,

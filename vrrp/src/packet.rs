@@ -751,18 +751,24 @@ impl AdvertRepr {
         p.set_addr_count(count as u8);
         match self.version {
             Version::V2 => {
-                let secs = self.adver_int.to_v2_secs().ok_or(EmitError::AdverIntRange {
-                    version: 2,
-                    centis: self.adver_int.centis(),
-                })?;
+                let secs = self
+                    .adver_int
+                    .to_v2_secs()
+                    .ok_or(EmitError::AdverIntRange {
+                        version: 2,
+                        centis: self.adver_int.centis(),
+                    })?;
                 p.set_auth_type(self.auth_type.into());
                 p.set_adver_int_v2(secs);
             }
             Version::V3 => {
-                let cs = self.adver_int.to_v3_centis().ok_or(EmitError::AdverIntRange {
-                    version: 3,
-                    centis: self.adver_int.centis(),
-                })?;
+                let cs = self
+                    .adver_int
+                    .to_v3_centis()
+                    .ok_or(EmitError::AdverIntRange {
+                        version: 3,
+                        centis: self.adver_int.centis(),
+                    })?;
                 p.set_adver_int_v3(cs);
             }
         }

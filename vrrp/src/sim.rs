@@ -119,7 +119,7 @@ enum Node {
 
 #[derive(Debug, Clone)]
 enum Blueprint {
-    Single(InstanceConfig),
+    Single(Box<InstanceConfig>),
     Group(SyncGroupConfig, Vec<InstanceConfig>),
 }
 
@@ -131,18 +131,20 @@ struct Clock {
 }
 
 impl Clock {
-    fn scale(&self) -> u128 {
+    fn scale(self) -> u128 {
         (1_000_000i64 + i64::from(self.ppm)).max(1) as u128
     }
 
-    fn to_local(&self, base: Instant, virt: Instant) -> Instant {
+    fn to_local(self, base: Instant, virt: Instant) -> Instant {
         let elapsed = virt.duration_since(base).as_nanos();
         base + self.offset + nanos(elapsed * self.scale() / 1_000_000)
     }
 
     /// The first virtual instant at which the local clock reads at least `local`.
-    fn to_virtual(&self, base: Instant, local: Instant) -> Instant {
-        let since = local.saturating_duration_since(base + self.offset).as_nanos();
+    fn to_virtual(self, base: Instant, local: Instant) -> Instant {
+        let since = local
+            .saturating_duration_since(base + self.offset)
+            .as_nanos();
         base + nanos((since * 1_000_000).div_ceil(self.scale()))
     }
 }
@@ -204,7 +206,7 @@ impl Lan {
 
     /// Starts a router running one instance, now.
     pub fn add(&mut self, config: InstanceConfig) -> RouterId {
-        self.add_router(Blueprint::Single(config))
+        self.add_router(Blueprint::Single(Box::new(config)))
     }
 
     /// Starts a router running a sync group, now.
@@ -230,13 +232,12 @@ impl Lan {
         let router = &mut self.routers[id];
         router.vips.clear();
         router.node = Some(match &router.blueprint {
-            Blueprint::Single(c) => Node::Single(Box::new(Instance::new(c.clone(), local, seed))),
-            Blueprint::Group(g, m) => Node::Group(Box::new(SyncGroup::new(
-                g.clone(),
-                m.clone(),
-                local,
-                seed,
-            ))),
+            Blueprint::Single(c) => {
+                Node::Single(Box::new(Instance::new((**c).clone(), local, seed)))
+            }
+            Blueprint::Group(g, m) => {
+                Node::Group(Box::new(SyncGroup::new(g.clone(), m.clone(), local, seed)))
+            }
         });
         self.drain(id);
     }
@@ -384,7 +385,11 @@ impl Lan {
                 Some(self.routers[i].clock.to_virtual(self.base, local))
             })
             .min();
-        [packet, timer].into_iter().flatten().min().map(|t| t.max(self.now))
+        [packet, timer]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(|t| t.max(self.now))
     }
 
     fn node_timeout(&self, i: usize) -> Option<Instant> {
@@ -598,7 +603,10 @@ impl Lan {
     /// Routers with an instance of `vrid` in Master.
     pub fn masters_of(&self, vrid: u8) -> Vec<RouterId> {
         self.routers()
-            .filter(|&r| self.instances(r).any(|i| i.config().vrid == vrid && i.state() == State::Master))
+            .filter(|&r| {
+                self.instances(r)
+                    .any(|i| i.config().vrid == vrid && i.state() == State::Master)
+            })
             .collect()
     }
 

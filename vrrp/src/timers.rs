@@ -115,7 +115,10 @@ mod tests {
         let mut table = TimerTable::default();
         table.set(Timer::MasterDown, t0 + Duration::from_secs(3));
         table.set(Timer::MasterDown, t0 + Duration::from_secs(1));
-        assert_eq!(table.get(Timer::MasterDown), Some(t0 + Duration::from_secs(1)));
+        assert_eq!(
+            table.get(Timer::MasterDown),
+            Some(t0 + Duration::from_secs(1))
+        );
         assert!(table.is_expired(Timer::MasterDown, t0 + Duration::from_secs(1)));
         table.stop_all();
         assert_eq!(table.next_timeout(), None);

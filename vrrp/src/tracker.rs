@@ -110,9 +110,17 @@ impl TrackerConfig {
                     }
                 } else if up {
                     // Positive weights count when up, negative ones when down.
-                    Effect::Adjust(if self.weight > 0 { self.weight * multiplier } else { 0 })
+                    Effect::Adjust(if self.weight > 0 {
+                        self.weight * multiplier
+                    } else {
+                        0
+                    })
                 } else {
-                    Effect::Adjust(if self.weight < 0 { self.weight * multiplier } else { 0 })
+                    Effect::Adjust(if self.weight < 0 {
+                        self.weight * multiplier
+                    } else {
+                        0
+                    })
                 }
             }
         }
@@ -241,14 +249,26 @@ mod tests {
         let minus = t(TrackerKind::Script, -30);
         assert_eq!(minus.effect(TrackerState::Up), Effect::Adjust(0));
         assert_eq!(minus.effect(TrackerState::Down), Effect::Adjust(-30));
-        assert_eq!(plus.clone().reversed().effect(TrackerState::Up), Effect::Adjust(-20));
-        assert_eq!(minus.reversed().effect(TrackerState::Down), Effect::Adjust(30));
+        assert_eq!(
+            plus.clone().reversed().effect(TrackerState::Up),
+            Effect::Adjust(-20)
+        );
+        assert_eq!(
+            minus.reversed().effect(TrackerState::Down),
+            Effect::Adjust(30)
+        );
     }
 
     #[test]
     fn unknown_script_is_pending_only_when_unweighted() {
-        assert_eq!(t(TrackerKind::Script, 0).effect(TrackerState::Unknown), Effect::Pending);
-        assert_eq!(t(TrackerKind::Script, 5).effect(TrackerState::Unknown), Effect::Adjust(0));
+        assert_eq!(
+            t(TrackerKind::Script, 0).effect(TrackerState::Unknown),
+            Effect::Pending
+        );
+        assert_eq!(
+            t(TrackerKind::Script, 5).effect(TrackerState::Unknown),
+            Effect::Adjust(0)
+        );
     }
 
     #[test]
@@ -256,12 +276,21 @@ mod tests {
         let unweighted = t(TrackerKind::File, 0);
         assert_eq!(unweighted.effect(TrackerState::Value(0)), Effect::Adjust(0));
         assert_eq!(unweighted.effect(TrackerState::Value(3)), Effect::Fault);
-        assert_eq!(unweighted.clone().reversed().effect(TrackerState::Value(0)), Effect::Fault);
+        assert_eq!(
+            unweighted.clone().reversed().effect(TrackerState::Value(0)),
+            Effect::Fault
+        );
         let weighted = t(TrackerKind::File, 2);
         assert_eq!(weighted.effect(TrackerState::Value(10)), Effect::Adjust(20));
-        assert_eq!(weighted.effect(TrackerState::Value(500)), Effect::Adjust(253));
+        assert_eq!(
+            weighted.effect(TrackerState::Value(500)),
+            Effect::Adjust(253)
+        );
         assert_eq!(weighted.effect(TrackerState::Value(-127)), Effect::Fault);
-        assert_eq!(weighted.effect(TrackerState::Value(-126)), Effect::Adjust(-252));
+        assert_eq!(
+            weighted.effect(TrackerState::Value(-126)),
+            Effect::Adjust(-252)
+        );
     }
 
     #[test]

@@ -484,7 +484,8 @@ fn cast_mismatch() {
         src: m.src,
         dst: m.dst.unwrap(),
     };
-    keepalive_vrrp::packet::VrrpPacket::new_unchecked(&mut b[..]).fill_checksum(Family::Ipv6, &csum);
+    keepalive_vrrp::packet::VrrpPacket::new_unchecked(&mut b[..])
+        .fill_checksum(Family::Ipv6, &csum);
     assert!(matches!(
         err(&b, &m, &check_v3_v6()),
         RxError::CastMismatch {
@@ -613,7 +614,9 @@ fn old_unicast_checksum_always_sends_and_expects_old_style() {
     c.unicast_peers = &peers;
     c.checksum = policy;
     assert_eq!(
-        validate(&old_style_unicast(), &meta4(), &c).unwrap().checksum,
+        validate(&old_style_unicast(), &meta4(), &c)
+            .unwrap()
+            .checksum,
         ChecksumKind::PseudoMcastDst
     );
     assert!(matches!(

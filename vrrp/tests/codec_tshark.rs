@@ -44,7 +44,9 @@ fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
     out.extend_from_slice(&65535u32.to_le_bytes());
     out.extend_from_slice(&1u32.to_le_bytes());
     for (i, ip) in frames.iter().enumerate() {
-        let mut f = vec![0x01, 0x00, 0x5e, 0x00, 0x00, 0x12, 0x00, 0x00, 0x5e, 0x00, 0x01, 51];
+        let mut f = vec![
+            0x01, 0x00, 0x5e, 0x00, 0x00, 0x12, 0x00, 0x00, 0x5e, 0x00, 0x01, 51,
+        ];
         f.extend_from_slice(if ip[0] >> 4 == 6 {
             &[0x86, 0xdd]
         } else {
@@ -107,7 +109,12 @@ fn dissect(tshark: &str, name: &str, frames: &[Vec<u8>], prefs: &[&str]) -> Vec<
         .unwrap();
     assert!(verbose.status.success());
     let text = String::from_utf8_lossy(&verbose.stdout);
-    for bad in ["Malformed", "[incorrect", "Bad checksum", "Expert Info (Error"] {
+    for bad in [
+        "Malformed",
+        "[incorrect",
+        "Bad checksum",
+        "Expert Info (Error",
+    ] {
         assert!(!text.contains(bad), "tshark reports {bad}:\n{text}");
     }
     assert_eq!(
@@ -160,7 +167,10 @@ fn dissect(tshark: &str, name: &str, frames: &[Vec<u8>], prefs: &[&str]) -> Vec<
 }
 
 fn join4(a: &[Ipv4Addr]) -> String {
-    a.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+    a.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[test]
@@ -222,9 +232,8 @@ fn wireshark_decodes_emitted_adverts() {
     let mut expect = Vec::new();
     expect.push("2|51|100|1|1|1||1|192.0.2.100||secret|1|||".to_owned());
     expect.push("3|51|100|1|||100|1|192.0.2.100|||1|||".to_owned());
-    expect.push(
-        "2|51|100|1|2|1||1|192.0.2.100|||1|0xc0000201|1|e9d33f4970c19608673871fc".to_owned(),
-    );
+    expect
+        .push("2|51|100|1|2|1||1|192.0.2.100|||1|0xc0000201|1|e9d33f4970c19608673871fc".to_owned());
     expect.push(format!("3|51|0|20|||4095|1|{}|||1|||", join4(&vips20)));
     expect.push("3|51|100|1|||100|1|192.0.2.100|||1|||".to_owned());
     expect.push("3|51|255|1|||100|1||2001:db8::100|||||".to_owned());
@@ -253,5 +262,8 @@ fn wireshark_decodes_v3_checksum_as_v2() {
     let v3 = repr(Version::V3, Auth::None, VipList::V4(vec![VIP4]));
     let frames = vec![v4(&v3, &Ipv4Tx::multicast(SRC4, 3), pol, None)];
     let lines = dissect(tshark, "asv2", &frames, &["vrrp.v3_checksum_as_in_v2:TRUE"]);
-    assert_eq!(lines, vec!["3|51|100|1|||100|1|192.0.2.100|||1|||".to_owned()]);
+    assert_eq!(
+        lines,
+        vec!["3|51|100|1|||100|1|192.0.2.100|||1|||".to_owned()]
+    );
 }

@@ -17,11 +17,8 @@ use keepalive_vrrp::rx::{locate, validate, ChecksumKind, ChecksumPolicy};
 fn emit4(repr: &AdvertRepr, ah: Option<&AhTx<'_>>) -> Vec<u8> {
     let need = ipv4_buffer_len(repr, ah.is_some());
     let mut buf = vec![0xa5u8; need + 7];
-    let csum = ChecksumPolicy::default().tx_checksum(
-        repr.version,
-        IpAddr::V4(SRC4),
-        IpAddr::V4(MCAST4),
-    );
+    let csum =
+        ChecksumPolicy::default().tx_checksum(repr.version, IpAddr::V4(SRC4), IpAddr::V4(MCAST4));
     let n = emit_ipv4(repr, &Ipv4Tx::multicast(SRC4, 1), &csum, ah, &mut buf).unwrap();
     assert_eq!(n, need);
     assert!(buf[n..].iter().all(|&b| b == 0xa5), "wrote past the packet");

@@ -22,7 +22,10 @@ fn three_routers_elect_the_highest_priority() {
     // Everyone starts as backup; the highest priority has the shortest skew and wins after
     // its master-down interval: 3 s + (256-200)/256 s.
     let down = lan.instance(high).unwrap().master_down_interval();
-    assert!(took >= down && took <= down + Duration::from_millis(1), "{took:?}");
+    assert!(
+        took >= down && took <= down + Duration::from_millis(1),
+        "{took:?}"
+    );
     lan.run_for(SECS(30));
     assert_eq!(lan.masters_of(51), vec![high]);
     assert_states(&lan, &[(low, State::Backup), (mid, State::Backup)]);
@@ -68,7 +71,10 @@ fn owner_without_state_master_waits_one_skew() {
     let owner = lan.add(v2(9, 2, 255));
     let took = wait_master(&mut lan, 9, owner, SECS(10));
     // 3 × 1 s + (256-255)/256 s.
-    assert!(took >= SECS(3) && took < Duration::from_millis(3010), "{took:?}");
+    assert!(
+        took >= SECS(3) && took < Duration::from_millis(3010),
+        "{took:?}"
+    );
 }
 
 #[test]

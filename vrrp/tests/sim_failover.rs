@@ -58,7 +58,13 @@ fn shutdown_sends_priority_zero_and_backup_takes_over_within_skew() {
         .filter(|r| r.router == a && r.at >= since)
         .map(|r| r.what.clone())
         .collect();
-    assert!(from_a.iter().any(|h| matches!(h, Happening::Advert { priority: Priority(0), .. })));
+    assert!(from_a.iter().any(|h| matches!(
+        h,
+        Happening::Advert {
+            priority: Priority(0),
+            ..
+        }
+    )));
     assert!(from_a.iter().any(|h| matches!(
         h,
         Happening::Notify(n) if n.event == NotifyEvent::State(State::Stopped)
@@ -101,7 +107,10 @@ fn down_timer_adverts_changes_the_master_down_interval() {
     lan.run_for(SECS(2));
     lan.crash(a);
     let took = wait_master(&mut lan, 3, b, SECS(10));
-    assert!(took > SECS(4) && took <= Duration::from_micros(5_609_375) + MS(1), "{took:?}");
+    assert!(
+        took > SECS(4) && took <= Duration::from_micros(5_609_375) + MS(1),
+        "{took:?}"
+    );
 }
 
 #[test]

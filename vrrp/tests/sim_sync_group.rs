@@ -71,7 +71,10 @@ fn one_member_fault_takes_the_group_to_fault() {
         .run_until(SECS(5), |lan| both_master(lan, r2))
         .expect("r2 master for both");
     assert!(took <= Duration::from_micros(609_375) + MS(1), "{took:?}");
-    assert_eq!(group_notifies(&lan, r1), vec![State::Backup, State::Master, State::Fault]);
+    assert_eq!(
+        group_notifies(&lan, r1),
+        vec![State::Backup, State::Master, State::Fault]
+    );
 
     // Recovery brings the whole group back and preemption returns it to r1.
     lan.set_tracker(r1, IF_A, TrackerState::Up);
@@ -126,5 +129,8 @@ fn a_yielding_member_takes_its_partners_to_backup() {
         .expect("r1 master");
     assert_eq!(lan.member_state(r2, 0), State::Backup);
     assert_eq!(lan.member_state(r2, 1), State::Backup);
-    assert_eq!(lan.group(r2).unwrap().members()[1].priority(), Priority(100));
+    assert_eq!(
+        lan.group(r2).unwrap().members()[1].priority(),
+        Priority(100)
+    );
 }

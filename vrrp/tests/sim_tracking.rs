@@ -47,7 +47,8 @@ fn weighted_failure_hands_over_and_recovery_takes_back() {
 fn unweighted_failure_faults_and_the_backup_takes_over_fast() {
     let mut lan = Lan::new(42);
     let mut a = v2(51, 1, 200);
-    a.trackers.push(TrackerConfig::new(CHK, TrackerKind::Interface, 0));
+    a.trackers
+        .push(TrackerConfig::new(CHK, TrackerKind::Interface, 0));
     let a = lan.add(a);
     let b = lan.add(v2(51, 2, 100));
     wait_master(&mut lan, 51, a, SECS(10));
@@ -56,7 +57,10 @@ fn unweighted_failure_faults_and_the_backup_takes_over_fast() {
     assert!(lan.vips(a).is_empty());
     // FAULT sends priority 0, so the backup waits only its skew time.
     let took = wait_master(&mut lan, 51, b, SECS(5));
-    assert!(took <= lan.instance(b).unwrap().skew_time() + MS(1), "{took:?}");
+    assert!(
+        took <= lan.instance(b).unwrap().skew_time() + MS(1),
+        "{took:?}"
+    );
     // Recovery: Backup first, then preemption.
     lan.set_tracker(a, CHK, TrackerState::Up);
     assert_eq!(lan.state(a), State::Backup);
@@ -82,7 +86,8 @@ fn reverse_tracker_faults_when_up() {
 fn unreported_script_holds_init() {
     let mut lan = Lan::new(44);
     let mut a = v2(51, 1, 200);
-    a.trackers.push(TrackerConfig::new(CHK, TrackerKind::Script, 0));
+    a.trackers
+        .push(TrackerConfig::new(CHK, TrackerKind::Script, 0));
     let a = lan.add(a);
     lan.run_for(SECS(10));
     assert_eq!(lan.state(a), State::Init);
@@ -111,9 +116,11 @@ fn owner_priority_is_not_adjusted() {
 fn tracked_bfd_and_file_weights_add_up() {
     let mut lan = Lan::new(46);
     let mut a = v2(51, 1, 100);
-    a.trackers.push(TrackerConfig::new(TrackerId(1), TrackerKind::Bfd, 30));
     a.trackers
-        .push(TrackerConfig::new(TrackerId(2), TrackerKind::File, 5).starting(TrackerState::Value(4)));
+        .push(TrackerConfig::new(TrackerId(1), TrackerKind::Bfd, 30));
+    a.trackers.push(
+        TrackerConfig::new(TrackerId(2), TrackerKind::File, 5).starting(TrackerState::Value(4)),
+    );
     let a = lan.add(a);
     let b = lan.add(v2(51, 2, 140));
     // 100 + 30 (BFD up) + 20 (file 4 × 5) = 150 > 140.

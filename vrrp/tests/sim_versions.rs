@@ -6,8 +6,8 @@ mod sim_support;
 
 use std::time::Duration;
 
-use keepalive_vrrp::auth::Auth;
 use keepalive_vrrp::action::GarpReason;
+use keepalive_vrrp::auth::Auth;
 use keepalive_vrrp::rx::UnicastPeer;
 use keepalive_vrrp::sim::{Happening, Lan};
 use keepalive_vrrp::{InstanceConfig, State};

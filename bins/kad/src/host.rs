@@ -3,9 +3,10 @@
 //! do). The configuration library never looks at the host, so the binary does it here, after the
 //! model is built, with the same outcomes as keepalived:
 //!
-//! - `interface X` of a `vrrp_instance` that does not exist is an error unless
-//!   `dynamic_interfaces` is set; a loopback interface is refused (`vrrp_parser.c`,
-//!   `vrrp_int_handler`); so is a missing `track_interface` (`vrrp_track.c`, `alloc_track_if`);
+//! - an interface the VRRP side names that does not exist is an error unless
+//!   `dynamic_interfaces` is set (the model's `check_interfaces` says which names, this module
+//!   answers from `/sys/class/net`); a loopback interface is refused for an instance even then
+//!   (`vrrp_parser.c`, `vrrp_int_handler`);
 //! - a `vrrp_script` whose program cannot be found is an error ("Disabling track script ... since
 //!   not found/accessible", `vrrp.c`); missing notify and MISC_CHECK scripts are only logged;
 //! - when any script exists and `enable_script_security` is not set, keepalived reports a
@@ -80,59 +81,34 @@ fn interface_type(sys: &Path, name: &str) -> Option<u32> {
 }
 
 fn check_interfaces(config: &Config, sys: &Path, f: &mut Findings) {
-    if config.global.dynamic_interfaces {
-        return;
-    }
-    const HINT: &str = "set 'dynamic_interfaces' in global_defs if it is created later";
+    // Which names must exist, and where, is the model's knowledge; whether they do is ours.
+    let mut diags = Diagnostics::new();
+    let exists = |name: &str| interface_type(sys, name).is_some();
+    keepalive_confparse::model::vrrp::check_interfaces(
+        &config.vrrp,
+        &config.global,
+        &exists,
+        &mut diags,
+    );
+    f.diagnostics.extend(diags.into_vec());
     for inst in &config.vrrp.instances {
-        if let Some(name) = &inst.interface {
+        let Some(name) = &inst.interface else {
+            continue;
+        };
+        if interface_type(sys, name) == Some(ARPHRD_LOOPBACK) {
             let loc = inst
                 .interface_loc
                 .clone()
-                .or_else(|| Some(inst.loc.clone()));
-            match interface_type(sys, name) {
-                None => error(
-                    f,
-                    loc,
-                    format!(
-                        "interface {name} for vrrp_instance {} doesn't exist",
-                        inst.name
-                    ),
-                    Some(HINT),
+                .unwrap_or_else(|| inst.loc.clone());
+            error(
+                f,
+                Some(loc),
+                format!(
+                    "({}) cannot use a loopback interface ({name}) for vrrp",
+                    inst.name
                 ),
-                Some(ARPHRD_LOOPBACK) => error(
-                    f,
-                    loc,
-                    format!(
-                        "({}) cannot use a loopback interface ({name}) for vrrp",
-                        inst.name
-                    ),
-                    None,
-                ),
-                Some(_) => {}
-            }
-        }
-        for t in &inst.track.interfaces {
-            if interface_type(sys, &t.name).is_none() {
-                error(
-                    f,
-                    Some(t.loc.clone()),
-                    format!("({}) tracked interface {} doesn't exist", inst.name, t.name),
-                    Some(HINT),
-                );
-            }
-        }
-    }
-    for g in &config.vrrp.sync_groups {
-        for t in &g.track.interfaces {
-            if interface_type(sys, &t.name).is_none() {
-                error(
-                    f,
-                    Some(t.loc.clone()),
-                    format!("({}) tracked interface {} doesn't exist", g.name, t.name),
-                    Some(HINT),
-                );
-            }
+                None,
+            );
         }
     }
 }

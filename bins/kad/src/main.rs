@@ -100,13 +100,17 @@ fn options(cli: &Cli) -> Options {
 /// Load the configuration, or explain why there is none to load.
 fn read(cli: &Cli, err: &mut dyn Write) -> Result<Checked, i32> {
     let path = cli.config_path();
-    if let Err(e) = std::fs::File::open(&path) {
-        let _ = writeln!(
-            err,
-            "{}: error: unable to read configuration file: {e}",
-            path.display()
-        );
-        return Err(check::EXIT_CONFIG);
+    // keepalived globs `-f` too; a pattern is left to the loader, which reports no match.
+    let pattern = path.to_string_lossy().contains(['*', '?', '[', '{']);
+    if !pattern {
+        if let Err(e) = std::fs::File::open(&path) {
+            let _ = writeln!(
+                err,
+                "{}: error: unable to read configuration file: {e}",
+                path.display()
+            );
+            return Err(check::EXIT_CONFIG);
+        }
     }
     let mut loaded = load(&path, &options(cli));
     let findings = host::check(&loaded.config, Path::new(host::SYS_CLASS_NET));

@@ -55,8 +55,21 @@ pub struct BfdInstance {
 }
 
 const BFD_KEYWORDS: &[&str] = &[
-    "source_ip", "neighbor_ip", "neighbour_ip", "min_rx", "min_tx", "idle_tx", "multiplier",
-    "passive", "ttl", "hoplimit", "max_hops", "multihop", "weight", "vrrp", "checker",
+    "source_ip",
+    "neighbor_ip",
+    "neighbour_ip",
+    "min_rx",
+    "min_tx",
+    "idle_tx",
+    "multiplier",
+    "passive",
+    "ttl",
+    "hoplimit",
+    "max_hops",
+    "multihop",
+    "weight",
+    "vrrp",
+    "checker",
 ];
 
 /// A millisecond value with up to three decimals, as microseconds, in `[min_ms, max_ms]`.
@@ -76,12 +89,18 @@ pub fn parse_top(node: &Node, v: &mut Vec<BfdInstance>, d: &mut Diagnostics) -> 
     };
     let name = name_tok.text.clone();
     if name.len() >= 32 {
-        d.error(&name_tok.loc, format!("BFD instance name {name} too long - ignoring"));
+        d.error(
+            &name_tok.loc,
+            format!("BFD instance name {name} too long - ignoring"),
+        );
         return true;
     }
     // BFD sessions are few (one per neighbour), so a scan is fine here.
     if v.iter().any(|b| b.name == name) {
-        d.error(&name_tok.loc, format!("BFD instance {name} already configured - ignoring"));
+        d.error(
+            &name_tok.loc,
+            format!("BFD instance {name} already configured - ignoring"),
+        );
         return true;
     }
     let mut nbr: Option<IpAddr> = None;
@@ -127,7 +146,13 @@ pub fn parse_top(node: &Node, v: &mut Vec<BfdInstance>, d: &mut Diagnostics) -> 
                 let Some(t) = need_arg(c, 0, d) else { continue };
                 match t.text.parse::<IpAddr>() {
                     Ok(a) => src = Some(a),
-                    Err(_) => d.error(&t.loc, format!("BFD instance {name} has malformed source address {}, ignoring", t.text)),
+                    Err(_) => d.error(
+                        &t.loc,
+                        format!(
+                            "BFD instance {name} has malformed source address {}, ignoring",
+                            t.text
+                        ),
+                    ),
                 }
             }
             "min_rx" => b.min_rx = ms(c, 1, d).unwrap_or(b.min_rx),
@@ -162,7 +187,10 @@ pub fn parse_top(node: &Node, v: &mut Vec<BfdInstance>, d: &mut Diagnostics) -> 
                 match c.arg(1) {
                     None => {}
                     Some("reverse") => b.reverse = true,
-                    Some(o) => d.error(&c.args[1].loc, format!("BFD instance {name} unknown weight option {o}")),
+                    Some(o) => d.error(
+                        &c.args[1].loc,
+                        format!("BFD instance {name} unknown weight option {o}"),
+                    ),
                 }
             }
             "vrrp" => b.vrrp = true,
@@ -196,10 +224,17 @@ pub fn parse_top(node: &Node, v: &mut Vec<BfdInstance>, d: &mut Diagnostics) -> 
     b.neighbor_ip = nbr;
     b.source_ip = src;
     if b.ttl == 0 {
-        b.ttl = if nbr.is_ipv4() { BFD_CONTROL_TTL } else { BFD_CONTROL_HOPLIMIT };
+        b.ttl = if nbr.is_ipv4() {
+            BFD_CONTROL_TTL
+        } else {
+            BFD_CONTROL_HOPLIMIT
+        };
     }
     if b.max_hops > b.ttl {
-        d.error(&node.keyword.loc, format!("BFD instance {name}: max_hops exceeds ttl/hoplimit - setting to ttl/hoplimit"));
+        d.error(
+            &node.keyword.loc,
+            format!("BFD instance {name}: max_hops exceeds ttl/hoplimit - setting to ttl/hoplimit"),
+        );
         b.max_hops = b.ttl;
     }
     if !b.vrrp && !b.checker {

@@ -628,7 +628,10 @@ pub fn parse_top(node: &Node, top: &mut TopLevel, g: &mut GlobalDefs, d: &mut Di
                 }
             }
             if node.block.is_none() {
-                d.error(&node.keyword.loc, "global_defs must be followed by a '{' block");
+                d.error(
+                    &node.keyword.loc,
+                    "global_defs must be followed by a '{' block",
+                );
             }
             true
         }
@@ -641,7 +644,10 @@ fn parse_top_setting(node: &Node, top: &mut TopLevel, d: &mut Diagnostics) -> bo
         "net_namespace" => {
             if let Some(v) = rest_string(node, d) {
                 if top.net_namespace.is_some() {
-                    d.error(&node.keyword.loc, format!("duplicate net_namespace definition {v} - ignoring"));
+                    d.error(
+                        &node.keyword.loc,
+                        format!("duplicate net_namespace definition {v} - ignoring"),
+                    );
                 } else {
                     top.net_namespace = Some(v);
                     top.use_pid_dir = true;
@@ -650,7 +656,10 @@ fn parse_top_setting(node: &Node, top: &mut TopLevel, d: &mut Diagnostics) -> bo
         }
         "net_namespace_ipvs" => {
             if top.net_namespace_ipvs.is_some() {
-                d.error(&node.keyword.loc, "duplicate net_namespace_ipvs definition - ignoring");
+                d.error(
+                    &node.keyword.loc,
+                    "duplicate net_namespace_ipvs definition - ignoring",
+                );
             } else {
                 top.net_namespace_ipvs = Some(node.arg(0).unwrap_or("").to_string());
             }
@@ -659,7 +668,10 @@ fn parse_top_setting(node: &Node, top: &mut TopLevel, d: &mut Diagnostics) -> bo
         "instance" => {
             if let Some(v) = rest_string(node, d) {
                 if top.instance.is_some() {
-                    d.error(&node.keyword.loc, format!("duplicate instance definition {v} - ignoring"));
+                    d.error(
+                        &node.keyword.loc,
+                        format!("duplicate instance definition {v} - ignoring"),
+                    );
                 } else {
                     top.instance = Some(v);
                     top.use_pid_dir = true;
@@ -721,9 +733,14 @@ fn process_name(node: &Node, d: &mut Diagnostics) -> Option<String> {
 }
 
 fn fifo(node: &Node, out: &mut Option<Fifo>, d: &mut Diagnostics) {
-    let Some(t) = need_arg(node, 0, d) else { return };
+    let Some(t) = need_arg(node, 0, d) else {
+        return;
+    };
     if out.is_some() {
-        d.error(&t.loc, format!("{} already specified - ignoring {}", node.name(), t.text));
+        d.error(
+            &t.loc,
+            format!("{} already specified - ignoring {}", node.name(), t.text),
+        );
         return;
     }
     *out = Some(Fifo {
@@ -735,7 +752,10 @@ fn fifo(node: &Node, out: &mut Option<Fifo>, d: &mut Diagnostics) {
 
 fn fifo_script(node: &Node, out: &mut Option<Script>, d: &mut Diagnostics) {
     if out.is_some() {
-        d.error(&node.keyword.loc, format!("{} already specified - ignoring", node.name()));
+        d.error(
+            &node.keyword.loc,
+            format!("{} already specified - ignoring", node.name()),
+        );
         return;
     }
     *out = Script::from_args(node, 0, d);
@@ -833,10 +853,13 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
         | "vrrp_cpu_affinity" | "vrrp_rlimit_rttime" | "vrrp_rlimit_rtime" => {
             process_keyword(node, &mut g.vrrp_process, "vrrp", d)
         }
-        "checker_process_name" | "checker_priority" | "checker_no_swap" | "checker_rt_priority"
-        | "checker_cpu_affinity" | "checker_rlimit_rttime" | "checker_rlimit_rtime" => {
-            process_keyword(node, &mut g.checker_process, "checker", d)
-        }
+        "checker_process_name"
+        | "checker_priority"
+        | "checker_no_swap"
+        | "checker_rt_priority"
+        | "checker_cpu_affinity"
+        | "checker_rlimit_rttime"
+        | "checker_rlimit_rtime" => process_keyword(node, &mut g.checker_process, "checker", d),
         "bfd_process_name" | "bfd_priority" | "bfd_no_swap" | "bfd_rt_priority"
         | "bfd_cpu_affinity" | "bfd_rlimit_rttime" | "bfd_rlimit_rtime" => {
             process_keyword(node, &mut g.bfd_process, "bfd", d)
@@ -882,7 +905,10 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
                     if t.text.is_empty() {
                         d.error(&t.loc, "invalid smtp server ''");
                     } else {
-                        g.smtp_server = Some(SmtpServer { host: t.text.clone(), port });
+                        g.smtp_server = Some(SmtpServer {
+                            host: t.text.clone(),
+                            port,
+                        });
                     }
                 }
             }
@@ -892,7 +918,10 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
             if let Some(t) = need_arg(node, 0, d) {
                 if let Some(v) = parse_secs(t, 0, u64::from(u32::MAX) / 1_000_000, d) {
                     if v.0 == 0 {
-                        d.error(&t.loc, "smtp_connect_timeout must be greater than 0, setting to 1");
+                        d.error(
+                            &t.loc,
+                            "smtp_connect_timeout must be greater than 0, setting to 1",
+                        );
                         g.smtp_connect_timeout = Micros::from_secs(1);
                     } else {
                         g.smtp_connect_timeout = v;
@@ -911,14 +940,20 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
                 if a.is_multicast() {
                     g.vrrp_mcast_group4 = a;
                 } else {
-                    d.error(&node.args[0].loc, format!("vrrp_mcast_group4 [{a}] is not multicast"));
+                    d.error(
+                        &node.args[0].loc,
+                        format!("vrrp_mcast_group4 [{a}] is not multicast"),
+                    );
                 }
             }
         }
         "vrrp_mcast_group6" => {
             if let Some(a) = need_arg(node, 0, d).and_then(|t| parse_ipv6(t, d)) {
                 if !a.is_multicast() {
-                    d.error(&node.args[0].loc, format!("vrrp_mcast_group6 [{a}] is not multicast"));
+                    d.error(
+                        &node.args[0].loc,
+                        format!("vrrp_mcast_group6 [{a}] is not multicast"),
+                    );
                 } else {
                     if a.segments()[0] & 0x000f != 2 {
                         d.error(
@@ -941,11 +976,16 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
             match node.arg(0) {
                 None => g.lvs_flush_on_stop = Some(LvsFlushOnStop::All),
                 Some("VS") => g.lvs_flush_on_stop = Some(LvsFlushOnStop::Vs),
-                Some(o) => d.error(&node.args[0].loc, format!("unknown lvs_flush_on_stop type {o}")),
+                Some(o) => d.error(
+                    &node.args[0].loc,
+                    format!("unknown lvs_flush_on_stop type {o}"),
+                ),
             }
         }
         "vrrp_garp_master_delay" => {
-            if let Some(v) = need_arg(node, 0, d).and_then(|t| parse_secs(t, 0, u64::from(u32::MAX) / 1_000_000, d)) {
+            if let Some(v) = need_arg(node, 0, d)
+                .and_then(|t| parse_secs(t, 0, u64::from(u32::MAX) / 1_000_000, d))
+            {
                 g.vrrp_garp_master_delay = v;
             }
         }
@@ -962,7 +1002,9 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
             g.vrrp_garp_lower_prio_repeat = uint(node, 0, i32::MAX as u64, d).map(|v| v as u32)
         }
         "vrrp_garp_master_refresh" => {
-            if let Some(v) = need_arg(node, 0, d).and_then(|t| parse_secs(t, 0, u64::from(u32::MAX), d)) {
+            if let Some(v) =
+                need_arg(node, 0, d).and_then(|t| parse_secs(t, 0, u64::from(u32::MAX), d))
+            {
                 g.vrrp_garp_master_refresh = v;
             }
         }
@@ -1008,13 +1050,23 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
         }
         "v3_checksum_as_v2" => set_flag(node, &mut g.v3_checksum_as_v2, d),
         "nftables" | "nftables_ipvs" => {
-            let slot = if name == "nftables" { &mut g.nftables } else { &mut g.nftables_ipvs };
+            let slot = if name == "nftables" {
+                &mut g.nftables
+            } else {
+                &mut g.nftables_ipvs
+            };
             if slot.is_some() {
-                d.error(&node.keyword.loc, format!("{name} already specified - ignoring"));
+                d.error(
+                    &node.keyword.loc,
+                    format!("{name} already specified - ignoring"),
+                );
             } else {
                 let table = node.arg(0).unwrap_or("keepalived");
                 if table.len() >= 256 {
-                    d.error(&node.args[0].loc, format!("{name} table name too long - ignoring"));
+                    d.error(
+                        &node.args[0].loc,
+                        format!("{name} table name too long - ignoring"),
+                    );
                 } else {
                     *slot = Some(table.to_string());
                 }
@@ -1038,7 +1090,10 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
         "vrrp_iptables" | "vrrp_ipsets" => {
             let v: Vec<String> = node.args.iter().map(|t| t.text.clone()).collect();
             if let Some(t) = v.iter().zip(&node.args).find(|(s, _)| s.len() >= 32) {
-                d.error(&t.1.loc, format!("{name} name '{}' too long - ignored", t.0));
+                d.error(
+                    &t.1.loc,
+                    format!("{name} name '{}' too long - ignored", t.0),
+                );
             } else if name == "vrrp_iptables" {
                 if g.vrrp_iptables.is_some() {
                     d.error(&node.keyword.loc, "iptables already specified - ignoring");
@@ -1058,7 +1113,9 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
             // A bare keyword means the maximum (sched_get_priority_max(SCHED_RR) = 99).
             g.max_auto_priority = match node.args.first() {
                 None => Some(99),
-                Some(t) => parse_int(t, -1, 99, d).map(|v| v as i32).or(g.max_auto_priority),
+                Some(t) => parse_int(t, -1, 99, d)
+                    .map(|v| v as i32)
+                    .or(g.max_auto_priority),
             }
         }
         "min_auto_priority_delay" => {
@@ -1068,7 +1125,10 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
         }
         "snmp_socket" => {
             if node.args.len() > 1 {
-                d.error(&node.args[1].loc, "too many parameters specified for snmp_socket - ignoring");
+                d.error(
+                    &node.args[1].loc,
+                    "too many parameters specified for snmp_socket - ignoring",
+                );
             } else if let Some(t) = need_arg(node, 0, d) {
                 if g.snmp_socket.is_some() {
                     d.error(&t.loc, "SNMP socket already set - ignoring");
@@ -1116,7 +1176,10 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
             match node.args.first() {
                 None => {}
                 Some(t) if t.text == "allow_if_changes" => g.allow_if_changes = true,
-                Some(t) => d.error(&t.loc, format!("unknown dynamic_interfaces option '{}'", t.text)),
+                Some(t) => d.error(
+                    &t.loc,
+                    format!("unknown dynamic_interfaces option '{}'", t.text),
+                ),
             }
         }
         "vrrp_netlink_cmd_rcv_bufs" | "vrrp_netlink_cmd_rcv_bufs_force" => {
@@ -1160,16 +1223,22 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
         "umask" => umask(node, g, d),
         "vrrp_startup_delay" => {
             if let Some(t) = need_arg(node, 0, d) {
-                g.vrrp_startup_delay =
-                    parse_timer(t, Micros(1000), Micros(u64::from(u32::MAX)), d);
+                g.vrrp_startup_delay = parse_timer(t, Micros(1000), Micros(u64::from(u32::MAX)), d);
             }
         }
         "log_unknown_vrids" => g.log_unknown_vrids = true,
         "vmac_prefix" | "vmac_addr_prefix" => {
-            let slot = if name == "vmac_prefix" { &mut g.vmac_prefix } else { &mut g.vmac_addr_prefix };
+            let slot = if name == "vmac_prefix" {
+                &mut g.vmac_prefix
+            } else {
+                &mut g.vmac_addr_prefix
+            };
             if let Some(t) = need_arg(node, 0, d) {
                 if slot.is_some() {
-                    d.error(&t.loc, format!("{name} has already been specified - ignoring {}", t.text));
+                    d.error(
+                        &t.loc,
+                        format!("{name} has already been specified - ignoring {}", t.text),
+                    );
                 } else {
                     *slot = Some(t.text.clone());
                 }
@@ -1186,7 +1255,12 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
         "data_use_instance" => set_flag(node, &mut g.data_use_instance, d),
         "json_version" => g.json_version = uint(node, 1, 2, d).map(|v| v as u8),
         _ => {
-            d.unknown_keyword(Severity::Error, &node.keyword, "global_defs", GLOBAL_DEFS_KEYWORDS);
+            d.unknown_keyword(
+                Severity::Error,
+                &node.keyword,
+                "global_defs",
+                GLOBAL_DEFS_KEYWORDS,
+            );
         }
     }
 }
@@ -1196,7 +1270,10 @@ fn garp_repeat(node: &Node, d: &mut Diagnostics) -> Option<u32> {
     let t = need_arg(node, 0, d)?;
     let v = parse_uint(t, 0, u64::from(u32::MAX), d)?;
     if v == 0 {
-        d.error(&t.loc, format!("{} must be greater than 0, setting to 1", node.name()));
+        d.error(
+            &t.loc,
+            format!("{} must be greater than 0, setting to 1", node.name()),
+        );
         return Some(1);
     }
     Some(v as u32)
@@ -1216,7 +1293,10 @@ pub(crate) fn garp_extra_if(node: &Node, min: u64, d: &mut Diagnostics) -> Optio
     match delay {
         Some(delay_secs) => Some(GarpExtraIf { delay_secs, all }),
         None => {
-            d.error(&node.keyword.loc, format!("{} specified without time - ignoring", node.name()));
+            d.error(
+                &node.keyword.loc,
+                format!("{} specified without time - ignoring", node.name()),
+            );
             None
         }
     }
@@ -1224,7 +1304,10 @@ pub(crate) fn garp_extra_if(node: &Node, min: u64, d: &mut Diagnostics) -> Optio
 
 fn lvs_timeouts(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
     if node.args.is_empty() {
-        d.error(&node.keyword.loc, "lvs_timeouts requires at least one option");
+        d.error(
+            &node.keyword.loc,
+            "lvs_timeouts requires at least one option",
+        );
         return;
     }
     const LVS_MAX_TIMEOUT: u64 = 86400 * 31;
@@ -1236,13 +1319,19 @@ fn lvs_timeouts(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
             "tcpfin" => &mut g.lvs_timeouts.tcpfin,
             "udp" => &mut g.lvs_timeouts.udp,
             o => {
-                d.error(&t.loc, format!("unknown option {o} specified for lvs_timeouts"));
+                d.error(
+                    &t.loc,
+                    format!("unknown option {o} specified for lvs_timeouts"),
+                );
                 i += 1;
                 continue;
             }
         };
         match node.args.get(i + 1) {
-            None => d.error(&t.loc, format!("no value specified for lvs_timeout {}", t.text)),
+            None => d.error(
+                &t.loc,
+                format!("no value specified for lvs_timeout {}", t.text),
+            ),
             Some(v) => {
                 if let Some(v) = parse_uint(v, 0, LVS_MAX_TIMEOUT, d) {
                     *slot = Some(v as u32);
@@ -1257,13 +1346,24 @@ fn lvs_sync_daemon(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
     if let Some(old) = &g.lvs_sync_daemon {
         d.error(
             &node.keyword.loc,
-            format!("lvs_sync_daemon has already been specified as {} - ignoring", old.interface),
+            format!(
+                "lvs_sync_daemon has already been specified as {} - ignoring",
+                old.interface
+            ),
         );
         return;
     }
-    let Some(ifname) = need_arg(node, 0, d) else { return };
+    let Some(ifname) = need_arg(node, 0, d) else {
+        return;
+    };
     if ifname.text.len() >= 16 {
-        d.error(&ifname.loc, format!("lvs_sync_daemon interface name '{}' too long - ignoring", ifname.text));
+        d.error(
+            &ifname.loc,
+            format!(
+                "lvs_sync_daemon interface name '{}' too long - ignoring",
+                ifname.text
+            ),
+        );
         return;
     }
     let mut s = LvsSyncDaemon {
@@ -1281,7 +1381,10 @@ fn lvs_sync_daemon(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
         let val = node.args.get(i + 1);
         let need = |d: &mut Diagnostics| {
             if val.is_none() {
-                d.error(&t.loc, format!("no value specified for lvs_sync_daemon {}", t.text));
+                d.error(
+                    &t.loc,
+                    format!("no value specified for lvs_sync_daemon {}", t.text),
+                );
             }
             val
         };
@@ -1317,7 +1420,12 @@ fn lvs_sync_daemon(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
                         if a.is_multicast() {
                             s.group = Some(a);
                         } else {
-                            d.error(&v.loc, format!("lvs_sync_daemon group address {a} is not multicast - ignoring"));
+                            d.error(
+                                &v.loc,
+                                format!(
+                                    "lvs_sync_daemon group address {a} is not multicast - ignoring"
+                                ),
+                            );
                         }
                     }
                 }
@@ -1328,7 +1436,10 @@ fn lvs_sync_daemon(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
                 i += 1;
                 if let Some(v) = node.args.get(2) {
                     if v.text.chars().all(|c| c.is_ascii_digit()) {
-                        d.error(&v.loc, "please use keyword \"id\" before lvs_sync_daemon SYNCID");
+                        d.error(
+                            &v.loc,
+                            "please use keyword \"id\" before lvs_sync_daemon SYNCID",
+                        );
                         s.id = parse_uint(v, 0, 255, d).map(|v| v as u8);
                         i += 1;
                     }
@@ -1336,7 +1447,10 @@ fn lvs_sync_daemon(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
                 continue;
             }
             other => {
-                d.error(&t.loc, format!("unknown option {other} specified for lvs_sync_daemon"));
+                d.error(
+                    &t.loc,
+                    format!("unknown option {other} specified for lvs_sync_daemon"),
+                );
                 i += 1;
                 continue;
             }
@@ -1348,7 +1462,9 @@ fn lvs_sync_daemon(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
 
 /// `umask NUMBER` or `umask IWGRP|IRWXO...` (`umask_handler`).
 fn umask(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
-    let Some(first) = need_arg(node, 0, d) else { return };
+    let Some(first) = need_arg(node, 0, d) else {
+        return;
+    };
     if first.text.starts_with(|c: char| c.is_ascii_digit()) {
         if node.args.len() > 1 {
             d.error(&node.args[1].loc, "extra parameter(s) to umask option");

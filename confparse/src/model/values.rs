@@ -458,7 +458,10 @@ pub fn extra_args(node: &Node, used: usize, d: &mut Diagnostics) {
     if let Some(t) = node.args.get(used) {
         d.warning(
             &t.loc,
-            format!("'{}' ignores extra parameter '{}'", node.keyword.text, t.text),
+            format!(
+                "'{}' ignores extra parameter '{}'",
+                node.keyword.text, t.text
+            ),
         );
     }
 }
@@ -558,10 +561,7 @@ mod tests {
             Some(Micros(3_000_000))
         );
         assert!(!d.has_errors());
-        assert_eq!(
-            parse_timer(&tok("0.0000001"), Micros(0), max, &mut d),
-            None
-        );
+        assert_eq!(parse_timer(&tok("0.0000001"), Micros(0), max, &mut d), None);
         assert_eq!(
             parse_timer(&tok("0.5"), Micros(1_000_000), Micros(2_000_000), &mut d),
             None
@@ -593,6 +593,13 @@ mod tests {
         let c = [("MASTER", 1), ("BACKUP", 2)];
         assert_eq!(parse_enum(&tok("BACKUP"), &c, "state", &mut d), Some(2));
         assert_eq!(parse_enum(&tok("master"), &c, "state", &mut d), None);
-        assert!(d.iter().next().unwrap().hint.as_deref().unwrap().contains("MASTER"));
+        assert!(d
+            .iter()
+            .next()
+            .unwrap()
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("MASTER"));
     }
 }

@@ -414,7 +414,10 @@ mod tests {
     #[test]
     fn fnmatch_rules() {
         assert!(fnmatch(b"*.conf", b"a.conf"));
-        assert!(!fnmatch(b"*.conf", b".a.conf"), "leading dot needs a literal dot");
+        assert!(
+            !fnmatch(b"*.conf", b".a.conf"),
+            "leading dot needs a literal dot"
+        );
         assert!(fnmatch(b".*", b".a"));
         assert!(fnmatch(b"a?c", b"abc"));
         assert!(fnmatch(b"[a-c]x", b"bx"));

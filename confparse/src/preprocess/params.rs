@@ -338,13 +338,19 @@ mod tests {
         assert!(d.find_reference(b"$X.", 1).is_none());
         assert_eq!(d.find_reference(b"$X,", 1).unwrap().end, 2);
         assert_eq!(d.find_reference(b"${X}.", 1).unwrap().end, 4);
-        assert!(d.find_reference(b"${X 1}", 1).is_none(), "X takes no arguments");
+        assert!(
+            d.find_reference(b"${X 1}", 1).is_none(),
+            "X takes no arguments"
+        );
         let r = d.find_reference(b"${_RANDOM 1 9}x", 1).unwrap();
         assert_eq!(r.params.as_deref(), Some(&b"1 9"[..]));
         assert_eq!(r.end, 14);
         assert!(d.find_reference(b"${_RANDOM 1 }", 1).is_none());
         assert!(d.find_reference(b"$M", 1).is_some());
-        assert!(d.find_reference(b"$M x", 1).is_none(), "multi-line only at end");
+        assert!(
+            d.find_reference(b"$M x", 1).is_none(),
+            "multi-line only at end"
+        );
         assert!(d.find_reference(b"${M}", 1).is_some());
         assert!(d.find_reference(b"$UNDEF", 1).is_none());
     }

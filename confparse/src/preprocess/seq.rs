@@ -62,7 +62,9 @@ impl SeqError {
     pub fn message(&self) -> &'static str {
         match self {
             SeqError::Definition => "invalid ~SEQ definition",
-            SeqError::TooLong => "~SEQ parameters have no closing ')' or are longer than 63 characters",
+            SeqError::TooLong => {
+                "~SEQ parameters have no closing ')' or are longer than 63 characters"
+            }
             SeqError::Multiline => "~SEQ parameter is a multi-line definition",
             SeqError::Values => "invalid ~SEQ values: step is 0 or goes away from the end value",
             SeqError::HexNegative => "~SEQx is only valid for non-negative numbers",
@@ -340,7 +342,9 @@ mod tests {
 
     #[test]
     fn seq_head_forms() {
-        let h = seq_head(b"~SEQx ( V , 0x90, 0x10, 0xc0)  rest").unwrap().unwrap();
+        let h = seq_head(b"~SEQx ( V , 0x90, 0x10, 0xc0)  rest")
+            .unwrap()
+            .unwrap();
         assert!(h.hex);
         assert_eq!(h.var, b"V");
         assert_eq!(h.params, b"0x90, 0x10, 0xc0)");

@@ -149,15 +149,15 @@ fn long_line_is_split_like_fgets() {
     assert_eq!(w.len(), 2);
     assert_eq!(w[0].len(), 1023);
     assert_eq!(m.len(), 1);
-    assert!(m[0].contains("warning: line longer than 1023 bytes"), "{m:?}");
+    assert!(
+        m[0].contains("warning: line longer than 1023 bytes"),
+        "{m:?}"
+    );
 }
 
 #[test]
 fn braces_split_lines() {
-    assert_eq!(
-        ok("a b { c d } e\n"),
-        vec!["a b", "{", "c d", "}", "e"]
-    );
+    assert_eq!(ok("a b { c d } e\n"), vec!["a b", "{", "c d", "}", "e"]);
     assert_eq!(ok("a \"{x}\" b\n"), vec!["a {x} b"]);
     assert_eq!(ok("}{\n"), vec!["}", "{"]);
 }
@@ -313,8 +313,15 @@ fn growing_substitution_stops_at_line_length() {
     let long = "y".repeat(600);
     let (w, m) = run(&format!("$A={long}\nx ${{A}} ${{A}}\n"));
     // The unsubstituted `${A}` is then cut at its braces, as keepalived does.
-    assert_eq!(w, vec![format!("x {long} $"), "{".into(), "A".into(), "}".into()]);
-    assert!(m.iter().any(|x| x.contains("warning: parameter substitution would make the line longer")), "{m:?}");
+    assert_eq!(
+        w,
+        vec![format!("x {long} $"), "{".into(), "A".into(), "}".into()]
+    );
+    assert!(
+        m.iter()
+            .any(|x| x.contains("warning: parameter substitution would make the line longer")),
+        "{m:?}"
+    );
 }
 
 // ----- predefined parameters --------------------------------------------------------------
@@ -371,7 +378,11 @@ fn seq_forms() {
         ]
     );
     assert_eq!(ok("~SEQ(I,2) a$I\n"), vec!["a1", "a2"]);
-    assert_eq!(ok("~SEQ(I,2) a$Ix\n"), vec!["a$Ix", "a$Ix"], "$I needs a separator");
+    assert_eq!(
+        ok("~SEQ(I,2) a$Ix\n"),
+        vec!["a$Ix", "a$Ix"],
+        "$I needs a separator"
+    );
     assert_eq!(ok("~SEQ(I,3) a${I}\n"), vec!["a1", "a2", "a3"]);
     assert_eq!(ok("~SEQ(I,-2) a${I}\n"), vec!["a-1", "a-2"]);
     assert_eq!(ok("~SEQ(I,3,1) a${I}\n"), vec!["a3", "a2", "a1"]);
@@ -387,15 +398,26 @@ fn seqx_is_hex() {
         "ip_address fe80::20:b0:1",
         "ip_address fe80::20:c0:1",
     ];
-    assert_eq!(ok("~SEQx(SUBNET, 144, 16, 192) ip_address fe80::20:${SUBNET}:1\n"), want);
-    assert_eq!(ok("~SEQx(SUBNET, 0x90, 0x10, 0xc0) ip_address fe80::20:${SUBNET}:1\n"), want);
+    assert_eq!(
+        ok("~SEQx(SUBNET, 144, 16, 192) ip_address fe80::20:${SUBNET}:1\n"),
+        want
+    );
+    assert_eq!(
+        ok("~SEQx(SUBNET, 0x90, 0x10, 0xc0) ip_address fe80::20:${SUBNET}:1\n"),
+        want
+    );
 }
 
 #[test]
 fn seq_nesting() {
     assert_eq!(
         ok("~SEQx(AD2, 0x90, 0x10, 0xa0) ~SEQx(AD1, 0x12, -1, 0x11) fe81::10:${AD2}:${AD1}\n"),
-        vec!["fe81::10:90:12", "fe81::10:90:11", "fe81::10:a0:12", "fe81::10:a0:11"]
+        vec![
+            "fe81::10:90:12",
+            "fe81::10:90:11",
+            "fe81::10:a0:12",
+            "fe81::10:a0:11"
+        ]
     );
 }
 
@@ -415,7 +437,10 @@ fn seq_errors() {
         let (w, m) = run(text);
         assert!(w.is_empty(), "{text}: {w:?}");
         assert_eq!(m.len(), 1, "{text}: {m:?}");
-        assert!(m[0].contains("error: ") && m[0].contains(want), "{text}: {m:?}");
+        assert!(
+            m[0].contains("error: ") && m[0].contains(want),
+            "{text}: {m:?}"
+        );
     }
     assert_eq!(ok("~FOO a\n"), vec!["~FOO a"]);
 }
@@ -430,7 +455,12 @@ fn seq_odd_forms_like_keepalived() {
 fn lst_forms() {
     assert_eq!(
         ok("~LST({IP, IP1}, {10,1},{20,4},{5,6},{12,8}) 192.168.${IP}.${IP1}\n"),
-        vec!["192.168.10.1", "192.168.20.4", "192.168.5.6", "192.168.12.8"]
+        vec![
+            "192.168.10.1",
+            "192.168.20.4",
+            "192.168.5.6",
+            "192.168.12.8"
+        ]
     );
     assert_eq!(
         ok("~LST(IP, 1, 2) ~LST(IP1, 5,6,7) 192.169.${IP}.${IP1}\n"),
@@ -445,13 +475,19 @@ fn lst_forms() {
     );
     assert_eq!(
         ok("~LST({IP, IP1}, {10,1},{20}) ~SEQ(IP2,168,2,170) 192.${IP2}.${IP}.${IP1}x\n"),
-        vec!["192.168.10.1x", "192.170.10.1x", "192.168.20.x", "192.170.20.x"]
+        vec![
+            "192.168.10.1x",
+            "192.170.10.1x",
+            "192.168.20.x",
+            "192.170.20.x"
+        ]
     );
 }
 
 #[test]
 fn seq_with_multiline_body() {
-    let text = "$VI4= \\\ninst ${IF}.${ID} { \\\n  prio ${ID} \\\n}\n~SEQ(IF,0,1) ~SEQ(ID,1,2) $VI4\n";
+    let text =
+        "$VI4= \\\ninst ${IF}.${ID} { \\\n  prio ${ID} \\\n}\n~SEQ(IF,0,1) ~SEQ(ID,1,2) $VI4\n";
     assert_eq!(
         ok(text),
         vec![
@@ -476,7 +512,10 @@ fn expansion_limit() {
     assert_eq!(w.len(), 1001);
     assert_eq!(w[1000], "after");
     assert_eq!(m.len(), 1);
-    assert!(m[0].contains("error: ~SEQ/~LST/multi-line parameter expansion too large"), "{m:?}");
+    assert!(
+        m[0].contains("error: ~SEQ/~LST/multi-line parameter expansion too large"),
+        "{m:?}"
+    );
     let (_, m) = run("$S=~SEQ(I,1,2) $S\n$S\n");
     assert!(m.iter().any(|x| x.contains("recursion limit")), "{m:?}");
 }
@@ -489,7 +528,10 @@ fn man_page_seq_example_is_linear() {
     let (w, m, _) = run_with(text, &opts());
     let took = start.elapsed();
     assert!(m.is_empty(), "{m:?}");
-    assert_eq!(w.iter().filter(|l| l.starts_with("vrrp_instance")).count(), 8128);
+    assert_eq!(
+        w.iter().filter(|l| l.starts_with("vrrp_instance")).count(),
+        8128
+    );
     assert_eq!(w.last().unwrap(), "}");
     assert!(w.contains(&"vrrp_instance vrrp4.0.31.254".to_owned()));
     // Generous bound for a loaded debug build; the point is that it is not quadratic.
@@ -504,14 +546,20 @@ fn locations_follow_substitution() {
     let (_, _, lines) = run_with("$A=x y\n  kw  ${A} z\n", &opts());
     let t = &lines[0].tokens;
     let locs: Vec<String> = t.iter().map(|t| t.loc.to_string()).collect();
-    assert_eq!(locs, vec!["t.conf:2:3", "t.conf:2:7", "t.conf:2:7", "t.conf:2:12"]);
+    assert_eq!(
+        locs,
+        vec!["t.conf:2:3", "t.conf:2:7", "t.conf:2:7", "t.conf:2:12"]
+    );
 }
 
 #[test]
 fn locations_of_braces_and_residue() {
     let (_, _, lines) = run_with("a {  b }\n", &opts());
     let locs: Vec<String> = lines.iter().map(|l| l.tokens[0].loc.to_string()).collect();
-    assert_eq!(locs, vec!["t.conf:1:1", "t.conf:1:3", "t.conf:1:6", "t.conf:1:8"]);
+    assert_eq!(
+        locs,
+        vec!["t.conf:1:1", "t.conf:1:3", "t.conf:1:6", "t.conf:1:8"]
+    );
 }
 
 #[test]
@@ -591,7 +639,10 @@ fn include_glob_and_braces() {
     let (w, d) = read(&main, &opts());
     // The brace alternatives e/x.txt and d/c.conf are missing: logged, not an error.
     assert!(errors(&d).is_empty(), "{d:?}");
-    assert_eq!(warnings(&d), vec!["some files of include '{e/x,d/c}.{conf,txt}' are missing"]);
+    assert_eq!(
+        warnings(&d),
+        vec!["some files of include '{e/x,d/c}.{conf,txt}' are missing"]
+    );
     assert_eq!(w, vec!["a", "b", "x", "c", "a", "b"]);
 }
 
@@ -648,7 +699,10 @@ fn include_variants_and_missing_files() {
 fn include_check_keyword_and_restore_per_file() {
     let t = TempDir::new();
     // include_check set in a file applies to that file only; it is restored when it ends.
-    t.write("strict.conf", "global_defs {\n include_check\n}\ninclude missing1.conf\n");
+    t.write(
+        "strict.conf",
+        "global_defs {\n include_check\n}\ninclude missing1.conf\n",
+    );
     let main = t.write("main.conf", "include strict.conf\ninclude missing2.conf\n");
     let (_, d) = read(&main, &opts());
     assert_eq!(errors(&d), vec!["include file 'missing1.conf' not found"]);
@@ -693,7 +747,10 @@ fn include_check_all_option() {
 fn include_after_conditional_and_substitution() {
     let t = TempDir::new();
     t.write("a.conf", "a\n");
-    let main = t.write("main.conf", "@main include a.conf\n@other include a.conf\n$F=a.conf\ninclude $F\n");
+    let main = t.write(
+        "main.conf",
+        "@main include a.conf\n@other include a.conf\n$F=a.conf\ninclude $F\n",
+    );
     let (w, d) = read(&main, &opts());
     assert!(d.is_empty(), "{d:?}");
     assert_eq!(w, vec!["a", "a"]);
@@ -705,7 +762,10 @@ fn include_cycle_and_depth() {
     let main = t.write("main.conf", "x\ninclude main.conf\n");
     let (w, d) = read(&main, &opts());
     assert_eq!(w, vec!["x"]);
-    assert_eq!(errors(&d), vec!["include cycle: 'main.conf' is already being read"]);
+    assert_eq!(
+        errors(&d),
+        vec!["include cycle: 'main.conf' is already being read"]
+    );
 
     let t = TempDir::new();
     for i in 0..40 {
@@ -713,7 +773,10 @@ fn include_cycle_and_depth() {
     }
     let (_, d) = read(&t.0.join("f0.conf"), &opts());
     assert_eq!(errors(&d).len(), 1);
-    assert!(errors(&d)[0].contains("nested more than 32 levels"), "{d:?}");
+    assert!(
+        errors(&d)[0].contains("nested more than 32 levels"),
+        "{d:?}"
+    );
 }
 
 #[test]
@@ -725,7 +788,10 @@ fn executable_include_is_refused() {
     let main = t.write("main.conf", "includer x.conf\n");
     let (w, d) = read(&main, &opts());
     assert!(w.is_empty());
-    assert_eq!(errors(&d), vec!["include 'x.conf' is not a regular non-executable file"]);
+    assert_eq!(
+        errors(&d),
+        vec!["include 'x.conf' is not a regular non-executable file"]
+    );
 }
 
 #[test]
@@ -769,5 +835,8 @@ fn includes_can_be_disabled() {
     let (w, m, _) = run_with("include /etc/*\nx\n", &o);
     assert_eq!(w, vec!["x"]);
     assert_eq!(m.len(), 1);
-    assert!(m[0].contains("error: include of '/etc/*' not allowed"), "{m:?}");
+    assert!(
+        m[0].contains("error: include of '/etc/*' not allowed"),
+        "{m:?}"
+    );
 }

@@ -31,7 +31,11 @@ pub(crate) fn decomment(buf: &mut LBuf) -> Decommented {
         match c {
             b'"' => {
                 if skip.is_none() {
-                    quote = if quote.is_some() { None } else { Some(buf.p[i]) };
+                    quote = if quote.is_some() {
+                        None
+                    } else {
+                        Some(buf.p[i])
+                    };
                 }
                 i += 1;
             }
@@ -84,7 +88,9 @@ pub(crate) fn brace_cut(buf: &LBuf) -> Option<(usize, usize)> {
     } else {
         let mut i = 0;
         loop {
-            let j = i + b[i..].iter().position(|&c| c == b'{' || c == b'}' || c == b'"')?;
+            let j = i + b[i..]
+                .iter()
+                .position(|&c| c == b'{' || c == b'}' || c == b'"')?;
             if b[j] != b'"' {
                 break j;
             }
@@ -298,8 +304,7 @@ pub fn raw_text(tokens: &[Token]) -> String {
         let raw_len = t.text.chars().count() as u32 + if t.quoted { 2 } else { 0 };
         if let Some((p, plen)) = prev {
             let end = p.loc.col.saturating_add(plen);
-            let gap = if p.loc.file == t.loc.file && p.loc.line == t.loc.line && t.loc.col >= end
-            {
+            let gap = if p.loc.file == t.loc.file && p.loc.line == t.loc.line && t.loc.col >= end {
                 (t.loc.col - end) as usize
             } else {
                 1
@@ -372,7 +377,13 @@ mod tests {
         assert!(bad.is_none());
         let t: Vec<_> = w
             .iter()
-            .map(|w| (String::from_utf8_lossy(&w.text).into_owned(), w.quoted, w.pos.col))
+            .map(|w| {
+                (
+                    String::from_utf8_lossy(&w.text).into_owned(),
+                    w.quoted,
+                    w.pos.col,
+                )
+            })
             .collect();
         assert_eq!(
             t,
@@ -471,7 +482,12 @@ mod tests {
             loc: Loc::new(f.clone(), 1, col),
             quoted: q,
         };
-        let toks = [t("notify", 1, false), t("/bin/x a", 9, true), t("'b", 20, false), t("c'", 24, false)];
+        let toks = [
+            t("notify", 1, false),
+            t("/bin/x a", 9, true),
+            t("'b", 20, false),
+            t("c'", 24, false),
+        ];
         assert_eq!(raw_text(&toks), "notify  \"/bin/x a\" 'b  c'");
     }
 }

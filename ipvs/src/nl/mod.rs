@@ -12,6 +12,7 @@
 
 pub mod cmd;
 pub mod constants;
+pub mod ctrl;
 pub mod daemon;
 pub mod dest;
 pub mod message;

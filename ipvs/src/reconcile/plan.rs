@@ -14,6 +14,8 @@ use super::table::{dest_matches, service_matches, Ownership, Table};
 use crate::types::{
     DaemonState, DestConfig, DestKey, ServiceConfig, ServiceKey, SyncDaemon, TimeoutUpdate,
 };
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// One kernel operation.
@@ -77,40 +79,40 @@ pub fn plan(desired: &Table, current: &Table, owned: &Ownership) -> Vec<Op> {
     let mut edit_dest = Vec::new();
     let mut add_dest = Vec::new();
 
-    for (key, cur) in &current.services {
-        match desired.services.get(key) {
-            None if owned.services.contains(key) => del_svc.push(Op::DelService(*key)),
-            None => {}
-            Some(want) => {
-                for dk in cur.dests.keys() {
-                    if !want.dests.contains_key(dk) && owned.dests.contains(&(*key, *dk)) {
-                        del_dest.push(Op::DelDest(*key, *dk));
-                    }
-                }
-            }
-        }
-    }
-
-    for (key, want) in &desired.services {
-        match current.services.get(key) {
-            None => {
+    // Both tables are sorted by key: one merge pass, no lookups.
+    for (key, want, cur) in merge(&desired.services, &current.services) {
+        match (want, cur) {
+            (Some(want), None) => {
                 add.push(Op::AddService(want.config.clone()));
                 add.extend(want.dests.values().map(|d| Op::AddDest(*key, *d)));
             }
-            Some(cur) => {
+            (None, Some(_)) => {
+                if owned.services.contains(key) {
+                    del_svc.push(Op::DelService(*key));
+                }
+            }
+            (Some(want), Some(cur)) => {
                 if !service_matches(&cur.config, &want.config) {
                     edit_svc.push(Op::EditService(want.config.clone()));
                 }
-                for (dk, wd) in &want.dests {
-                    match cur.dests.get(dk) {
-                        None => add_dest.push(Op::AddDest(*key, *wd)),
-                        Some(cd) if !dest_matches(cd, wd) => {
-                            edit_dest.push(Op::EditDest(*key, *wd))
+                for (dk, wd, cd) in merge(&want.dests, &cur.dests) {
+                    match (wd, cd) {
+                        (Some(wd), None) => add_dest.push(Op::AddDest(*key, *wd)),
+                        (None, Some(_)) => {
+                            if owned.dests.contains(&(*key, *dk)) {
+                                del_dest.push(Op::DelDest(*key, *dk));
+                            }
                         }
-                        Some(_) => {}
+                        (Some(wd), Some(cd)) => {
+                            if !dest_matches(cd, wd) {
+                                edit_dest.push(Op::EditDest(*key, *wd));
+                            }
+                        }
+                        (None, None) => {}
                     }
                 }
             }
+            (None, None) => {}
         }
     }
 
@@ -121,6 +123,29 @@ pub fn plan(desired: &Table, current: &Table, owned: &Ownership) -> Vec<Op> {
     ops.append(&mut edit_dest);
     ops.append(&mut add_dest);
     ops
+}
+
+/// Walks two sorted maps together, yielding each key once with its value on either side.
+fn merge<'a, K: Ord, A, B>(
+    a: &'a BTreeMap<K, A>,
+    b: &'a BTreeMap<K, B>,
+) -> impl Iterator<Item = (&'a K, Option<&'a A>, Option<&'a B>)> {
+    let mut a = a.iter().peekable();
+    let mut b = b.iter().peekable();
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (None, None) => None,
+        (Some(_), None) => a.next().map(|(k, v)| (k, Some(v), None)),
+        (None, Some(_)) => b.next().map(|(k, v)| (k, None, Some(v))),
+        (Some((ka, _)), Some((kb, _))) => match ka.cmp(kb) {
+            Ordering::Less => a.next().map(|(k, v)| (k, Some(v), None)),
+            Ordering::Greater => b.next().map(|(k, v)| (k, None, Some(v))),
+            Ordering::Equal => {
+                let (k, va) = a.next()?;
+                let (_, vb) = b.next()?;
+                Some((k, Some(va), Some(vb)))
+            }
+        },
+    })
 }
 
 /// `lvs_flush_on_stop`.

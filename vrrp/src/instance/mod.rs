@@ -2,6 +2,8 @@
 //! §6 with keepalived's extensions.
 
 mod rng;
+#[cfg(test)]
+mod tests;
 mod wire;
 
 use std::collections::VecDeque;
@@ -206,7 +208,12 @@ impl Instance {
     /// Packets are ignored (`Ok`) in Init, Fault and after shutdown, as keepalived does.
     /// An invalid packet is counted in [`InstanceStats::rx`] and returned as the error,
     /// for logging; it changes nothing else.
-    pub fn handle_packet(&mut self, now: Instant, bytes: &[u8], meta: &RxMeta) -> Result<(), RxError> {
+    pub fn handle_packet(
+        &mut self,
+        now: Instant,
+        bytes: &[u8],
+        meta: &RxMeta,
+    ) -> Result<(), RxError> {
         if !matches!(self.state, State::Backup | State::Master) {
             return Ok(());
         }
@@ -378,7 +385,7 @@ impl Instance {
         let theirs_wins = advert.priority > self.priority
             || (advert.priority == self.priority && wire::addr_greater(advert.src, ours));
         if theirs_wins {
-            Some(Event::RxLower)
+            Some(Event::RxHigher)
         } else {
             if let Some(seq) = advert.ah_seq {
                 self.wire.sync_ah_from_lower(seq);
@@ -408,7 +415,10 @@ impl Instance {
 
     fn reevaluate_trackers(&mut self, now: Instant) {
         let summary = self.trackers.summary();
-        self.update_priority(now, Priority::effective(self.base_priority, summary.adjustment));
+        self.update_priority(
+            now,
+            Priority::effective(self.base_priority, summary.adjustment),
+        );
         match self.state {
             State::Init => self.try_leave_init(now),
             State::Backup | State::Master if summary.faults > 0 => {
@@ -494,8 +504,10 @@ impl Instance {
             Step::SendAdvertUnlessLowerPrioNoAdvert => {
                 if !self.config.effective_lower_prio_no_advert() {
                     self.send_advert(self.priority);
-                    self.timers
-                        .set(Timer::Advert, now + self.config.advert_interval.as_duration());
+                    self.timers.set(
+                        Timer::Advert,
+                        now + self.config.advert_interval.as_duration(),
+                    );
                 }
             }
             Step::SendPriorityZero => {
@@ -552,7 +564,8 @@ impl Instance {
                 let garp = self.config.garp.clone();
                 self.announce(garp.master_repeat, GarpReason::BecomeMaster);
                 if !garp.master_delay.is_zero() {
-                    self.timers.set(Timer::GarpMasterDelay, now + garp.master_delay);
+                    self.timers
+                        .set(Timer::GarpMasterDelay, now + garp.master_delay);
                 }
                 if let Some(every) = garp.master_refresh {
                     self.timers.set(Timer::GarpRefresh, now + every);
@@ -563,8 +576,10 @@ impl Instance {
             }
             Step::GarpLowerPriority => self.garp_lower_priority(now),
             Step::ArmAdvertTimer => {
-                self.timers
-                    .set(Timer::Advert, now + self.config.advert_interval.as_duration());
+                self.timers.set(
+                    Timer::Advert,
+                    now + self.config.advert_interval.as_duration(),
+                );
             }
             Step::ArmMasterDown => {
                 let at = self.backup_deadline(now, self.master_down_interval());
@@ -579,7 +594,8 @@ impl Instance {
                 self.timers.set(Timer::MasterDown, at);
             }
             Step::ArmOneAdvert => {
-                let at = self.backup_deadline(now, self.master_advert_interval() + self.skew_time());
+                let at =
+                    self.backup_deadline(now, self.master_advert_interval() + self.skew_time());
                 self.timers.set(Timer::MasterDown, at);
             }
             Step::StopMasterTimers => {

@@ -79,7 +79,11 @@ impl Wire {
     /// One packet per destination. IPv4 packets carry their IPv4 header (keepalived sends
     /// with `IP_HDRINCL`); IPv6 packets are the VRRP message. An advert the codec refuses
     /// (a configuration `validate` would have rejected) is not sent.
-    pub(crate) fn emit(&mut self, config: &InstanceConfig, priority: Priority) -> Vec<(Vec<u8>, IpAddr)> {
+    pub(crate) fn emit(
+        &mut self,
+        config: &InstanceConfig,
+        priority: Priority,
+    ) -> Vec<(Vec<u8>, IpAddr)> {
         self.repr.priority = priority.0;
         let unicast = !config.unicast_peers.is_empty();
         let mut out = Vec::new();
@@ -94,7 +98,11 @@ impl Wire {
                     let ip = Ipv4Tx {
                         src,
                         dst: dst4,
-                        ttl: if unicast { config.unicast_ttl } else { VRRP_TTL },
+                        ttl: if unicast {
+                            config.unicast_ttl
+                        } else {
+                            VRRP_TTL
+                        },
                         ident: self.ident,
                         tos: TOS_INTERNETWORK_CONTROL,
                     };

@@ -91,7 +91,7 @@ pub(super) fn parse(
         node.keyword.loc.clone(),
     );
     for n in children {
-        if c.common(n, d) {
+        if c.common(n, Some(rs_addr), d) {
             continue;
         }
         no_block(n, d);

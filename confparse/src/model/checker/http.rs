@@ -158,7 +158,7 @@ pub(super) fn parse(
     };
     let mut c = Checker::new(kind, true, node.keyword.loc.clone());
     for n in children {
-        if c.common(n, d) {
+        if c.common(n, Some(rs_addr), d) {
             continue;
         }
         if n.name() != "url" {

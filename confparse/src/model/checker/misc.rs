@@ -43,7 +43,7 @@ pub(super) fn parse(node: &Node, children: &[Node], d: &mut Diagnostics) -> Opti
         node.keyword.loc.clone(),
     );
     for n in children {
-        if c.common(n, d) {
+        if c.common(n, None, d) {
             continue;
         }
         no_block(n, d);

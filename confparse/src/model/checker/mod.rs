@@ -264,7 +264,7 @@ pub(crate) fn parse(node: &Node, rs_addr: IpAddr, d: &mut Diagnostics) -> Vec<Ch
                 loc,
             );
             for n in children {
-                if !c.common(n, d) {
+                if !c.common(n, Some(rs_addr), d) {
                     c.unknown(n, &[], d);
                 }
             }
@@ -292,9 +292,11 @@ impl Checker {
     }
 
     /// Handle a connection or timing keyword; false if `n` is neither (or not for this type).
-    pub(crate) fn common(&mut self, n: &Node, d: &mut Diagnostics) -> bool {
+    /// `dst` is the destination an unset `connect_ip` stands for (the real server), against
+    /// which `bindto`'s family is checked; `None` where keepalived leaves it open (SMTP_CHECK).
+    pub(crate) fn common(&mut self, n: &Node, dst: Option<IpAddr>, d: &mut Diagnostics) -> bool {
         if let Some(conn) = &mut self.conn {
-            if conn_keyword(conn, n, d) {
+            if conn_keyword(conn, n, dst, d) {
                 return true;
             }
         }
@@ -312,6 +314,16 @@ impl Checker {
         }
         if self.kind.has_timing() {
             known.extend_from_slice(TIMING_KEYWORDS);
+        }
+        if matches!(n.name(), "nb_get_retry" | "nb_sget_retry") {
+            // Old names of `retry` (keepalived 2.2.7 keeps `nb_get_retry` only in HTTP_GET and
+            // SSL_GET).
+            d.error_hint(
+                &n.keyword.loc,
+                format!("unknown keyword '{}' in {}", n.name(), self.kind.keyword()),
+                "use 'retry'",
+            );
+            return;
         }
         d.unknown_keyword(Severity::Error, &n.keyword, self.kind.keyword(), &known);
     }
@@ -347,8 +359,14 @@ pub(crate) fn conn_ok(conn: &ConnOpts, rs_addr: IpAddr, loc: &Loc, d: &mut Diagn
 /// Longest interface name (`IFNAMSIZ - 1`).
 const IFNAME_MAX: usize = 15;
 
-/// A connection keyword into `conn`; false if `n` is not one.
-pub(crate) fn conn_keyword(conn: &mut ConnOpts, n: &Node, d: &mut Diagnostics) -> bool {
+/// A connection keyword into `conn`; false if `n` is not one. `dst` is the destination when
+/// `connect_ip` is unset (see [`Checker::common`]).
+pub(crate) fn conn_keyword(
+    conn: &mut ConnOpts,
+    n: &Node,
+    dst: Option<IpAddr>,
+    d: &mut Diagnostics,
+) -> bool {
     match n.name() {
         "connect_ip" | "bindto" => {
             no_block(n, d);
@@ -361,7 +379,7 @@ pub(crate) fn conn_keyword(conn: &mut ConnOpts, n: &Node, d: &mut Diagnostics) -
             let (this, other, other_kw) = if n.name() == "connect_ip" {
                 (&mut conn.connect_ip, conn.bindto, "bindto")
             } else {
-                (&mut conn.bindto, conn.connect_ip, "connect_ip")
+                (&mut conn.bindto, conn.connect_ip.or(dst), "connect_ip")
             };
             if other.is_some_and(|o| o.is_ipv4() != a.is_ipv4()) {
                 d.error(

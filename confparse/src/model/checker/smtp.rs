@@ -40,7 +40,8 @@ pub(super) fn parse(
     let mut hosts: Vec<ConnOpts> = Vec::new();
     let mut host_loc = None;
     for n in children {
-        if c.common(n, d) {
+        // keepalived leaves SMTP_CHECK's own destination unset until the block ends.
+        if c.common(n, None, d) {
             continue;
         }
         match n.name() {
@@ -58,7 +59,9 @@ pub(super) fn parse(
                 let mut conn = ConnOpts::default();
                 for h in block {
                     // Timing keywords in a host block apply to the checker, as in keepalived.
-                    if !conn_keyword(&mut conn, h, d) && !timing_keyword(&mut c.settings, h, d) {
+                    if !conn_keyword(&mut conn, h, Some(rs_addr), d)
+                        && !timing_keyword(&mut c.settings, h, d)
+                    {
                         c.unknown(h, &[], d);
                     }
                 }

@@ -49,7 +49,7 @@ pub(super) fn parse(
     };
     let mut c = Checker::new(CheckerKind::Udp(u.clone()), true, node.keyword.loc.clone());
     for n in children {
-        if c.common(n, d) {
+        if c.common(n, Some(rs_addr), d) {
             continue;
         }
         no_block(n, d);

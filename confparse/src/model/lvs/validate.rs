@@ -445,10 +445,8 @@ fn resolve_checker(
         CheckerKind::Misc(m) => {
             m.timeout.get_or_insert(vs_delay_loop);
         }
-        CheckerKind::HttpGet(h) | CheckerKind::SslGet(h) => {
-            if h.virtualhost.is_none() {
-                h.virtualhost.clone_from(&rs.virtualhost);
-            }
+        CheckerKind::HttpGet(h) | CheckerKind::SslGet(h) if h.virtualhost.is_none() => {
+            h.virtualhost.clone_from(&rs.virtualhost);
         }
         _ => {}
     }

@@ -783,9 +783,9 @@ fn granularity(vs: &mut VirtualServer, n: &Node, d: &mut Diagnostics) {
                 return;
             }
         },
-        Family::Inet => match Ipv4Addr::from_str(&t.text) {
-            Ok(m) => Granularity::Inet(m),
-            Err(_) => {
+        Family::Inet => match inet_aton(&t.text) {
+            Some(m) => Granularity::Inet(m),
+            None => {
                 d.error(
                     &t.loc,
                     format!(
@@ -801,6 +801,45 @@ fn granularity(vs: &mut VirtualServer, n: &Node, d: &mut Diagnostics) {
     vs.family.get_or_insert(fam);
     vs.persistence_timeout
         .get_or_insert(DEFAULT_PERSISTENCE_TIMEOUT);
+}
+
+/// An IPv4 address in any form `inet_aton` (and so `getaddrinfo` with `AI_NUMERICHOST`)
+/// takes: one to four parts, each decimal, octal (`0` prefix) or hex (`0x`), the last part
+/// filling the remaining bytes (`64` is 0.0.0.64, `255.255.65280` is 255.255.255.0).
+pub(crate) fn inet_aton(text: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut vals = Vec::with_capacity(4);
+    for p in &parts {
+        let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X"))
+        {
+            (h, 16)
+        } else if p.len() > 1 && p.starts_with('0') {
+            (&p[1..], 8)
+        } else {
+            (*p, 10)
+        };
+        if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+            return None;
+        }
+        let v = u32::from_str_radix(digits, radix).ok()?;
+        vals.push(v);
+    }
+    let (last, head) = vals.split_last()?;
+    if head.iter().any(|&v| v > 255) {
+        return None;
+    }
+    let rest_bits = 8 * (4 - head.len() as u32);
+    if rest_bits < 32 && *last >= 1 << rest_bits {
+        return None;
+    }
+    let mut addr: u32 = 0;
+    for (i, v) in head.iter().enumerate() {
+        addr |= v << (24 - 8 * i as u32);
+    }
+    Some(Ipv4Addr::from(addr | last))
 }
 
 /// A TIMER argument with keepalived's usual bounds: `min` microseconds up to `TIMER_MAXIMUM`.
@@ -836,5 +875,27 @@ fn ignored_args(n: &Node, d: &mut Diagnostics) {
                 t.text
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inet_aton_forms() {
+        let a = |s: &str| inet_aton(s).map(|a| a.to_string());
+        assert_eq!(a("255.255.255.0").as_deref(), Some("255.255.255.0"));
+        assert_eq!(a("64").as_deref(), Some("0.0.0.64"));
+        assert_eq!(a("255.255.65280").as_deref(), Some("255.255.255.0"));
+        assert_eq!(a("0xff.0377.0.1").as_deref(), Some("255.255.0.1"));
+        assert_eq!(a("4294967295").as_deref(), Some("255.255.255.255"));
+        assert_eq!(a("255.255.255.256"), None);
+        assert_eq!(a("1.2.3.4.5"), None);
+        assert_eq!(a("08"), None);
+        assert_eq!(a("0x"), None);
+        assert_eq!(a("4294967296"), None);
+        assert_eq!(a(""), None);
+        assert_eq!(a("1..2"), None);
     }
 }

@@ -74,6 +74,35 @@ fn parse_num(s: &str) -> Option<u32> {
     }
 }
 
+/// The words of a value-block line, keyword first, without collecting them.
+#[derive(Clone, Copy)]
+struct Words<'a>(&'a Node);
+
+impl<'a> Words<'a> {
+    fn len(self) -> usize {
+        self.0.args.len() + 1
+    }
+
+    fn get(self, i: usize) -> Option<&'a Token> {
+        if i == 0 {
+            Some(&self.0.keyword)
+        } else {
+            self.0.args.get(i - 1)
+        }
+    }
+}
+
+impl<'a> std::ops::Index<usize> for Words<'a> {
+    type Output = Token;
+
+    fn index(&self, i: usize) -> &Token {
+        match self.get(i) {
+            Some(t) => t,
+            None => panic!("word {i} out of range"),
+        }
+    }
+}
+
 /// `preferred_lft nn|forever`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Lifetime {
@@ -142,8 +171,8 @@ impl IpAddress {
 /// One `static_ipaddress`/`virtual_ipaddress` line. `is_static` enables `track_group` and
 /// disables `use_vmac`, as keepalived does.
 pub fn parse_address(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<IpAddress> {
-    let words: Vec<&Token> = std::iter::once(&node.keyword).chain(&node.args).collect();
-    let first = words[0];
+    let words = Words(node);
+    let first = &node.keyword;
     let Some((a, len)) = split_prefix(&first.text) else {
         d.error(
             &first.loc,
@@ -175,14 +204,14 @@ pub fn parse_address(node: &Node, is_static: bool, d: &mut Diagnostics) -> Optio
     let v6 = a.is_ipv6();
     let mut i = 1;
     while i < words.len() {
-        let w = words[i];
+        let w = &words[i];
         let takes = matches!(
             w.text.as_str(),
             "dev" | "scope" | "broadcast" | "brd" | "label" | "peer" | "preferred_lft"
         ) || (is_static && w.text == "track_group");
         let param = if takes {
             match words.get(i + 1) {
-                Some(p) => Some(*p),
+                Some(p) => Some(p),
                 None => {
                     d.error(
                         &w.loc,
@@ -199,7 +228,10 @@ pub fn parse_address(node: &Node, is_static: bool, d: &mut Diagnostics) -> Optio
                 if ip.dev.is_some() {
                     d.error(
                         &p.loc,
-                        format!("cannot specify ipaddress device more than once for {}", first.text),
+                        format!(
+                            "cannot specify ipaddress device more than once for {}",
+                            first.text
+                        ),
                     );
                     return None;
                 }
@@ -209,14 +241,20 @@ pub fn parse_address(node: &Node, is_static: bool, d: &mut Diagnostics) -> Optio
                 Some(s) => ip.scope = Some(s),
                 None => d.error(
                     &p.loc,
-                    format!("invalid scope '{}' specified for {} - ignoring", p.text, first.text),
+                    format!(
+                        "invalid scope '{}' specified for {} - ignoring",
+                        p.text, first.text
+                    ),
                 ),
             },
             ("broadcast" | "brd", Some(p)) => {
                 if v6 {
                     d.error(
                         &p.loc,
-                        format!("cannot assign a broadcast {} to the IPv6 address {}", p.text, first.text),
+                        format!(
+                            "cannot assign a broadcast {} to the IPv6 address {}",
+                            p.text, first.text
+                        ),
                     );
                 } else {
                     match p.text.as_str() {
@@ -233,7 +271,10 @@ pub fn parse_address(node: &Node, is_static: bool, d: &mut Diagnostics) -> Optio
                 if p.text.len() >= 16 {
                     d.error(
                         &p.loc,
-                        format!("address label {} is longer than maximum length 15 - removing address", p.text),
+                        format!(
+                            "address label {} is longer than maximum length 15 - removing address",
+                            p.text
+                        ),
                     );
                     return None;
                 }
@@ -241,7 +282,10 @@ pub fn parse_address(node: &Node, is_static: bool, d: &mut Diagnostics) -> Optio
             }
             ("peer", Some(p)) => {
                 if ip.peer.is_some() {
-                    d.error(&p.loc, format!("peer {} - another peer has already been specified", p.text));
+                    d.error(
+                        &p.loc,
+                        format!("peer {} - another peer has already been specified", p.text),
+                    );
                 } else {
                     match split_prefix(&p.text) {
                         None => d.error(&p.loc, format!("invalid peer address {}", p.text)),
@@ -298,7 +342,10 @@ pub fn parse_address(node: &Node, is_static: bool, d: &mut Diagnostics) -> Optio
     if matches!(ip.broadcast, Some(Broadcast::Plus | Broadcast::Minus)) && ip.addr.len > 30 {
         d.error(
             &ip.loc,
-            format!("address prefix length {} too long for broadcast", ip.addr.len),
+            format!(
+                "address prefix length {} too long for broadcast",
+                ip.addr.len
+            ),
         );
         ip.broadcast = None;
     }
@@ -306,13 +353,19 @@ pub fn parse_address(node: &Node, is_static: bool, d: &mut Diagnostics) -> Optio
         if ip.scope.take().is_some() {
             d.error(
                 &ip.loc,
-                format!("cannot specify scope for IPv6 addresses ({}) - ignoring scope", first.text),
+                format!(
+                    "cannot specify scope for IPv6 addresses ({}) - ignoring scope",
+                    first.text
+                ),
             );
         }
         if ip.label.take().is_some() {
             d.error(
                 &ip.loc,
-                format!("cannot specify label for IPv6 addresses ({}) - ignoring label", first.text),
+                format!(
+                    "cannot specify label for IPv6 addresses ({}) - ignoring label",
+                    first.text
+                ),
             );
         }
         if ip.preferred_lft.is_none() {
@@ -427,8 +480,22 @@ const ROUTE_TYPES: &[&str] = &[
 
 const BUILTIN_TABLES: &[&str] = &["default", "main", "local", "unspec"];
 const BUILTIN_PROTOS: &[&str] = &[
-    "none", "redirect", "kernel", "boot", "static", "gated", "ra", "mrt", "zebra", "bird",
-    "babel", "dnrouted", "xorp", "ntk", "dhcp", "keepalived",
+    "none",
+    "redirect",
+    "kernel",
+    "boot",
+    "static",
+    "gated",
+    "ra",
+    "mrt",
+    "zebra",
+    "bird",
+    "babel",
+    "dnrouted",
+    "xorp",
+    "ntk",
+    "dhcp",
+    "keepalived",
 ];
 
 /// A name keepalived looks up in `/etc/iproute2/<file>`: numbers and built-in names are
@@ -437,7 +504,10 @@ fn table_like(t: &Token, builtin: &[&str], file: &str, d: &mut Diagnostics) -> S
     if parse_num(&t.text).is_none() && !builtin.contains(&t.text.as_str()) {
         d.warning(
             &t.loc,
-            format!("'{}' is not a number or built-in name; it must be defined in /etc/iproute2/{file}", t.text),
+            format!(
+                "'{}' is not a number or built-in name; it must be defined in /etc/iproute2/{file}",
+                t.text
+            ),
         );
     }
     t.text.clone()
@@ -445,8 +515,18 @@ fn table_like(t: &Token, builtin: &[&str], file: &str, d: &mut Diagnostics) -> S
 
 /// Metrics that take a number, optionally preceded by `lock`.
 const LOCKABLE: &[&str] = &[
-    "mtu", "advmss", "rtt", "rttvar", "reordering", "window", "cwnd", "ssthresh", "rto_min",
-    "initcwnd", "initrwnd", "congctl",
+    "mtu",
+    "advmss",
+    "rtt",
+    "rttvar",
+    "reordering",
+    "window",
+    "cwnd",
+    "ssthresh",
+    "rto_min",
+    "initcwnd",
+    "initrwnd",
+    "congctl",
 ];
 
 /// Adopt `f` as the route's family or report a mix; false on a mix.
@@ -466,7 +546,7 @@ fn set_family(family: &mut Option<Family>, f: Family, at: &Token, d: &mut Diagno
 
 /// One `static_routes`/`virtual_routes` line.
 pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<Route> {
-    let words: Vec<&Token> = std::iter::once(&node.keyword).chain(&node.args).collect();
+    let words = Words(node);
     let mut r = Route {
         loc: node.keyword.loc.clone(),
         family: Family::Inet,
@@ -496,7 +576,7 @@ pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<
         () => {{
             i += 1;
             match words.get(i) {
-                Some(p) => *p,
+                Some(p) => p,
                 None => {
                     d.error(
                         &words[i - 1].loc,
@@ -508,10 +588,14 @@ pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<
         }};
     }
     while i < words.len() {
-        let w = words[i];
+        let w = &words[i];
         match w.text.as_str() {
             "inet" | "inet6" => {
-                let f = if w.text == "inet" { Family::Inet } else { Family::Inet6 };
+                let f = if w.text == "inet" {
+                    Family::Inet
+                } else {
+                    Family::Inet6
+                };
                 if !set_family(&mut family, f, w, d) {
                     return None;
                 }
@@ -540,7 +624,11 @@ pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<
                 }
                 let mut p = param!();
                 if p.text == "inet" || p.text == "inet6" {
-                    let f = if p.text == "inet" { Family::Inet } else { Family::Inet6 };
+                    let f = if p.text == "inet" {
+                        Family::Inet
+                    } else {
+                        Family::Inet6
+                    };
                     if !set_family(&mut family, f, p, d) {
                         return None;
                     }
@@ -562,10 +650,16 @@ pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<
                         if !set_family(&mut family, Family::Inet6, p, d) {
                             return None;
                         }
-                        r.from = Some(IpPrefix { addr: a, len: l.unwrap_or(128) });
+                        r.from = Some(IpPrefix {
+                            addr: a,
+                            len: l.unwrap_or(128),
+                        });
                     }
                     Some(_) => {
-                        d.error(&p.loc, format!("route from address only supported with IPv6 ({})", p.text));
+                        d.error(
+                            &p.loc,
+                            format!("route from address only supported with IPv6 ({})", p.text),
+                        );
                         return None;
                     }
                     None => {
@@ -591,7 +685,10 @@ pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<
                 match parse_scope(p) {
                     Some(s) => r.scope = Some(s),
                     None => {
-                        d.error(&p.loc, format!("scope {} not found or invalid for route", p.text));
+                        d.error(
+                            &p.loc,
+                            format!("scope {} not found or invalid for route", p.text),
+                        );
                         return None;
                     }
                 }
@@ -601,7 +698,10 @@ pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<
                 match parse_num(&p.text) {
                     Some(v) => r.metric = Some(v),
                     None => {
-                        d.error(&p.loc, format!("invalid metric {} specified for route", p.text));
+                        d.error(
+                            &p.loc,
+                            format!("invalid metric {} specified for route", p.text),
+                        );
                         return None;
                     }
                 }
@@ -614,7 +714,10 @@ pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<
             "hoplimit" => {
                 let p = param!();
                 if parse_num(&p.text).is_none_or(|v| v > 255) {
-                    d.error(&p.loc, format!("invalid hoplimit {} specified for route", p.text));
+                    d.error(
+                        &p.loc,
+                        format!("invalid hoplimit {} specified for route", p.text),
+                    );
                     return None;
                 }
                 r.options.push((w.text.clone(), p.text.clone()));
@@ -661,14 +764,17 @@ pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<
             "ttl-propagate" => {
                 let p = param!();
                 if !matches!(p.text.as_str(), "enabled" | "disabled") {
-                    d.error(&p.loc, format!("ttl-propagate value {} not recognised", p.text));
+                    d.error(
+                        &p.loc,
+                        format!("ttl-propagate value {} not recognised", p.text),
+                    );
                     return None;
                 }
                 r.options.push((w.text.clone(), p.text.clone()));
             }
             "encap" => {
                 // The encapsulation sub-grammar runs to the end of the line.
-                let rest: Vec<&str> = words[i + 1..].iter().map(|t| t.text.as_str()).collect();
+                let rest: Vec<&str> = node.args[i..].iter().map(|t| t.text.as_str()).collect();
                 r.options.push((w.text.clone(), rest.join(" ")));
                 i = words.len();
                 continue;
@@ -680,8 +786,15 @@ pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<
                     v.push_str("lock ");
                     p = param!();
                 }
-                if m != "congctl" && parse_num(&p.text).is_none() && !p.text.ends_with("ms") && !p.text.ends_with('s') {
-                    d.error(&p.loc, format!("invalid {m} {} specified for route", p.text));
+                if m != "congctl"
+                    && parse_num(&p.text).is_none()
+                    && !p.text.ends_with("ms")
+                    && !p.text.ends_with('s')
+                {
+                    d.error(
+                        &p.loc,
+                        format!("invalid {m} {} specified for route", p.text),
+                    );
                     return None;
                 }
                 v.push_str(&p.text);
@@ -694,21 +807,33 @@ pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<
                 d.error_hint(&w.loc, "\"or\" for routes is deprecated", "use 'nexthop'");
                 let p = param!();
                 if !r.nexthops.is_empty() {
-                    d.error(&p.loc, "\"or\" route already specified - ignoring subsequent");
+                    d.error(
+                        &p.loc,
+                        "\"or\" route already specified - ignoring subsequent",
+                    );
                 } else {
                     let Ok(a) = p.text.parse::<IpAddr>() else {
                         d.error(&p.loc, format!("invalid \"or\" address {}", p.text));
                         return None;
                     };
-                    r.nexthops.push(Nexthop { via: r.via.take(), ..Nexthop::default() });
-                    r.nexthops.push(Nexthop { via: Some(a), ..Nexthop::default() });
+                    r.nexthops.push(Nexthop {
+                        via: r.via.take(),
+                        ..Nexthop::default()
+                    });
+                    r.nexthops.push(Nexthop {
+                        via: Some(a),
+                        ..Nexthop::default()
+                    });
                 }
             }
             "nexthop" => {
-                if !r.nexthops.is_empty() {
+                if i == 0 {
+                    d.error(&w.loc, "route must have a destination before 'nexthop'");
+                    return None;
+                } else if !r.nexthops.is_empty() {
                     d.error(&w.loc, "cannot specify nexthops with \"or\" route");
                 } else {
-                    parse_nexthops(&words[i..], &mut r, d)?;
+                    parse_nexthops(&node.args[i - 1..], &mut r, d)?;
                 }
                 break;
             }
@@ -748,7 +873,10 @@ pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<
                             if !set_family(&mut family, Family::of(&a), w, d) {
                                 return None;
                             }
-                            RouteDest::Prefix(IpPrefix { addr: a, len: l.unwrap_or_else(|| IpPrefix::max_len(&a)) })
+                            RouteDest::Prefix(IpPrefix {
+                                addr: a,
+                                len: l.unwrap_or_else(|| IpPrefix::max_len(&a)),
+                            })
                         }
                         None => {
                             d.error(&w.loc, format!("unknown route keyword {s}"));
@@ -768,7 +896,10 @@ pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<
     }
     r.family = family.unwrap_or(Family::Inet);
     if !r.no_track {
-        if r.protocol.as_deref().is_some_and(|p| p != "keepalived" && p != "18") {
+        if r.protocol
+            .as_deref()
+            .is_some_and(|p| p != "keepalived" && p != "18")
+        {
             d.error(
                 &r.loc,
                 "route cannot be tracked if protocol is not keepalived(18), resetting protocol",
@@ -785,16 +916,19 @@ pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<
         }
     }
     if r.track_group.is_some() && r.dev.is_none() {
-        d.error(&r.loc, "static route cannot have track group if no oif specified");
+        d.error(
+            &r.loc,
+            "static route cannot have track group if no oif specified",
+        );
         r.track_group = None;
     }
     Some(r)
 }
 
-fn parse_nexthops(words: &[&Token], r: &mut Route, d: &mut Diagnostics) -> Option<()> {
+fn parse_nexthops(words: &[Token], r: &mut Route, d: &mut Diagnostics) -> Option<()> {
     let mut i = 0;
     while i < words.len() {
-        let w = words[i];
+        let w = &words[i];
         if w.text != "nexthop" {
             d.error(&w.loc, format!("route has trailing nonsense - {}", w.text));
             return None;
@@ -802,7 +936,7 @@ fn parse_nexthops(words: &[&Token], r: &mut Route, d: &mut Diagnostics) -> Optio
         i += 1;
         let mut nh = Nexthop::default();
         while i < words.len() && words[i].text != "nexthop" {
-            let k = words[i];
+            let k = &words[i];
             let p = words.get(i + 1);
             match (k.text.as_str(), p) {
                 ("onlink", _) => {
@@ -834,7 +968,10 @@ fn parse_nexthops(words: &[&Token], r: &mut Route, d: &mut Diagnostics) -> Optio
                 ("realms", Some(p)) => nh.realms = Some(p.text.clone()),
                 ("as" | "encap", Some(_)) => {}
                 (_, None) => {
-                    d.error(&k.loc, format!("missing parameter after '{}' in nexthop", k.text));
+                    d.error(
+                        &k.loc,
+                        format!("missing parameter after '{}' in nexthop", k.text),
+                    );
                     return None;
                 }
                 (o, _) => {
@@ -883,7 +1020,7 @@ pub struct Rule {
 
 /// One `static_rules`/`virtual_rules` line.
 pub fn parse_rule(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<Rule> {
-    let words: Vec<&Token> = std::iter::once(&node.keyword).chain(&node.args).collect();
+    let words = Words(node);
     let mut r = Rule {
         loc: node.keyword.loc.clone(),
         family: Family::Inet,
@@ -902,15 +1039,21 @@ pub fn parse_rule(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<R
     let mut family: Option<Family> = None;
     let mut i = 0;
     while i < words.len() {
-        let w = words[i];
-        let flag = matches!(w.text.as_str(), "inet" | "inet6" | "no_track" | "l3mdev" | "nop");
+        let w = &words[i];
+        let flag = matches!(
+            w.text.as_str(),
+            "inet" | "inet6" | "no_track" | "l3mdev" | "nop"
+        );
         let p = if flag {
             None
         } else {
             match words.get(i + 1) {
-                Some(p) => Some(*p),
+                Some(p) => Some(p),
                 None => {
-                    d.error(&w.loc, format!("missing parameter after '{}' in rule", w.text));
+                    d.error(
+                        &w.loc,
+                        format!("missing parameter after '{}' in rule", w.text),
+                    );
                     return None;
                 }
             }
@@ -950,10 +1093,16 @@ pub fn parse_rule(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<R
                             if !fam(Family::of(&a), p, d) {
                                 return None;
                             }
-                            Some(IpPrefix { addr: a, len: l.unwrap_or_else(|| IpPrefix::max_len(&a)) })
+                            Some(IpPrefix {
+                                addr: a,
+                                len: l.unwrap_or_else(|| IpPrefix::max_len(&a)),
+                            })
                         }
                         None => {
-                            d.error(&p.loc, format!("invalid rule {} address {}", w.text, p.text));
+                            d.error(
+                                &p.loc,
+                                format!("invalid rule {} address {}", w.text, p.text),
+                            );
                             return None;
                         }
                     }
@@ -982,7 +1131,10 @@ pub fn parse_rule(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<R
                 }
             },
             ("type", Some(p)) => {
-                if !matches!(p.text.as_str(), "blackhole" | "prohibit" | "unreachable" | "unicast" | "nop") {
+                if !matches!(
+                    p.text.as_str(),
+                    "blackhole" | "prohibit" | "unreachable" | "unicast" | "nop"
+                ) {
                     d.error(&p.loc, format!("invalid rule type {}", p.text));
                     return None;
                 }
@@ -998,9 +1150,20 @@ pub fn parse_rule(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<R
                 }
             }
             (
-                "tos" | "dsfield" | "fwmark" | "realms" | "uidrange" | "sport" | "dport"
-                | "ipproto" | "protocol" | "suppress_prefixlength" | "sup_pl"
-                | "suppress_ifgroup" | "sup_group" | "tunnel-id",
+                "tos"
+                | "dsfield"
+                | "fwmark"
+                | "realms"
+                | "uidrange"
+                | "sport"
+                | "dport"
+                | "ipproto"
+                | "protocol"
+                | "suppress_prefixlength"
+                | "sup_pl"
+                | "suppress_ifgroup"
+                | "sup_group"
+                | "tunnel-id",
                 Some(p),
             ) => r.options.push((w.text.clone(), p.text.clone())),
             (o, _) => {
@@ -1012,7 +1175,10 @@ pub fn parse_rule(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<R
     }
     r.family = family.unwrap_or(Family::Inet);
     if r.track_group.is_some() && r.iif.is_none() {
-        d.error(&r.loc, "static rule cannot have track_group if dev/iif not specified");
+        d.error(
+            &r.loc,
+            "static rule cannot have track_group if dev/iif not specified",
+        );
         r.track_group = None;
     }
     if r.preference.is_none() {

@@ -14,8 +14,8 @@ use super::track::Tracking;
 use crate::diag::{Diagnostics, Severity};
 use crate::model::global::{garp_extra_if, GarpExtraIf, Script};
 use crate::model::values::{
-    flag, need_arg, parse_decimal, parse_int, parse_secs, parse_uint, ser_loc, Micros,
-    TIMER_HZ, TIMER_HZ_DIGITS,
+    flag, need_arg, parse_decimal, parse_int, parse_secs, parse_uint, ser_loc, Micros, TIMER_HZ,
+    TIMER_HZ_DIGITS,
 };
 use crate::token::{Loc, Token};
 use crate::tree::Node;
@@ -119,23 +119,24 @@ pub enum OldChecksum {
     Never,
 }
 
-/// Notify scripts of an instance or sync group.
+/// Notify scripts of an instance or sync group (boxed: most instances have none, and an
+/// instance stays small when there are tens of thousands).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Notify {
     /// `notify_master`.
-    pub master: Option<Script>,
+    pub master: Option<Box<Script>>,
     /// `notify_backup`.
-    pub backup: Option<Script>,
+    pub backup: Option<Box<Script>>,
     /// `notify_fault`.
-    pub fault: Option<Script>,
+    pub fault: Option<Box<Script>>,
     /// `notify_stop`.
-    pub stop: Option<Script>,
+    pub stop: Option<Box<Script>>,
     /// `notify_deleted [SCRIPT]`: `Some(None)` = report DELETED without a script.
-    pub deleted: Option<Option<Script>>,
+    pub deleted: Option<Option<Box<Script>>>,
     /// `notify`: called on every transition.
-    pub any: Option<Script>,
+    pub any: Option<Box<Script>>,
     /// `notify_master_rx_lower_pri`.
-    pub master_rx_lower_pri: Option<Script>,
+    pub master_rx_lower_pri: Option<Box<Script>>,
 }
 
 impl Notify {
@@ -150,11 +151,14 @@ impl Notify {
             "notify_master_rx_lower_pri" => &mut self.master_rx_lower_pri,
             "notify_deleted" => {
                 if self.deleted.is_some() {
-                    d.error(&node.keyword.loc, format!("({owner}) notify_deleted already specified - ignoring"));
+                    d.error(
+                        &node.keyword.loc,
+                        format!("({owner}) notify_deleted already specified - ignoring"),
+                    );
                 } else if node.args.is_empty() {
                     self.deleted = Some(None);
                 } else {
-                    self.deleted = Some(Script::from_args(node, 0, d));
+                    self.deleted = Some(Script::from_args(node, 0, d).map(Box::new));
                 }
                 return true;
             }
@@ -163,10 +167,13 @@ impl Notify {
         if slot.is_some() {
             d.error(
                 &node.keyword.loc,
-                format!("({owner}) {} script already specified - ignoring", node.name()),
+                format!(
+                    "({owner}) {} script already specified - ignoring",
+                    node.name()
+                ),
             );
         } else {
-            *slot = Script::from_args(node, 0, d);
+            *slot = Script::from_args(node, 0, d).map(Box::new);
         }
         true
     }
@@ -302,21 +309,73 @@ pub struct Instance {
 
 /// Every keyword `vrrp_instance` knows, for did-you-mean hints.
 pub const INSTANCE_KEYWORDS: &[&str] = &[
-    "use_vmac", "use_vmac_addr", "vmac_xmit_base", "use_ipvlan", "unicast_peer",
-    "unicast_fault_no_peer", "check_unicast_src", "old_unicast_checksum", "v3_checksum_as_v2",
-    "native_ipv6", "state", "interface", "vrf", "dont_track_primary", "track_interface",
-    "track_script", "track_file", "track_process", "track_bfd", "mcast_src_ip",
-    "unicast_src_ip", "mcast_dst_ip", "track_src_ip", "virtual_router_id", "unicast_ttl",
-    "version", "priority", "advert_int", "virtual_ipaddress", "virtual_ipaddress_excluded",
-    "no_virtual_ipaddress", "promote_secondaries", "linkbeat_use_polling", "virtual_routes",
-    "virtual_rules", "accept", "no_accept", "skip_check_adv_addr", "strict_mode", "preempt",
-    "nopreempt", "preempt_delay", "debug", "notify_backup", "notify_master", "notify_fault",
-    "notify_stop", "notify_deleted", "notify", "notify_master_rx_lower_pri", "smtp_alert",
-    "notify_priority_changes", "lvs_sync_daemon_interface", "garp_master_delay",
-    "garp_master_refresh", "garp_master_repeat", "garp_master_refresh_repeat",
-    "garp_lower_prio_delay", "garp_lower_prio_repeat", "down_timer_adverts", "garp_extra_if",
-    "vmac_garp_intvl", "lower_prio_no_advert", "higher_prio_send_advert",
-    "thread_timer_expired", "kernel_rx_buf_size", "authentication",
+    "use_vmac",
+    "use_vmac_addr",
+    "vmac_xmit_base",
+    "use_ipvlan",
+    "unicast_peer",
+    "unicast_fault_no_peer",
+    "check_unicast_src",
+    "old_unicast_checksum",
+    "v3_checksum_as_v2",
+    "native_ipv6",
+    "state",
+    "interface",
+    "vrf",
+    "dont_track_primary",
+    "track_interface",
+    "track_script",
+    "track_file",
+    "track_process",
+    "track_bfd",
+    "mcast_src_ip",
+    "unicast_src_ip",
+    "mcast_dst_ip",
+    "track_src_ip",
+    "virtual_router_id",
+    "unicast_ttl",
+    "version",
+    "priority",
+    "advert_int",
+    "virtual_ipaddress",
+    "virtual_ipaddress_excluded",
+    "no_virtual_ipaddress",
+    "promote_secondaries",
+    "linkbeat_use_polling",
+    "virtual_routes",
+    "virtual_rules",
+    "accept",
+    "no_accept",
+    "skip_check_adv_addr",
+    "strict_mode",
+    "preempt",
+    "nopreempt",
+    "preempt_delay",
+    "debug",
+    "notify_backup",
+    "notify_master",
+    "notify_fault",
+    "notify_stop",
+    "notify_deleted",
+    "notify",
+    "notify_master_rx_lower_pri",
+    "smtp_alert",
+    "notify_priority_changes",
+    "lvs_sync_daemon_interface",
+    "garp_master_delay",
+    "garp_master_refresh",
+    "garp_master_repeat",
+    "garp_master_refresh_repeat",
+    "garp_lower_prio_delay",
+    "garp_lower_prio_repeat",
+    "down_timer_adverts",
+    "garp_extra_if",
+    "vmac_garp_intvl",
+    "lower_prio_no_advert",
+    "higher_prio_send_advert",
+    "thread_timer_expired",
+    "kernel_rx_buf_size",
+    "authentication",
 ];
 
 impl Instance {
@@ -406,7 +465,10 @@ impl Instance {
             Some(_) => {
                 d.error(
                     &at.loc,
-                    format!("({}) {what} [{}] must be of the same family as the instance - skipping", self.name, at.text),
+                    format!(
+                        "({}) {what} [{}] must be of the same family as the instance - skipping",
+                        self.name, at.text
+                    ),
                 );
                 false
             }
@@ -436,7 +498,9 @@ pub fn dev_name_valid(name: &str) -> bool {
         && name.len() < 16
         && name != "."
         && name != ".."
-        && !name.chars().any(|c| c == '/' || c == ':' || c.is_whitespace())
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == ':' || c.is_whitespace())
 }
 
 /// Parse one `vrrp_instance` block.
@@ -448,24 +512,36 @@ pub fn parse_instance(node: &Node, seq: usize, d: &mut Diagnostics) -> Option<In
     let name = node.args[0].text.clone();
     let mut v = Instance::new(name.clone(), node.keyword.loc.clone(), seq);
     if node.block.is_none() {
-        d.error(&node.keyword.loc, "vrrp_instance must be followed by a '{' block");
+        d.error(
+            &node.keyword.loc,
+            "vrrp_instance must be followed by a '{' block",
+        );
     }
     for c in node.children() {
-        parse_keyword(c, &mut v, d);
+        parse_keyword(c, &mut v, &name, d);
     }
     // vrrp_end_handler
-    if v.unicast_configured && (v.use_vmac.is_some() || v.use_ipvlan.is_some()) && !v.unicast_peers.is_empty() {
+    if v.unicast_configured
+        && (v.use_vmac.is_some() || v.use_ipvlan.is_some())
+        && !v.unicast_peers.is_empty()
+    {
         if v.interface.is_none() {
             d.error(&v.loc, format!("({name}): cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac"));
             v.use_vmac = None;
             v.use_ipvlan = None;
         } else if !v.vmac_xmit_base && v.use_vmac.is_some() {
-            d.error(&v.loc, format!("({name}) unicast with use_vmac requires vmac_xmit_base - setting"));
+            d.error(
+                &v.loc,
+                format!("({name}) unicast with use_vmac requires vmac_xmit_base - setting"),
+            );
             v.vmac_xmit_base = true;
         }
     }
     if v.unicast_peers.is_empty() && v.unicast_ttl.is_some() {
-        d.error(&v.loc, format!("({name}): cannot use unicast_ttl without unicast peers - resetting"));
+        d.error(
+            &v.loc,
+            format!("({name}): cannot use unicast_ttl without unicast peers - resetting"),
+        );
         v.unicast_ttl = None;
     }
     Some(v)
@@ -477,16 +553,18 @@ fn opt_flag(node: &Node, owner: &str, d: &mut Diagnostics) -> Option<bool> {
         Some(t) => match crate::model::values::true_false(&t.text) {
             Some(b) => Some(b),
             None => {
-                d.error(&t.loc, format!("({owner}) invalid {} {} specified", node.name(), t.text));
+                d.error(
+                    &t.loc,
+                    format!("({owner}) invalid {} {} specified", node.name(), t.text),
+                );
                 None
             }
         },
     }
 }
 
-fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
-    let name = v.name.clone();
-    if v.track.parse(c, &name, d) || v.notify.parse(c, &name, d) {
+fn parse_keyword(c: &Node, v: &mut Instance, name: &str, d: &mut Diagnostics) {
+    if v.track.parse(c, name, d) || v.notify.parse(c, name, d) {
         return;
     }
     match c.name() {
@@ -515,7 +593,13 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
                 } else if vm.ifname.is_some() {
                     d.error(&t.loc, "VMAC interface name already specified");
                 } else if !dev_name_valid(&t.text) {
-                    d.error(&t.loc, format!("VMAC interface name '{}' too long or invalid characters - ignoring", t.text));
+                    d.error(
+                        &t.loc,
+                        format!(
+                            "VMAC interface name '{}' too long or invalid characters - ignoring",
+                            t.text
+                        ),
+                    );
                 } else {
                     vm.ifname = Some(t.text.clone());
                 }
@@ -526,7 +610,10 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
         "vmac_xmit_base" => v.vmac_xmit_base = true,
         "use_ipvlan" => {
             if v.use_ipvlan.is_some() {
-                d.error(&c.keyword.loc, format!("({name}) use_ipvlan already specified"));
+                d.error(
+                    &c.keyword.loc,
+                    format!("({name}) use_ipvlan already specified"),
+                );
                 return;
             }
             let mut ip = Ipvlan::default();
@@ -534,27 +621,48 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
                 match t.text.as_str() {
                     "bridge" | "private" | "vepa" => {
                         if ip.mode.is_some() {
-                            d.error(&t.loc, format!("({name}) ipvlan type already specified - ignoring '{}'", t.text));
+                            d.error(
+                                &t.loc,
+                                format!(
+                                    "({name}) ipvlan type already specified - ignoring '{}'",
+                                    t.text
+                                ),
+                            );
                         } else {
                             ip.mode = Some(t.text.clone());
                         }
                     }
                     s if crate::model::values::split_prefix(s).is_some() => {
                         if ip.addr.is_some() {
-                            d.error(&t.loc, format!("({name}) ipvlan address already specified - ignoring '{s}'"));
+                            d.error(
+                                &t.loc,
+                                format!(
+                                    "({name}) ipvlan address already specified - ignoring '{s}'"
+                                ),
+                            );
                         } else {
-                            let (a, l) = crate::model::values::split_prefix(s).unwrap_or((IpAddr::from([0, 0, 0, 0]), None));
+                            let (a, l) = crate::model::values::split_prefix(s)
+                                .unwrap_or((IpAddr::from([0, 0, 0, 0]), None));
                             ip.addr = Some(crate::model::values::IpPrefix {
                                 addr: a,
-                                len: l.unwrap_or_else(|| crate::model::values::IpPrefix::max_len(&a)),
+                                len: l
+                                    .unwrap_or_else(|| crate::model::values::IpPrefix::max_len(&a)),
                             });
                         }
                     }
                     s => {
                         if ip.ifname.is_some() {
-                            d.error(&t.loc, format!("({name}) IPVLAN interface already specified - ignoring '{s}'"));
+                            d.error(
+                                &t.loc,
+                                format!(
+                                    "({name}) IPVLAN interface already specified - ignoring '{s}'"
+                                ),
+                            );
                         } else if !dev_name_valid(s) {
-                            d.error(&t.loc, format!("({name}) IPVLAN interface name '{s}' too long - ignoring"));
+                            d.error(
+                                &t.loc,
+                                format!("({name}) IPVLAN interface name '{s}' too long - ignoring"),
+                            );
                         } else {
                             ip.ifname = Some(s.to_string());
                         }
@@ -566,7 +674,7 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
         "unicast_peer" => {
             v.unicast_configured = true;
             for p in c.children() {
-                parse_peer(p, v, d);
+                parse_peer(p, v, name, d);
             }
         }
         "unicast_fault_no_peer" => {
@@ -582,7 +690,10 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
             match c.arg(0) {
                 None => v.old_unicast_checksum = Some(OldChecksum::Always),
                 Some("never") => v.old_unicast_checksum = Some(OldChecksum::Never),
-                Some(o) => d.error(&c.args[0].loc, format!("({name}) unknown old_unicast_chksum mode {o} - ignoring")),
+                Some(o) => d.error(
+                    &c.args[0].loc,
+                    format!("({name}) unknown old_unicast_chksum mode {o} - ignoring"),
+                ),
             }
         }
         "v3_checksum_as_v2" => {
@@ -591,9 +702,16 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
             }
         }
         "native_ipv6" => {
-            d.warning_hint(&c.keyword.loc, "'native_ipv6' is deprecated", "the virtual addresses decide the family");
+            d.warning_hint(
+                &c.keyword.loc,
+                "'native_ipv6' is deprecated",
+                "the virtual addresses decide the family",
+            );
             if v.family == Some(Family::Inet) {
-                d.error(&c.keyword.loc, format!("({name}) cannot specify native_ipv6 with IPv4 addresses"));
+                d.error(
+                    &c.keyword.loc,
+                    format!("({name}) cannot specify native_ipv6 with IPv4 addresses"),
+                );
             } else {
                 v.family = Some(Family::Inet6);
                 v.version = Some(3);
@@ -606,13 +724,20 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
                 "MASTER" => v.state = Some(InitialState::Master),
                 "BACKUP" => {
                     if v.state == Some(InitialState::Master) {
-                        d.error(&t.loc, format!("({name}) state previously set as MASTER - ignoring BACKUP"));
+                        d.error(
+                            &t.loc,
+                            format!("({name}) state previously set as MASTER - ignoring BACKUP"),
+                        );
                     } else {
                         v.state = Some(InitialState::Backup);
                     }
                 }
                 o => {
-                    d.error_hint(&t.loc, format!("({name}) unknown state '{o}', defaulting to BACKUP"), "use MASTER or BACKUP");
+                    d.error_hint(
+                        &t.loc,
+                        format!("({name}) unknown state '{o}', defaulting to BACKUP"),
+                        "use MASTER or BACKUP",
+                    );
                     v.state = Some(InitialState::Backup);
                 }
             }
@@ -620,7 +745,10 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
         "interface" => {
             let Some(t) = need_arg(c, 0, d) else { return };
             if t.text.len() >= 16 {
-                d.error(&t.loc, format!("interface name '{}' too long - ignoring", t.text));
+                d.error(
+                    &t.loc,
+                    format!("interface name '{}' too long - ignoring", t.text),
+                );
                 return;
             }
             v.interface = Some(t.text.clone());
@@ -629,9 +757,18 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
         "vrf" => {
             let Some(t) = need_arg(c, 0, d) else { return };
             if t.text.len() >= 16 {
-                d.error(&t.loc, format!("({name}) VRF interface name '{}' too long - ignoring", t.text));
+                d.error(
+                    &t.loc,
+                    format!(
+                        "({name}) VRF interface name '{}' too long - ignoring",
+                        t.text
+                    ),
+                );
             } else if v.vrf.is_some() {
-                d.error(&t.loc, format!("({name}) VRF interface already specified - ignoring"));
+                d.error(
+                    &t.loc,
+                    format!("({name}) VRF interface already specified - ignoring"),
+                );
             } else {
                 v.vrf = Some(t.text.clone());
             }
@@ -643,7 +780,10 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
             }
             let Some(t) = need_arg(c, 0, d) else { return };
             match t.text.parse::<IpAddr>() {
-                Err(_) => d.error(&t.loc, format!("({name}) malformed src address [{}] - skipping", t.text)),
+                Err(_) => d.error(
+                    &t.loc,
+                    format!("({name}) malformed src address [{}] - skipping", t.text),
+                ),
                 Ok(a) => {
                     if v.claim_family(Family::of(&a), t, "src address", d) {
                         v.src_ip = Some(a);
@@ -654,7 +794,13 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
         "mcast_dst_ip" => {
             let Some(t) = need_arg(c, 0, d) else { return };
             match t.text.parse::<IpAddr>() {
-                Err(_) => d.error(&t.loc, format!("({name}) malformed mcast dest address {} - skipping", t.text)),
+                Err(_) => d.error(
+                    &t.loc,
+                    format!(
+                        "({name}) malformed mcast dest address {} - skipping",
+                        t.text
+                    ),
+                ),
                 Ok(a) => {
                     if !v.claim_family(Family::of(&a), t, "mcast dest address", d) {
                         return;
@@ -693,7 +839,9 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
         }
         "version" => {
             let Some(t) = need_arg(c, 0, d) else { return };
-            let Some(n) = parse_int(t, 2, 3, d) else { return };
+            let Some(n) = parse_int(t, 2, 3, d) else {
+                return;
+            };
             let n = n as u8;
             if v.version.is_some_and(|o| o != n) || (n == 2 && v.family == Some(Family::Inet6)) {
                 d.error(
@@ -717,7 +865,10 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
             }
         }
         "authentication" => {
-            let mut a = v.authentication.take().unwrap_or(Authentication { auth_type: None, auth_pass: None });
+            let mut a = v.authentication.take().unwrap_or(Authentication {
+                auth_type: None,
+                auth_pass: None,
+            });
             for k in c.children() {
                 match k.name() {
                     "auth_type" => {
@@ -725,7 +876,11 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
                         match t.text.as_str() {
                             "PASS" => a.auth_type = Some(AuthType::Pass),
                             "AH" => a.auth_type = Some(AuthType::Ah),
-                            o => d.error_hint(&t.loc, format!("({name}) unknown authentication type '{o}'"), "use PASS or AH"),
+                            o => d.error_hint(
+                                &t.loc,
+                                format!("({name}) unknown authentication type '{o}'"),
+                                "use PASS or AH",
+                            ),
                         }
                     }
                     "auth_pass" => {
@@ -741,7 +896,12 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
                         }
                         a.auth_pass = Some(p);
                     }
-                    _ => d.unknown_keyword(Severity::Error, &k.keyword, "authentication", &["auth_type", "auth_pass"]),
+                    _ => d.unknown_keyword(
+                        Severity::Error,
+                        &k.keyword,
+                        "authentication",
+                        &["auth_type", "auth_pass"],
+                    ),
                 }
             }
             v.authentication = Some(a);
@@ -750,7 +910,12 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
             for line in c.children() {
                 if let Some(ip) = parse_address(line, false, d) {
                     let fam = ip.family();
-                    if v.claim_family(fam, &line.keyword, "address family must match VRRP instance; address", d) {
+                    if v.claim_family(
+                        fam,
+                        &line.keyword,
+                        "address family must match VRRP instance; address",
+                        d,
+                    ) {
                         v.virtual_ipaddress.push(ip);
                     }
                 }
@@ -789,8 +954,10 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
         }
         "accept" => v.accept = Some(true),
         "no_accept" => v.accept = Some(false),
-        "skip_check_adv_addr" => v.skip_check_adv_addr = opt_flag(c, &name, d).or(v.skip_check_adv_addr),
-        "strict_mode" => v.strict_mode = opt_flag(c, &name, d).or(v.strict_mode),
+        "skip_check_adv_addr" => {
+            v.skip_check_adv_addr = opt_flag(c, name, d).or(v.skip_check_adv_addr)
+        }
+        "strict_mode" => v.strict_mode = opt_flag(c, name, d).or(v.strict_mode),
         "preempt" => v.nopreempt = false,
         "nopreempt" => v.nopreempt = true,
         "preempt_delay" => {
@@ -805,14 +972,16 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
                 v.debug = n as u8;
             }
         }
-        "smtp_alert" => v.smtp_alert = opt_flag(c, &name, d).or(v.smtp_alert),
+        "smtp_alert" => v.smtp_alert = opt_flag(c, name, d).or(v.smtp_alert),
         "notify_priority_changes" => {
-            v.notify_priority_changes = opt_flag(c, &name, d).or(v.notify_priority_changes)
+            v.notify_priority_changes = opt_flag(c, name, d).or(v.notify_priority_changes)
         }
         "lvs_sync_daemon_interface" => {
             d.error_hint(
                 &c.keyword.loc,
-                format!("({name}) specifying lvs_sync_daemon_interface against a vrrp is deprecated"),
+                format!(
+                    "({name}) specifying lvs_sync_daemon_interface against a vrrp is deprecated"
+                ),
                 "use global lvs_sync_daemon",
             );
             v.lvs_sync_daemon_interface = need_arg(c, 0, d).map(|t| t.text.clone());
@@ -837,7 +1006,13 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
             let Some(t) = need_arg(c, 0, d) else { return };
             if let Some(mut n) = parse_uint(t, 0, u64::from(u32::MAX), d) {
                 if n == 0 {
-                    d.error(&t.loc, format!("({name}): {} must be greater than 0, setting to 1", c.name()));
+                    d.error(
+                        &t.loc,
+                        format!(
+                            "({name}): {} must be greater than 0, setting to 1",
+                            c.name()
+                        ),
+                    );
                     n = 1;
                 }
                 if c.name() == "garp_master_repeat" {
@@ -861,15 +1036,21 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
         }
         "garp_extra_if" | "vmac_garp_intvl" => {
             if c.name() == "vmac_garp_intvl" {
-                d.error_hint(&c.keyword.loc, "keyword \"vmac_garp_intvl\" is deprecated", "use 'garp_extra_if'");
+                d.error_hint(
+                    &c.keyword.loc,
+                    "keyword \"vmac_garp_intvl\" is deprecated",
+                    "use 'garp_extra_if'",
+                );
             }
             if let Some(g) = garp_extra_if(c, 0, d) {
                 v.garp_extra_if = Some(g);
             }
         }
-        "lower_prio_no_advert" => v.lower_prio_no_advert = opt_flag(c, &name, d).or(v.lower_prio_no_advert),
+        "lower_prio_no_advert" => {
+            v.lower_prio_no_advert = opt_flag(c, name, d).or(v.lower_prio_no_advert)
+        }
         "higher_prio_send_advert" => {
-            v.higher_prio_send_advert = opt_flag(c, &name, d).or(v.higher_prio_send_advert)
+            v.higher_prio_send_advert = opt_flag(c, name, d).or(v.higher_prio_send_advert)
         }
         "thread_timer_expired" => {
             v.thread_timer_expired = match c.args.first() {
@@ -881,23 +1062,41 @@ fn parse_keyword(c: &Node, v: &mut Instance, d: &mut Diagnostics) {
             let Some(t) = need_arg(c, 0, d) else { return };
             match parse_uint(t, 0, u64::from(u32::MAX), d) {
                 Some(n) => v.kernel_rx_buf_size = Some(n as u32),
-                None => d.error(&t.loc, format!("({name}) invalid kernel_rx_buf_size specified")),
+                None => d.error(
+                    &t.loc,
+                    format!("({name}) invalid kernel_rx_buf_size specified"),
+                ),
             }
         }
-        _ => d.unknown_keyword(Severity::Error, &c.keyword, "vrrp_instance", INSTANCE_KEYWORDS),
+        _ => d.unknown_keyword(
+            Severity::Error,
+            &c.keyword,
+            "vrrp_instance",
+            INSTANCE_KEYWORDS,
+        ),
     }
 }
 
-fn parse_peer(p: &Node, v: &mut Instance, d: &mut Diagnostics) {
-    let name = v.name.clone();
+fn parse_peer(p: &Node, v: &mut Instance, name: &str, d: &mut Diagnostics) {
     let Ok(addr) = p.keyword.text.parse::<IpAddr>() else {
-        d.error(&p.keyword.loc, format!("({name}) malformed unicast peer address [{}] - skipping", p.keyword.text));
+        d.error(
+            &p.keyword.loc,
+            format!(
+                "({name}) malformed unicast peer address [{}] - skipping",
+                p.keyword.text
+            ),
+        );
         return;
     };
     if !v.claim_family(Family::of(&addr), &p.keyword, "unicast peer address", d) {
         return;
     }
-    let mut peer = UnicastPeer { loc: p.keyword.loc.clone(), addr, min_ttl: 0, max_ttl: 255 };
+    let mut peer = UnicastPeer {
+        loc: p.keyword.loc.clone(),
+        addr,
+        min_ttl: 0,
+        max_ttl: 255,
+    };
     let mut i = 0;
     while i < p.args.len() {
         let k = &p.args[i];
@@ -921,7 +1120,10 @@ fn parse_peer(p: &Node, v: &mut Instance, d: &mut Diagnostics) {
     if peer.min_ttl > peer.max_ttl {
         d.error(
             &peer.loc,
-            format!("({name}) min_ttl {} > max_ttl {} - all packets will be discarded", peer.min_ttl, peer.max_ttl),
+            format!(
+                "({name}) min_ttl {} > max_ttl {} - all packets will be discarded",
+                peer.min_ttl, peer.max_ttl
+            ),
         );
     }
     v.unicast_peers.push(peer);

@@ -23,7 +23,7 @@ pub mod track;
 mod validate;
 
 pub use address::{Family, IpAddress, Route, Rule};
-pub use instance::{AdvertInt, Instance, InitialState};
+pub use instance::{AdvertInt, InitialState, Instance};
 pub use track::{TrackFile, TrackGroup, TrackProcess, TrackRef, Tracking, VrrpScript};
 pub use validate::check_interfaces;
 
@@ -53,9 +53,22 @@ pub struct SyncGroup {
 }
 
 const SYNC_GROUP_KEYWORDS: &[&str] = &[
-    "group", "track_interface", "track_script", "track_file", "track_process", "track_bfd",
-    "notify_backup", "notify_master", "notify_fault", "notify_stop", "notify_deleted", "notify",
-    "smtp_alert", "global_tracking", "sync_group_tracking_weight", "notify_priority_changes",
+    "group",
+    "track_interface",
+    "track_script",
+    "track_file",
+    "track_process",
+    "track_bfd",
+    "notify_backup",
+    "notify_master",
+    "notify_fault",
+    "notify_stop",
+    "notify_deleted",
+    "notify",
+    "smtp_alert",
+    "global_tracking",
+    "sync_group_tracking_weight",
+    "notify_priority_changes",
 ];
 
 /// `garp_group { ... }`.
@@ -126,9 +139,19 @@ struct Names {
 
 /// Every keyword at the top level this module handles.
 pub const VRRP_TOP_KEYWORDS: &[&str] = &[
-    "track_group", "static_ipaddress", "static_routes", "static_rules", "vrrp_sync_group",
-    "garp_group", "linkbeat_interfaces", "vrrp_instance", "vrrp_script", "vrrp_track_process",
-    "track_file", "vrrp_track_file", "interface_up_down_delays",
+    "track_group",
+    "static_ipaddress",
+    "static_routes",
+    "static_rules",
+    "vrrp_sync_group",
+    "garp_group",
+    "linkbeat_interfaces",
+    "vrrp_instance",
+    "vrrp_script",
+    "vrrp_track_process",
+    "track_file",
+    "vrrp_track_file",
+    "interface_up_down_delays",
 ];
 
 /// Parse `node` if it is a VRRP top-level block; false if it is not ours.
@@ -139,7 +162,10 @@ pub fn parse_top(node: &Node, v: &mut VrrpConfig, d: &mut Diagnostics) -> bool {
         "vrrp_instance" => {
             if let Some(i) = instance::parse_instance(node, seq, d) {
                 if v.names.instances.contains_key(&i.name) {
-                    d.error(&node.args[0].loc, format!("vrrp instance {} already defined", i.name));
+                    d.error(
+                        &node.args[0].loc,
+                        format!("vrrp instance {} already defined", i.name),
+                    );
                 } else {
                     v.names.instances.insert(i.name.clone(), v.instances.len());
                     v.instances.push(i);
@@ -149,9 +175,14 @@ pub fn parse_top(node: &Node, v: &mut VrrpConfig, d: &mut Diagnostics) -> bool {
         "vrrp_sync_group" => {
             if let Some(g) = parse_sync_group(node, seq, d) {
                 if v.names.sync_groups.contains_key(&g.name) {
-                    d.error(&node.args[0].loc, format!("vrrp sync group {} already defined", g.name));
+                    d.error(
+                        &node.args[0].loc,
+                        format!("vrrp sync group {} already defined", g.name),
+                    );
                 } else {
-                    v.names.sync_groups.insert(g.name.clone(), v.sync_groups.len());
+                    v.names
+                        .sync_groups
+                        .insert(g.name.clone(), v.sync_groups.len());
                     v.sync_groups.push(g);
                 }
             }
@@ -159,9 +190,14 @@ pub fn parse_top(node: &Node, v: &mut VrrpConfig, d: &mut Diagnostics) -> bool {
         "vrrp_script" => {
             if let Some(s) = track::parse_vrrp_script(node, d) {
                 if v.names.scripts.contains_key(&s.name) {
-                    d.error(&node.args[0].loc, format!("vrrp script {} already defined", s.name));
+                    d.error(
+                        &node.args[0].loc,
+                        format!("vrrp script {} already defined", s.name),
+                    );
                 } else {
-                    v.names.scripts.insert(s.name.clone(), (v.scripts.len(), seq));
+                    v.names
+                        .scripts
+                        .insert(s.name.clone(), (v.scripts.len(), seq));
                     v.scripts.push(s);
                 }
             }
@@ -169,9 +205,14 @@ pub fn parse_top(node: &Node, v: &mut VrrpConfig, d: &mut Diagnostics) -> bool {
         "track_file" | "vrrp_track_file" => {
             if let Some(f) = track::parse_track_file(node, d) {
                 if v.names.files.contains_key(&f.name) {
-                    d.error(&node.args[0].loc, format!("track file {} already defined", f.name));
+                    d.error(
+                        &node.args[0].loc,
+                        format!("track file {} already defined", f.name),
+                    );
                 } else {
-                    v.names.files.insert(f.name.clone(), (v.track_files.len(), seq));
+                    v.names
+                        .files
+                        .insert(f.name.clone(), (v.track_files.len(), seq));
                     v.track_files.push(f);
                 }
             }
@@ -179,9 +220,14 @@ pub fn parse_top(node: &Node, v: &mut VrrpConfig, d: &mut Diagnostics) -> bool {
         "vrrp_track_process" => {
             if let Some(p) = track::parse_track_process(node, d) {
                 if v.names.processes.contains_key(&p.name) {
-                    d.error(&node.args[0].loc, format!("track process {} already defined", p.name));
+                    d.error(
+                        &node.args[0].loc,
+                        format!("track process {} already defined", p.name),
+                    );
                 } else {
-                    v.names.processes.insert(p.name.clone(), (v.track_processes.len(), seq));
+                    v.names
+                        .processes
+                        .insert(p.name.clone(), (v.track_processes.len(), seq));
                     v.track_processes.push(p);
                 }
             }
@@ -189,9 +235,14 @@ pub fn parse_top(node: &Node, v: &mut VrrpConfig, d: &mut Diagnostics) -> bool {
         "track_group" => {
             if let Some(g) = track::parse_track_group(node, d) {
                 if v.names.track_groups.contains_key(&g.name) {
-                    d.error(&node.args[0].loc, format!("track_group {} already defined", g.name));
+                    d.error(
+                        &node.args[0].loc,
+                        format!("track_group {} already defined", g.name),
+                    );
                 } else {
-                    v.names.track_groups.insert(g.name.clone(), (v.track_groups.len(), seq));
+                    v.names
+                        .track_groups
+                        .insert(g.name.clone(), (v.track_groups.len(), seq));
                     v.track_groups.push(g);
                 }
             }
@@ -205,7 +256,9 @@ pub fn parse_top(node: &Node, v: &mut VrrpConfig, d: &mut Diagnostics) -> bool {
             for line in node.children() {
                 if let Some(a) = address::parse_address(line, true, d) {
                     if let Some(tg) = &a.track_group {
-                        v.names.static_track_group_refs.push((seq, tg.clone(), a.loc.clone()));
+                        v.names
+                            .static_track_group_refs
+                            .push((seq, tg.clone(), a.loc.clone()));
                     }
                     v.static_ipaddress.push(a);
                 }
@@ -215,7 +268,9 @@ pub fn parse_top(node: &Node, v: &mut VrrpConfig, d: &mut Diagnostics) -> bool {
             for line in node.children() {
                 if let Some(r) = address::parse_route(line, true, d) {
                     if let Some(tg) = &r.track_group {
-                        v.names.static_track_group_refs.push((seq, tg.clone(), r.loc.clone()));
+                        v.names
+                            .static_track_group_refs
+                            .push((seq, tg.clone(), r.loc.clone()));
                     }
                     v.static_routes.push(r);
                 }
@@ -225,7 +280,9 @@ pub fn parse_top(node: &Node, v: &mut VrrpConfig, d: &mut Diagnostics) -> bool {
             for line in node.children() {
                 if let Some(r) = address::parse_rule(line, true, d) {
                     if let Some(tg) = &r.track_group {
-                        v.names.static_track_group_refs.push((seq, tg.clone(), r.loc.clone()));
+                        v.names
+                            .static_track_group_refs
+                            .push((seq, tg.clone(), r.loc.clone()));
                     }
                     v.static_rules.push(r);
                 }
@@ -245,7 +302,10 @@ pub fn parse_top(node: &Node, v: &mut VrrpConfig, d: &mut Diagnostics) -> bool {
                     .and_then(|c| c.arg(0))
                     .and_then(|w| w.parse::<i32>().ok())
                     .unwrap_or(0);
-                v.names.bfds.entry(name.to_string()).or_insert((seq, weight));
+                v.names
+                    .bfds
+                    .entry(name.to_string())
+                    .or_insert((seq, weight));
             }
             return false;
         }
@@ -322,7 +382,12 @@ fn parse_sync_group(node: &Node, seq: usize, d: &mut Diagnostics) -> Option<Sync
 }
 
 fn parse_garp_group(node: &Node, d: &mut Diagnostics) -> Option<GarpGroup> {
-    let mut g = GarpGroup { loc: node.keyword.loc.clone(), garp_interval: None, gna_interval: None, interfaces: Vec::new() };
+    let mut g = GarpGroup {
+        loc: node.keyword.loc.clone(),
+        garp_interval: None,
+        gna_interval: None,
+        interfaces: Vec::new(),
+    };
     let mut have_interface = false;
     for c in node.children() {
         match c.name() {
@@ -330,7 +395,10 @@ fn parse_garp_group(node: &Node, d: &mut Diagnostics) -> Option<GarpGroup> {
                 let Some(t) = need_arg(c, 0, d) else { continue };
                 if let Some(us) = parse_decimal(t, 0, i32::MAX as u64, TIMER_HZ_DIGITS, d) {
                     if us >= 1_000_000 {
-                        d.warning(&t.loc, format!("the {} is very large - {} seconds", c.name(), t.text));
+                        d.warning(
+                            &t.loc,
+                            format!("the {} is very large - {} seconds", c.name(), t.text),
+                        );
                     }
                     if c.name() == "garp_interval" {
                         g.garp_interval = Some(Micros(us));
@@ -342,7 +410,10 @@ fn parse_garp_group(node: &Node, d: &mut Diagnostics) -> Option<GarpGroup> {
             "interface" => {
                 let Some(t) = need_arg(c, 0, d) else { continue };
                 if have_interface || !g.interfaces.is_empty() {
-                    d.error(&t.loc, "only one of interface or interfaces should be used in a garp_group");
+                    d.error(
+                        &t.loc,
+                        "only one of interface or interfaces should be used in a garp_group",
+                    );
                 }
                 have_interface = true;
                 g.interfaces.push(t.text.clone());

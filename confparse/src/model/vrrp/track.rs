@@ -8,8 +8,7 @@ use serde::Serialize;
 use crate::diag::{Diagnostics, Severity};
 use crate::model::global::Script;
 use crate::model::values::{
-    need_arg, parse_decimal, parse_int, parse_timer, parse_uint, ser_loc, Micros,
-    TIMER_HZ_DIGITS,
+    need_arg, parse_decimal, parse_int, parse_timer, parse_uint, ser_loc, Micros, TIMER_HZ_DIGITS,
 };
 use crate::token::Loc;
 use crate::tree::Node;
@@ -64,14 +63,24 @@ pub struct TrackRef {
 }
 
 /// Read a `track_*` block of `kind` into `out`, dropping duplicates with an error.
-pub fn parse_track_block(node: &Node, kind: TrackKind, owner: &str, out: &mut Vec<TrackRef>, d: &mut Diagnostics) {
+pub fn parse_track_block(
+    node: &Node,
+    kind: TrackKind,
+    owner: &str,
+    out: &mut Vec<TrackRef>,
+    d: &mut Diagnostics,
+) {
     for line in node.children() {
         let name = &line.keyword;
         if out.iter().any(|t| t.name == name.text) {
             // A block holds a handful of lines; a scan is cheaper than a map here.
             d.error(
                 &name.loc,
-                format!("({owner}) duplicate {} {} - ignoring", kind.block(), name.text),
+                format!(
+                    "({owner}) duplicate {} {} - ignoring",
+                    kind.block(),
+                    name.text
+                ),
             );
             continue;
         }
@@ -85,20 +94,34 @@ pub fn parse_track_block(node: &Node, kind: TrackKind, owner: &str, out: &mut Ve
             if w.text != "weight" {
                 d.error(
                     &w.loc,
-                    format!("({owner}) unknown {} {} option {} - ignoring", kind.block(), name.text, w.text),
+                    format!(
+                        "({owner}) unknown {} {} option {} - ignoring",
+                        kind.block(),
+                        name.text,
+                        w.text
+                    ),
                 );
                 out.push(r);
                 continue;
             }
             let Some(v) = line.args.get(1) else {
-                d.error(&w.loc, format!("({owner}) weight without value specified for {}", name.text));
+                d.error(
+                    &w.loc,
+                    format!("({owner}) weight without value specified for {}", name.text),
+                );
                 out.push(r);
                 continue;
             };
             let (lo, hi) = kind.weight_range();
             if let Some(mut wv) = parse_int(v, lo, hi, d) {
                 if matches!(kind, TrackKind::Interface | TrackKind::Script) && wv.abs() == 254 {
-                    d.error(&v.loc, format!("({owner}) weight for {} cannot be +/-254. Setting to +/-253", name.text));
+                    d.error(
+                        &v.loc,
+                        format!(
+                            "({owner}) weight for {} cannot be +/-254. Setting to +/-253",
+                            name.text
+                        ),
+                    );
                     wv = wv.signum() * 253;
                 }
                 r.weight = Some(wv as i32);
@@ -111,7 +134,11 @@ pub fn parse_track_block(node: &Node, kind: TrackKind, owner: &str, out: &mut Ve
                 }
                 Some((t, o)) => d.error(
                     &t.loc,
-                    format!("({owner}) unknown {} {} weight option {o} - ignoring", kind.block(), name.text),
+                    format!(
+                        "({owner}) unknown {} {} weight option {o} - ignoring",
+                        kind.block(),
+                        name.text
+                    ),
                 ),
             }
         }
@@ -166,7 +193,10 @@ pub fn block_name(node: &Node, d: &mut Diagnostics) -> Option<String> {
     match node.args.first() {
         Some(t) => Some(t.text.clone()),
         None => {
-            d.error(&node.keyword.loc, format!("{} must have a name - skipping", node.name()));
+            d.error(
+                &node.keyword.loc,
+                format!("{} must have a name - skipping", node.name()),
+            );
             None
         }
     }
@@ -198,7 +228,16 @@ pub struct VrrpScript {
     pub init_fail: bool,
 }
 
-const SCRIPT_KEYWORDS: &[&str] = &["script", "interval", "timeout", "weight", "rise", "fall", "user", "init_fail"];
+const SCRIPT_KEYWORDS: &[&str] = &[
+    "script",
+    "interval",
+    "timeout",
+    "weight",
+    "rise",
+    "fall",
+    "user",
+    "init_fail",
+];
 
 /// Parse a `vrrp_script` block.
 pub fn parse_vrrp_script(node: &Node, d: &mut Diagnostics) -> Option<VrrpScript> {
@@ -222,7 +261,11 @@ pub fn parse_vrrp_script(node: &Node, d: &mut Diagnostics) -> Option<VrrpScript>
                 if let Some(t) = need_arg(c, 0, d) {
                     // keepalived joins the words of an unquoted command line.
                     let cmd: Vec<&str> = c.args.iter().map(|t| t.text.as_str()).collect();
-                    s.script = Some(Script { command: cmd.join(" "), user: None, group: None });
+                    s.script = Some(Script {
+                        command: cmd.join(" "),
+                        user: None,
+                        group: None,
+                    });
                     let _ = t;
                 }
             }
@@ -230,7 +273,13 @@ pub fn parse_vrrp_script(node: &Node, d: &mut Diagnostics) -> Option<VrrpScript>
                 if let Some(t) = need_arg(c, 0, d) {
                     if let Some(v) = parse_uint(t, 0, u64::from(u32::MAX) / 1_000_000, d) {
                         let v = if v == 0 {
-                            d.error(&t.loc, format!("({name}) vrrp script {} must be greater than 0, setting to 1", c.name()));
+                            d.error(
+                                &t.loc,
+                                format!(
+                                    "({name}) vrrp script {} must be greater than 0, setting to 1",
+                                    c.name()
+                                ),
+                            );
                             1
                         } else {
                             v
@@ -251,7 +300,10 @@ pub fn parse_vrrp_script(node: &Node, d: &mut Diagnostics) -> Option<VrrpScript>
                     match c.arg(1) {
                         None => {}
                         Some("reverse") => s.reverse = true,
-                        Some(o) => d.error(&c.args[1].loc, format!("vrrp_script {name} unknown weight option {o}")),
+                        Some(o) => d.error(
+                            &c.args[1].loc,
+                            format!("vrrp_script {name} unknown weight option {o}"),
+                        ),
                     }
                 }
             }
@@ -276,7 +328,10 @@ pub fn parse_vrrp_script(node: &Node, d: &mut Diagnostics) -> Option<VrrpScript>
     }
     match &mut s.script {
         None => {
-            d.error(&s.loc, format!("no script set for vrrp_script {name} - removing"));
+            d.error(
+                &s.loc,
+                format!("no script set for vrrp_script {name} - removing"),
+            );
             return None;
         }
         Some(sc) => {
@@ -312,7 +367,11 @@ const TRACK_FILE_KEYWORDS: &[&str] = &["file", "weight", "init_file"];
 /// Parse a `track_file`/`vrrp_track_file` block.
 pub fn parse_track_file(node: &Node, d: &mut Diagnostics) -> Option<TrackFile> {
     if node.name() == "vrrp_track_file" {
-        d.warning_hint(&node.keyword.loc, "\"vrrp_track_file\" is deprecated", "use 'track_file'");
+        d.warning_hint(
+            &node.keyword.loc,
+            "\"vrrp_track_file\" is deprecated",
+            "use 'track_file'",
+        );
     }
     let name = block_name(node, d)?;
     let mut file: Option<String> = None;
@@ -323,7 +382,13 @@ pub fn parse_track_file(node: &Node, d: &mut Diagnostics) -> Option<TrackFile> {
             "file" => {
                 if let Some(t) = need_arg(c, 0, d) {
                     if file.is_some() {
-                        d.error(&t.loc, format!("file already set for track file {name} - ignoring {}", t.text));
+                        d.error(
+                            &t.loc,
+                            format!(
+                                "file already set for track file {name} - ignoring {}",
+                                t.text
+                            ),
+                        );
                     } else {
                         file = Some(t.text.clone());
                     }
@@ -332,7 +397,13 @@ pub fn parse_track_file(node: &Node, d: &mut Diagnostics) -> Option<TrackFile> {
             "weight" => {
                 let Some(t) = need_arg(c, 0, d) else { continue };
                 if weight.is_some() {
-                    d.error(&t.loc, format!("weight already set for track file {name} - ignoring {}", t.text));
+                    d.error(
+                        &t.loc,
+                        format!(
+                            "weight already set for track file {name} - ignoring {}",
+                            t.text
+                        ),
+                    );
                     continue;
                 }
                 if let Some(w) = parse_int(t, -254, 254, d) {
@@ -340,7 +411,10 @@ pub fn parse_track_file(node: &Node, d: &mut Diagnostics) -> Option<TrackFile> {
                         None => false,
                         Some("reverse") => true,
                         Some(o) => {
-                            d.error(&c.args[1].loc, format!("track_file {name} unknown weight option {o}"));
+                            d.error(
+                                &c.args[1].loc,
+                                format!("track_file {name} unknown weight option {o}"),
+                            );
                             false
                         }
                     };
@@ -353,7 +427,10 @@ pub fn parse_track_file(node: &Node, d: &mut Diagnostics) -> Option<TrackFile> {
                 for t in &c.args {
                     if t.text == "overwrite" {
                         overwrite = true;
-                    } else if t.text.starts_with(|ch: char| ch.is_ascii_digit() || ch == '-' || ch == '+') {
+                    } else if t
+                        .text
+                        .starts_with(|ch: char| ch.is_ascii_digit() || ch == '-' || ch == '+')
+                    {
                         if let Some(v) = parse_int(t, i64::from(i32::MIN), i64::from(i32::MAX), d) {
                             value = v as i32;
                         }
@@ -363,15 +440,30 @@ pub fn parse_track_file(node: &Node, d: &mut Diagnostics) -> Option<TrackFile> {
                 }
                 init_file = Some((value, overwrite));
             }
-            _ => d.unknown_keyword(Severity::Error, &c.keyword, "track_file", TRACK_FILE_KEYWORDS),
+            _ => d.unknown_keyword(
+                Severity::Error,
+                &c.keyword,
+                "track_file",
+                TRACK_FILE_KEYWORDS,
+            ),
         }
     }
     let Some(file) = file else {
-        d.error(&node.keyword.loc, format!("no file set for track_file {name} - ignoring"));
+        d.error(
+            &node.keyword.loc,
+            format!("no file set for track_file {name} - ignoring"),
+        );
         return None;
     };
     let (weight, reverse) = weight.unwrap_or((1, false));
-    Some(TrackFile { loc: node.keyword.loc.clone(), name, file, weight, reverse, init_file })
+    Some(TrackFile {
+        loc: node.keyword.loc.clone(),
+        name,
+        file,
+        weight,
+        reverse,
+        init_file,
+    })
 }
 
 /// `param_match` of a tracked process.
@@ -414,8 +506,15 @@ pub struct TrackProcess {
 }
 
 const TRACK_PROCESS_KEYWORDS: &[&str] = &[
-    "process", "param_match", "weight", "quorum", "quorum_max", "delay", "terminate_delay",
-    "fork_delay", "full_command",
+    "process",
+    "param_match",
+    "weight",
+    "quorum",
+    "quorum_max",
+    "delay",
+    "terminate_delay",
+    "fork_delay",
+    "full_command",
 ];
 
 /// Parse a `vrrp_track_process` block.
@@ -440,7 +539,10 @@ pub fn parse_track_process(node: &Node, d: &mut Diagnostics) -> Option<TrackProc
             "process" => {
                 if need_arg(c, 0, d).is_some() {
                     if !p.process.is_empty() {
-                        d.error(&c.keyword.loc, format!("process already set for track process {name} - ignoring"));
+                        d.error(
+                            &c.keyword.loc,
+                            format!("process already set for track process {name} - ignoring"),
+                        );
                     } else {
                         p.process = c.args.iter().map(|t| t.text.clone()).collect();
                     }
@@ -450,12 +552,21 @@ pub fn parse_track_process(node: &Node, d: &mut Diagnostics) -> Option<TrackProc
                 Some("initial") => p.param_match = Some(ParamMatch::Initial),
                 Some("partial") => p.param_match = Some(ParamMatch::Partial),
                 None => p.param_match = Some(ParamMatch::Exact),
-                Some(o) => d.error(&c.args[0].loc, format!("invalid param_match type {o} - ignoring")),
+                Some(o) => d.error(
+                    &c.args[0].loc,
+                    format!("invalid param_match type {o} - ignoring"),
+                ),
             },
             "weight" => {
                 let Some(t) = need_arg(c, 0, d) else { continue };
                 if weight_set {
-                    d.error(&t.loc, format!("weight already set for track process {name} - ignoring {}", t.text));
+                    d.error(
+                        &t.loc,
+                        format!(
+                            "weight already set for track process {name} - ignoring {}",
+                            t.text
+                        ),
+                    );
                     continue;
                 }
                 if let Some(w) = parse_int(t, -254, 254, d) {
@@ -465,13 +576,19 @@ pub fn parse_track_process(node: &Node, d: &mut Diagnostics) -> Option<TrackProc
                 match c.arg(1) {
                     None => {}
                     Some("reverse") => p.reverse = true,
-                    Some(o) => d.error(&c.args[1].loc, format!("vrrp_track_process {name} unknown weight option {o}")),
+                    Some(o) => d.error(
+                        &c.args[1].loc,
+                        format!("vrrp_track_process {name} unknown weight option {o}"),
+                    ),
                 }
             }
             "quorum" => {
                 if let Some(v) = need_arg(c, 0, d).and_then(|t| parse_uint(t, 1, 65535, d)) {
                     if p.quorum_max.is_some_and(|m| (v as u32) > m) {
-                        d.error(&c.args[0].loc, "quorum is greater than quorum_max - ignoring");
+                        d.error(
+                            &c.args[0].loc,
+                            "quorum is greater than quorum_max - ignoring",
+                        );
                     } else {
                         p.quorum = v as u32;
                     }
@@ -500,11 +617,19 @@ pub fn parse_track_process(node: &Node, d: &mut Diagnostics) -> Option<TrackProc
                 }
             }
             "full_command" => p.full_command = true,
-            _ => d.unknown_keyword(Severity::Error, &c.keyword, "vrrp_track_process", TRACK_PROCESS_KEYWORDS),
+            _ => d.unknown_keyword(
+                Severity::Error,
+                &c.keyword,
+                "vrrp_track_process",
+                TRACK_PROCESS_KEYWORDS,
+            ),
         }
     }
     if p.process.is_empty() {
-        d.error(&p.loc, format!("track process '{name}' process name not specified"));
+        d.error(
+            &p.loc,
+            format!("track process '{name}' process name not specified"),
+        );
         return None;
     }
     Some(p)
@@ -535,23 +660,39 @@ pub struct TrackGroup {
 /// Parse a `track_group` block.
 pub fn parse_track_group(node: &Node, d: &mut Diagnostics) -> Option<TrackGroup> {
     let name = block_name(node, d)?;
-    let mut g = TrackGroup { loc: node.keyword.loc.clone(), name: name.clone(), instances: Vec::new() };
+    let mut g = TrackGroup {
+        loc: node.keyword.loc.clone(),
+        name: name.clone(),
+        instances: Vec::new(),
+    };
     let mut seen_group = false;
     for c in node.children() {
         match c.name() {
             "group" => {
                 if seen_group {
-                    d.error(&c.keyword.loc, format!("group list already specified for track group {name}"));
+                    d.error(
+                        &c.keyword.loc,
+                        format!("group list already specified for track group {name}"),
+                    );
                     continue;
                 }
                 seen_group = true;
                 if c.children().is_empty() {
-                    d.error(&c.keyword.loc, format!("track group {name} has empty group block"));
+                    d.error(
+                        &c.keyword.loc,
+                        format!("track group {name} has empty group block"),
+                    );
                 }
                 for m in c.children() {
-                    g.instances.push(NameRef { name: m.keyword.text.clone(), loc: m.keyword.loc.clone() });
+                    g.instances.push(NameRef {
+                        name: m.keyword.text.clone(),
+                        loc: m.keyword.loc.clone(),
+                    });
                     for a in &m.args {
-                        g.instances.push(NameRef { name: a.text.clone(), loc: a.loc.clone() });
+                        g.instances.push(NameRef {
+                            name: a.text.clone(),
+                            loc: a.loc.clone(),
+                        });
                     }
                 }
             }
@@ -598,9 +739,16 @@ pub fn parse_linkbeat(node: &Node, out: &mut Vec<LinkbeatInterface>, d: &mut Dia
             }
         };
         if let Some(t) = c.args.get(1) {
-            d.error(&t.loc, format!("extra characters {} in linkbeat interface", t.text));
+            d.error(
+                &t.loc,
+                format!("extra characters {} in linkbeat interface", t.text),
+            );
         }
-        out.push(LinkbeatInterface { loc: c.keyword.loc.clone(), interface: c.keyword.text.clone(), method });
+        out.push(LinkbeatInterface {
+            loc: c.keyword.loc.clone(),
+            interface: c.keyword.text.clone(),
+            method,
+        });
     }
 }
 
@@ -623,16 +771,28 @@ pub fn parse_up_down_delays(node: &Node, out: &mut Vec<UpDownDelay>, d: &mut Dia
     let max = Micros::from_secs(255);
     for c in node.children() {
         let Some(dt) = c.args.first() else {
-            d.warning(&c.keyword.loc, format!("no timeouts specified for {} up/down delays", c.keyword.text));
+            d.warning(
+                &c.keyword.loc,
+                format!(
+                    "no timeouts specified for {} up/down delays",
+                    c.keyword.text
+                ),
+            );
             continue;
         };
         if c.args.len() > 2 {
-            d.warning(&c.args[2].loc, format!("too many parameters for {} up/down delays", c.keyword.text));
+            d.warning(
+                &c.args[2].loc,
+                format!("too many parameters for {} up/down delays", c.keyword.text),
+            );
             continue;
         }
         // The number reader reports a bad value as an error; the block then only logs.
         let Some(down) = parse_timer(dt, Micros(0), max, d) else {
-            d.warning(&dt.loc, format!("invalid down delay {} for {}", dt.text, c.keyword.text));
+            d.warning(
+                &dt.loc,
+                format!("invalid down delay {} for {}", dt.text, c.keyword.text),
+            );
             continue;
         };
         let up = match c.args.get(1) {
@@ -640,11 +800,19 @@ pub fn parse_up_down_delays(node: &Node, out: &mut Vec<UpDownDelay>, d: &mut Dia
             Some(ut) => match parse_timer(ut, Micros(0), max, d) {
                 Some(u) => u,
                 None => {
-                    d.warning(&ut.loc, format!("invalid up delay {} for {}", ut.text, c.keyword.text));
+                    d.warning(
+                        &ut.loc,
+                        format!("invalid up delay {} for {}", ut.text, c.keyword.text),
+                    );
                     continue;
                 }
             },
         };
-        out.push(UpDownDelay { loc: c.keyword.loc.clone(), interface: c.keyword.text.clone(), down, up });
+        out.push(UpDownDelay {
+            loc: c.keyword.loc.clone(),
+            interface: c.keyword.text.clone(),
+            down,
+            up,
+        });
     }
 }

@@ -32,7 +32,10 @@ pub(super) fn finish(v: &mut VrrpConfig, g: &GlobalDefs, d: &mut Diagnostics) {
     // chk_min_cfg: keepalived 2.2.7 stops at the first instance failing it.
     for i in &v.instances {
         if i.virtual_router_id.is_none() {
-            d.error(&i.loc, format!("({}) the virtual router id must be set", i.name));
+            d.error(
+                &i.loc,
+                format!("({}) the virtual router id must be set", i.name),
+            );
         }
         if i.interface.is_none() {
             d.error_hint(
@@ -49,10 +52,24 @@ pub(super) fn finish(v: &mut VrrpConfig, g: &GlobalDefs, d: &mut Diagnostics) {
             .sync_group
             .as_ref()
             .and_then(|n| v.names.sync_groups.get(n))
-            .map(|&k| (v.sync_groups[k].sync_group_tracking_weight, v.sync_groups[k].notify_priority_changes));
+            .map(|&k| {
+                (
+                    v.sync_groups[k].sync_group_tracking_weight,
+                    v.sync_groups[k].notify_priority_changes,
+                )
+            });
         let inst = &mut v.instances[idx];
         complete_instance(inst, g, sg, d);
-        resolve_tracking(inst, sg.map(|s| s.0), &v.names, &v.scripts, &v.track_files, &v.track_processes, &mut script_used, d);
+        resolve_tracking(
+            inst,
+            sg.map(|s| s.0),
+            &v.names,
+            &v.scripts,
+            &v.track_files,
+            &v.track_processes,
+            &mut script_used,
+            d,
+        );
     }
     sync_group_tracking(v, &mut script_used, d);
     for (s, used) in v.scripts.iter().zip(&script_used) {
@@ -77,7 +94,13 @@ pub(super) fn finish(v: &mut VrrpConfig, g: &GlobalDefs, d: &mut Diagnostics) {
     for tg in &v.track_groups {
         for crate::model::vrrp::track::NameRef { name: m, loc } in &tg.instances {
             if !v.names.instances.contains_key(m) {
-                d.warning(loc, format!("vrrp instance {m} specified in track group {} doesn't exist - ignoring", tg.name));
+                d.warning(
+                    loc,
+                    format!(
+                        "vrrp instance {m} specified in track group {} doesn't exist - ignoring",
+                        tg.name
+                    ),
+                );
             }
         }
     }
@@ -98,26 +121,50 @@ fn assign_sync_groups(v: &mut VrrpConfig, d: &mut Diagnostics) {
     for gi in 0..v.sync_groups.len() {
         let g = &v.sync_groups[gi];
         if g.members.is_empty() {
-            d.error(&g.loc, format!("sync group {} has no virtual router(s) - removing", g.name));
+            d.error(
+                &g.loc,
+                format!("sync group {} has no virtual router(s) - removing", g.name),
+            );
             continue;
         }
         let mut count = 0usize;
         let mut owner_master = None::<bool>;
         for crate::model::vrrp::track::NameRef { name: m, loc } in &g.members {
             let Some(&ii) = v.names.instances.get(m) else {
-                d.error(loc, format!("virtual router {m} specified in sync group {} doesn't exist - ignoring", g.name));
+                d.error(
+                    loc,
+                    format!(
+                        "virtual router {m} specified in sync group {} doesn't exist - ignoring",
+                        g.name
+                    ),
+                );
                 continue;
             };
             let inst = &mut v.instances[ii];
             if inst.sync_group.is_some() {
-                d.error(loc, format!("virtual router {m} cannot exist in more than one sync group; ignoring {}", g.name));
+                d.error(
+                    loc,
+                    format!(
+                        "virtual router {m} cannot exist in more than one sync group; ignoring {}",
+                        g.name
+                    ),
+                );
                 continue;
             }
             inst.sync_group = Some(g.name.clone());
             count += 1;
-            let prio = inst.priority.unwrap_or(if inst.state == Some(InitialState::Master) { PRIO_OWNER } else { PRIO_DEFAULT });
-            let master = inst.state.unwrap_or(if prio == PRIO_OWNER { InitialState::Master } else { InitialState::Backup })
-                == InitialState::Master;
+            let prio = inst
+                .priority
+                .unwrap_or(if inst.state == Some(InitialState::Master) {
+                    PRIO_OWNER
+                } else {
+                    PRIO_DEFAULT
+                });
+            let master = inst.state.unwrap_or(if prio == PRIO_OWNER {
+                InitialState::Master
+            } else {
+                InitialState::Backup
+            }) == InitialState::Master;
             match owner_master {
                 Some(true) if !master => d.error(
                     loc,
@@ -140,14 +187,22 @@ fn assign_sync_groups(v: &mut VrrpConfig, d: &mut Diagnostics) {
 }
 
 /// `vrrp_complete_instance`: defaults from `global_defs` and the per-instance rules.
-fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<bool>)>, d: &mut Diagnostics) {
+fn complete_instance(
+    i: &mut Instance,
+    g: &GlobalDefs,
+    sg: Option<(bool, Option<bool>)>,
+    d: &mut Diagnostics,
+) {
     let name = i.name.clone();
     let loc = i.loc.clone();
     let strict = *i.strict_mode.get_or_insert(g.vrrp_strict);
     let family = *i.family.get_or_insert(Family::Inet);
     if family == Family::Inet6 {
         if i.version == Some(2) && strict {
-            d.error(&loc, format!("({name}) cannot use IPv6 with VRRP version 2; setting version 3"));
+            d.error(
+                &loc,
+                format!("({name}) cannot use IPv6 with VRRP version 2; setting version 3"),
+            );
             i.version = Some(3);
         } else if i.version.is_none() {
             i.version = Some(3);
@@ -171,12 +226,31 @@ fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<
         }
     }
 
-    let prio = *i.priority.get_or_insert(if i.state == Some(InitialState::Master) { PRIO_OWNER } else { PRIO_DEFAULT });
+    let prio = *i
+        .priority
+        .get_or_insert(if i.state == Some(InitialState::Master) {
+            PRIO_OWNER
+        } else {
+            PRIO_DEFAULT
+        });
     match i.state {
-        None => i.state = Some(if prio == PRIO_OWNER { InitialState::Master } else { InitialState::Backup }),
+        None => {
+            i.state = Some(if prio == PRIO_OWNER {
+                InitialState::Master
+            } else {
+                InitialState::Backup
+            })
+        }
         Some(s) if strict && ((s == InitialState::Master) != (prio == PRIO_OWNER)) => {
-            d.error(&loc, format!("({name}) state MASTER must match being address owner"));
-            i.state = Some(if prio == PRIO_OWNER { InitialState::Master } else { InitialState::Backup });
+            d.error(
+                &loc,
+                format!("({name}) state MASTER must match being address owner"),
+            );
+            i.state = Some(if prio == PRIO_OWNER {
+                InitialState::Master
+            } else {
+                InitialState::Backup
+            });
         }
         Some(_) => {}
     }
@@ -185,16 +259,29 @@ fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<
         if let Some(t) = auth.auth_type {
             let mut drop = true;
             if strict {
-                d.error(&loc, format!("({name}) strict mode does not support authentication. Ignoring"));
+                d.error(
+                    &loc,
+                    format!("({name}) strict mode does not support authentication. Ignoring"),
+                );
             } else if version == 3 {
-                d.error(&loc, format!("({name}) VRRP version 3 does not support authentication. Ignoring"));
+                d.error(
+                    &loc,
+                    format!("({name}) VRRP version 3 does not support authentication. Ignoring"),
+                );
             } else if auth.auth_pass.as_deref().unwrap_or("").is_empty() {
-                d.error(&loc, format!("({name}) authentication specified but no password given. Ignoring"));
+                d.error(
+                    &loc,
+                    format!("({name}) authentication specified but no password given. Ignoring"),
+                );
             } else if family == Family::Inet6 && t == AuthType::Ah {
-                d.error(&loc, format!("({name}) cannot use AH authentication with IPv6. Ignoring"));
+                d.error(
+                    &loc,
+                    format!("({name}) cannot use AH authentication with IPv6. Ignoring"),
+                );
             } else {
                 drop = false;
-                if t == AuthType::Ah && i.state == Some(InitialState::Master) && prio != PRIO_OWNER {
+                if t == AuthType::Ah && i.state == Some(InitialState::Master) && prio != PRIO_OWNER
+                {
                     d.error(&loc, format!("({name}) initial state master is incompatible with AH authentication - clearing"));
                     i.state = Some(InitialState::Backup);
                 }
@@ -210,7 +297,10 @@ fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<
     // flag before setting it, so such configurations run; kad accepts them likewise.
     if i.unicast_configured && !unicast {
         if i.unicast_fault_no_peer {
-            d.warning(&loc, format!("({name}) cannot use unicast without any peers - going to fault state"));
+            d.warning(
+                &loc,
+                format!("({name}) cannot use unicast without any peers - going to fault state"),
+            );
         } else {
             d.error_hint(
                 &loc,
@@ -222,7 +312,10 @@ fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<
     if strict {
         if let Some(vm) = &mut i.use_vmac {
             if vm.mac.take().is_some() {
-                d.error(&loc, format!("({name}): cannot specify MAC address with strict mode - clearing"));
+                d.error(
+                    &loc,
+                    format!("({name}): cannot specify MAC address with strict mode - clearing"),
+                );
             }
         }
     }
@@ -231,9 +324,15 @@ fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<
             let ll = matches!(first.addr.addr, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80);
             if !ll {
                 if strict {
-                    d.error(&first.loc, format!("({name}) the first IPv6 VIP address must be link local"));
+                    d.error(
+                        &first.loc,
+                        format!("({name}) the first IPv6 VIP address must be link local"),
+                    );
                 } else {
-                    d.warning(&first.loc, format!("({name}) the first IPv6 VIP address should be link local"));
+                    d.warning(
+                        &first.loc,
+                        format!("({name}) the first IPv6 VIP address should be link local"),
+                    );
                 }
             }
         }
@@ -241,7 +340,14 @@ fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<
     if i.vrf.is_some() && (i.interface.is_some() || !unicast) {
         d.error(
             &loc,
-            format!("({name}) vrf can only be specified with{} - clearing", if i.interface.is_some() { "out interface" } else { " unicast" }),
+            format!(
+                "({name}) vrf can only be specified with{} - clearing",
+                if i.interface.is_some() {
+                    "out interface"
+                } else {
+                    " unicast"
+                }
+            ),
         );
         i.vrf = None;
     }
@@ -274,38 +380,65 @@ fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<
     }
 
     if prio == PRIO_OWNER && i.nopreempt {
-        d.error(&loc, format!("({name}) nopreempt is incompatible with priority 255. resetting nopreempt"));
+        d.error(
+            &loc,
+            format!("({name}) nopreempt is incompatible with priority 255. resetting nopreempt"),
+        );
         i.nopreempt = false;
     }
     if i.state == Some(InitialState::Master) {
         if i.nopreempt {
-            d.error(&loc, format!("({name}) nopreempt will not work with initial state MASTER - clearing"));
+            d.error(
+                &loc,
+                format!("({name}) nopreempt will not work with initial state MASTER - clearing"),
+            );
             i.nopreempt = false;
         }
         if i.preempt_delay.0 != 0 {
-            d.error(&loc, format!("({name}) preempt delay will not work with initial state MASTER - clearing"));
+            d.error(
+                &loc,
+                format!(
+                    "({name}) preempt delay will not work with initial state MASTER - clearing"
+                ),
+            );
             i.preempt_delay = Micros(0);
         }
     }
     if i.preempt_delay.0 != 0 {
         if strict {
-            d.error(&loc, format!("({name}) preempt_delay is incompatible with strict mode - resetting"));
+            d.error(
+                &loc,
+                format!("({name}) preempt_delay is incompatible with strict mode - resetting"),
+            );
             i.preempt_delay = Micros(0);
         }
         if i.nopreempt {
-            d.error(&loc, format!("({name}) preempt_delay is incompatible with nopreempt mode - resetting"));
+            d.error(
+                &loc,
+                format!("({name}) preempt_delay is incompatible with nopreempt mode - resetting"),
+            );
             i.preempt_delay = Micros(0);
         }
     }
-    let dta = *i.down_timer_adverts.get_or_insert(g.vrrp_down_timer_adverts);
+    let dta = *i
+        .down_timer_adverts
+        .get_or_insert(g.vrrp_down_timer_adverts);
     if dta != DOWN_TIMER_ADVERTS && strict {
-        d.error(&loc, format!("({name}) down_timer_adverts is incompatible with strict mode - resetting"));
+        d.error(
+            &loc,
+            format!("({name}) down_timer_adverts is incompatible with strict mode - resetting"),
+        );
         i.down_timer_adverts = Some(DOWN_TIMER_ADVERTS);
     }
 
     let accept = *i.accept.get_or_insert(prio == PRIO_OWNER || !strict);
     if accept && prio != PRIO_OWNER && strict && version == 2 {
-        d.error(&loc, format!("({name}) accept mode for VRRP version 2 does not comply with RFC3768 - resetting"));
+        d.error(
+            &loc,
+            format!(
+                "({name}) accept mode for VRRP version 2 does not comply with RFC3768 - resetting"
+            ),
+        );
         i.accept = Some(false);
     }
 
@@ -315,35 +448,56 @@ fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<
             Family::Inet6 => IpAddr::V6(g.vrrp_mcast_group6),
         });
     } else if unicast && i.mcast_dst_ip.is_some() {
-        d.error(&loc, format!("({name}) multicast destination specified with unicast - ignoring"));
+        d.error(
+            &loc,
+            format!("({name}) multicast destination specified with unicast - ignoring"),
+        );
         i.mcast_dst_ip = None;
     }
 
     // GARP and advert behaviour: instance value, else strict's value, else the global.
     i.garp_master_delay.get_or_insert(g.vrrp_garp_master_delay);
-    i.garp_master_repeat.get_or_insert(g.vrrp_garp_master_repeat);
-    i.garp_master_refresh.get_or_insert(g.vrrp_garp_master_refresh);
-    i.garp_master_refresh_repeat.get_or_insert(g.vrrp_garp_master_refresh_repeat);
+    i.garp_master_repeat
+        .get_or_insert(g.vrrp_garp_master_repeat);
+    i.garp_master_refresh
+        .get_or_insert(g.vrrp_garp_master_refresh);
+    i.garp_master_refresh_repeat
+        .get_or_insert(g.vrrp_garp_master_refresh_repeat);
     if i.garp_extra_if.is_none() {
         i.garp_extra_if = g.vrrp_garp_extra_if;
     }
     match i.garp_lower_prio_repeat {
         None => {
-            i.garp_lower_prio_repeat = Some(if strict { 0 } else { g.vrrp_garp_lower_prio_repeat.unwrap_or(g.vrrp_garp_master_repeat) })
+            i.garp_lower_prio_repeat = Some(if strict {
+                0
+            } else {
+                g.vrrp_garp_lower_prio_repeat
+                    .unwrap_or(g.vrrp_garp_master_repeat)
+            })
         }
         Some(n) if strict && n != 0 => {
-            d.error(&loc, format!("({name}) strict mode requires no repeat garps. resetting"));
+            d.error(
+                &loc,
+                format!("({name}) strict mode requires no repeat garps. resetting"),
+            );
             i.garp_lower_prio_repeat = Some(0);
         }
         Some(_) => {}
     }
     match i.garp_lower_prio_delay {
         None => {
-            i.garp_lower_prio_delay =
-                Some(if strict { Micros(0) } else { g.vrrp_garp_lower_prio_delay.unwrap_or(g.vrrp_garp_master_delay) })
+            i.garp_lower_prio_delay = Some(if strict {
+                Micros(0)
+            } else {
+                g.vrrp_garp_lower_prio_delay
+                    .unwrap_or(g.vrrp_garp_master_delay)
+            })
         }
         Some(t) if strict && t.0 != 0 => {
-            d.error(&loc, format!("({name}) strict mode requires no repeat garp delay. resetting"));
+            d.error(
+                &loc,
+                format!("({name}) strict mode requires no repeat garp delay. resetting"),
+            );
             i.garp_lower_prio_delay = Some(Micros(0));
         }
         Some(_) => {}
@@ -351,7 +505,10 @@ fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<
     match i.lower_prio_no_advert {
         None => i.lower_prio_no_advert = Some(strict || g.vrrp_lower_prio_no_advert),
         Some(false) if strict => {
-            d.error(&loc, format!("({name}) strict mode requires no lower priority advert. resetting"));
+            d.error(
+                &loc,
+                format!("({name}) strict mode requires no lower priority advert. resetting"),
+            );
             i.lower_prio_no_advert = Some(true);
         }
         Some(_) => {}
@@ -359,7 +516,12 @@ fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<
     match i.higher_prio_send_advert {
         None => i.higher_prio_send_advert = Some(!strict && g.vrrp_higher_prio_send_advert),
         Some(true) if strict => {
-            d.error(&loc, format!("({name}) strict mode requires higher_prio_send_advert to be clear. resetting"));
+            d.error(
+                &loc,
+                format!(
+                    "({name}) strict mode requires higher_prio_send_advert to be clear. resetting"
+                ),
+            );
             i.higher_prio_send_advert = Some(false);
         }
         Some(_) => {}
@@ -368,9 +530,13 @@ fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<
         i.smtp_alert = Some(g.smtp_alert_vrrp.or(g.smtp_alert).unwrap_or(false));
     }
     if i.notify_priority_changes.is_none() {
-        i.notify_priority_changes = Some(sg.and_then(|s| s.1).unwrap_or(g.vrrp_notify_priority_changes));
+        i.notify_priority_changes = Some(
+            sg.and_then(|s| s.1)
+                .unwrap_or(g.vrrp_notify_priority_changes),
+        );
     }
-    i.skip_check_adv_addr.get_or_insert(g.vrrp_skip_check_adv_addr);
+    i.skip_check_adv_addr
+        .get_or_insert(g.vrrp_skip_check_adv_addr);
     i.check_unicast_src |= g.vrrp_check_unicast_src;
     i.v3_checksum_as_v2.get_or_insert(g.v3_checksum_as_v2);
 
@@ -385,7 +551,11 @@ fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<
             }
             d.error(
                 &loc,
-                format!("({name}) VRRPv2 advertisement interval {} must be an integer. rounding to {}", i.advert_int, Micros(r)),
+                format!(
+                    "({name}) VRRPv2 advertisement interval {} must be an integer. rounding to {}",
+                    i.advert_int,
+                    Micros(r)
+                ),
             );
             i.advert_int.0 = Micros(r);
         }
@@ -399,25 +569,46 @@ fn complete_instance(i: &mut Instance, g: &GlobalDefs, sg: Option<(bool, Option<
             if r == 0 {
                 r = centi;
             }
-            d.error(&loc, format!("({name}) VRRPv3 advertisement interval {} must be in units of 10ms - rounding", i.advert_int));
+            d.error(
+                &loc,
+                format!(
+                    "({name}) VRRPv3 advertisement interval {} must be in units of 10ms - rounding",
+                    i.advert_int
+                ),
+            );
             i.advert_int.0 = Micros(r);
         }
     }
 
     if i.vmac_xmit_base && i.use_vmac.is_none() {
-        d.error(&loc, format!("({name}) vmac_xmit_base is only valid with a vmac"));
+        d.error(
+            &loc,
+            format!("({name}) vmac_xmit_base is only valid with a vmac"),
+        );
         i.vmac_xmit_base = false;
     }
     if let Some(ifname) = &i.interface {
         if ifname == "lo" {
-            d.error(&loc, format!("({name}) cannot use a loopback interface (lo) for vrrp - ignoring"));
+            d.error(
+                &loc,
+                format!("({name}) cannot use a loopback interface (lo) for vrrp - ignoring"),
+            );
         }
         let before = i.track.interfaces.len();
-        let own: Vec<Loc> = i.track.interfaces.iter().filter(|t| &t.name == ifname).map(|t| t.loc.clone()).collect();
+        let own: Vec<Loc> = i
+            .track
+            .interfaces
+            .iter()
+            .filter(|t| &t.name == ifname)
+            .map(|t| t.loc.clone())
+            .collect();
         i.track.interfaces.retain(|t| &t.name != ifname);
         if i.track.interfaces.len() != before {
             for l in own {
-                d.error(&l, format!("({name}) ignoring track_interface {ifname} since own interface"));
+                d.error(
+                    &l,
+                    format!("({name}) ignoring track_interface {ifname} since own interface"),
+                );
             }
         }
     }
@@ -439,9 +630,23 @@ fn resolve_tracking(
 ) {
     let name = i.name.clone();
     let seq = i.seq;
-    resolve_refs(&name, seq, &mut i.track.scripts, TrackKind::Script, names, d);
+    resolve_refs(
+        &name,
+        seq,
+        &mut i.track.scripts,
+        TrackKind::Script,
+        names,
+        d,
+    );
     resolve_refs(&name, seq, &mut i.track.files, TrackKind::File, names, d);
-    resolve_refs(&name, seq, &mut i.track.processes, TrackKind::Process, names, d);
+    resolve_refs(
+        &name,
+        seq,
+        &mut i.track.processes,
+        TrackKind::Process,
+        names,
+        d,
+    );
     resolve_refs(&name, seq, &mut i.track.bfds, TrackKind::Bfd, names, d);
     for t in &mut i.track.scripts {
         if let Some(&(k, _)) = names.scripts.get(&t.name) {
@@ -473,10 +678,21 @@ fn resolve_tracking(
     let in_sync = sync_weight == Some(false);
     let owner = i.priority == Some(PRIO_OWNER);
     if in_sync || owner {
-        let why = if in_sync { "SYNC group" } else { "address owner" };
+        let why = if in_sync {
+            "SYNC group"
+        } else {
+            "address owner"
+        };
         i.track.interfaces.retain_mut(|t| {
             if t.weight.unwrap_or(0) != 0 {
-                d.error(&t.loc, format!("({name}) ignoring {} tracked interface {}due to {why}", t.name, if in_sync { "weight " } else { "" }));
+                d.error(
+                    &t.loc,
+                    format!(
+                        "({name}) ignoring {} tracked interface {}due to {why}",
+                        t.name,
+                        if in_sync { "weight " } else { "" }
+                    ),
+                );
                 if in_sync {
                     t.weight = Some(0);
                     return true;
@@ -488,26 +704,52 @@ fn resolve_tracking(
         i.track.scripts.retain(|t| {
             let keep = t.weight.unwrap_or(0) == 0;
             if !keep {
-                d.error(&t.loc, format!("({name}) ignoring tracked script {} with weights due to {why}", t.name));
+                d.error(
+                    &t.loc,
+                    format!(
+                        "({name}) ignoring tracked script {} with weights due to {why}",
+                        t.name
+                    ),
+                );
             }
             keep
         });
         i.track.files.retain_mut(|t| match t.weight.unwrap_or(0) {
             0 => true,
             1 => {
-                d.error_hint(&t.loc, format!("({name}) ignoring weight from tracked file {} due to {why}", t.name), "specify weight 0");
+                d.error_hint(
+                    &t.loc,
+                    format!(
+                        "({name}) ignoring weight from tracked file {} due to {why}",
+                        t.name
+                    ),
+                    "specify weight 0",
+                );
                 t.weight = Some(0);
                 true
             }
             w => {
-                d.error(&t.loc, format!("({name}) ignoring tracked file {} with weight {w} due to {why}", t.name));
+                d.error(
+                    &t.loc,
+                    format!(
+                        "({name}) ignoring tracked file {} with weight {w} due to {why}",
+                        t.name
+                    ),
+                );
                 false
             }
         });
         i.track.bfds.retain(|t| {
             let keep = t.weight.unwrap_or(0) == 0;
             if !keep {
-                d.error(&t.loc, format!("({name}) ignoring tracked bfd {} with weight {} due to {why}", t.name, t.weight.unwrap_or(0)));
+                d.error(
+                    &t.loc,
+                    format!(
+                        "({name}) ignoring tracked bfd {} with weight {} due to {why}",
+                        t.name,
+                        t.weight.unwrap_or(0)
+                    ),
+                );
             }
             keep
         });
@@ -521,7 +763,14 @@ fn resolve_tracking(
 
 /// Drop references to objects that do not exist (or are defined later), with keepalived's
 /// "not found, ignoring" error.
-fn resolve_refs(owner: &str, seq: usize, refs: &mut Vec<TrackRef>, kind: TrackKind, names: &super::Names, d: &mut Diagnostics) {
+fn resolve_refs(
+    owner: &str,
+    seq: usize,
+    refs: &mut Vec<TrackRef>,
+    kind: TrackKind,
+    names: &super::Names,
+    d: &mut Diagnostics,
+) {
     refs.retain(|t| {
         let def = match kind {
             TrackKind::Script => names.scripts.get(&t.name).map(|x| x.1),
@@ -548,7 +797,10 @@ fn resolve_refs(owner: &str, seq: usize, refs: &mut Vec<TrackRef>, kind: TrackKi
                 false
             }
             None => {
-                d.error(&t.loc, format!("({owner}) {what} {} not found, ignoring...", t.name));
+                d.error(
+                    &t.loc,
+                    format!("({owner}) {what} {} not found, ignoring...", t.name),
+                );
                 false
             }
         }
@@ -561,16 +813,33 @@ fn sync_group_tracking(v: &mut VrrpConfig, script_used: &mut [bool], d: &mut Dia
     for g in &mut v.sync_groups {
         let name = g.name.clone();
         let seq = g.seq;
-        resolve_refs(&name, seq, &mut g.track.scripts, TrackKind::Script, &v.names, d);
+        resolve_refs(
+            &name,
+            seq,
+            &mut g.track.scripts,
+            TrackKind::Script,
+            &v.names,
+            d,
+        );
         resolve_refs(&name, seq, &mut g.track.files, TrackKind::File, &v.names, d);
-        resolve_refs(&name, seq, &mut g.track.processes, TrackKind::Process, &v.names, d);
+        resolve_refs(
+            &name,
+            seq,
+            &mut g.track.processes,
+            TrackKind::Process,
+            &v.names,
+            d,
+        );
         resolve_refs(&name, seq, &mut g.track.bfds, TrackKind::Bfd, &v.names, d);
-        let has_owner = g.members.iter().any(|crate::model::vrrp::track::NameRef { name: m, .. }| {
-            v.names
-                .instances
-                .get(m)
-                .is_some_and(|&k| v.instances[k].sync_group.as_deref() == Some(name.as_str()) && v.instances[k].priority == Some(PRIO_OWNER))
-        });
+        let has_owner =
+            g.members
+                .iter()
+                .any(|crate::model::vrrp::track::NameRef { name: m, .. }| {
+                    v.names.instances.get(m).is_some_and(|&k| {
+                        v.instances[k].sync_group.as_deref() == Some(name.as_str())
+                            && v.instances[k].priority == Some(PRIO_OWNER)
+                    })
+                });
         for t in &mut g.track.scripts {
             if let Some(&(k, _)) = v.names.scripts.get(&t.name) {
                 script_used[k] = true;
@@ -626,16 +895,23 @@ fn check_vrid_conflicts(instances: &[Instance], g: &GlobalDefs, d: &mut Diagnost
     let mut uni: HashMap<UniKey<'_>, HashMap<IpAddr, usize>> = HashMap::new();
     let mut reported: HashSet<(usize, usize)> = HashSet::new();
     for (k, i) in instances.iter().enumerate() {
-        let (Some(vrid), Some(family)) = (i.virtual_router_id, i.family) else { continue };
+        let (Some(vrid), Some(family)) = (i.virtual_router_id, i.family) else {
+            continue;
+        };
         if i.is_unicast() {
             let local = i.src_ip.map_or(Local::Primary, Local::Configured);
-            let peers = uni.entry((family, vrid, i.interface.as_deref(), local)).or_default();
+            let peers = uni
+                .entry((family, vrid, i.interface.as_deref(), local))
+                .or_default();
             for p in &i.unicast_peers {
                 if let Some(&other) = peers.get(&p.addr) {
                     if reported.insert((other, k)) {
                         d.error(
                             &i.loc,
-                            format!("({}) duplicate VRID conflict with {} VRID {vrid}", instances[other].name, i.name),
+                            format!(
+                                "({}) duplicate VRID conflict with {} VRID {vrid}",
+                                instances[other].name, i.name
+                            ),
                         );
                     }
                 } else {
@@ -644,7 +920,9 @@ fn check_vrid_conflicts(instances: &[Instance], g: &GlobalDefs, d: &mut Diagnost
             }
             continue;
         }
-        let Some(ifname) = i.interface.as_deref() else { continue };
+        let Some(ifname) = i.interface.as_deref() else {
+            continue;
+        };
         let group = i.mcast_dst_ip.unwrap_or(match family {
             Family::Inet => IpAddr::V4(g.vrrp_mcast_group4),
             Family::Inet6 => IpAddr::V6(g.vrrp_mcast_group6),
@@ -671,7 +949,12 @@ fn check_vrid_conflicts(instances: &[Instance], g: &GlobalDefs, d: &mut Diagnost
 /// reads the file (without `dynamic_interfaces`, a missing interface is an error; with it, none
 /// is). `exists` answers whether an interface of that name exists now; the daemon passes a
 /// netlink lookup, `-t` on a test host passes what it sees, tests pass a fake.
-pub fn check_interfaces(v: &VrrpConfig, g: &GlobalDefs, exists: &dyn Fn(&str) -> bool, d: &mut Diagnostics) {
+pub fn check_interfaces(
+    v: &VrrpConfig,
+    g: &GlobalDefs,
+    exists: &dyn Fn(&str) -> bool,
+    d: &mut Diagnostics,
+) {
     if g.dynamic_interfaces {
         return;
     }
@@ -690,9 +973,18 @@ pub fn check_interfaces(v: &VrrpConfig, g: &GlobalDefs, exists: &dyn Fn(&str) ->
             missing(ifname, loc, &format!("vrrp_instance {}", i.name), d);
         }
         for t in &i.track.interfaces {
-            missing(&t.name, &t.loc, &format!("track_interface of {}", i.name), d);
+            missing(
+                &t.name,
+                &t.loc,
+                &format!("track_interface of {}", i.name),
+                d,
+            );
         }
-        for a in i.virtual_ipaddress.iter().chain(&i.virtual_ipaddress_excluded) {
+        for a in i
+            .virtual_ipaddress
+            .iter()
+            .chain(&i.virtual_ipaddress_excluded)
+        {
             if let Some(dev) = &a.dev {
                 missing(dev, &a.loc, &format!("ip address {}", a.addr), d);
             }
@@ -705,11 +997,20 @@ pub fn check_interfaces(v: &VrrpConfig, g: &GlobalDefs, exists: &dyn Fn(&str) ->
     }
     for g in &v.sync_groups {
         for t in &g.track.interfaces {
-            missing(&t.name, &t.loc, &format!("track_interface of sync group {}", g.name), d);
+            missing(
+                &t.name,
+                &t.loc,
+                &format!("track_interface of sync group {}", g.name),
+                d,
+            );
         }
     }
     for a in &v.static_ipaddress {
-        let dev = a.dev.as_deref().or(g.default_interface.as_deref()).unwrap_or("eth0");
+        let dev = a
+            .dev
+            .as_deref()
+            .or(g.default_interface.as_deref())
+            .unwrap_or("eth0");
         missing(dev, &a.loc, &format!("static address {}", a.addr), d);
     }
     for r in &v.static_routes {

@@ -1,0 +1,118 @@
+//! keepalived's own sample configurations that use the VRRP side: kad's verdict (any error or
+//! none, interfaces checked against this host) must be keepalived's.
+//!
+//! The expected verdicts below were taken from `keepalived -t -l -f SAMPLE` (2.2.7) on a host
+//! with only `lo` and `eth0`; `samples_match_keepalived` re-checks them against the installed
+//! keepalived when there is one. The text goes through the small test splitter, so only
+//! samples without preprocessor directives are listed.
+
+mod model_vrrp_util;
+
+use std::path::{Path, PathBuf};
+
+use keepalive_confparse::diag::Diagnostics;
+use keepalive_confparse::model::vrrp::check_interfaces;
+use keepalive_confparse::model::Config;
+use model_vrrp_util::tree;
+
+/// (sample, keepalived -t fails on it here, a message kad must give when it fails).
+const SAMPLES: &[(&str, bool, &str)] = &[
+    ("keepalived.conf.sample", false, ""),
+    ("keepalived.conf.vrrp.scripts", false, ""),
+    ("keepalived.conf.SSL_GET", true, "incompatible with AH"),
+    ("keepalived.conf.track_interface", true, "doesn't exist"),
+    (
+        "keepalived.conf.vrrp",
+        true,
+        "interface eth1 for vrrp_instance VI_3",
+    ),
+    ("keepalived.conf.vrrp.localcheck", true, "doesn't exist"),
+    (
+        "keepalived.conf.vrrp.lvs_syncd",
+        true,
+        "unknown keyword 'VI_2'",
+    ),
+    ("keepalived.conf.vrrp.routes", true, "cannot track route"),
+    ("keepalived.conf.vrrp.rules", true, "no preference"),
+    (
+        "keepalived.conf.vrrp.static_ipaddress",
+        true,
+        "cannot track route",
+    ),
+    ("keepalived.conf.vrrp.sync", true, "doesn't exist"),
+];
+
+fn dir() -> PathBuf {
+    PathBuf::from("/work/shared/conformance/keepalived-samples")
+}
+
+fn iface_exists(name: &str) -> bool {
+    Path::new("/sys/class/net").join(name).exists()
+}
+
+fn kad(path: &Path) -> Diagnostics {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut d = Diagnostics::new();
+    let cfg = Config::from_tree(&tree(&text), &mut d);
+    check_interfaces(&cfg.vrrp, &cfg.global, &iface_exists, &mut d);
+    d
+}
+
+#[test]
+fn samples_get_keepalived_verdicts() {
+    if !dir().exists() || !iface_exists("eth0") || iface_exists("eth1") {
+        eprintln!("samples or the expected interfaces (eth0 only) not present: skipping");
+        return;
+    }
+    let mut failures = Vec::new();
+    for (name, fails, needle) in SAMPLES {
+        let d = kad(&dir().join(name));
+        let errs: Vec<String> = d
+            .iter()
+            .filter(|x| x.severity == keepalive_confparse::diag::Severity::Error)
+            .map(|x| x.to_string())
+            .collect();
+        let ok = if *fails {
+            errs.iter().any(|e| e.contains(needle))
+        } else {
+            errs.is_empty()
+        };
+        if !ok {
+            failures.push(format!(
+                "{name}: want fails={fails} ({needle}), errors: {errs:#?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn samples_match_keepalived() {
+    if !dir().exists()
+        || std::process::Command::new("keepalived")
+            .arg("-v")
+            .output()
+            .is_err()
+    {
+        eprintln!("samples or keepalived not present: skipping");
+        return;
+    }
+    let mut failures = Vec::new();
+    for (name, _, _) in SAMPLES {
+        let path = dir().join(name);
+        let out = std::process::Command::new("keepalived")
+            .args(["-t", "-l", "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let kad_fails = kad(&path).has_errors();
+        if out.status.success() == kad_fails {
+            failures.push(format!(
+                "{name}: keepalived exit {:?}, kad errors: {kad_fails}\n{}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,0 +1,231 @@
+//! The numbers `scripts/vm/bench-ipvs.sh` reports: installing a large table from empty and
+//! reconciling a 1% change, by kad's reconciler and by `ipvsadm --restore`, in the same VM.
+//!
+//! Ignored by default (it takes minutes under TCG); the script runs it with `--ignored` from a
+//! release build. `KAD_BENCH_SERVICES` (default 10000) and `KAD_BENCH_DESTS` (default 4) size it.
+
+#[path = "common/vm_support.rs"]
+mod vm_support;
+
+use keepalive_ipvs::reconcile::{
+    Desired, LvsSettings, RealServerSpec, Reconciler, Table, VirtualServerSpec,
+};
+use keepalive_ipvs::{ForwardMethod, Protocol, ServiceFlags, ServiceKey};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
+use vm_support::Kernel;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Service `i`: 192.0.2.1-250, ports from 1000 up, so 10,000 services use 40 ports.
+fn key(i: usize) -> ServiceKey {
+    ServiceKey::Addr {
+        protocol: Protocol::Tcp,
+        addr: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1 + (i % 250) as u8)),
+        port: 1000 + (i / 250) as u16,
+    }
+}
+
+fn real(j: usize, weight: i32) -> RealServerSpec {
+    RealServerSpec {
+        addr: IpAddr::V4(Ipv4Addr::new(203, 0, 113, 1 + j as u8)),
+        port: 80,
+        fwd: ForwardMethod::Masq,
+        weight,
+        u_threshold: 0,
+        l_threshold: 0,
+    }
+}
+
+fn service(i: usize, dests: usize) -> VirtualServerSpec {
+    VirtualServerSpec {
+        key: key(i),
+        scheduler: "wlc".into(),
+        flags: ServiceFlags::default(),
+        timeout: 0,
+        netmask: None,
+        pe_name: None,
+        reals: (0..dests).map(|j| real(j, 1)).collect(),
+    }
+}
+
+/// The 1% change: of every 100 services, one is touched in one of five ways (weight change,
+/// real server removed, real server added, service removed, service added in its place).
+fn changed(base: &[VirtualServerSpec], dests: usize) -> Vec<VirtualServerSpec> {
+    let mut out = Vec::with_capacity(base.len());
+    for (i, vs) in base.iter().enumerate() {
+        let mut vs = vs.clone();
+        if i % 100 == 0 {
+            match (i / 100) % 5 {
+                0 => vs.reals[0].weight = 5,
+                1 => {
+                    vs.reals.pop();
+                }
+                2 => vs.reals.push(real(dests, 1)),
+                3 => continue,
+                _ => vs.key = key(base.len() + i),
+            }
+        }
+        out.push(vs);
+    }
+    out
+}
+
+fn ipvsadm_service(k: &ServiceKey) -> String {
+    match k {
+        ServiceKey::Addr { addr, port, .. } => format!("-t {addr}:{port}"),
+        ServiceKey::Fwmark { mark, .. } => format!("-f {mark}"),
+    }
+}
+
+/// The whole table as `ipvsadm -R` input.
+fn restore_script(specs: &[VirtualServerSpec]) -> String {
+    let mut s = String::new();
+    for vs in specs {
+        let svc = ipvsadm_service(&vs.key);
+        writeln!(s, "-A {svc} -s {}", vs.scheduler).unwrap();
+        for r in &vs.reals {
+            writeln!(s, "-a {svc} -r {}:{} -m -w {}", r.addr, r.port, r.weight).unwrap();
+        }
+    }
+    s
+}
+
+/// Only the commands that turn `from` into `to`, as a script driving ipvsadm would have to
+/// compute them (ipvsadm itself cannot diff).
+fn delta_script(from: &[VirtualServerSpec], to: &[VirtualServerSpec]) -> String {
+    let old: BTreeMap<ServiceKey, &VirtualServerSpec> = from.iter().map(|v| (v.key, v)).collect();
+    let new: BTreeMap<ServiceKey, &VirtualServerSpec> = to.iter().map(|v| (v.key, v)).collect();
+    let mut s = String::new();
+    for k in old.keys().filter(|k| !new.contains_key(k)) {
+        writeln!(s, "-D {}", ipvsadm_service(k)).unwrap();
+    }
+    for (k, vs) in &new {
+        let svc = ipvsadm_service(k);
+        let Some(before) = old.get(k) else {
+            s.push_str(&restore_script(std::slice::from_ref(*vs)));
+            continue;
+        };
+        let was: BTreeMap<_, _> = before.reals.iter().map(|r| ((r.addr, r.port), r)).collect();
+        let now: BTreeMap<_, _> = vs.reals.iter().map(|r| ((r.addr, r.port), r)).collect();
+        for (a, p) in was.keys().filter(|d| !now.contains_key(d)) {
+            writeln!(s, "-d {svc} -r {a}:{p}").unwrap();
+        }
+        for ((a, p), r) in &now {
+            match was.get(&(*a, *p)) {
+                None => writeln!(s, "-a {svc} -r {a}:{p} -m -w {}", r.weight).unwrap(),
+                Some(w) if w.weight != r.weight => {
+                    writeln!(s, "-e {svc} -r {a}:{p} -m -w {}", r.weight).unwrap()
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    s
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}
+
+fn check_kernel(k: &mut Kernel, want: &Desired) {
+    let got = Table::from_dump(k.client.table().expect("dump"));
+    assert_eq!(got.services.len(), want.table().services.len());
+    assert_eq!(got.dest_count(), want.table().dest_count());
+    for (key, entry) in &want.table().services {
+        let have = got.services.get(key).expect("service installed");
+        assert_eq!(have.dests, entry.dests, "{key}");
+    }
+}
+
+#[test]
+#[ignore = "benchmark: run by scripts/vm/bench-ipvs.sh"]
+fn bench_install_and_one_percent_change() {
+    if vm_support::skip_outside_vm("bench_install_and_one_percent_change") {
+        return;
+    }
+    let services = env_usize("KAD_BENCH_SERVICES", 10_000);
+    let dests = env_usize("KAD_BENCH_DESTS", 4);
+    let base: Vec<VirtualServerSpec> = (0..services).map(|i| service(i, dests)).collect();
+    let next = changed(&base, dests);
+    let (want_base, want_next) = (
+        Desired::new(base.clone()).unwrap(),
+        Desired::new(next.clone()).unwrap(),
+    );
+    let mut k = Kernel::take();
+    let mut report = Vec::new();
+    println!("BENCH table: {services} services x {dests} destinations");
+
+    // kad: from empty, then the 1% change (each reconcile reads the kernel's table first).
+    let mut r = Reconciler::new(LvsSettings::default());
+    let t = Instant::now();
+    let install = r.reconcile(&mut k.client, &want_base).unwrap();
+    let kad_install = t.elapsed();
+    assert!(install.is_ok(), "{install}");
+    check_kernel(&mut k, &want_base);
+    let t = Instant::now();
+    let dump = k.client.table().unwrap();
+    let dump_time = t.elapsed();
+    let t = Instant::now();
+    let ops = r.plan(&want_next, &Table::from_dump(dump));
+    let plan_time = t.elapsed();
+    let t = Instant::now();
+    let change = r.reconcile(&mut k.client, &want_next).unwrap();
+    let kad_change = t.elapsed();
+    assert!(change.is_ok(), "{change}");
+    assert_eq!(change.applied.len(), ops.len());
+    check_kernel(&mut k, &want_next);
+    report.push(format!(
+        "kad reconciler: install {} ({} ops); 1% change {} ({} ops; of which dump {} and plan {})",
+        secs(kad_install),
+        install.applied.len(),
+        secs(kad_change),
+        change.applied.len(),
+        secs(dump_time),
+        secs(plan_time),
+    ));
+
+    // ipvsadm --restore of the same tables.
+    k.client.flush().unwrap();
+    let full = restore_script(&base);
+    let t = Instant::now();
+    vm_support::ipvsadm_stdin(&["-R"], &full);
+    let adm_install = t.elapsed();
+    check_kernel(&mut k, &want_base);
+    let delta = delta_script(&base, &next);
+    let t = Instant::now();
+    vm_support::ipvsadm_stdin(&["-R"], &delta);
+    let adm_delta = t.elapsed();
+    check_kernel(&mut k, &want_next);
+    let full_next = restore_script(&next);
+    let t = Instant::now();
+    vm_support::ipvsadm(&["-C"]);
+    vm_support::ipvsadm_stdin(&["-R"], &full_next);
+    let adm_reload = t.elapsed();
+    check_kernel(&mut k, &want_next);
+    report.push(format!(
+        "ipvsadm -R: install {} ({} lines); 1% change as a precomputed delta {} ({} lines); \
+         1% change as flush + full restore {}",
+        secs(adm_install),
+        full.lines().count(),
+        secs(adm_delta),
+        delta.lines().count(),
+        secs(adm_reload),
+    ));
+    report.push(format!(
+        "ratios kad/ipvsadm: install {:.2}; 1% change vs delta {:.2}; vs flush+restore {:.2}",
+        kad_install.as_secs_f64() / adm_install.as_secs_f64(),
+        kad_change.as_secs_f64() / adm_delta.as_secs_f64(),
+        kad_change.as_secs_f64() / adm_reload.as_secs_f64(),
+    ));
+    for line in report {
+        println!("BENCH {line}");
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Benchmark in the IPVS test VM: time to install SERVICES x DESTS real servers from an empty
+# table and to apply a 1% change, by kad's reconciler and by `ipvsadm --restore`, measured in
+# the same VM run (ipvs/tests/vm_bench.rs, release build). See scripts/vm/README.md.
+#
+#   bench-ipvs.sh [SERVICES [DESTS]]     (default 10000 4)
+#
+# Figures are under TCG emulation: absolute times are several times those of real hardware;
+# compare the ratios. keepalived itself is not run in the VM (see README).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+services=${1:-10000}
+dests=${2:-4}
+
+cd "$here/../.."
+json=$(mktemp "${TMPDIR:-/tmp}/kad-vm-bench.XXXXXX")
+log=$(mktemp "${TMPDIR:-/tmp}/kad-vm-bench-log.XXXXXX")
+trap 'rm -f "$json" "$log"' EXIT
+kadvm_log "building vm_bench (release)"
+cargo test -p keepalive-ipvs --release --test vm_bench --no-run --message-format=json >"$json"
+exe=$(grep '"reason":"compiler-artifact"' "$json" | grep '"name":"vm_bench"' |
+    sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
+[ -n "$exe" ] || kadvm_die "no vm_bench executable in cargo's output"
+
+"$here/run-in-vm.sh" --timeout "${KAD_VM_TIMEOUT:-1200}" --mem 2048 --log "$log" \
+    --env KAD_BENCH_SERVICES="$services" --env KAD_BENCH_DESTS="$dests" \
+    -- "$exe" --ignored --exact bench_install_and_one_percent_change --nocapture --test-threads=1
+echo
+echo "== IPVS benchmark ($(sed -n 's/^BENCH table: //p' "$log"), Debian $(cat "$(kadvm_prepare_kernel)/version") under qemu TCG)"
+sed -n 's/^BENCH \(kad\|ipvsadm\|ratios\)/\1/p' "$log"
