@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod diag;
+pub mod load;
 pub mod model;
 pub mod preprocess;
 pub mod token;

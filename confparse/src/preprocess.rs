@@ -23,8 +23,10 @@
 //!    is de-commented again (so `${_HASH}` starts a comment unless inside `"..."`) and steps
 //!    4–7 repeat while a `$` remains and something changed.
 //! 8. **Includes**: a line `include PATTERN` (or `includer`/`includem`/`includew`/
-//!    `includeb`/`includea`) is replaced by the matching files, after steps 4–7, so
-//!    `@id include x` and `include $DIR/x` work.
+//!    `includeb`/`includea`) is replaced by the matching files, after steps 4–7, as
+//!    keepalived's parent process reads it, so `@id include x` and `include $DIR/x` include
+//!    the file once. keepalived's child processes, which re-read a copy of the configuration
+//!    with included files inlined, include such a file a second time; kad warns about it.
 //! 9. **Braces**: the line is cut before its first `{` or `}` outside `"..."`, and after a
 //!    leading brace, so every brace ends up alone on its own line; the cut-off rest is read
 //!    next as a new line (steps 4–9 apply to it).
@@ -280,6 +282,8 @@ struct Reader<'a> {
     rng: Rng,
     expanded: usize,
     last_quote_report: Option<Pos>,
+    /// The current line was changed by `@ID` removal or substitution.
+    rewritten: bool,
     /// Keywords of the blocks we are in (for `include_check` in `global_defs`).
     blocks: Vec<Option<String>>,
     last_keyword: Option<String>,
@@ -317,6 +321,7 @@ impl<'a> Reader<'a> {
             rng: Rng::new(seed),
             expanded: 0,
             last_quote_report: None,
+            rewritten: false,
             blocks: Vec::new(),
             last_keyword: None,
             out: Vec::new(),
@@ -355,7 +360,7 @@ impl<'a> Reader<'a> {
         } else {
             Severity::Warning
         };
-        let hint = enabled.then(|| {
+        let hint = (enabled && at.is_some()).then(|| {
             "relative include paths are resolved from the directory of the including file"
                 .to_owned()
         });
@@ -393,7 +398,12 @@ impl<'a> Reader<'a> {
                     } else {
                         INCLUDE_M
                     };
-                    let msg = format!("include file '{shown}' not found");
+                    let what = if at.is_some() {
+                        "include file"
+                    } else {
+                        "configuration file"
+                    };
+                    let msg = format!("{what} '{shown}' not found");
                     self.file_error(kind, include_type, at, msg);
                 } else if stats.have_wildcards && mask & INCLUDE_W != 0 {
                     let msg = format!("no file matches include pattern '{shown}'");
@@ -556,7 +566,17 @@ impl<'a> Reader<'a> {
             self.report(Severity::Error, buf.p.first().copied(), msg, None);
             return true;
         }
-        self.open_glob_file(&pattern, ty, buf.p.first().copied());
+        let at = buf.p.first().copied();
+        if self.rewritten
+            || at.is_some_and(|p| p.depth > 0)
+            || !self.seqs.is_empty()
+            || self.ml.is_some()
+        {
+            let msg = "include line uses a conditional, a parameter, ~SEQ/~LST or a multi-line parameter: keepalived's child processes read the included file twice".to_owned();
+            let hint = "keepalived.conf(5) says include does not work with conditional configuration or parameter substitution".to_owned();
+            self.report(Severity::Warning, at, msg, Some(hint));
+        }
+        self.open_glob_file(&pattern, ty, at);
         true
     }
 
@@ -775,6 +795,7 @@ impl<'a> Reader<'a> {
 
     /// Conditionals, definitions, loops and substitution (the inner loop of `read_line`).
     fn process(&mut self, buf: &mut LBuf) {
+        self.rewritten = false;
         loop {
             let mut recheck = false;
             if buf.at(0) == b'@' {
@@ -794,6 +815,7 @@ impl<'a> Reader<'a> {
                     s += 1;
                 }
                 buf.drain_front(s);
+                self.rewritten = true;
             }
             if buf.at(0) == b'$' {
                 if let Some((name, value, multiline)) = params::parse_definition(&buf.b) {
@@ -828,7 +850,7 @@ impl<'a> Reader<'a> {
                         buf.clear();
                         return;
                     }
-                    Replaced::Changed => {}
+                    Replaced::Changed => self.rewritten = true,
                 }
                 self.decomment(buf);
                 if buf.at(0) == b'@' || buf.contains(b'$') {

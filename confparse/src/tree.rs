@@ -24,6 +24,7 @@
 //!   ("unmatched '}'", keepalived's "Extra '}' found"); at the end, every block still open is
 //!   reported at its `{` ("unclosed '{'", keepalived's "missing '}'").
 //! - A quoted `"{"` or `"}"` is an ordinary word.
+//! - Blocks nested deeper than [`MAX_DEPTH`] are reported and skipped, with their keyword line.
 //!
 //! Known difference: keepalived knows which keywords take a block. After a block keyword with
 //! no `{` it reports "missing '{'" and still reads the following lines as the block's
@@ -88,6 +89,11 @@ impl Node {
     }
 }
 
+/// Deepest block nesting accepted (keepalived's deepest, `virtual_server` > `real_server` >
+/// `HTTP_GET` > `url`, is four); deeper blocks are reported and skipped so that no later
+/// recursive walk over the tree can exhaust the stack.
+pub const MAX_DEPTH: usize = 64;
+
 /// An open block while building.
 struct Frame {
     /// The node whose block this is (`None` for the top level).
@@ -105,12 +111,34 @@ pub fn build(lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
     }];
     // True while the last line was a word line whose node can still take a block.
     let mut can_open = false;
+    // Depth of blocks being skipped because they nest deeper than MAX_DEPTH.
+    let mut skipping = 0usize;
     for line in lines {
         let mut tokens = line.tokens.into_iter();
         let Some(first) = tokens.next() else {
             continue;
         };
         let alone = tokens.len() == 0;
+        if skipping > 0 {
+            if alone && first.is_open() {
+                skipping += 1;
+            } else if alone && first.is_close() {
+                skipping -= 1;
+            }
+            continue;
+        }
+        if alone && first.is_open() && can_open && stack.len() > MAX_DEPTH {
+            diags.error(
+                &first.loc,
+                format!("blocks nested more than {MAX_DEPTH} deep; this block is skipped"),
+            );
+            if let Some(top) = stack.last_mut() {
+                top.children.pop();
+            }
+            skipping = 1;
+            can_open = false;
+            continue;
+        }
         if alone && first.is_open() {
             let top = stack
                 .last_mut()
@@ -286,6 +314,24 @@ mod tests {
         assert_eq!(n.len(), 1);
         let (_, d) = tree("a {\n}\n{\n}\n");
         assert!(msgs(&d)[0].starts_with("t.conf:3:1: error: unexpected '{'"));
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let text = format!("{}{}after\n", "a {\n".repeat(200), "}\n".repeat(200));
+        let (n, d) = tree(&text);
+        let m = msgs(&d);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("nested more than 64 deep"), "{m:?}");
+        assert_eq!(n.len(), 2);
+        assert_eq!(n[1].name(), "after");
+        let mut depth = 1;
+        let mut cur = &n[0];
+        while let Some(c) = cur.children().first() {
+            depth += 1;
+            cur = c;
+        }
+        assert_eq!(depth, MAX_DEPTH);
     }
 
     #[test]

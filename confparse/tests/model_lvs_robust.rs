@@ -279,10 +279,10 @@ fn random_lvs_blocks_never_panic() {
     }
 }
 
-/// Differential check against `keepalived -t`: random LVS configurations (without the
-/// keywords whose verdict depends on the host — users, scripts on disk — or on other blocks,
-/// or that keepalived 2.2.7 lacks) must get the same pass/fail verdict from kad and
-/// keepalived. Slow (one keepalived run per case), so run on demand:
+/// Differential check against `keepalived -t`: random LVS configurations (without what
+/// depends on the host — users that may not exist, scripts on disk — or on other blocks, or
+/// keywords keepalived 2.2.7 lacks) must get the same pass/fail verdict from kad and
+/// keepalived, and every complaint keepalived ties to a line must be an error on that line. Slow (one keepalived run per case), so run on demand:
 /// `KAD_LVS_DIFF=500 cargo test -p keepalive-confparse --test model_lvs_robust -- --ignored`.
 #[test]
 #[ignore]
@@ -306,12 +306,6 @@ fn random_lvs_blocks_agree_with_keepalived() {
         "tls_compliant",
         "dynamic",
         "'",
-        "notify_up",
-        "notify_down",
-        "quorum_up",
-        "quorum_down",
-        "misc_path",
-        "MISC_CHECK",
     ];
     let dir = std::env::temp_dir().join(format!("kad-lvs-diff-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -444,6 +438,15 @@ fn values(kw: &str) -> (&'static [&'static str], &'static [&'static str]) {
         "payload" => (&["01 02", "ab cd ef"], &["zz"]),
         "require_reply" => (&["", "01", "0x"], &["qq"]),
         "min_reply_length" | "max_reply_length" => (&["0", "10", "255"], &["65536"]),
+        "notify_up" | "notify_down" | "quorum_up" | "quorum_down" => (
+            &[
+                "/nonexistent/kad-a",
+                "\"/nonexistent/kad-b arg\"",
+                "/nonexistent/kad-c root",
+            ],
+            &[],
+        ),
+        "misc_path" => (&["/nonexistent/kad-m", "\"/nonexistent/kad-m a b\""], &[]),
         "path" => (&["/", "/index.html"], &[]),
         "digest" => (
             &["9b3a0c85a887a256d6939da88aabd8cd"],
@@ -535,6 +538,7 @@ fn mostly_valid(r: &mut Rng) -> String {
                     "DNS_CHECK",
                     "UDP_CHECK",
                     "PING_CHECK",
+                    "MISC_CHECK",
                 ]);
                 s.push_str(&format!("  {ck} {{\n"));
                 let own: &[&str] = match ck {
@@ -545,6 +549,7 @@ fn mostly_valid(r: &mut Rng) -> String {
                         "fast_recovery",
                     ],
                     "SMTP_CHECK" => &["helo_name"],
+                    "MISC_CHECK" => &["misc_path", "misc_path", "misc_timeout", "misc_dynamic"],
                     "DNS_CHECK" => &["type", "name"],
                     "UDP_CHECK" => &[
                         "payload",

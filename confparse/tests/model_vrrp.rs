@@ -293,7 +293,7 @@ fn unicast_peers() {
 
 #[test]
 fn global_defs_values() {
-    let text = "global_defs {\n router_id lb 1\n notification_email {\n a@example.com\n }\n smtp_server 192.0.2.25\n lvs_flush_on_stop\n vrrp_rx_bufs_policy ADVERT 4096\n umask IWGRP|IWOTH\n max_auto_priority\n vrrp_cpu_affinity 0\n nftables\n vrrp_startup_delay 0.5\n process_name kad\n json_version 2\n}\n";
+    let text = "global_defs {\n router_id lb 1\n notification_email {\n a@example.com\n }\n smtp_server 192.0.2.25\n lvs_flush_on_stop\n vrrp_rx_bufs_policy advert\n umask IWGRP|IWOTH\n max_auto_priority\n vrrp_cpu_affinity 0\n nftables\n vrrp_startup_delay 0.5\n process_name kad\n json_version 2\n}\n";
     let (cfg, d) = parse(text);
     no_errors(&d);
     let g = &cfg.global;
@@ -301,10 +301,7 @@ fn global_defs_values() {
     assert_eq!(g.notification_email, ["a@example.com"]);
     assert_eq!(g.smtp_server.as_ref().map(|s| s.port), Some(25));
     assert_eq!(g.lvs_flush_on_stop, Some(LvsFlushOnStop::All));
-    assert_eq!(
-        g.vrrp_rx_bufs_policy,
-        [RxBufsPolicy::Advert, RxBufsPolicy::Size(4096)]
-    );
+    assert_eq!(g.vrrp_rx_bufs_policy, Some(RxBufsPolicy::Advert));
     assert_eq!(g.umask, Some(0o022));
     assert_eq!(g.max_auto_priority, Some(99));
     assert_eq!(g.vrrp_process.cpu_affinity, [0]);

@@ -3,22 +3,19 @@
 //!
 //! The expected verdicts below were taken from `keepalived -t -l -f SAMPLE` (2.2.7) on a host
 //! with only `lo` and `eth0`; `samples_match_keepalived` re-checks them against the installed
-//! keepalived when there is one. The text goes through the small test splitter, so only
-//! samples without preprocessor directives are listed.
-
-mod model_vrrp_util;
+//! keepalived when there is one. Each sample is read with `load_tree` (the real preprocessor).
 
 use std::path::{Path, PathBuf};
 
 use keepalive_confparse::diag::Diagnostics;
 use keepalive_confparse::model::vrrp::check_interfaces;
 use keepalive_confparse::model::Config;
-use model_vrrp_util::tree;
 
 /// (sample, keepalived -t fails on it here, a message kad must give when it fails).
 const SAMPLES: &[(&str, bool, &str)] = &[
     ("keepalived.conf.sample", false, ""),
     ("keepalived.conf.vrrp.scripts", false, ""),
+    ("keepalived.conf.conditional_conf", true, "no script set"),
     ("keepalived.conf.SSL_GET", true, "incompatible with AH"),
     ("keepalived.conf.track_interface", true, "doesn't exist"),
     (
@@ -51,9 +48,9 @@ fn iface_exists(name: &str) -> bool {
 }
 
 fn kad(path: &Path) -> Diagnostics {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut d = Diagnostics::new();
-    let cfg = Config::from_tree(&tree(&text), &mut d);
+    let (nodes, mut d) =
+        keepalive_confparse::load_tree(path, &keepalive_confparse::Options::default());
+    let cfg = Config::from_tree(&nodes, &mut d);
     check_interfaces(&cfg.vrrp, &cfg.global, &iface_exists, &mut d);
     d
 }

@@ -149,6 +149,16 @@ const VERDICTS: &[(&str, bool)] = &[
     ("global_defs {\n}\n}\n", true),
     ("global_defs {\n", true),
     ("@other global_defs {\n", false),
+    ("global_defs\n{\n router_id a\n}\n", false),
+    ("global_defs\n\n# x\n{\n router_id a\n}\n", false),
+    ("{\n}\n", true),
+    ("global_defs { router_id a }\n", false),
+    ("global_defs {\n router_id a }\n", false),
+    ("global_defs {\n notification_email { a@b c@d }\n}\n", false),
+    ("global_defs {\n notification_email\n {\n a@b\n }\n}\n", false),
+    ("global_defs {\n}\n{\n}\n", true),
+    ("global_defs {\n router_id \"a{b\"\n}\n", false),
+    ("global_defs {\n router_id $X\n}\n", false),
 ];
 
 #[test]
@@ -174,5 +184,34 @@ fn same_verdict_as_keepalived() {
             *fails,
             "kad verdict for:\n{text}\n{diags:?}"
         );
+    }
+}
+
+#[test]
+fn same_includes_as_keepalived() {
+    let Some(bin) = keepalived() else {
+        eprintln!("keepalived not installed: skipped");
+        return;
+    };
+    let s = Scratch::new("inc");
+    std::fs::create_dir_all(s.0.join("sub/d")).unwrap();
+    std::fs::write(
+        s.0.join("sub/a.conf"),
+        "include b.conf\na_${_PWD}\nincluder d/*.conf\n",
+    )
+    .unwrap();
+    std::fs::write(s.0.join("sub/b.conf"), "b1\n").unwrap();
+    std::fs::write(s.0.join("sub/d/2.conf"), "d2\n").unwrap();
+    std::fs::write(s.0.join("sub/d/1.conf"), "d1\n").unwrap();
+    std::fs::write(s.0.join("sub/d/.h.conf"), "dh\n").unwrap();
+    for text in [
+        "include sub/a.conf\nm_${_PWD}\n",
+        "include sub/{b,a}.conf\n",
+        // Includes that use `@ID`, `$PARAM` or `~SEQ` are read once by keepalived's parent
+        // but twice by its children (see the preprocessor's docs), so they are not compared.
+    ] {
+        let (_, theirs) = run_keepalived(&bin, &s.0, text);
+        let (_, ours) = run_kad(&s.0, text);
+        assert_eq!(ours, theirs, "config:\n{text}");
     }
 }

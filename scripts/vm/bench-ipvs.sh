@@ -20,7 +20,7 @@ json=$(mktemp "${TMPDIR:-/tmp}/kad-vm-bench.XXXXXX")
 log=$(mktemp "${TMPDIR:-/tmp}/kad-vm-bench-log.XXXXXX")
 trap 'rm -f "$json" "$log"' EXIT
 kadvm_log "building vm_bench (release)"
-cargo test -p keepalive-ipvs --release --test vm_bench --no-run --message-format=json >"$json"
+cargo test -p keepalive-ipvs --release --test vm_bench --no-run --message-format=json-render-diagnostics >"$json"
 exe=$(grep '"reason":"compiler-artifact"' "$json" | grep '"name":"vm_bench"' |
     sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
 [ -n "$exe" ] || kadvm_die "no vm_bench executable in cargo's output"

@@ -40,7 +40,7 @@ json=$(mktemp "${TMPDIR:-/tmp}/kad-vm-cargo.XXXXXX")
 runner=$(mktemp "${TMPDIR:-/tmp}/kad-vm-runner.XXXXXX")
 trap 'rm -f "$json" "$runner"' EXIT
 kadvm_log "building the test executables of $package"
-cargo test -p "$package" --no-run --message-format=json >"$json"
+cargo test -p "$package" --no-run --message-format=json-render-diagnostics >"$json"
 
 # One JSON object a line; pick the artifacts that carry an executable and the test profile.
 names=()

@@ -64,7 +64,12 @@ runner_pid=""
 tail_pid=""
 cleanup() {
     # The VM must never outlive the harness, whatever ended it.
-    if [ -s "$qemu_pidfile" ]; then kill -KILL "$(cat "$qemu_pidfile")" 2>/dev/null || true; fi
+    local qpid
+    qpid=$(cat "$qemu_pidfile" 2>/dev/null || true)
+    # Only our qemu: the pid file may outlive it, and its pid be reused.
+    if [ -n "$qpid" ] && grep -q "$work" "/proc/$qpid/cmdline" 2>/dev/null; then
+        kill -KILL "$qpid" 2>/dev/null || true
+    fi
     if [ -n "$runner_pid" ]; then kill -KILL "$runner_pid" 2>/dev/null || true; fi
     if [ -n "$tail_pid" ]; then kill "$tail_pid" 2>/dev/null || true; fi
     rm -rf "$work"

@@ -81,6 +81,9 @@ pub enum GarpReason {
     LowerPriority,
     /// `garp_lower_prio_delay` after that.
     LowerPriorityDelay,
+    /// Leaving FAULT in unicast mode: our own address, so that the master's ARP / neighbour
+    /// cache knows us again before our master-down timer could expire.
+    OwnAddress,
     /// `garp_extra_if`: on the interfaces of VIPs other than the instance's own; `all`
     /// includes non-VMAC interfaces.
     ExtraInterfaces {

@@ -12,21 +12,18 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 /// once passed through [`fold`]; it never overflows for inputs up to 128 KiB.
 #[must_use]
 pub fn sum(data: &[u8]) -> u32 {
+    // Summing big-endian 32-bit words and folding later gives the same one's-complement sum
+    // as 16-bit words (RFC 1071 §2(C)), with half the additions.
     let mut acc: u64 = 0;
-    let mut chunks = data.chunks_exact(8);
+    let mut chunks = data.chunks_exact(4);
     for c in &mut chunks {
-        acc += u64::from(u16::from_be_bytes([c[0], c[1]]))
-            + u64::from(u16::from_be_bytes([c[2], c[3]]))
-            + u64::from(u16::from_be_bytes([c[4], c[5]]))
-            + u64::from(u16::from_be_bytes([c[6], c[7]]));
+        acc += u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
     }
-    let rest = chunks.remainder();
-    let mut pairs = rest.chunks_exact(2);
-    for c in &mut pairs {
-        acc += u64::from(u16::from_be_bytes([c[0], c[1]]));
-    }
-    if let [last] = pairs.remainder() {
-        acc += u64::from(u16::from_be_bytes([*last, 0]));
+    match *chunks.remainder() {
+        [a, b, c] => acc += u64::from(u16::from_be_bytes([a, b])) + (u64::from(c) << 8),
+        [a, b] => acc += u64::from(u16::from_be_bytes([a, b])),
+        [a] => acc += u64::from(a) << 8,
+        _ => {}
     }
     fold64(acc)
 }
@@ -119,6 +116,21 @@ mod tests {
         data[2] = 0xfe;
         let new = u16::from_be_bytes([data[2], data[3]]);
         assert_eq!(update16(c, old, new), finish(sum(&data)));
+    }
+
+    fn naive(data: &[u8]) -> u16 {
+        let mut acc: u32 = 0;
+        for c in data.chunks(2) {
+            acc += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
+        }
+        fold(acc)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn word_width_does_not_change_the_sum(data in proptest::collection::vec(0u8.., 0..300)) {
+            proptest::prop_assert_eq!(fold(sum(&data)), naive(&data));
+        }
     }
 
     #[test]

@@ -240,6 +240,9 @@ impl InstanceConfig {
             if self.auth != Auth::None {
                 return Err(ConfigError::Strict("authentication"));
             }
+            if self.accept == Some(true) && self.version == Version::V2 {
+                return Err(ConfigError::Strict("accept with VRRP version 2"));
+            }
             if self.initial_state == InitialState::Master && !self.priority.is_owner() {
                 return Err(ConfigError::Strict("state MASTER without priority 255"));
             }
@@ -345,6 +348,15 @@ mod tests {
         c.unicast_peers
             .push(UnicastPeer::new("192.0.2.2".parse().unwrap()));
         assert!(matches!(c.validate(), Err(ConfigError::Strict(_))));
+        let mut c = v4();
+        c.strict = true;
+        c.accept = Some(true);
+        assert_eq!(
+            c.validate(),
+            Err(ConfigError::Strict("accept with VRRP version 2"))
+        );
+        c.version = Version::V3;
+        c.validate().unwrap();
         let mut c = InstanceConfig::new("x", 1, "2001:db8::1".parse().unwrap());
         c.version = Version::V2;
         assert_eq!(c.validate(), Err(ConfigError::V2OverIpv6));

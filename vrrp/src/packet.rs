@@ -413,14 +413,19 @@ impl<T: AsRef<[u8]>> VrrpPacket<T> {
         }
     }
 
-    /// Whether the checksum field verifies under `mode` (always true for `Kernel`). Needs
-    /// [`VrrpPacket::check_body_len`].
+    /// Whether the checksum field verifies under `mode` (always true for `Kernel`): the sum
+    /// over the covered bytes, checksum included, folds to all ones (RFC 1071), which is how
+    /// keepalived's `in_csum` checks it. Needs [`VrrpPacket::check_body_len`].
     #[must_use]
     pub fn verify_checksum(&self, family: Family, mode: &TxChecksum) -> bool {
-        match mode {
-            TxChecksum::Kernel => true,
-            _ => self.compute_checksum(family, mode) == self.checksum(),
-        }
+        let len = self.message_len(family);
+        let body = checksum::sum(&self.buffer.as_ref()[..len]);
+        let total = match *mode {
+            TxChecksum::Plain => body,
+            TxChecksum::Pseudo { src, dst } => checksum::combine(body, pseudo_sum(src, dst, len)),
+            TxChecksum::Kernel => return true,
+        };
+        checksum::fold(total) == 0xffff
     }
 }
 

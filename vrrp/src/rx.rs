@@ -514,8 +514,8 @@ pub fn validate<'a>(
 
     if check.check_vips {
         let list = packet.addr_bytes(check.family);
-        for vip in check.vips {
-            if !contains_addr(list, vip) {
+        for (i, vip) in check.vips.iter().enumerate() {
+            if !contains_addr(list, i, vip) {
                 return Err(RxError::VipMissing {
                     vrid,
                     version,
@@ -633,15 +633,27 @@ fn verify_checksum(
     None
 }
 
-fn contains_addr(list: &[u8], addr: &IpAddr) -> bool {
-    match addr {
+/// Whether the advert's address list holds `vip`. Adverts list their addresses in
+/// configuration order, so position `hint` is tried first, which keeps the whole VIP check
+/// linear in the usual case.
+fn contains_addr(list: &[u8], hint: usize, vip: &IpAddr) -> bool {
+    match vip {
         IpAddr::V4(a) => {
-            let o = a.octets();
-            list.chunks_exact(4).any(|c| c == o)
+            let want = u32::from(*a);
+            let word = |c: &[u8]| u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
+            if let Some(c) = list.get(hint * 4..hint * 4 + 4) {
+                if word(c) == want {
+                    return true;
+                }
+            }
+            list.chunks_exact(4).any(|c| word(c) == want)
         }
         IpAddr::V6(a) => {
-            let o = a.octets();
-            list.chunks_exact(16).any(|c| c == o)
+            let want = a.octets();
+            if list.get(hint * 16..hint * 16 + 16) == Some(&want[..]) {
+                return true;
+            }
+            list.chunks_exact(16).any(|c| c == want)
         }
     }
 }

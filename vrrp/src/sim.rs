@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use crate::action::{Action, GarpReason, Notification, NotifyEvent};
 use crate::config::InstanceConfig;
-use crate::instance::{Instance, Rng};
+use crate::instance::{Input, Instance, Rng};
 use crate::packet::Family;
 use crate::priority::Priority;
 use crate::rx::{locate, RxMeta};
@@ -159,6 +159,11 @@ struct Router {
     node: Option<Node>,
     clock: Clock,
     vips: BTreeSet<IpAddr>,
+    /// The current node's seed and local creation time, and (for single instances) every
+    /// input it was given, for replay.
+    seed: u64,
+    born: Instant,
+    inputs: Vec<Input>,
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -221,6 +226,9 @@ impl Lan {
             node: None,
             clock: Clock::default(),
             vips: BTreeSet::new(),
+            seed: 0,
+            born: self.now,
+            inputs: Vec::new(),
         });
         self.boot(id);
         RouterId(id)
@@ -231,6 +239,9 @@ impl Lan {
         let seed = self.rng.next_u64();
         let router = &mut self.routers[id];
         router.vips.clear();
+        router.seed = seed;
+        router.born = local;
+        router.inputs.clear();
         router.node = Some(match &router.blueprint {
             Blueprint::Single(c) => {
                 Node::Single(Box::new(Instance::new((**c).clone(), local, seed)))
@@ -294,8 +305,12 @@ impl Lan {
     /// Stops the router gracefully (SIGTERM): priority-0 advert from a master.
     pub fn shutdown(&mut self, router: RouterId) {
         let local = self.local_now(router.0);
-        match &mut self.routers[router.0].node {
-            Some(Node::Single(i)) => i.shutdown(local),
+        let r = &mut self.routers[router.0];
+        match &mut r.node {
+            Some(Node::Single(i)) => {
+                r.inputs.push(Input::Shutdown { at: local - r.born });
+                i.shutdown(local)
+            }
             Some(Node::Group(g)) => g.shutdown(local),
             None => return,
         }
@@ -305,8 +320,14 @@ impl Lan {
     /// Reports a tracked object's state on a router.
     pub fn set_tracker(&mut self, router: RouterId, id: TrackerId, state: TrackerState) {
         let local = self.local_now(router.0);
-        match &mut self.routers[router.0].node {
+        let r = &mut self.routers[router.0];
+        match &mut r.node {
             Some(Node::Single(i)) => {
+                r.inputs.push(Input::Tracker {
+                    at: local - r.born,
+                    id,
+                    state,
+                });
                 i.set_tracker(local, id, state);
             }
             Some(Node::Group(g)) => {
@@ -407,8 +428,16 @@ impl Lan {
         }
         for i in 0..self.routers.len() {
             let local = self.local_now(i);
-            match &mut self.routers[i].node {
-                Some(Node::Single(n)) => n.handle_timeout(local),
+            let router = &mut self.routers[i];
+            match &mut router.node {
+                Some(Node::Single(n)) => {
+                    if n.poll_timeout().is_some_and(|t| t <= local) {
+                        router.inputs.push(Input::Timeout {
+                            at: local - router.born,
+                        });
+                    }
+                    n.handle_timeout(local)
+                }
                 Some(Node::Group(g)) => g.handle_timeout(local),
                 None => continue,
             }
@@ -428,9 +457,15 @@ impl Lan {
             ttl_or_hop_limit: Some(255),
             ifindex: 1,
         };
-        match &mut self.routers[p.to].node {
+        let router = &mut self.routers[p.to];
+        match &mut router.node {
             Some(Node::Single(n)) => {
                 if n.config().vrid == located.vrid && n.config().family() == family {
+                    router.inputs.push(Input::Packet {
+                        at: local - router.born,
+                        bytes: p.bytes.clone(),
+                        meta,
+                    });
                     let _ = n.handle_packet(local, &p.bytes, &meta);
                 }
             }
@@ -628,6 +663,17 @@ impl Lan {
     /// The virtual addresses the router has installed.
     pub fn vips(&self, router: RouterId) -> &BTreeSet<IpAddr> {
         &self.routers[router.0].vips
+    }
+
+    /// What is needed to replay a single-instance router's current run: its
+    /// configuration, the seed its instance was created with, and every input given to it
+    /// since (times relative to its creation). `None` for group routers.
+    pub fn recording(&self, router: RouterId) -> Option<(InstanceConfig, u64, &[Input])> {
+        let r = &self.routers[router.0];
+        match &r.blueprint {
+            Blueprint::Single(c) => Some(((**c).clone(), r.seed, &r.inputs)),
+            Blueprint::Group(..) => None,
+        }
     }
 
     /// Everything that happened, in order.

@@ -122,6 +122,9 @@ pub enum Step {
     GarpBecomeMaster,
     /// GARP/NA after a lower-priority advert (`garp_lower_prio_repeat/delay`).
     GarpLowerPriority,
+    /// In unicast mode, one GARP/NA for our own address, so that the master, whose ARP
+    /// cache may have lost us, can send us adverts at once (keepalived `try_up_instance`).
+    GarpOwnAddress,
     /// Arm the advert timer for one Advertisement_Interval.
     ArmAdvertTimer,
     /// Arm the master-down timer for the full Master_Down_Interval.
@@ -168,6 +171,22 @@ const BECOME_MASTER: &[Step] = &[
     CountBecomeMaster,
     NotifyState,
 ];
+const MASTER_YIELDS: &[Step] = &[
+    SendAdvertIfHigherPrioSendAdvert,
+    LearnMaster,
+    Uninstall,
+    StopMasterTimers,
+    ArmMasterDown,
+    CountReleaseMaster,
+    NotifyState,
+];
+const MASTER_HEARS_LOWER: &[Step] = &[
+    SendAdvertUnlessLowerPrioNoAdvert,
+    GarpLowerPriority,
+    NotifyRxLowerPriority,
+];
+const LEAVE_FAULT: &[Step] = &[ArmMasterDown, GarpOwnAddress, NotifyState];
+const OWNER_LEAVES_FAULT: &[Step] = &[ArmOneAdvert, GarpOwnAddress, NotifyState];
 const MASTER_TO_BACKUP: &[Step] = &[
     Uninstall,
     StopMasterTimers,
@@ -206,32 +225,14 @@ pub fn transition(state: State, event: Event) -> Option<Transition> {
         // Master (RFC 5798 §6.4.3).
         (S::Master, E::AdvertTimer) => (S::Master, &[SendAdvert, ArmAdvertTimer]),
         (S::Master, E::RxPriorityZero) => (S::Master, &[SendAdvert, ArmAdvertTimer]),
-        (S::Master, E::RxHigher) => (
-            S::Backup,
-            &[
-                SendAdvertIfHigherPrioSendAdvert,
-                LearnMaster,
-                Uninstall,
-                StopMasterTimers,
-                ArmMasterDown,
-                CountReleaseMaster,
-                NotifyState,
-            ],
-        ),
-        (S::Master, E::RxLower) => (
-            S::Master,
-            &[
-                SendAdvertUnlessLowerPrioNoAdvert,
-                GarpLowerPriority,
-                NotifyRxLowerPriority,
-            ],
-        ),
+        (S::Master, E::RxHigher) => (S::Backup, MASTER_YIELDS),
+        (S::Master, E::RxLower) => (S::Master, MASTER_HEARS_LOWER),
 
         // Tracking (keepalived FAULT).
         (S::Init | S::Backup, E::FaultRaised | E::GroupFault) => (S::Fault, TO_FAULT),
         (S::Master, E::FaultRaised | E::GroupFault) => (S::Fault, MASTER_TO_FAULT),
-        (S::Fault, E::FaultCleared) => (S::Backup, TO_BACKUP),
-        (S::Fault, E::FaultClearedOwner) => (S::Backup, &[ArmOneAdvert, NotifyState]),
+        (S::Fault, E::FaultCleared) => (S::Backup, LEAVE_FAULT),
+        (S::Fault, E::FaultClearedOwner) => (S::Backup, OWNER_LEAVES_FAULT),
 
         // Sync groups (keepalived vrrp_sync.c).
         (S::Init | S::Backup | S::Fault, E::GroupMaster) => (S::Master, BECOME_MASTER),

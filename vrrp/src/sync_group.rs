@@ -76,7 +76,9 @@ impl SyncGroup {
             .map(|(i, mut member)| {
                 member.trackers.extend(config.trackers.iter().cloned());
                 let member_seed = seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                Instance::new(member, now, member_seed)
+                let mut instance = Instance::unstarted(member, now, member_seed);
+                instance.group_defers_start = true;
+                instance
             })
             .collect();
         let mut group = Self {
@@ -85,17 +87,27 @@ impl SyncGroup {
             state: State::Init,
             actions: VecDeque::new(),
         };
-        for i in 0..group.members.len() {
-            group.drain(i);
-        }
-        // Start together: any member in FAULT takes the others there.
-        if let Some(i) = group.members.iter().position(|m| m.state() == State::Fault) {
-            group.force_others(now, i, Event::GroupFault);
-            group.set_state(State::Fault);
-        } else if group.members.iter().any(|m| m.state() == State::Backup) {
-            group.set_state(State::Backup);
-        }
+        group.try_start(now);
         group
+    }
+
+    /// Starts every member together once none waits for a tracker's first result
+    /// (keepalived's `num_member_init`); any member in FAULT then takes the others there.
+    fn try_start(&mut self, now: Instant) {
+        if self.state != State::Init || self.members.iter().any(Instance::awaits_trackers) {
+            return;
+        }
+        for i in 0..self.members.len() {
+            self.members[i].group_defers_start = false;
+            self.members[i].try_leave_init(now);
+            self.drain(i);
+        }
+        if let Some(i) = self.members.iter().position(|m| m.state() == State::Fault) {
+            self.force_others(now, i, Event::GroupFault);
+            self.set_state(State::Fault);
+        } else {
+            self.set_state(State::Backup);
+        }
     }
 
     // ----- getters -----
@@ -105,7 +117,7 @@ impl SyncGroup {
         &self.name
     }
 
-    /// The group state (Init until a member has left Init).
+    /// The group state (Init while a member waits for its trackers' first results).
     pub fn state(&self) -> State {
         self.state
     }
@@ -179,6 +191,7 @@ impl SyncGroup {
             }
             self.after(now, i, prev);
         }
+        self.try_start(now);
         known
     }
 
@@ -239,9 +252,6 @@ impl SyncGroup {
             }
         }
         if current == prev {
-            if current == State::Backup && self.state == State::Init {
-                self.set_state(State::Backup);
-            }
             return;
         }
         match current {
@@ -299,5 +309,146 @@ fn event_target(event: Event) -> State {
         Event::GroupFault => State::Fault,
         Event::GroupMaster => State::Master,
         _ => State::Backup,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::action::GarpReason;
+    use crate::tracker::TrackerKind;
+
+    fn member(vrid: u8, host: u8, priority: u8) -> InstanceConfig {
+        let mut c =
+            InstanceConfig::new(format!("VI_{vrid}"), vrid, IpAddr::from([192, 0, 2, host]));
+        c.vips.push(IpAddr::from([192, 0, 2, 100 + vrid]));
+        c.priority = Priority(priority);
+        c
+    }
+
+    fn drain(g: &mut SyncGroup) -> Vec<(Origin, Action)> {
+        std::iter::from_fn(|| g.poll_action()).collect()
+    }
+
+    fn group_states(actions: &[(Origin, Action)]) -> Vec<State> {
+        actions
+            .iter()
+            .filter_map(|(o, a)| match (o, a) {
+                (Origin::Group, Action::Notify(n)) => match n.event {
+                    NotifyEvent::State(s) => Some(s),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn advert(vrid: u8, host: u8, priority: u8, t: Instant) -> Vec<u8> {
+        let mut peer = Instance::new(member(vrid, host, priority), t, 7);
+        let at = peer.poll_timeout().unwrap();
+        peer.handle_timeout(at);
+        std::iter::from_fn(|| peer.poll_action())
+            .find_map(|a| match a {
+                Action::SendAdvert { bytes, .. } => Some(bytes),
+                _ => None,
+            })
+            .unwrap()
+    }
+
+    fn master_group(t0: Instant) -> (SyncGroup, Instant) {
+        let mut g = SyncGroup::new(
+            SyncGroupConfig::new("G"),
+            [member(1, 1, 150), member(2, 51, 150)],
+            t0,
+            1,
+        );
+        assert_eq!(g.state(), State::Backup);
+        let at = g.poll_timeout().unwrap();
+        g.handle_timeout(at);
+        assert_eq!(g.state(), State::Master);
+        assert!(g.members().iter().all(|m| m.state() == State::Master));
+        (g, at)
+    }
+
+    #[test]
+    fn members_become_master_together_and_the_group_notifies_once() {
+        let t0 = Instant::now();
+        let (mut g, _) = master_group(t0);
+        let actions = drain(&mut g);
+        assert_eq!(group_states(&actions), vec![State::Backup, State::Master]);
+        assert_eq!(g.member_by_vrid(2), Some(1));
+        assert_eq!(g.member_by_vrid(3), None);
+        assert_eq!(g.name(), "G");
+    }
+
+    #[test]
+    fn lower_priority_advert_refreshes_every_members_arp() {
+        let t0 = Instant::now();
+        let (mut g, at) = master_group(t0);
+        drain(&mut g);
+        let t = at + Duration::from_millis(100);
+        let meta = RxMeta {
+            src: IpAddr::from([192, 0, 2, 2]),
+            dst: None,
+            ttl_or_hop_limit: None,
+            ifindex: 1,
+        };
+        g.handle_packet(t, 0, &advert(1, 2, 100, t), &meta).unwrap();
+        let lower: Vec<_> = drain(&mut g)
+            .into_iter()
+            .filter(|(_, a)| {
+                matches!(
+                    a,
+                    Action::Garp {
+                        reason: GarpReason::LowerPriority,
+                        ..
+                    }
+                )
+            })
+            .map(|(o, _)| o)
+            .collect();
+        assert_eq!(lower, vec![Origin::Member(0), Origin::Member(1)]);
+    }
+
+    #[test]
+    fn yielding_member_takes_the_group_to_backup() {
+        let t0 = Instant::now();
+        let (mut g, at) = master_group(t0);
+        drain(&mut g);
+        let meta = RxMeta {
+            src: IpAddr::from([192, 0, 2, 60]),
+            dst: None,
+            ttl_or_hop_limit: None,
+            ifindex: 1,
+        };
+        g.handle_packet(at, 1, &advert(2, 60, 200, at), &meta)
+            .unwrap();
+        assert!(g.members().iter().all(|m| m.state() == State::Backup));
+        assert_eq!(group_states(&drain(&mut g)), vec![State::Backup]);
+    }
+
+    #[test]
+    fn group_tracker_reaches_every_member_and_shutdown_stops_all() {
+        let t0 = Instant::now();
+        let mut config = SyncGroupConfig::new("G");
+        config
+            .trackers
+            .push(TrackerConfig::new(TrackerId(4), TrackerKind::Bfd, 0));
+        let mut g = SyncGroup::new(config, [member(1, 1, 100), member(2, 51, 100)], t0, 1);
+        assert!(g.set_tracker(t0, TrackerId(4), TrackerState::Down));
+        assert!(g.members().iter().all(|m| m.state() == State::Fault));
+        assert!(!g.set_tracker(t0, TrackerId(5), TrackerState::Down));
+        assert!(g.set_tracker(t0, TrackerId(4), TrackerState::Up));
+        assert!(g.members().iter().all(|m| m.state() == State::Backup));
+        g.shutdown(t0);
+        assert!(g.members().iter().all(|m| m.state() == State::Stopped));
+        assert_eq!(
+            group_states(&drain(&mut g)),
+            vec![State::Backup, State::Fault, State::Backup, State::Stopped]
+        );
+        assert_eq!(g.poll_timeout(), None);
     }
 }

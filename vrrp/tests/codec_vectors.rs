@@ -233,3 +233,16 @@ fn v3_checksum_as_v2_round_trip() {
     // An instance without the option rejects it.
     assert!(validate(&buf, &meta4(), &check_v3_v4()).is_err());
 }
+
+#[test]
+fn vip_order_does_not_matter() {
+    use std::net::Ipv4Addr;
+    let a = Ipv4Addr::new(192, 0, 2, 100);
+    let b = Ipv4Addr::new(192, 0, 2, 101);
+    let r = repr(Version::V3, Auth::None, VipList::V4(vec![b, a]));
+    let bytes = emit4(&r, None);
+    let vips = [IpAddr::V4(a), IpAddr::V4(b)];
+    let mut check = check_v3_v4();
+    check.vips = &vips;
+    assert!(validate(&bytes, &meta4(), &check).is_ok());
+}

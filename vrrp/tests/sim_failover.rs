@@ -130,3 +130,31 @@ fn lossy_link_does_not_flap_a_stable_master() {
     assert_eq!(lan.masters_of(51), vec![a]);
     assert_eq!(lan.state(b), State::Backup);
 }
+
+#[test]
+fn a_router_recording_replays_to_the_same_end() {
+    let mut lan = Lan::new(26);
+    let a = lan.add(v3(51, 1, 200));
+    let b = lan.add(v3(51, 2, 100));
+    wait_master(&mut lan, 51, a, SECS(10));
+    lan.run_for(SECS(5));
+    lan.crash(a);
+    wait_master(&mut lan, 51, b, SECS(10));
+    lan.restart(a);
+    wait_master(&mut lan, 51, a, SECS(10));
+    lan.run_for(SECS(5));
+
+    // Replay b's whole life from its text recording into a fresh instance.
+    let (config, seed, inputs) = lan.recording(b).unwrap();
+    let lines: Vec<String> = inputs.iter().map(ToString::to_string).collect();
+    assert!(lines.len() > 10, "{}", lines.len());
+    let base = std::time::Instant::now();
+    let mut twin = keepalive_vrrp::Instance::new(config, base, seed);
+    for line in &lines {
+        let _ = twin.handle_input(base, &line.parse().unwrap());
+    }
+    let live = lan.instance(b).unwrap();
+    assert_eq!(twin.state(), live.state());
+    assert_eq!(twin.stats(), live.stats());
+    assert_eq!(twin.stats().become_master, 1);
+}

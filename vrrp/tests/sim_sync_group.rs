@@ -134,3 +134,36 @@ fn a_yielding_member_takes_its_partners_to_backup() {
         Priority(100)
     );
 }
+
+#[test]
+fn members_wait_for_each_others_first_script_result() {
+    let mut lan = Lan::new(65);
+    let mut m = members(1, 200);
+    const SCRIPT: TrackerId = TrackerId(5);
+    m[1].trackers
+        .push(TrackerConfig::new(SCRIPT, TrackerKind::Script, 0));
+    let r = lan.add_group(SyncGroupConfig::new("G"), m);
+    lan.run_for(SECS(10));
+    // VRID 1 has nothing to wait for, but its partner's script has not run yet.
+    assert_eq!(lan.member_state(r, 0), State::Init);
+    assert_eq!(lan.state(r), State::Init);
+    lan.set_tracker(r, SCRIPT, TrackerState::Up);
+    assert_eq!(lan.member_state(r, 0), State::Backup);
+    assert_eq!(lan.member_state(r, 1), State::Backup);
+    lan.run_until(SECS(10), |lan| both_master(lan, r))
+        .expect("group master");
+}
+
+#[test]
+fn a_failing_first_result_faults_the_whole_group() {
+    let mut lan = Lan::new(66);
+    let mut m = members(1, 200);
+    const SCRIPT: TrackerId = TrackerId(5);
+    m[1].trackers
+        .push(TrackerConfig::new(SCRIPT, TrackerKind::Script, 0));
+    let r = lan.add_group(SyncGroupConfig::new("G"), m);
+    lan.set_tracker(r, SCRIPT, TrackerState::Down);
+    assert_eq!(lan.member_state(r, 0), State::Fault);
+    assert_eq!(lan.member_state(r, 1), State::Fault);
+    assert_eq!(group_notifies(&lan, r), vec![State::Fault]);
+}

@@ -138,3 +138,32 @@ fn dump_conf_text_and_json() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON dump");
     assert!(v.is_object());
 }
+
+#[test]
+fn dump_conf_never_crashes_on_the_corpus() {
+    let dir = root().join("tests/conf/corpus");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("corpus")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for f in files {
+        let f = f.to_string_lossy().into_owned();
+        for form in ["-d", "--dump-conf=json"] {
+            let o = kad(&[form, "-f", &f]);
+            let c = o.status.code();
+            assert!(
+                matches!(c, Some(0 | 5 | 6)),
+                "kad {form} -f {f} ended with {:?}:\n{}",
+                o.status,
+                stderr(&o)
+            );
+            if form != "-d" {
+                serde_json::from_slice::<serde_json::Value>(&o.stdout)
+                    .unwrap_or_else(|e| panic!("{f}: JSON dump does not parse: {e}"));
+            }
+        }
+    }
+}

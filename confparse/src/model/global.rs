@@ -278,9 +278,9 @@ pub struct GlobalDefs {
     pub nftables_ipvs_priority: Option<i32>,
     /// `nftables_ipvs_start_fwmark`.
     pub nftables_ipvs_start_fwmark: Option<u32>,
-    /// `vrrp_iptables [in [out]]`.
+    /// `vrrp_iptables [in [out]]`, recorded; not supported (an error, nftables is used).
     pub vrrp_iptables: Option<Vec<String>>,
-    /// `vrrp_ipsets [names...]`.
+    /// `vrrp_ipsets [names...]`, recorded; not supported (an error).
     pub vrrp_ipsets: Option<Vec<String>>,
     /// `disable_local_igmp`.
     pub disable_local_igmp: bool,
@@ -339,7 +339,7 @@ pub struct GlobalDefs {
     /// `lvs_netlink_monitor_rcv_bufs[_force]`.
     pub lvs_netlink_monitor_rcv_bufs: RcvBufs,
     /// `vrrp_rx_bufs_policy`.
-    pub vrrp_rx_bufs_policy: Vec<RxBufsPolicy>,
+    pub vrrp_rx_bufs_policy: Option<RxBufsPolicy>,
     /// `vrrp_rx_bufs_multiplier`.
     pub vrrp_rx_bufs_multiplier: Option<u32>,
     /// `rs_init_notifies`.
@@ -457,7 +457,7 @@ impl Default for GlobalDefs {
             process_monitor_rcv_bufs: RcvBufs::default(),
             lvs_netlink_cmd_rcv_bufs: RcvBufs::default(),
             lvs_netlink_monitor_rcv_bufs: RcvBufs::default(),
-            vrrp_rx_bufs_policy: Vec::new(),
+            vrrp_rx_bufs_policy: None,
             vrrp_rx_bufs_multiplier: None,
             rs_init_notifies: false,
             no_checker_emails: false,
@@ -620,12 +620,10 @@ pub const GLOBAL_DEFS_KEYWORDS: &[&str] = &[
 pub fn parse_top(node: &Node, top: &mut TopLevel, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
     match node.name() {
         "global_defs" => {
+            // The top-level settings (`net_namespace`, `instance`, ...) are not keywords of
+            // global_defs: keepalived reports them as unknown there.
             for child in node.children() {
-                // keepalived installs the root keywords inside global_defs too
-                // (`install_keyword_root(.., global_active)` then `install_keyword`).
-                if !parse_top_setting(child, top, d) {
-                    parse_global(child, g, d);
-                }
+                parse_global(child, g, d);
             }
             if node.block.is_none() {
                 d.error(
@@ -800,7 +798,7 @@ fn process_keyword(node: &Node, p: &mut ProcessSettings, what: &str, d: &mut Dia
         }
         "rlimit_rttime" | "rlimit_rtime" => {
             if suffix == "rlimit_rtime" {
-                deprecated(node, &format!("{what}_rlimit_rttime"), d);
+                deprecated_warn(node, &format!("{what}_rlimit_rttime"), d);
             }
             p.rlimit_rttime = uint(node, 1, u64::from(u32::MAX), d).map(|v| v as u32);
         }
@@ -883,6 +881,15 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
             g.shutdown_script_timeout = uint(node, 1, 1000, d).map(|v| v as u32)
         }
         "notification_email" => {
+            if let Some(t) = node.args.first() {
+                d.error(
+                    &t.loc,
+                    format!(
+                        "block notification_email has extra parameters {} ...",
+                        t.text
+                    ),
+                );
+            }
             let items = node.children();
             if items.is_empty() {
                 d.error(&node.keyword.loc, "empty notification_email block");
@@ -1088,17 +1095,18 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
         "nftables_counters" => g.nftables_counters = true,
         "nftables_ifindex" => g.nftables_ifindex = true,
         "vrrp_iptables" | "vrrp_ipsets" => {
+            // Debian's keepalived is built with nftables only: `vrrp_iptables` is an error
+            // that switches to nftables, `vrrp_ipsets` an unknown keyword. kad does the same.
+            d.error_hint(
+                &node.keyword.loc,
+                format!("{name}: iptables not supported, using nftables instead"),
+                "replace 'vrrp_iptables' and 'vrrp_ipsets' with 'nftables'",
+            );
             let v: Vec<String> = node.args.iter().map(|t| t.text.clone()).collect();
-            if let Some(t) = v.iter().zip(&node.args).find(|(s, _)| s.len() >= 32) {
-                d.error(
-                    &t.1.loc,
-                    format!("{name} name '{}' too long - ignored", t.0),
-                );
-            } else if name == "vrrp_iptables" {
-                if g.vrrp_iptables.is_some() {
-                    d.error(&node.keyword.loc, "iptables already specified - ignoring");
-                } else {
-                    g.vrrp_iptables = Some(v);
+            if name == "vrrp_iptables" {
+                g.vrrp_iptables = Some(v);
+                if g.nftables.is_none() {
+                    g.nftables = Some("keepalived".into());
                 }
             } else {
                 g.vrrp_ipsets = Some(v);
@@ -1201,19 +1209,37 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
             if need_arg(node, 0, d).is_none() {
                 return;
             }
-            let mut out = Vec::new();
+            let (mut mtu, mut advert, mut size) = (false, false, None);
             for t in &node.args {
-                match t.text.as_str() {
-                    "MTU" => out.push(RxBufsPolicy::Mtu),
-                    "ADVERT" => out.push(RxBufsPolicy::Advert),
-                    _ => {
-                        if let Some(v) = parse_uint(t, 0, u64::from(u32::MAX), d) {
-                            out.push(RxBufsPolicy::Size(v as u32));
-                        }
-                    }
+                if t.text.eq_ignore_ascii_case("MTU") {
+                    mtu = true;
+                } else if t.text.eq_ignore_ascii_case("ADVERT") {
+                    advert = true;
+                } else if let Some(v) = parse_uint(t, 0, u64::from(u32::MAX), d) {
+                    size = Some(v as u32);
                 }
             }
-            g.vrrp_rx_bufs_policy = out;
+            g.vrrp_rx_bufs_policy = if let Some(sz) = size {
+                if mtu || advert {
+                    d.error(
+                        &node.keyword.loc,
+                        "cannot set vrrp_rx_bufs_policy size and policy, ignoring policy",
+                    );
+                }
+                Some(RxBufsPolicy::Size(sz))
+            } else if mtu {
+                if advert {
+                    d.error(
+                        &node.keyword.loc,
+                        "cannot set both vrrp_rx_bufs_policy MTU and ADVERT, ignoring ADVERT",
+                    );
+                }
+                Some(RxBufsPolicy::Mtu)
+            } else if advert {
+                Some(RxBufsPolicy::Advert)
+            } else {
+                g.vrrp_rx_bufs_policy
+            };
         }
         "vrrp_rx_bufs_multiplier" => {
             g.vrrp_rx_bufs_multiplier = uint(node, 1, u64::from(u32::MAX), d).map(|v| v as u32)

@@ -752,7 +752,9 @@ fn include_after_conditional_and_substitution() {
         "@main include a.conf\n@other include a.conf\n$F=a.conf\ninclude $F\n",
     );
     let (w, d) = read(&main, &opts());
-    assert!(d.is_empty(), "{d:?}");
+    assert!(errors(&d).is_empty(), "{d:?}");
+    assert_eq!(warnings(&d).len(), 2, "{d:?}");
+    assert!(warnings(&d)[0].contains("read the included file twice"));
     assert_eq!(w, vec!["a", "a"]);
 }
 
@@ -802,7 +804,7 @@ fn include_in_seq_runs_in_keepalived_order() {
     }
     let main = t.write("main.conf", "~SEQ(I,1,3) include f${I}.conf\nend\n");
     let (w, d) = read(&main, &opts());
-    assert!(d.is_empty(), "{d:?}");
+    assert!(errors(&d).is_empty(), "{d:?}");
     // keepalived pushes all three includes before reading any of them.
     assert_eq!(w, vec!["file3", "file2", "file1", "end"]);
 }
@@ -813,6 +815,10 @@ fn missing_main_file() {
     assert!(w.is_empty());
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].severity, Severity::Error);
+    assert_eq!(
+        d[0].to_string(),
+        "error: configuration file '/nonexistent/kad/keepalived.conf' not found"
+    );
 }
 
 #[test]
@@ -821,7 +827,7 @@ fn include_inside_a_multiline_parameter() {
     t.write("a.conf", "in_a\n");
     let main = t.write("main.conf", "$M=x \\\ninclude a.conf \\\ny\n$M\n");
     let (w, d) = read(&main, &opts());
-    assert!(d.is_empty(), "{d:?}");
+    assert!(errors(&d).is_empty(), "{d:?}");
     // The included file is read after the parameter's remaining lines.
     assert_eq!(w, vec!["x", "y", "in_a"]);
 }

@@ -1,6 +1,22 @@
 //! One VRRP instance (`vrrp_instance`): the sans-IO state machine of RFC 3768 / RFC 5798
 //! §6 with keepalived's extensions.
+//!
+//! The transitions themselves are the table in [`crate::state`]; this module classifies
+//! inputs into its events and carries out its steps.
+//!
+//! # Where this differs from keepalived 2.2.7, on purpose
+//! - A master re-arms its advert timer only when it actually sent an advert; keepalived
+//!   also re-arms it after receiving an invalid packet.
+//! - `garp_master_refresh` and `garp_extra_if` run on their own timers; keepalived checks
+//!   them when it sends an advert, so its refresh drifts by up to one advert interval.
+//! - A sync-group member's weighted trackers are applied as configured; keepalived
+//!   ignores them unless `sync_group_tracking_weight` is set, so the caller should leave
+//!   them out when mapping such a configuration.
+//! - Interface up/down debouncing (`interface_up_down_delays`), `track_src_ip`,
+//!   `unicast_fault_no_peer` and a missing interface address are the caller's to turn
+//!   into tracker states; the instance only sees [`TrackerState`]s.
 
+mod record;
 mod rng;
 #[cfg(test)]
 mod tests;
@@ -22,6 +38,7 @@ use crate::stats::RxStats;
 use crate::timers::{Timer, TimerTable};
 use crate::tracker::{TrackerId, TrackerSet, TrackerState};
 
+pub use record::{Input, ParseInputError};
 pub use rng::Rng;
 pub use wire::ReceivedAdvert;
 
@@ -99,6 +116,9 @@ pub struct Instance {
     pub(crate) group_allows_master: Option<bool>,
     /// Set by a sync group: another member has a failed tracker, so stay in Fault.
     pub(crate) group_holds_fault: bool,
+    /// Set by a sync group while a member waits for its first tracker results: stay in
+    /// Init; the group starts every member together.
+    pub(crate) group_defers_start: bool,
     /// The last event the table applied, for a sync group to react to.
     pub(crate) last_event: Option<Event>,
 }
@@ -111,10 +131,47 @@ impl Instance {
     /// The configuration should have passed [`InstanceConfig::validate`]; an advert that
     /// cannot be encoded is otherwise dropped and counted.
     pub fn new(config: InstanceConfig, now: Instant, seed: u64) -> Self {
+        let mut instance = Self::unstarted(config, now, seed);
+        instance.try_leave_init(now);
+        instance
+    }
+
+    /// Creates an instance that replaces one of the same name after a configuration
+    /// reload (SIGHUP), continuing from the old instance's `previous` state as keepalived
+    /// does (`restore_vrrp_state`): a master stays master without a new election — it
+    /// re-asserts its addresses (`AddVips` etc.; adding an address that is already there
+    /// must be harmless to the caller) and advertises at once, with no notification since
+    /// its state did not change; a backup stays backup silently. If a tracker now fails,
+    /// the instance goes to Fault (a master sending priority 0 and removing its addresses).
+    /// Any other `previous` state starts the instance as [`new`](Self::new) does.
+    pub fn reloaded(config: InstanceConfig, now: Instant, seed: u64, previous: State) -> Self {
+        let mut instance = Self::unstarted(config, now, seed);
+        let summary = instance.trackers.summary();
+        match previous {
+            State::Master | State::Backup if summary.pending == 0 => {
+                instance.state = previous;
+                if previous == State::Master {
+                    instance.step(now, Step::Install, None);
+                    instance.step(now, Step::SendAdvert, None);
+                    instance.step(now, Step::ArmAdvertTimer, None);
+                } else {
+                    instance.step(now, Step::ArmMasterDown, None);
+                }
+                if summary.faults > 0 {
+                    instance.apply(now, Event::FaultRaised, None);
+                }
+            }
+            _ => instance.try_leave_init(now),
+        }
+        instance
+    }
+
+    /// An instance still in Init; [`try_leave_init`](Self::try_leave_init) starts it.
+    pub(crate) fn unstarted(config: InstanceConfig, now: Instant, seed: u64) -> Self {
         let trackers = TrackerSet::new(config.trackers.iter().cloned());
         let base_priority = config.priority;
         let mut rng = Rng::new(seed);
-        let mut instance = Self {
+        Self {
             wire: wire::Wire::new(&config, rng.next_u16()),
             master_adver_int: config.advert_interval,
             startup_until: now + config.startup_delay,
@@ -132,10 +189,9 @@ impl Instance {
             stats: InstanceStats::default(),
             group_allows_master: None,
             group_holds_fault: false,
+            group_defers_start: false,
             last_event: None,
-        };
-        instance.try_leave_init(now);
-        instance
+        }
     }
 
     // ----- getters -----
@@ -194,6 +250,11 @@ impl Instance {
         self.want_master || self.state == State::Master
     }
 
+    /// Whether an unweighted tracker has not reported yet.
+    pub(crate) fn awaits_trackers(&self) -> bool {
+        self.trackers.summary().pending > 0
+    }
+
     /// Whether one of the instance's own trackers holds it in Fault or Init.
     pub(crate) fn has_own_fault(&self) -> bool {
         let summary = self.trackers.summary();
@@ -214,10 +275,11 @@ impl Instance {
         bytes: &[u8],
         meta: &RxMeta,
     ) -> Result<(), RxError> {
+        // Deadlines that passed before this packet came first.
+        self.fire_timers(now);
         if !matches!(self.state, State::Backup | State::Master) {
             return Ok(());
         }
-        self.fire_timers(now);
         let known_master = self.master.map(|m| m.addr);
         let backup = self.state == State::Backup;
         let advert = self.wire.receive(
@@ -230,11 +292,10 @@ impl Instance {
         )?;
         let event = match self.state {
             State::Backup => self.classify_backup(now, &advert),
-            State::Master => match self.classify_master(&advert) {
+            _ => match self.classify_master(&advert) {
                 Some(e) => e,
                 None => return Ok(()),
             },
-            _ => unreachable!("checked above"),
         };
         self.apply(now, event, Some(&advert));
         Ok(())
@@ -394,7 +455,7 @@ impl Instance {
         }
     }
 
-    fn try_leave_init(&mut self, now: Instant) {
+    pub(crate) fn try_leave_init(&mut self, now: Instant) {
         let summary = self.trackers.summary();
         if summary.pending > 0 {
             return;
@@ -420,7 +481,7 @@ impl Instance {
             Priority::effective(self.base_priority, summary.adjustment),
         );
         match self.state {
-            State::Init => self.try_leave_init(now),
+            State::Init if !self.group_defers_start => self.try_leave_init(now),
             State::Backup | State::Master if summary.faults > 0 => {
                 self.apply(now, Event::FaultRaised, None)
             }
@@ -575,6 +636,16 @@ impl Instance {
                 }
             }
             Step::GarpLowerPriority => self.garp_lower_priority(now),
+            Step::GarpOwnAddress => {
+                if !self.config.unicast_peers.is_empty() {
+                    garp::announce(
+                        &[self.config.primary_addr],
+                        1,
+                        GarpReason::OwnAddress,
+                        &mut self.actions,
+                    );
+                }
+            }
             Step::ArmAdvertTimer => {
                 self.timers.set(
                     Timer::Advert,

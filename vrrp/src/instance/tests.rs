@@ -348,3 +348,76 @@ fn owner_faults_and_recovers_in_one_interval() {
     // adver_int + skew(255) = 1 s + 1/256 s.
     assert_eq!(i.poll_timeout(), Some(t + Duration::from_micros(1_003_906)));
 }
+
+#[test]
+fn reload_keeps_a_master_without_election_or_notification() {
+    let t0 = Instant::now();
+    let mut i = Instance::reloaded(config(1, 100), t0, 1, State::Master);
+    assert_eq!(i.state(), State::Master);
+    let actions = drain(&mut i);
+    assert!(matches!(actions[0], Action::AddVips { .. }));
+    assert!(matches!(
+        actions[1],
+        Action::SendAdvert {
+            priority: Priority(100),
+            ..
+        }
+    ));
+    assert_eq!(actions.len(), 2);
+    assert_eq!(i.poll_timeout(), Some(t0 + Duration::from_secs(1)));
+    assert_eq!(i.stats().become_master, 0);
+
+    let mut b = Instance::reloaded(config(1, 100), t0, 1, State::Backup);
+    assert_eq!(b.state(), State::Backup);
+    assert!(drain(&mut b).is_empty());
+    assert_eq!(
+        b.poll_timeout(),
+        Some(t0 + Duration::from_micros(3_609_375))
+    );
+}
+
+#[test]
+fn reload_into_a_failed_tracker_leaves_master_properly() {
+    let t0 = Instant::now();
+    let mut c = config(1, 100);
+    c.trackers.push(
+        TrackerConfig::new(TrackerId(1), TrackerKind::Interface, 0).starting(TrackerState::Down),
+    );
+    let mut i = Instance::reloaded(c, t0, 1, State::Master);
+    assert_eq!(i.state(), State::Fault);
+    let actions = drain(&mut i);
+    assert!(actions.iter().any(|a| matches!(
+        a,
+        Action::SendAdvert {
+            priority: Priority(0),
+            ..
+        }
+    )));
+    assert!(
+        matches!(actions.last(), Some(Action::Notify(n)) if n.event == NotifyEvent::State(State::Fault))
+    );
+    assert!(!i.vips_installed());
+}
+
+#[test]
+fn unicast_instance_leaving_fault_announces_its_own_address() {
+    let t0 = Instant::now();
+    let mut c = config(1, 100);
+    c.unicast_peers
+        .push(crate::rx::UnicastPeer::new(IpAddr::from([192, 0, 2, 2])));
+    c.trackers.push(
+        TrackerConfig::new(TrackerId(1), TrackerKind::Interface, 0).starting(TrackerState::Down),
+    );
+    let mut i = Instance::new(c, t0, 1);
+    drain(&mut i);
+    i.set_tracker(t0, TrackerId(1), TrackerState::Up);
+    let actions = drain(&mut i);
+    assert_eq!(
+        actions[0],
+        Action::Garp {
+            addrs: vec![[192, 0, 2, 1].into()],
+            repeat: 1,
+            reason: GarpReason::OwnAddress
+        }
+    );
+}

@@ -12,8 +12,8 @@ use crate::tree::Node;
 /// The settings of a `DNS_CHECK`.
 #[derive(Clone, Debug, Serialize)]
 pub struct DnsCheck {
-    /// `type` (default SOA).
-    #[serde(rename = "type")]
+    /// `type` (default SOA). Serialized as `query_type`: `type` names the checker.
+    #[serde(rename = "query_type")]
     pub qtype: DnsType,
     /// `name` (default `.`, the root).
     pub name: String,

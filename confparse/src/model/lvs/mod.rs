@@ -8,6 +8,14 @@
 //! Everything that needs the whole file (group references, inherited defaults, duplicate real
 //! servers, quorum against weights, port fix-ups) happens in [`finish`], as keepalived's
 //! `link_vsg_to_vs` and `validate_check_config` do.
+//!
+//! Two references point outside the LVS blocks — `FILE_CHECK`'s `track_file` and `BFD_CHECK`'s
+//! `name` — and are checked by [`check_references`] once the `track_file` and `bfd_instance`
+//! names are known.
+//!
+//! Not checked here, because they depend on the host rather than the file: whether script
+//! users exist (`notify_up ... USER`, MISC_CHECK `user`), whether scripts exist and are safe to
+//! run as root (keepalived's `script_security` check), and whether a regex compiles (PCRE2).
 
 use std::fmt;
 use std::net::IpAddr;

@@ -478,6 +478,12 @@ const ROUTE_TYPES: &[&str] = &[
     "throw",
 ];
 
+/// The names in iproute2's stock `/etc/iproute2/rt_dsfield`.
+const DSFIELD_NAMES: &[&str] = &[
+    "default", "AF11", "AF12", "AF13", "AF21", "AF22", "AF23", "AF31", "AF32", "AF33", "AF41",
+    "AF42", "AF43", "CS1", "CS2", "CS3", "CS4", "CS5", "CS6", "CS7", "EF",
+];
+
 const BUILTIN_TABLES: &[&str] = &["default", "main", "local", "unspec"];
 const BUILTIN_PROTOS: &[&str] = &[
     "none",
@@ -670,6 +676,12 @@ pub fn parse_route(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<
             }
             "tos" | "dsfield" => {
                 let p = param!();
+                if parse_num(&p.text).is_none_or(|v| v > 255)
+                    && !DSFIELD_NAMES.contains(&p.text.as_str())
+                {
+                    d.error(&p.loc, format!("TOS value {} is invalid", p.text));
+                    return None;
+                }
                 r.tos = Some(p.text.clone());
             }
             "table" => {
@@ -1002,9 +1014,9 @@ pub struct Rule {
     pub preference: Option<u32>,
     /// `table`/`lookup`.
     pub table: Option<String>,
-    /// `goto`.
+    /// `goto` target.
     pub goto: Option<u32>,
-    /// The action when not a lookup: `type blackhole` etc., or `nop`.
+    /// The action when not a lookup or goto: `blackhole`, `unreachable`, `prohibit`, `nop`.
     pub action: Option<String>,
     /// `iif`/`dev`.
     pub iif: Option<String>,
@@ -1016,6 +1028,25 @@ pub struct Rule {
     pub track_group: Option<String>,
     /// Selectors and other options kept as written: (`fwmark`, `24/12`), (`uidrange`, ...).
     pub options: Vec<(String, String)>,
+}
+
+/// A `lo-hi` range (keepalived's `sscanf("%hu-%hu")`, which in 2.2.7 rejects a single value).
+fn port_range(s: &str) -> Option<(u16, u16)> {
+    let (a, b) = s.split_once('-')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// Record that a rule has its action, or report a second one; false on a second one.
+fn set_action(have_action: &mut bool, at: &Token, d: &mut Diagnostics) -> bool {
+    if *have_action {
+        d.error(
+            &at.loc,
+            "cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule",
+        );
+        return false;
+    }
+    *have_action = true;
+    true
 }
 
 /// One `static_rules`/`virtual_rules` line.
@@ -1037,12 +1068,24 @@ pub fn parse_rule(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<R
         options: Vec::new(),
     };
     let mut family: Option<Family> = None;
+    // The action: a table lookup (`table`, `l3mdev`), `goto`, `nop`, or a route type.
+    let mut have_action = false;
+    let mut l3mdev = false;
+    let mut table_option = false;
+    let mut protocol: Option<u32> = None;
     let mut i = 0;
     while i < words.len() {
         let w = &words[i];
         let flag = matches!(
             w.text.as_str(),
-            "inet" | "inet6" | "no_track" | "l3mdev" | "nop"
+            "inet"
+                | "inet6"
+                | "no_track"
+                | "l3mdev"
+                | "nop"
+                | "blackhole"
+                | "unreachable"
+                | "prohibit"
         );
         let p = if flag {
             None
@@ -1061,7 +1104,7 @@ pub fn parse_rule(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<R
         let mut fam = |f: Family, at: &Token, d: &mut Diagnostics| -> bool {
             match family {
                 Some(g) if g != f => {
-                    d.error(&at.loc, "cannot mix IPv4 and IPv6 for rule");
+                    d.error(&at.loc, "rule specification has mixed IPv4 and IPv6");
                     false
                 }
                 _ => {
@@ -1082,8 +1125,52 @@ pub fn parse_rule(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<R
                 }
             }
             ("no_track", _) => r.no_track = true,
-            ("l3mdev", _) => r.options.push(("l3mdev".into(), String::new())),
-            ("nop", _) => r.action = Some("nop".into()),
+            ("l3mdev", _) => {
+                if have_action {
+                    d.error(&w.loc, "cannot specify l3mdev with other action");
+                    return None;
+                }
+                have_action = true;
+                l3mdev = true;
+                r.options.push(("l3mdev".into(), String::new()));
+            }
+            ("nop" | "blackhole" | "unreachable" | "prohibit", _) => {
+                if !set_action(&mut have_action, w, d) {
+                    return None;
+                }
+                r.action = Some(w.text.clone());
+            }
+            ("type", Some(p)) => {
+                match p.text.as_str() {
+                    "goto" => {
+                        d.error(&p.loc, "invalid target for 'type goto'");
+                        return None;
+                    }
+                    "nop" | "blackhole" | "unreachable" | "prohibit" => {}
+                    o if ROUTE_TYPES.contains(&o) => {
+                        d.error(&p.loc, format!("invalid rule action {o}"));
+                        return None;
+                    }
+                    o => {
+                        d.error(&p.loc, format!("unknown rule option {o}"));
+                        return None;
+                    }
+                }
+                if !set_action(&mut have_action, p, d) {
+                    return None;
+                }
+                r.action = Some(p.text.clone());
+            }
+            ("goto", Some(p)) => {
+                let Some(v) = parse_num(&p.text) else {
+                    d.error(&p.loc, format!("invalid target {} specified", p.text));
+                    return None;
+                };
+                if !set_action(&mut have_action, w, d) {
+                    return None;
+                }
+                r.goto = Some(v);
+            }
             ("from" | "to", Some(p)) => {
                 let pre = if p.text == "all" {
                     None
@@ -1116,29 +1203,22 @@ pub fn parse_rule(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<R
             ("preference" | "priority" | "order", Some(p)) => match parse_num(&p.text) {
                 Some(v) => r.preference = Some(v),
                 None => {
-                    d.error(&p.loc, format!("invalid rule preference {}", p.text));
+                    d.error(
+                        &p.loc,
+                        format!("invalid rule preference {} specified", p.text),
+                    );
                     return None;
                 }
             },
             ("table" | "lookup", Some(p)) => {
+                if parse_num(&p.text) == Some(0) {
+                    d.error(&p.loc, "table 0 is not valid");
+                    return None;
+                }
+                if !set_action(&mut have_action, w, d) {
+                    return None;
+                }
                 r.table = Some(table_like(p, BUILTIN_TABLES, "rt_tables", d));
-            }
-            ("goto", Some(p)) => match parse_num(&p.text) {
-                Some(v) => r.goto = Some(v),
-                None => {
-                    d.error(&p.loc, format!("invalid rule goto target {}", p.text));
-                    return None;
-                }
-            },
-            ("type", Some(p)) => {
-                if !matches!(
-                    p.text.as_str(),
-                    "blackhole" | "prohibit" | "unreachable" | "unicast" | "nop"
-                ) {
-                    d.error(&p.loc, format!("invalid rule type {}", p.text));
-                    return None;
-                }
-                r.action = Some(p.text.clone());
             }
             ("iif" | "dev", Some(p)) => r.iif = Some(p.text.clone()),
             ("oif", Some(p)) => r.oif = Some(p.text.clone()),
@@ -1149,29 +1229,112 @@ pub fn parse_rule(node: &Node, is_static: bool, d: &mut Diagnostics) -> Option<R
                     r.track_group = Some(p.text.clone());
                 }
             }
-            (
-                "tos"
-                | "dsfield"
-                | "fwmark"
-                | "realms"
-                | "uidrange"
-                | "sport"
-                | "dport"
-                | "ipproto"
-                | "protocol"
-                | "suppress_prefixlength"
-                | "sup_pl"
-                | "suppress_ifgroup"
-                | "sup_group"
-                | "tunnel-id",
-                Some(p),
-            ) => r.options.push((w.text.clone(), p.text.clone())),
+            ("tos" | "dsfield", Some(p)) => {
+                if parse_num(&p.text).is_none_or(|v| v > 255)
+                    && !DSFIELD_NAMES.contains(&p.text.as_str())
+                {
+                    d.error(&p.loc, format!("TOS value {} is invalid", p.text));
+                    return None;
+                }
+                r.options.push((w.text.clone(), p.text.clone()));
+            }
+            ("realms", Some(p)) => {
+                if family == Some(Family::Inet6) {
+                    d.error(&p.loc, "realms is only valid for IPv4");
+                    return None;
+                }
+                table_option = true;
+                r.options.push((w.text.clone(), p.text.clone()));
+            }
+            ("suppress_prefixlength" | "sup_pl" | "suppress_ifgroup" | "sup_group", Some(p)) => {
+                table_option = true;
+                r.options.push((w.text.clone(), p.text.clone()));
+            }
+            ("sport" | "dport", Some(p)) => {
+                if port_range(&p.text).is_none() {
+                    d.error(&p.loc, format!("invalid {} range {}", w.text, p.text));
+                } else {
+                    r.options.push((w.text.clone(), p.text.clone()));
+                }
+            }
+            ("uidrange", Some(p)) => {
+                let ok = p
+                    .text
+                    .split_once('-')
+                    .is_some_and(|(a, b)| a.parse::<u32>().is_ok() && b.parse::<u32>().is_ok());
+                if !ok {
+                    d.error(&p.loc, format!("invalid uidrange {} specified", p.text));
+                    return None;
+                }
+                r.options.push((w.text.clone(), p.text.clone()));
+            }
+            ("protocol", Some(p)) => match parse_num(&p.text).filter(|v| *v <= 255) {
+                Some(v) => protocol = Some(v),
+                None => d.error(&p.loc, format!("invalid protocol {}", p.text)),
+            },
+            ("fwmark" | "ipproto" | "tunnel-id", Some(p)) => {
+                r.options.push((w.text.clone(), p.text.clone()))
+            }
             (o, _) => {
-                d.error(&w.loc, format!("unknown rule option {o}"));
+                if ROUTE_TYPES.contains(&o) {
+                    d.error(&w.loc, format!("invalid rule action {o}"));
+                } else {
+                    d.error(&w.loc, format!("unknown rule option {o}"));
+                }
                 return None;
             }
         }
         i += if p.is_some() { 2 } else { 1 };
+    }
+    if let Some(g) = r.goto {
+        match r.preference {
+            Some(p) if p >= g => {
+                d.error(
+                    &r.loc,
+                    format!("invalid rule - preference {p} >= goto target {g}"),
+                );
+                return None;
+            }
+            None => {
+                d.error(
+                    &r.loc,
+                    format!("invalid rule - goto target {g} specified without preference"),
+                );
+                return None;
+            }
+            _ => {}
+        }
+    }
+    if !have_action {
+        d.error_hint(
+            &r.loc,
+            "no action specified for rule - ignoring",
+            "add 'table N' (or goto/nop/blackhole...)",
+        );
+        return None;
+    }
+    if table_option && r.table.is_none() && !l3mdev {
+        d.error(
+            &r.loc,
+            "suppressor/realm specified for non table action - skipping",
+        );
+        return None;
+    }
+    if l3mdev && r.table.is_some() {
+        d.error(&r.loc, "table cannot be specified for l3mdev rules");
+        return None;
+    }
+    if !r.no_track {
+        if protocol.is_some_and(|p| p != 18) {
+            d.error(
+                &r.loc,
+                "rule cannot be tracked if protocol is not keepalived(18), resetting protocol",
+            );
+        }
+        protocol = Some(18);
+    }
+    if let Some(p) = protocol {
+        r.options.push(("protocol".into(), p.to_string()));
     }
     r.family = family.unwrap_or(Family::Inet);
     if r.track_group.is_some() && r.iif.is_none() {

@@ -11,6 +11,7 @@ use serde::{Serialize, Serializer};
 
 use super::address::{parse_address, parse_route, parse_rule, Family, IpAddress, Route, Rule};
 use super::track::Tracking;
+use super::value_block;
 use crate::diag::{Diagnostics, Severity};
 use crate::model::global::{garp_extra_if, GarpExtraIf, Script};
 use crate::model::values::{
@@ -521,15 +522,12 @@ pub fn parse_instance(node: &Node, seq: usize, d: &mut Diagnostics) -> Option<In
         parse_keyword(c, &mut v, &name, d);
     }
     // vrrp_end_handler
-    if v.unicast_configured
-        && (v.use_vmac.is_some() || v.use_ipvlan.is_some())
-        && !v.unicast_peers.is_empty()
-    {
+    if v.unicast_configured && (v.use_vmac.is_some() || v.use_ipvlan.is_some()) {
         if v.interface.is_none() {
             d.error(&v.loc, format!("({name}): cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac"));
             v.use_vmac = None;
             v.use_ipvlan = None;
-        } else if !v.vmac_xmit_base && v.use_vmac.is_some() {
+        } else if !v.vmac_xmit_base {
             d.error(
                 &v.loc,
                 format!("({name}) unicast with use_vmac requires vmac_xmit_base - setting"),
@@ -673,7 +671,7 @@ fn parse_keyword(c: &Node, v: &mut Instance, name: &str, d: &mut Diagnostics) {
         }
         "unicast_peer" => {
             v.unicast_configured = true;
-            for p in c.children() {
+            for p in value_block(c, d) {
                 parse_peer(p, v, name, d);
             }
         }
@@ -869,7 +867,7 @@ fn parse_keyword(c: &Node, v: &mut Instance, name: &str, d: &mut Diagnostics) {
                 auth_type: None,
                 auth_pass: None,
             });
-            for k in c.children() {
+            for k in value_block(c, d) {
                 match k.name() {
                     "auth_type" => {
                         let Some(t) = need_arg(k, 0, d) else { continue };
@@ -907,7 +905,7 @@ fn parse_keyword(c: &Node, v: &mut Instance, name: &str, d: &mut Diagnostics) {
             v.authentication = Some(a);
         }
         "virtual_ipaddress" => {
-            for line in c.children() {
+            for line in value_block(c, d) {
                 if let Some(ip) = parse_address(line, false, d) {
                     let fam = ip.family();
                     if v.claim_family(
@@ -922,7 +920,7 @@ fn parse_keyword(c: &Node, v: &mut Instance, name: &str, d: &mut Diagnostics) {
             }
         }
         "virtual_ipaddress_excluded" => {
-            for line in c.children() {
+            for line in value_block(c, d) {
                 if let Some(ip) = parse_address(line, false, d) {
                     v.virtual_ipaddress_excluded.push(ip);
                 }
@@ -939,14 +937,14 @@ fn parse_keyword(c: &Node, v: &mut Instance, name: &str, d: &mut Diagnostics) {
             v.linkbeat_use_polling = true;
         }
         "virtual_routes" => {
-            for line in c.children() {
+            for line in value_block(c, d) {
                 if let Some(r) = parse_route(line, false, d) {
                     v.virtual_routes.push(r);
                 }
             }
         }
         "virtual_rules" => {
-            for line in c.children() {
+            for line in value_block(c, d) {
                 if let Some(r) = parse_rule(line, false, d) {
                     v.virtual_rules.push(r);
                 }

@@ -70,7 +70,7 @@ pub fn parse_track_block(
     out: &mut Vec<TrackRef>,
     d: &mut Diagnostics,
 ) {
-    for line in node.children() {
+    for line in super::value_block(node, d) {
         let name = &line.keyword;
         if out.iter().any(|t| t.name == name.text) {
             // A block holds a handful of lines; a scan is cheaper than a map here.
@@ -677,13 +677,14 @@ pub fn parse_track_group(node: &Node, d: &mut Diagnostics) -> Option<TrackGroup>
                     continue;
                 }
                 seen_group = true;
-                if c.children().is_empty() {
+                let items = super::value_block(c, d);
+                if items.is_empty() && c.block.is_some() {
                     d.error(
                         &c.keyword.loc,
                         format!("track group {name} has empty group block"),
                     );
                 }
-                for m in c.children() {
+                for m in items {
                     g.instances.push(NameRef {
                         name: m.keyword.text.clone(),
                         loc: m.keyword.loc.clone(),
@@ -727,7 +728,7 @@ pub struct LinkbeatInterface {
 
 /// Parse `linkbeat_interfaces { IF [MII|ETHTOOL|IOCTL] ... }`.
 pub fn parse_linkbeat(node: &Node, out: &mut Vec<LinkbeatInterface>, d: &mut Diagnostics) {
-    for c in node.children() {
+    for c in super::value_block(node, d) {
         let method = match c.arg(0) {
             None => None,
             Some("MII") => Some(LinkbeatMethod::Mii),
@@ -769,7 +770,7 @@ pub struct UpDownDelay {
 /// Parse `interface_up_down_delays { IF DOWN [UP] ... }`. keepalived only logs problems here.
 pub fn parse_up_down_delays(node: &Node, out: &mut Vec<UpDownDelay>, d: &mut Diagnostics) {
     let max = Micros::from_secs(255);
-    for c in node.children() {
+    for c in super::value_block(node, d) {
         let Some(dt) = c.args.first() else {
             d.warning(
                 &c.keyword.loc,

@@ -6,13 +6,13 @@
 //! Each check is a pass over the instances with hash maps; nothing compares instances
 //! pairwise, so 65,024 instances validate in milliseconds.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 use super::address::Family;
 use super::instance::{AuthType, InitialState, Instance};
 use super::track::{TrackKind, TrackRef};
-use super::VrrpConfig;
+use super::{FxMap, VrrpConfig};
 use crate::diag::Diagnostics;
 use crate::model::global::GlobalDefs;
 use crate::model::values::{Micros, TIMER_HZ};
@@ -59,9 +59,12 @@ pub(super) fn finish(v: &mut VrrpConfig, g: &GlobalDefs, d: &mut Diagnostics) {
                 )
             });
         let inst = &mut v.instances[idx];
-        complete_instance(inst, g, sg, d);
+        // Borrow the name out for the messages instead of cloning it per instance.
+        let name = std::mem::take(&mut inst.name);
+        complete_instance(inst, &name, g, sg, d);
         resolve_tracking(
             inst,
+            &name,
             sg.map(|s| s.0),
             &v.names,
             &v.scripts,
@@ -70,6 +73,7 @@ pub(super) fn finish(v: &mut VrrpConfig, g: &GlobalDefs, d: &mut Diagnostics) {
             &mut script_used,
             d,
         );
+        inst.name = name;
     }
     sync_group_tracking(v, &mut script_used, d);
     for (s, used) in v.scripts.iter().zip(&script_used) {
@@ -189,11 +193,11 @@ fn assign_sync_groups(v: &mut VrrpConfig, d: &mut Diagnostics) {
 /// `vrrp_complete_instance`: defaults from `global_defs` and the per-instance rules.
 fn complete_instance(
     i: &mut Instance,
+    name: &str,
     g: &GlobalDefs,
     sg: Option<(bool, Option<bool>)>,
     d: &mut Diagnostics,
 ) {
-    let name = i.name.clone();
     let loc = i.loc.clone();
     let strict = *i.strict_mode.get_or_insert(g.vrrp_strict);
     let family = *i.family.get_or_insert(Family::Inet);
@@ -580,6 +584,14 @@ fn complete_instance(
         }
     }
 
+    if let Some(ipv) = &i.use_ipvlan {
+        if family == Family::Inet && ipv.addr.is_none() {
+            d.error(
+                &loc,
+                format!("({name}) IPv4 ipvlan requires a source ip address to be configured"),
+            );
+        }
+    }
     if i.vmac_xmit_base && i.use_vmac.is_none() {
         d.error(
             &loc,
@@ -620,6 +632,7 @@ fn complete_instance(
 #[allow(clippy::too_many_arguments)]
 fn resolve_tracking(
     i: &mut Instance,
+    name: &str,
     sync_weight: Option<bool>,
     names: &super::Names,
     scripts: &[super::VrrpScript],
@@ -628,26 +641,18 @@ fn resolve_tracking(
     script_used: &mut [bool],
     d: &mut Diagnostics,
 ) {
-    let name = i.name.clone();
     let seq = i.seq;
+    resolve_refs(name, seq, &mut i.track.scripts, TrackKind::Script, names, d);
+    resolve_refs(name, seq, &mut i.track.files, TrackKind::File, names, d);
     resolve_refs(
-        &name,
-        seq,
-        &mut i.track.scripts,
-        TrackKind::Script,
-        names,
-        d,
-    );
-    resolve_refs(&name, seq, &mut i.track.files, TrackKind::File, names, d);
-    resolve_refs(
-        &name,
+        name,
         seq,
         &mut i.track.processes,
         TrackKind::Process,
         names,
         d,
     );
-    resolve_refs(&name, seq, &mut i.track.bfds, TrackKind::Bfd, names, d);
+    resolve_refs(name, seq, &mut i.track.bfds, TrackKind::Bfd, names, d);
     for t in &mut i.track.scripts {
         if let Some(&(k, _)) = names.scripts.get(&t.name) {
             t.weight.get_or_insert(scripts[k].weight);
@@ -890,9 +895,10 @@ enum Local {
 /// they share a peer.
 fn check_vrid_conflicts(instances: &[Instance], g: &GlobalDefs, d: &mut Diagnostics) {
     type McastKey<'a> = (Family, u8, &'a str, IpAddr);
-    let mut mcast: HashMap<McastKey<'_>, usize> = HashMap::with_capacity(instances.len());
+    let mut mcast: FxMap<McastKey<'_>, usize> =
+        FxMap::with_capacity_and_hasher(instances.len(), Default::default());
     type UniKey<'a> = (Family, u8, Option<&'a str>, Local);
-    let mut uni: HashMap<UniKey<'_>, HashMap<IpAddr, usize>> = HashMap::new();
+    let mut uni: FxMap<UniKey<'_>, FxMap<IpAddr, usize>> = FxMap::default();
     let mut reported: HashSet<(usize, usize)> = HashSet::new();
     for (k, i) in instances.iter().enumerate() {
         let (Some(vrid), Some(family)) = (i.virtual_router_id, i.family) else {
