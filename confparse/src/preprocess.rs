@@ -34,6 +34,27 @@
 //!     no escapes. Escapes and `'` quotes only matter for script command lines, which the
 //!     typed model re-splits with [`split_quoted_escaped`] over [`raw_text`].
 //!
+//! # Includes and `include_check`
+//!
+//! Patterns are expanded like glibc `glob()` with `GLOB_BRACE | GLOB_MARK` (see the `glob`
+//! module), relative to the directory of the file containing the include. Whether a problem
+//! is an error or only a warning follows keepalived's `file_config_error()`: the check must be
+//! enabled by the include variant (`includer` = read, `includem` = +match, `includew` =
+//! +wildcard_match, `includeb` = brace_match, `includea` = all) or by the current
+//! `include_check`:
+//!
+//! | problem | check |
+//! |---|---|
+//! | a literal name, or a directory in the pattern, does not exist | match (brace_match if the pattern has `{`) |
+//! | a wildcard matched nothing | wildcard_match |
+//! | some brace alternatives are missing (the include is then skipped when brace_match is on) | brace_match |
+//! | a match is a directory, not a regular non-executable file, or unreadable | read |
+//!
+//! `include_check` is the `global_defs` keyword; the preprocessor applies it when it reads the
+//! line (the typed model only records it). Its value is saved when a file is opened and
+//! restored when the file ends, so an included file cannot change it for its includer.
+//! [`Options::include_check_all`] is keepalived's `-e`.
+//!
 //! # Deliberate differences from keepalived 2.2.7
 //!
 //! - `${_RANDOM MIN MAX}` is substituted as documented; keepalived 2.2.7 corrupts the rest of
@@ -212,7 +233,7 @@ impl Source {
             None => {
                 let c = window.to_vec();
                 self.off += c.len();
-                let more = self.off < self.data.len();
+                let more = self.off < self.data.len() && self.data[self.off] != b'\n';
                 let r = (c, self.line, self.col, more);
                 let chars = r.0.iter().filter(|&&b| b & 0xc0 != 0x80).count() as u32;
                 self.col = self.col.saturating_add(chars);

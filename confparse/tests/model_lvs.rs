@@ -507,15 +507,16 @@ fn ssl_block() {
 
 #[test]
 fn references_to_track_files_and_bfd_instances() {
-    let (mut cfg, d) = parse(&vs(
-        "",
-        " FILE_CHECK {\n track_file tf1\n weight -5 reverse\n }\n FILE_CHECK {\n track_file tf2\n }\n BFD_CHECK {\n name b1\n }\n BFD_CHECK {\n name b2\n }",
-    ));
-    no_errors(&d);
-    let tf: HashSet<&str> = ["tf1", "tf3"].into();
-    let bfd: HashSet<&str> = ["b2"].into();
-    let mut d = Diagnostics::new();
-    lvs::check_references(&mut cfg.lvs, &tf, &bfd, &mut d);
+    let defs = "track_file tf1 {\n file /tmp/kad-tf1\n}\ntrack_file tf3 {\n file /tmp/kad-tf3\n}\n\
+                bfd_instance b2 {\n neighbor_ip 192.0.2.9\n}\n";
+    let text = format!(
+        "{defs}{}",
+        vs(
+            "",
+            " FILE_CHECK {\n track_file tf1\n weight -5 reverse\n }\n FILE_CHECK {\n track_file tf2\n }\n BFD_CHECK {\n name b1\n }\n BFD_CHECK {\n name b2\n }",
+        )
+    );
+    let (cfg, d) = parse(&text);
     let e = errors(&d);
     assert_eq!(e.len(), 2, "{e:?}");
     assert!(e[0].contains("track_file tf2 not found"));

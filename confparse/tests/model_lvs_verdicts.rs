@@ -157,7 +157,7 @@ fn cases() -> Vec<(&'static str, String, V)> {
         ("ping", vs("", " PING_CHECK {\n retry 2\n }"), V::Ok),
         ("file check no track_file", vs("", " FILE_CHECK {\n weight 1\n }"), V::Err("no track_file")),
         ("bfd check no name", vs("", " BFD_CHECK {\n alpha\n }"), V::Err("no name")),
-        ("bfd check alpha", vs("", " BFD_CHECK {\n name b1\n alpha\n }"), V::Ref),
+        ("bfd check alpha", format!("bfd_instance b1 {{\n neighbor_ip 192.0.2.9\n}}\n{}", vs("", " BFD_CHECK {\n name b1\n alpha\n }")), V::Ref),
         ("tls_compliant", vs("", " SSL_GET {\n tls_compliant\n url {\n path /\n tls_compliant\n }\n }"), V::NewerOk),
     ]
 }

@@ -11,7 +11,7 @@ use keepalive_confparse::model::vrrp::address::{
     Broadcast, Family, Lifetime, RouteDest, RouteMode, Scope,
 };
 use keepalive_confparse::model::vrrp::instance::AuthType;
-use keepalive_confparse::model::vrrp::{check_interfaces, InitialState};
+use keepalive_confparse::model::vrrp::{check_interfaces, check_script_security, InitialState};
 use model_vrrp_util::{errors, inst, no_errors, parse, warnings};
 
 fn ip(s: &str) -> IpAddr {
@@ -405,4 +405,45 @@ fn too_many_vips_move_to_excluded() {
     assert!(errors(&d)[0].contains("exceeds maximum"));
     assert_eq!(cfg.vrrp.instances[0].virtual_ipaddress.len(), 255);
     assert_eq!(cfg.vrrp.instances[0].virtual_ipaddress_excluded.len(), 45);
+}
+
+#[test]
+fn script_security_is_injected() {
+    let script = "vrrp_script chk {\n script /bin/true\n}\n";
+    let with = |globals: &str| {
+        format!(
+            "global_defs {{\n{globals}\n}}\n{script}{}",
+            inst("A", 1, " track_script {\n chk\n }")
+        )
+    };
+    let run = |text: &str, users: &[&str]| {
+        let (cfg, mut d) = parse(text);
+        no_errors(&d);
+        check_script_security(
+            &cfg.vrrp,
+            &cfg.global,
+            &|u| users.contains(&u),
+            &|p| p == "/bin/true",
+            &mut d,
+        );
+        errors(&d)
+    };
+    // As root without enable_script_security: keepalived -t exits 6.
+    let e = run(&with(""), &["root"]);
+    assert!(e.len() == 1 && e[0].contains("SECURITY VIOLATION"), "{e:?}");
+    assert!(run(
+        &with(" enable_script_security\n script_user root"),
+        &["root"]
+    )
+    .is_empty());
+    // keepalived_script is the default user when it exists.
+    assert!(run(&with(""), &["root", "keepalived_script"]).is_empty());
+    // With security on, a script needs a user other than the implicit root.
+    let e = run(&with(" enable_script_security"), &["root"]);
+    assert!(e[0].contains("unable to set default user"), "{e:?}");
+    let e = run(&with(" script_user nosuch"), &["root"]);
+    assert!(e[0].contains("no user nosuch"), "{e:?}");
+    // Scripts that cannot be found are skipped, as keepalived does.
+    let missing = with("").replace("/bin/true", "/no/such/script");
+    assert!(run(&missing, &["root"]).is_empty());
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use keepalive_confparse::diag::Diagnostics;
-use keepalive_confparse::model::vrrp::check_interfaces;
+use keepalive_confparse::model::vrrp::{check_interfaces, check_script_security};
 use keepalive_confparse::model::Config;
 
 /// (sample, keepalived -t fails on it here, a message kad must give when it fails).
@@ -47,11 +47,26 @@ fn iface_exists(name: &str) -> bool {
     Path::new("/sys/class/net").join(name).exists()
 }
 
+/// Whether `name` is a user in this host's /etc/passwd.
+fn user_exists(name: &str) -> bool {
+    std::fs::read_to_string("/etc/passwd")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.split(':').next() == Some(name))
+}
+
 fn kad(path: &Path) -> Diagnostics {
     let (nodes, mut d) =
         keepalive_confparse::load_tree(path, &keepalive_confparse::Options::default());
     let cfg = Config::from_tree(&nodes, &mut d);
     check_interfaces(&cfg.vrrp, &cfg.global, &iface_exists, &mut d);
+    check_script_security(
+        &cfg.vrrp,
+        &cfg.global,
+        &user_exists,
+        &|p| Path::new(p).exists(),
+        &mut d,
+    );
     d
 }
 

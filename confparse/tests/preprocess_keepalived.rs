@@ -112,6 +112,18 @@ const SAME_LINES: &[&str] = &[
     "$IF_MAIN=@main\n$IF_MAIN cm\n$IF_OTHER=@other\n$IF_OTHER cd\n",
     "$E=\ne${E}e\n",
     "~BAR baz\n",
+    "w1 } $X=5\n$X\n",
+    "w1\0zz\nw2\n",
+    "w1\r\n\tw2\t\r\n",
+    "$A=x y\nw$A\n",
+    "\"w1 a\"b c\n",
+    "w1\\\n",
+    "$X=\"q1 \"\n$X\n",
+    "$N=2\n~SEQ(I,0,$N) s${I}\n",
+    "$P=p\n~LST(V,a,b) ${P}${V}\n",
+    "$IN= \\\ni1_${K} \\\ni2_${K}\n$OUT= \\\no1 \\\n~SEQ(K,1,2) $IN \\\no2\n$OUT\n",
+    "$M=a \\\n$M2 \\\nb\n$M2=c \\\nd\n$M\nz\n",
+    "$M=a \\\n$M2\n$M2=c \\\nd\n~SEQ(I,1,2) $M\nz\n",
 ];
 
 #[test]
@@ -121,7 +133,8 @@ fn same_logical_lines_as_keepalived() {
         return;
     };
     let s = Scratch::new("lines");
-    for text in SAME_LINES {
+    let long = format!("w{}\nafter\n", "x".repeat(1100));
+    for text in SAME_LINES.iter().copied().chain([long.as_str()]) {
         let (_, theirs) = run_keepalived(&bin, &s.0, text);
         let (_, ours) = run_kad(&s.0, text);
         assert_eq!(ours, theirs, "config:\n{text}");
@@ -155,7 +168,10 @@ const VERDICTS: &[(&str, bool)] = &[
     ("global_defs { router_id a }\n", false),
     ("global_defs {\n router_id a }\n", false),
     ("global_defs {\n notification_email { a@b c@d }\n}\n", false),
-    ("global_defs {\n notification_email\n {\n a@b\n }\n}\n", false),
+    (
+        "global_defs {\n notification_email\n {\n a@b\n }\n}\n",
+        false,
+    ),
     ("global_defs {\n}\n{\n}\n", true),
     ("global_defs {\n router_id \"a{b\"\n}\n", false),
     ("global_defs {\n router_id $X\n}\n", false),

@@ -1,19 +1,28 @@
-use keepalive_ipvs::reconcile::*;
 use keepalive_ipvs::*;
+use std::time::Instant;
+fn d(state: DaemonState) -> SyncDaemon {
+    SyncDaemon { state, mcast_ifn: "dummy0".into(), sync_id: 51, sync_maxlen: None, mcast_group: None, mcast_port: None, mcast_ttl: None }
+}
 #[test]
 fn dbg() {
     if std::env::var_os("KAD_IN_VM").is_none() { return; }
     let mut c = IpvsClient::connect().unwrap();
-    let spec = SyncDaemonSpec { ifname: "dummy0".into(), vrrp_instance: Some("VI_1".into()), sync_id: 51, maxlen: None, port: None, ttl: None, group: None };
-    let mut ctl = SyncDaemonControl::new(spec);
-    let mut owned = Ownership::default();
-    let steps = vec![("start", ctl.on_start()), ("master", ctl.on_vrrp_state("VI_1", VrrpRole::Master)), ("fault", ctl.on_vrrp_state("VI_1", VrrpRole::Fault)), ("stop", ctl.on_stop())];
-    for (name, ops) in steps {
-        for op in ops {
-            eprintln!("{name}: {op} ...");
-            let r = apply(&mut c, std::slice::from_ref(&op), &mut owned);
-            eprintln!("{name}: {op} -> {r}");
-            eprintln!("daemons: {:?}", c.daemons());
-        }
+    let t = Instant::now();
+    let mut step = |c: &mut IpvsClient, what: &str, f: &dyn Fn(&mut IpvsClient) -> Result<(), Error>| {
+        eprintln!("{:?} {what} ...", t.elapsed());
+        let r = f(c);
+        eprintln!("{:?} {what} -> {r:?}; daemons {:?}", t.elapsed(), c.daemons());
+    };
+    let which = std::fs::read_to_string("/proc/cmdline").unwrap_or_default();
+    let _ = which;
+    if true {
+        step(&mut c, "G stop backup (none)", &|c| c.stop_daemon(DaemonState::Backup, 51));
+        step(&mut c, "F start master", &|c| c.start_daemon(&d(DaemonState::Master)));
+        step(&mut c, "F stop master", &|c| c.stop_daemon(DaemonState::Master, 51));
+    } else {
+        step(&mut c, "E start backup", &|c| c.start_daemon(&d(DaemonState::Backup)));
+        step(&mut c, "E stop backup", &|c| c.stop_daemon(DaemonState::Backup, 51));
+        step(&mut c, "E start master", &|c| c.start_daemon(&d(DaemonState::Master)));
+        step(&mut c, "E stop master", &|c| c.stop_daemon(DaemonState::Master, 51));
     }
 }

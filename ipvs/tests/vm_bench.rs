@@ -161,7 +161,8 @@ fn bench_install_and_one_percent_change() {
     );
     let mut k = Kernel::take();
     let mut report = Vec::new();
-    println!("BENCH table: {services} services x {dests} destinations");
+    // A leading newline: libtest has already printed "test <name> ... " on this line.
+    println!("\nBENCH table: {services} services x {dests} destinations");
 
     // kad: from empty, then the 1% change (each reconcile reads the kernel's table first).
     let mut r = Reconciler::new(LvsSettings::default());
@@ -183,7 +184,8 @@ fn bench_install_and_one_percent_change() {
     assert_eq!(change.applied.len(), ops.len());
     check_kernel(&mut k, &want_next);
     report.push(format!(
-        "kad reconciler: install {} ({} ops); 1% change {} ({} ops; of which dump {} and plan {})",
+        "kad reconciler: install {} ({} ops); 1% change {} ({} ops; reading the kernel's table \
+         alone takes {}, planning {})",
         secs(kad_install),
         install.applied.len(),
         secs(kad_change),

@@ -365,14 +365,13 @@ fn sync_daemons_start_list_stop() {
     assert_eq!(running, vec![master.clone(), backup.clone()]);
     // ipvsadm sees the same daemons.
     let listed = ipvsadm(&["-L", "--daemon"]);
-    assert!(
-        listed.contains("master sync daemon (mcast=dummy0, syncid=7"),
-        "{listed}"
-    );
-    assert!(
-        listed.contains("backup sync daemon (mcast=dummy0, syncid=7"),
-        "{listed}"
-    );
+    for state in ["master", "backup"] {
+        let line = format!(
+            "{state} sync daemon (mcast=dummy0, syncid=7, maxlen=1400, group=239.0.2.81, \
+             port=8850, ttl=2)"
+        );
+        assert!(listed.contains(&line), "{listed:?} lacks {line:?}");
+    }
 
     let err = k.client.start_daemon(&master).expect_err("second master");
     assert_eq!(err.reason(), Some(KernelReason::DaemonRunning), "{err}");
@@ -391,7 +390,7 @@ fn sync_daemons_start_list_stop() {
         .expect_err("stop with none running");
     assert_eq!(err.reason(), Some(KernelReason::NoDaemon), "{err}");
 
-    // Defaults filled in by the kernel: an IPv6 group on lo, left unset otherwise.
+    // An IPv6 group; what is left unset the kernel fills in.
     let v6 = SyncDaemon {
         state: DaemonState::Backup,
         mcast_ifn: "dummy0".into(),
@@ -406,6 +405,14 @@ fn sync_daemons_start_list_stop() {
     assert_eq!(running.len(), 1);
     assert_eq!(running[0].mcast_group, v6.mcast_group);
     assert_eq!(running[0].sync_id, 200);
+    // The kernel's defaults: port 8848 (IP_VS_SYNC_PORT), TTL 1.
+    assert_eq!(running[0].mcast_port, Some(8848), "{:?}", running[0]);
+    assert_eq!(running[0].mcast_ttl, Some(1), "{:?}", running[0]);
+    let listed = ipvsadm(&["-L", "--daemon"]);
+    assert!(
+        listed.contains("syncid=200") && listed.contains("group=ff02::8848, port=8848, ttl=1"),
+        "{listed}"
+    );
 }
 
 #[test]

@@ -13,8 +13,8 @@ mod vm_tables;
 
 use keepalive_ipvs::reconcile::{IpvsBackend, MemoryIpvs, Op, Table};
 use keepalive_ipvs::{
-    AddressFamily, DaemonState, DestConfig, Error, ServiceConfig, ServiceKey,
-    SyncDaemon, TimeoutUpdate,
+    AddressFamily, DaemonState, DestConfig, Error, ServiceConfig, ServiceKey, SyncDaemon,
+    TimeoutUpdate,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
@@ -50,7 +50,9 @@ fn dest_config(af: AddressFamily) -> impl Strategy<Value = DestConfig> {
             2 => {
                 d.fwd = keepalive_ipvs::ForwardMethod::Masq;
                 d.key.addr = match af {
-                    AddressFamily::Inet => IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 5, 0, 0, 0, 0, 1)),
+                    AddressFamily::Inet => {
+                        IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 5, 0, 0, 0, 0, 1))
+                    }
                     AddressFamily::Inet6 => IpAddr::V4(Ipv4Addr::new(203, 0, 113, 1)),
                 };
             }
@@ -125,7 +127,11 @@ fn daemons(list: &[SyncDaemon]) -> Vec<(DaemonState, String, u32)> {
 /// Where `MemoryIpvs` is known to answer differently from Linux 6.1 (found by this test;
 /// listed in scripts/vm/README.md for the crate's owner). Returns a label for the gap, or
 /// `None` when the difference is a new one.
-fn known_gap(op: &Op, model: &Result<(), String>, kernel: &Result<(), String>) -> Option<&'static str> {
+fn known_gap(
+    op: &Op,
+    model: &Result<(), String>,
+    kernel: &Result<(), String>,
+) -> Option<&'static str> {
     let errno = |r: &Result<(), String>| r.as_ref().err().cloned();
     let (m, k) = (errno(model)?, errno(kernel)?);
     match (op, m.as_str(), k.as_str()) {

@@ -123,7 +123,9 @@ fn converges_from_tables_another_tool_left() {
             // Another tool's table, written straight to the kernel.
             let foreign = desired(foreign);
             for entry in foreign.table().services.values() {
-                k.client.add_service(&entry.config).expect("foreign service");
+                k.client
+                    .add_service(&entry.config)
+                    .expect("foreign service");
                 for d in entry.dests.values() {
                     k.client
                         .add_dest(&entry.config.key, d)
@@ -219,7 +221,8 @@ fn a_refused_service_is_reported_and_the_rest_installed() {
     assert!(matches!(op, Op::AddService(s) if s.key == tcp("192.0.2.32", 80)));
     assert_eq!(err.reason(), Some(KernelReason::SchedulerOrPeNotFound));
     assert!(
-        err.to_string().starts_with("add service TCP 192.0.2.32:80: "),
+        err.to_string()
+            .starts_with("add service TCP 192.0.2.32:80: "),
         "{err}"
     );
     // Its real server was not tried; the good service is complete.
@@ -239,11 +242,7 @@ fn lvs_timeouts_and_flush_on_stop() {
     let mut k = Kernel::take();
     // A foreign service survives FlushOnStop::No and VsOnly, not All.
     let foreign = ServiceConfig::new(tcp("192.0.2.40", 80), "rr");
-    let want = desired(vec![vs(
-        "192.0.2.41",
-        "wrr",
-        vec![real("203.0.113.5", 2)],
-    )]);
+    let want = desired(vec![vs("192.0.2.41", "wrr", vec![real("203.0.113.5", 2)])]);
     for mode in [FlushOnStop::No, FlushOnStop::VsOnly, FlushOnStop::All] {
         k.reset();
         k.client.add_service(&foreign).unwrap();
@@ -379,6 +378,10 @@ fn tunnel_options_edit_in_place() {
         let got: Vec<DestConfig> = dests.into_iter().map(|d| d.config).collect();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].fwd, fwd);
-        assert!(r.reconcile(&mut k.client, &want).unwrap().applied.is_empty());
+        assert!(r
+            .reconcile(&mut k.client, &want)
+            .unwrap()
+            .applied
+            .is_empty());
     }
 }

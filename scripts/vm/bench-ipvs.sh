@@ -8,6 +8,9 @@
 # Figures are under TCG emulation: absolute times are several times those of real hardware;
 # compare the ratios. keepalived itself is not run in the VM (see README).
 set -euo pipefail
+# One compound command: bash reads it whole before running it, so editing this file while a
+# run is under way cannot derail that run.
+{
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -29,5 +32,7 @@ exe=$(grep '"reason":"compiler-artifact"' "$json" | grep '"name":"vm_bench"' |
     --env KAD_BENCH_SERVICES="$services" --env KAD_BENCH_DESTS="$dests" \
     -- "$exe" --ignored --exact bench_install_and_one_percent_change --nocapture --test-threads=1
 echo
-echo "== IPVS benchmark ($(sed -n 's/^BENCH table: //p' "$log"), Debian $(cat "$(kadvm_prepare_kernel)/version") under qemu TCG)"
+echo "== IPVS benchmark ($(sed -n 's/.*BENCH table: //p' "$log"), Debian $(cat "$(kadvm_prepare_kernel)/version") under qemu TCG)"
 sed -n 's/^BENCH \(kad\|ipvsadm\|ratios\)/\1/p' "$log"
+exit
+}

@@ -14,6 +14,9 @@
 # `cargo test --workspace` build is reused, not rebuilt with other flags); run-in-vm.sh copies the
 # glibc libraries `ldd` lists beside them. Exit status: 0 when every executable passed.
 set -euo pipefail
+# One compound command: bash reads it whole before running it, so editing this file while a
+# run is under way cannot derail that run.
+{
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -82,3 +85,5 @@ done
 [ -n "${RUST_BACKTRACE:-}" ] || args+=(--env RUST_BACKTRACE=1)
 kadvm_log "running ${names[*]} in the VM"
 exec "$here/run-in-vm.sh" "${args[@]}" -- sh /kad/run-tests.sh
+exit
+}

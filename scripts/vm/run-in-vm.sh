@@ -20,6 +20,9 @@
 # Exit status: the command's; 124 when the timeout killed the VM; 125 when the VM stopped without
 # reporting a status (kernel panic, /init failure); 2 for a harness error.
 set -euo pipefail
+# One compound command: bash reads it whole before running it, so editing this file while a
+# run is under way cannot derail that run.
+{
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -133,7 +136,7 @@ timeout --kill-after=5 "$timeout_s" qemu-system-x86_64 \
     </dev/null >"$work/qemu.out" 2>&1 &
 runner_pid=$!
 if [ "$quiet" = 0 ]; then
-    tail -n +1 -F --pid="$runner_pid" "$console" 2>/dev/null | tr -d '\r' &
+    tail -n +1 -F --pid="$runner_pid" "$console" 2>/dev/null | sed -u 's/\r$//' &
     tail_pid=$!
 fi
 qrc=0
@@ -162,3 +165,5 @@ if [ -z "$status" ]; then
 fi
 kadvm_log "command exited with status $status after ${elapsed}s in the VM"
 exit "$status"
+exit
+}

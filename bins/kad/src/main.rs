@@ -11,6 +11,8 @@ mod check;
 mod cli;
 mod dump;
 mod host;
+#[allow(dead_code)]
+mod vrrp_net;
 
 use std::io::{self, Write};
 use std::path::Path;

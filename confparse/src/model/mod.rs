@@ -5,6 +5,8 @@
 //! `vrrp_*` → instance, virtual server → real server → checker) are resolved by each half's
 //! `finish` step, after the whole file was read, as keepalived does.
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
 use crate::diag::{Diagnostics, Severity};
@@ -49,6 +51,15 @@ impl Config {
         }
         vrrp::finish(&mut cfg.vrrp, &cfg.global, diags);
         lvs::finish(&mut cfg.lvs, &cfg.global, diags);
+        // FILE_CHECK and BFD_CHECK name objects from the VRRP and BFD halves.
+        let track_files: HashSet<&str> = cfg
+            .vrrp
+            .track_files
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        let bfds: HashSet<&str> = cfg.bfd.iter().map(|b| b.name.as_str()).collect();
+        lvs::check_references(&mut cfg.lvs, &track_files, &bfds, diags);
         cfg
     }
 }

@@ -36,7 +36,11 @@ pub fn config(default_cases: u32) -> Config {
 }
 
 fn protocol() -> impl Strategy<Value = Protocol> {
-    prop_oneof![Just(Protocol::Tcp), Just(Protocol::Udp), Just(Protocol::Sctp)]
+    prop_oneof![
+        Just(Protocol::Tcp),
+        Just(Protocol::Udp),
+        Just(Protocol::Sctp)
+    ]
 }
 
 fn family() -> impl Strategy<Value = AddressFamily> {
@@ -142,36 +146,41 @@ pub fn virtual_server(max_reals: usize) -> impl Strategy<Value = VirtualServerSp
             any::<bool>(),
             prop::collection::vec(real_server(af, port), 0..=max_reals),
         )
-            .prop_map(move |(sched, persist, ops, sched_flags, netmask, sip, reals)| {
-                let mut flags = ServiceFlags::default();
-                if persist.is_some() {
-                    flags = flags | ServiceFlags::PERSISTENT;
-                }
-                if ops && udp {
-                    flags = flags | ServiceFlags::ONEPACKET;
-                }
-                if sched == "sh" || sched == "mh" {
-                    flags = flags | ServiceFlags(sched_flags * ServiceFlags::SCHED1.0);
-                }
-                let mut by_key = BTreeMap::new();
-                for r in reals {
-                    by_key.insert((r.addr, r.port), r);
-                }
-                VirtualServerSpec {
-                    key,
-                    scheduler: sched.to_string(),
-                    flags,
-                    timeout: persist.unwrap_or(0),
-                    netmask,
-                    pe_name: (sip && udp && persist.is_some()).then(|| "sip".to_string()),
-                    reals: by_key.into_values().collect(),
-                }
-            })
+            .prop_map(
+                move |(sched, persist, ops, sched_flags, netmask, sip, reals)| {
+                    let mut flags = ServiceFlags::default();
+                    if persist.is_some() {
+                        flags = flags | ServiceFlags::PERSISTENT;
+                    }
+                    if ops && udp {
+                        flags = flags | ServiceFlags::ONEPACKET;
+                    }
+                    if sched == "sh" || sched == "mh" {
+                        flags = flags | ServiceFlags(sched_flags * ServiceFlags::SCHED1.0);
+                    }
+                    let mut by_key = BTreeMap::new();
+                    for r in reals {
+                        by_key.insert((r.addr, r.port), r);
+                    }
+                    VirtualServerSpec {
+                        key,
+                        scheduler: sched.to_string(),
+                        flags,
+                        timeout: persist.unwrap_or(0),
+                        netmask,
+                        pe_name: (sip && udp && persist.is_some()).then(|| "sip".to_string()),
+                        reals: by_key.into_values().collect(),
+                    }
+                },
+            )
     })
 }
 
 /// Up to `max_services` virtual servers with distinct keys.
-pub fn table(max_services: usize, max_reals: usize) -> impl Strategy<Value = Vec<VirtualServerSpec>> {
+pub fn table(
+    max_services: usize,
+    max_reals: usize,
+) -> impl Strategy<Value = Vec<VirtualServerSpec>> {
     prop::collection::vec(virtual_server(max_reals), 0..=max_services).prop_map(|v| {
         let mut by_key = BTreeMap::new();
         for vs in v {

@@ -26,7 +26,7 @@ mod validate;
 pub use address::{Family, IpAddress, Route, Rule};
 pub use instance::{AdvertInt, InitialState, Instance};
 pub use track::{TrackFile, TrackGroup, TrackProcess, TrackRef, Tracking, VrrpScript};
-pub use validate::check_interfaces;
+pub use validate::{check_interfaces, check_script_security};
 
 /// `vrrp_sync_group NAME { ... }`.
 #[derive(Clone, Debug, Serialize)]
@@ -219,9 +219,13 @@ pub fn parse_top(node: &Node, v: &mut VrrpConfig, d: &mut Diagnostics) -> bool {
         "vrrp_script" => {
             if let Some(s) = track::parse_vrrp_script(node, d) {
                 if v.names.scripts.contains_key(&s.name) {
-                    d.error(
+                    // keepalived accepts it and looks names up first-defined-first.
+                    d.warning(
                         &node.args[0].loc,
-                        format!("vrrp script {} already defined", s.name),
+                        format!(
+                            "vrrp script {} already defined - the first definition is used",
+                            s.name
+                        ),
                     );
                 } else {
                     v.names
@@ -234,9 +238,12 @@ pub fn parse_top(node: &Node, v: &mut VrrpConfig, d: &mut Diagnostics) -> bool {
         "track_file" | "vrrp_track_file" => {
             if let Some(f) = track::parse_track_file(node, d) {
                 if v.names.files.contains_key(&f.name) {
-                    d.error(
+                    d.warning(
                         &node.args[0].loc,
-                        format!("track file {} already defined", f.name),
+                        format!(
+                            "track file {} already defined - the first definition is used",
+                            f.name
+                        ),
                     );
                 } else {
                     v.names
@@ -249,9 +256,12 @@ pub fn parse_top(node: &Node, v: &mut VrrpConfig, d: &mut Diagnostics) -> bool {
         "vrrp_track_process" => {
             if let Some(p) = track::parse_track_process(node, d) {
                 if v.names.processes.contains_key(&p.name) {
-                    d.error(
+                    d.warning(
                         &node.args[0].loc,
-                        format!("track process {} already defined", p.name),
+                        format!(
+                            "track process {} already defined - the first definition is used",
+                            p.name
+                        ),
                     );
                 } else {
                     v.names

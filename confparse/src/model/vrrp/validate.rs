@@ -818,6 +818,50 @@ fn sync_group_tracking(v: &mut VrrpConfig, script_used: &mut [bool], d: &mut Dia
     for g in &mut v.sync_groups {
         let name = g.name.clone();
         let seq = g.seq;
+        // An interface a member already tracks (its own, unless dont_track_primary, or in its
+        // track_interface) must not also be tracked by the group (`add_vrrp_to_interface`).
+        // Other trackers named on both only make keepalived log.
+        for m in &g.members {
+            let Some(&k) = v.names.instances.get(&m.name) else {
+                continue;
+            };
+            let inst = &v.instances[k];
+            if inst.sync_group.as_deref() != Some(name.as_str()) {
+                continue;
+            }
+            for t in &g.track.interfaces {
+                let own =
+                    !inst.dont_track_primary && inst.interface.as_deref() == Some(t.name.as_str());
+                if own || inst.track.interfaces.iter().any(|x| x.name == t.name) {
+                    d.error_hint(
+                        &t.loc,
+                        format!(
+                            "({}) track_interface {} is configured on VRRP instance and sync group",
+                            inst.name, t.name
+                        ),
+                        "remove it from the vrrp instance or the sync group",
+                    );
+                }
+            }
+            for (kind, refs, mine) in [
+                ("track_script", &g.track.scripts, &inst.track.scripts),
+                ("track_file", &g.track.files, &inst.track.files),
+                ("track_process", &g.track.processes, &inst.track.processes),
+                ("track_bfd", &g.track.bfds, &inst.track.bfds),
+            ] {
+                for t in refs {
+                    if mine.iter().any(|x| x.name == t.name) {
+                        d.warning(
+                            &t.loc,
+                            format!(
+                                "({}) {kind} {} is configured on VRRP instance and sync group",
+                                inst.name, t.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         resolve_refs(
             &name,
             seq,
@@ -1034,5 +1078,111 @@ pub fn check_interfaces(
         for ifname in &gg.interfaces {
             missing(ifname, &gg.loc, "garp_group", d);
         }
+    }
+}
+
+/// keepalived's script security check for the scripts of the VRRP side and `global_defs`
+/// (`vrrp_script`, every `notify*`, `startup_script`/`shutdown_script`, the FIFO scripts),
+/// which depends on the host: `user_exists` answers whether a user name exists, `script_exists`
+/// whether a script's program (the first word of its command line) can be found — keepalived
+/// silently skips scripts it cannot find, so they count for nothing here either.
+///
+/// A script runs as its own `user`, else `script_user`, else `keepalived_script` if that user
+/// exists, else root. Without `enable_script_security`, a script running as root makes
+/// `keepalived -t` fail ("SECURITY VIOLATION", exit 6); with it, a script with no usable user is
+/// dropped with an error. The checks on the script files themselves (owner and write
+/// permissions of every path component) need the file system and are left to the daemon.
+pub fn check_script_security(
+    v: &VrrpConfig,
+    g: &GlobalDefs,
+    user_exists: &dyn Fn(&str) -> bool,
+    script_exists: &dyn Fn(&str) -> bool,
+    d: &mut Diagnostics,
+) {
+    use crate::model::global::Script;
+    let default_user: Option<&str> = match &g.script_user {
+        Some((u, _)) => Some(u.as_str()),
+        None if user_exists("keepalived_script") => Some("keepalived_script"),
+        None => None,
+    };
+    let mut scripts: Vec<(&Script, Option<&Loc>)> = Vec::new();
+    for s in &v.scripts {
+        if let Some(sc) = &s.script {
+            scripts.push((sc, Some(&s.loc)));
+        }
+    }
+    fn notify_scripts(n: &super::instance::Notify) -> Vec<&Script> {
+        [
+            n.master.as_deref(),
+            n.backup.as_deref(),
+            n.fault.as_deref(),
+            n.stop.as_deref(),
+            n.deleted.as_ref().and_then(|x| x.as_deref()),
+            n.any.as_deref(),
+            n.master_rx_lower_pri.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+    for i in &v.instances {
+        scripts.extend(
+            notify_scripts(&i.notify)
+                .into_iter()
+                .map(|s| (s, Some(&i.loc))),
+        );
+    }
+    for sg in &v.sync_groups {
+        scripts.extend(
+            notify_scripts(&sg.notify)
+                .into_iter()
+                .map(|s| (s, Some(&sg.loc))),
+        );
+    }
+    for s in [
+        &g.startup_script,
+        &g.shutdown_script,
+        &g.notify_fifo.script,
+        &g.vrrp_notify_fifo.script,
+        &g.lvs_notify_fifo.script,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        scripts.push((s, None));
+    }
+    let mut violation = false;
+    for (s, loc) in scripts {
+        let program = s.command.split_whitespace().next().unwrap_or("");
+        if !script_exists(program) {
+            continue;
+        }
+        let loc = loc.cloned().unwrap_or_else(crate::model::values::no_loc);
+        match s.user.as_deref().or(default_user) {
+            Some(u) if !user_exists(u) => d.error(
+                &loc,
+                format!(
+                    "unable to set uid/gid for script {}: no user {u}",
+                    s.command
+                ),
+            ),
+            Some("root") | None if !g.enable_script_security => violation = true,
+            None => d.error_hint(
+                &loc,
+                format!(
+                    "unable to set default user keepalived_script for script {} - removing",
+                    s.command
+                ),
+                "set script_user in global_defs, or create the keepalived_script user",
+            ),
+            Some(_) => {}
+        }
+    }
+    if violation {
+        d.error_hint(
+            &crate::model::values::no_loc(),
+            "SECURITY VIOLATION - scripts are being executed but script_security not enabled",
+            "add enable_script_security (and script_user) to global_defs",
+        );
     }
 }

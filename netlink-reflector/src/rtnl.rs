@@ -1,0 +1,139 @@
+//! The command socket: one request at a time, each acknowledged, each error naming the
+//! operation (keepalived's `nl_cmd` socket).
+
+use std::net::IpAddr;
+
+use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
+use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
+use netlink_packet_route::RouteNetlinkMessage;
+
+use crate::address::AddressSpec;
+use crate::error::{Error, Result};
+use crate::route::RouteSpec;
+use crate::rule::RuleSpec;
+use crate::socket::{NlSocket, RcvBuf};
+use crate::table::link_from_msg;
+use crate::vmac::VmacSpec;
+
+/// A blocking rtnetlink command socket.
+#[derive(Debug)]
+pub struct Rtnl {
+    sock: NlSocket,
+}
+
+impl Rtnl {
+    /// Opens a command socket in the calling thread's network namespace; `rcvbuf` is
+    /// `vrrp_netlink_cmd_rcv_bufs[_force]`.
+    pub fn open(rcvbuf: Option<RcvBuf>) -> Result<Self> {
+        Ok(Self { sock: NlSocket::open(&[], rcvbuf)? })
+    }
+
+    /// Adds a virtual address.
+    pub fn add_address(&mut self, spec: &AddressSpec) -> Result<()> {
+        spec.validate()?;
+        let what = format!("add address {}", spec.describe());
+        let msg = RouteNetlinkMessage::NewAddress(spec.to_new_message());
+        self.sock.request(&what, msg, NLM_F_CREATE | NLM_F_EXCL)
+    }
+
+    /// Removes a virtual address.
+    pub fn del_address(&mut self, spec: &AddressSpec) -> Result<()> {
+        let what = format!("delete address {}", spec.describe());
+        self.sock.request(&what, RouteNetlinkMessage::DelAddress(spec.to_del_message()), 0)
+    }
+
+    /// Adds a route.
+    pub fn add_route(&mut self, spec: &RouteSpec) -> Result<()> {
+        spec.validate()?;
+        let (m, flags) = spec.to_new_message();
+        self.sock.request(&format!("add {}", spec.describe()), RouteNetlinkMessage::NewRoute(m), flags)
+    }
+
+    /// Removes a route.
+    pub fn del_route(&mut self, spec: &RouteSpec) -> Result<()> {
+        let what = format!("delete {}", spec.describe());
+        self.sock.request(&what, RouteNetlinkMessage::DelRoute(spec.to_del_message()), 0)
+    }
+
+    /// Adds a rule.
+    pub fn add_rule(&mut self, spec: &RuleSpec) -> Result<()> {
+        spec.validate()?;
+        let (m, flags) = spec.to_new_message();
+        self.sock.request(&format!("add {}", spec.describe()), RouteNetlinkMessage::NewRule(m), flags)
+    }
+
+    /// Removes a rule.
+    pub fn del_rule(&mut self, spec: &RuleSpec) -> Result<()> {
+        let what = format!("delete {}", spec.describe());
+        self.sock.request(&what, RouteNetlinkMessage::DelRule(spec.to_del_message()), 0)
+    }
+
+    /// Creates a VMAC interface and returns its ifindex.
+    pub fn create_vmac(&mut self, spec: &VmacSpec) -> Result<u32> {
+        spec.validate()?;
+        let what = format!("create VMAC {} on ifindex {}", spec.name, spec.parent);
+        let msg = RouteNetlinkMessage::NewLink(spec.to_new_message());
+        self.sock.request(&what, msg, NLM_F_CREATE | NLM_F_EXCL)?;
+        self.link_index(&spec.name)
+    }
+
+    /// Deletes an interface (a VMAC kad created).
+    pub fn delete_link(&mut self, ifindex: u32) -> Result<()> {
+        let mut m = LinkMessage::default();
+        m.header.index = ifindex;
+        let what = format!("delete link ifindex {ifindex}");
+        self.sock.request(&what, RouteNetlinkMessage::DelLink(m), 0)
+    }
+
+    /// Sets a link administratively up or down.
+    pub fn set_link_up(&mut self, ifindex: u32, up: bool) -> Result<()> {
+        let mut m = LinkMessage::default();
+        m.header.index = ifindex;
+        m.header.flags = if up { LinkFlags::Up } else { LinkFlags::empty() };
+        m.header.change_mask = LinkFlags::Up;
+        let what = format!("set link ifindex {ifindex} {}", if up { "up" } else { "down" });
+        self.sock.request(&what, RouteNetlinkMessage::SetLink(m), 0)
+    }
+
+    /// The ifindex of the interface called `name`.
+    pub fn link_index(&mut self, name: &str) -> Result<u32> {
+        let mut m = LinkMessage::default();
+        m.attributes.push(LinkAttribute::IfName(name.to_owned()));
+        let what = "look up link";
+        let seq = self.sock.send(what, RouteNetlinkMessage::GetLink(m), 0)?;
+        loop {
+            let crate::socket::Batch::Messages(msgs) = self.sock.recv_batch(what)? else {
+                continue;
+            };
+            for msg in msgs {
+                if msg.header.sequence_number != seq {
+                    continue;
+                }
+                match msg.payload {
+                    netlink_packet_core::NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) => {
+                        return link_from_msg(&l)
+                            .map(|l| l.index)
+                            .ok_or_else(|| Error::NoSuchInterface(name.to_owned()));
+                    }
+                    netlink_packet_core::NetlinkPayload::Error(e) if e.code.is_some() => {
+                        return Err(Error::NoSuchInterface(name.to_owned()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Whether `addr` is configured anywhere (a convenience for callers checking a VIP).
+    pub fn has_address(&mut self, addr: IpAddr) -> Result<bool> {
+        let mut other = Vec::new();
+        let msg = RouteNetlinkMessage::GetAddress(Default::default());
+        let replies = self.sock.dump("addresses", msg, &mut other)?;
+        Ok(replies.iter().any(|r| match r {
+            RouteNetlinkMessage::NewAddress(a) => {
+                crate::table::address_from_msg(a).is_some_and(|x| x.addr == addr)
+            }
+            _ => false,
+        }))
+    }
+}
