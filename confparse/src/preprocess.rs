@@ -305,6 +305,8 @@ struct Reader<'a> {
     last_quote_report: Option<Pos>,
     /// The current line was changed by `@ID` removal or substitution.
     rewritten: bool,
+    /// `${_PWD}` for a directory.
+    pwd_cache: Option<(PathBuf, Rc<Vec<u8>>)>,
     /// Keywords of the blocks we are in (for `include_check` in `global_defs`).
     blocks: Vec<Option<String>>,
     last_keyword: Option<String>,
@@ -343,6 +345,7 @@ impl<'a> Reader<'a> {
             expanded: 0,
             last_quote_report: None,
             rewritten: false,
+            pwd_cache: None,
             blocks: Vec::new(),
             last_keyword: None,
             out: Vec::new(),
@@ -478,7 +481,7 @@ impl<'a> Reader<'a> {
                     INCLUDE_R,
                     ty,
                     at,
-                    format!("include '{shown}' is a directory"),
+                    format!("{} '{shown}' is a directory", what(at)),
                 );
                 continue;
             }
@@ -486,7 +489,10 @@ impl<'a> Reader<'a> {
             let regular = std::fs::metadata(&path)
                 .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 == 0);
             if !regular {
-                let msg = format!("include '{shown}' is not a regular non-executable file");
+                let msg = format!(
+                    "{} '{shown}' is not a regular non-executable file",
+                    what(at)
+                );
                 self.file_error(INCLUDE_R, ty, at, msg);
                 continue;
             }
@@ -974,11 +980,7 @@ impl<'a> Reader<'a> {
                 return Replaced::Drop;
             }
             let value: Rc<Vec<u8>> = match def.builtin {
-                Some(Builtin::Pwd) => {
-                    use std::os::unix::ffi::OsStrExt;
-                    let p = std::fs::canonicalize(&self.cwd).unwrap_or_else(|_| self.cwd.clone());
-                    Rc::new(p.as_os_str().as_bytes().to_vec())
-                }
+                Some(Builtin::Pwd) => self.pwd(),
                 Some(Builtin::Instance) => Rc::new(self.config_id.clone()),
                 Some(Builtin::Random) => {
                     let (v, extra) = params::random_value(r.params.as_deref(), &mut self.rng);
@@ -1041,6 +1043,21 @@ impl<'a> Reader<'a> {
         } else {
             Replaced::Nothing
         }
+    }
+
+    /// `${_PWD}`: the real path of the current directory (keepalived's `getcwd()` after its
+    /// `chdir()`), cached while the directory does not change.
+    fn pwd(&mut self) -> Rc<Vec<u8>> {
+        use std::os::unix::ffi::OsStrExt;
+        if let Some((dir, v)) = &self.pwd_cache {
+            if *dir == self.cwd {
+                return v.clone();
+            }
+        }
+        let p = std::fs::canonicalize(&self.cwd).unwrap_or_else(|_| self.cwd.clone());
+        let v = Rc::new(p.as_os_str().as_bytes().to_vec());
+        self.pwd_cache = Some((self.cwd.clone(), v.clone()));
+        v
     }
 
     // ----- output -----------------------------------------------------------------------
@@ -1144,6 +1161,15 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+    }
+}
+
+/// How a file is named in messages: included, or the main file (no include line).
+fn what(at: Option<Pos>) -> &'static str {
+    if at.is_some() {
+        "include"
+    } else {
+        "configuration file"
     }
 }
 

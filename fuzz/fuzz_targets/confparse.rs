@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let opts = Options {
         config_id: Some("fuzz".into()),
         random_seed: Some(0),
-        max_expanded_lines: 20_000,
+        max_expanded_lines: 5_000,
         read_includes: false,
         ..Options::default()
     };

@@ -114,10 +114,18 @@ impl AddressSpec {
 
     /// Checks the combination before anything is sent (keepalived's parser rejects the same).
     pub fn validate(&self) -> Result<()> {
-        let bad = |why: &str| Err(Error::InvalidSpec { what: "address", why: why.to_owned() });
+        let bad = |why: &str| {
+            Err(Error::InvalidSpec {
+                what: "address",
+                why: why.to_owned(),
+            })
+        };
         let max = if self.addr.is_ipv4() { 32 } else { 128 };
         if self.prefix_len > max {
-            return bad(&format!("prefix length {} for {}", self.prefix_len, self.addr));
+            return bad(&format!(
+                "prefix length {} for {}",
+                self.prefix_len, self.addr
+            ));
         }
         if let Some(p) = self.peer {
             if p.is_ipv4() != self.addr.is_ipv4() {
@@ -135,8 +143,10 @@ impl AddressSpec {
         if self.broadcast.is_some() && self.peer.is_some() {
             return bad("both broadcast and peer");
         }
-        if matches!(self.broadcast, Some(Broadcast::HostBitsSet | Broadcast::HostBitsClear))
-            && self.prefix_len > 30
+        if matches!(
+            self.broadcast,
+            Some(Broadcast::HostBitsSet | Broadcast::HostBitsClear)
+        ) && self.prefix_len > 30
         {
             return bad("computed broadcast needs a prefix of 30 or less");
         }
@@ -155,7 +165,9 @@ impl AddressSpec {
             IpAddr::V4(a) => u32::from(a),
             IpAddr::V6(_) => return None,
         };
-        let host = u32::MAX.checked_shr(u32::from(self.prefix_len)).unwrap_or(0);
+        let host = u32::MAX
+            .checked_shr(u32::from(self.prefix_len))
+            .unwrap_or(0);
         match self.broadcast? {
             Broadcast::Addr(a) => Some(a),
             Broadcast::HostBitsSet => Some(Ipv4Addr::from(base | host)),
@@ -179,16 +191,26 @@ impl AddressSpec {
         if self.addr.is_ipv4() {
             return None;
         }
-        Some(self.preferred_lft.unwrap_or(if self.prefix_len == 128 { 0 } else { FOREVER }))
+        Some(
+            self.preferred_lft
+                .unwrap_or(if self.prefix_len == 128 { 0 } else { FOREVER }),
+        )
     }
 
     fn header(&self) -> AddressMessage {
         let mut m = AddressMessage::default();
-        m.header.family = if self.addr.is_ipv4() { AddressFamily::Inet } else { AddressFamily::Inet6 };
+        m.header.family = if self.addr.is_ipv4() {
+            AddressFamily::Inet
+        } else {
+            AddressFamily::Inet6
+        };
         m.header.prefix_len = self.prefix_len;
         m.header.index = self.ifindex;
-        m.header.scope =
-            AddressScope::from(if self.addr.is_ipv4() { self.scope.to_u8() } else { 0 });
+        m.header.scope = AddressScope::from(if self.addr.is_ipv4() {
+            self.scope.to_u8()
+        } else {
+            0
+        });
         m
     }
 
@@ -223,13 +245,17 @@ impl AddressSpec {
     pub fn to_del_message(&self) -> AddressMessage {
         let mut m = self.header();
         m.attributes.push(AddressAttribute::Local(self.addr));
-        m.attributes.push(AddressAttribute::Address(self.peer.unwrap_or(self.addr)));
+        m.attributes
+            .push(AddressAttribute::Address(self.peer.unwrap_or(self.addr)));
         m
     }
 
     /// `192.0.2.1/24 dev #3` style description for errors and logs.
     pub fn describe(&self) -> String {
-        format!("{}/{} on ifindex {}", self.addr, self.prefix_len, self.ifindex)
+        format!(
+            "{}/{} on ifindex {}",
+            self.addr, self.prefix_len, self.ifindex
+        )
     }
 }
 
@@ -253,6 +279,23 @@ mod tests {
         assert_eq!(a.broadcast_addr(), Some("255.255.255.255".parse().unwrap()));
         a.prefix_len = 31;
         assert!(a.validate().is_err());
+    }
+
+    proptest::proptest! {
+        /// `brd +`/`-` keep the network part and set or clear every host bit.
+        #[test]
+        fn computed_broadcast_keeps_the_network(ip in proptest::prelude::any::<u32>(), len in 0u8..=30) {
+            let mut a = AddressSpec::new(1, IpAddr::V4(Ipv4Addr::from(ip)), len);
+            let host = u32::MAX.checked_shr(u32::from(len)).unwrap_or(0);
+            a.broadcast = Some(Broadcast::HostBitsSet);
+            let set = u32::from(a.broadcast_addr().unwrap());
+            a.broadcast = Some(Broadcast::HostBitsClear);
+            let clear = u32::from(a.broadcast_addr().unwrap());
+            proptest::prop_assert_eq!(set & !host, ip & !host);
+            proptest::prop_assert_eq!(set & host, host);
+            proptest::prop_assert_eq!(clear, ip & !host);
+            proptest::prop_assert!(a.validate().is_ok());
+        }
     }
 
     #[test]
@@ -293,8 +336,14 @@ mod tests {
         a.noprefixroute = true;
         let m = a.to_new_message();
         assert_eq!(u8::from(m.header.scope), 253);
-        assert!(m.attributes.contains(&AddressAttribute::Label("dummy0:vip".into())));
-        assert!(m.attributes.contains(&AddressAttribute::Broadcast("192.0.2.255".parse().unwrap())));
-        assert!(m.attributes.contains(&AddressAttribute::Flags(AddressFlags::Noprefixroute)));
+        assert!(m
+            .attributes
+            .contains(&AddressAttribute::Label("dummy0:vip".into())));
+        assert!(m
+            .attributes
+            .contains(&AddressAttribute::Broadcast("192.0.2.255".parse().unwrap())));
+        assert!(m
+            .attributes
+            .contains(&AddressAttribute::Flags(AddressFlags::Noprefixroute)));
     }
 }

@@ -37,12 +37,15 @@ pub enum Error {
         source: io::Error,
     },
     /// The kernel answered a request with an error (the `NLMSG_ERROR` code).
-    #[error("kernel refused to {what}: {errno}")]
+    #[error("kernel refused to {what}: {errno}{}", reason(.message))]
     Kernel {
         /// The operation, e.g. `add route 198.51.100.0/24 table 100`.
         what: String,
         /// The errno the kernel returned (positive).
         errno: Errno,
+        /// The kernel's extended-ack text (`NLMSGERR_ATTR_MSG`), e.g. "Nexthop has invalid
+        /// gateway", when it gave one.
+        message: Option<String>,
     },
     /// A message from the kernel could not be decoded.
     #[error("undecodable netlink message while {what}: {detail}")]
@@ -52,9 +55,15 @@ pub enum Error {
         /// The decoder's explanation.
         detail: String,
     },
-    /// The kernel's reply ended before the acknowledgement or the end of the dump.
-    #[error("netlink reply to {what} ended early")]
+    /// A datagram was larger than the receive buffer and arrived cut short.
+    #[error("netlink reply to {what} was truncated")]
     Truncated {
+        /// The operation in progress.
+        what: String,
+    },
+    /// The kernel did not answer a dump within the time bound (5 s).
+    #[error("no netlink reply to {what} within 5 s")]
+    Timeout {
         /// The operation in progress.
         what: String,
     },
@@ -93,6 +102,13 @@ pub enum Error {
         /// What it held.
         text: String,
     },
+}
+
+fn reason(message: &Option<String>) -> String {
+    message
+        .as_ref()
+        .map(|m| format!(" ({m})"))
+        .unwrap_or_default()
 }
 
 /// Result alias for this crate.

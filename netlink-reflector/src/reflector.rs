@@ -27,6 +27,9 @@ const RTNLGRP_IPV6_IFADDR: u32 = 9;
 #[derive(Debug)]
 pub struct Reflector {
     sock: NlSocket,
+    /// Dumps go through a second socket without group memberships, so a monitor queue full of
+    /// events (the very situation a resync repairs) cannot starve the dump's replies.
+    dump_sock: NlSocket,
     table: Table,
     resyncs: u64,
 }
@@ -36,9 +39,18 @@ impl Reflector {
     /// and IPv4/IPv6 address events, and fills the table from a dump. `rcvbuf` is
     /// `vrrp_netlink_monitor_rcv_bufs[_force]`.
     pub fn open(rcvbuf: Option<RcvBuf>) -> Result<Self> {
-        let sock = NlSocket::open(&[RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR], rcvbuf)?;
+        let sock = NlSocket::open(
+            &[RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR],
+            rcvbuf,
+        )?;
         sock.set_non_blocking(true)?;
-        let mut r = Self { sock, table: Table::default(), resyncs: 0 };
+        let dump_sock = NlSocket::open(&[], None)?;
+        let mut r = Self {
+            sock,
+            dump_sock,
+            table: Table::default(),
+            resyncs: 0,
+        };
         r.table = r.dump()?;
         Ok(r)
     }
@@ -71,7 +83,8 @@ impl Reflector {
                 }
                 Batch::Messages(msgs) => {
                     for m in msgs {
-                        if let netlink_packet_core::NetlinkPayload::InnerMessage(inner) = m.payload {
+                        if let netlink_packet_core::NetlinkPayload::InnerMessage(inner) = m.payload
+                        {
                             self.table.apply(&inner, &mut out);
                         }
                     }
@@ -83,6 +96,13 @@ impl Reflector {
     /// Rebuilds the table from a fresh dump and returns `Resynced` followed by the difference.
     pub fn resync(&mut self) -> Result<Vec<Change>> {
         self.resyncs += 1;
+        // Whatever is still queued predates the dump about to be taken.
+        // Bounded, so a relentless event stream cannot hold the resync here forever.
+        for _ in 0..4096 {
+            if let Batch::WouldBlock = self.sock.recv_batch("draining events")? {
+                break;
+            }
+        }
         let new = self.dump()?;
         let mut out = vec![Change::Resynced];
         self.table.diff(&new, &mut out);
@@ -103,7 +123,10 @@ impl Reflector {
             }
             let left = (deadline - now).as_millis().min(i32::MAX as u128) as i32;
             let mut fds = [PollFd::new(self.sock.fd(), PollFlags::POLLIN)];
-            let _ = poll(&mut fds, PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX));
+            let _ = poll(
+                &mut fds,
+                PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX),
+            );
         }
     }
 
@@ -111,17 +134,26 @@ impl Reflector {
         let mut table = Table::default();
         let mut sink = Vec::new();
         let mut late = Vec::new();
-        let links = self.sock.dump("links", RouteNetlinkMessage::GetLink(LinkMessage::default()), &mut late)?;
+        let links = self.dump_sock.dump(
+            "links",
+            RouteNetlinkMessage::GetLink(LinkMessage::default()),
+            &mut late,
+        )?;
         for m in &links {
             table.apply(m, &mut sink);
         }
-        let addrs =
-            self.sock.dump("addresses", RouteNetlinkMessage::GetAddress(AddressMessage::default()), &mut late)?;
+        let addrs = self.dump_sock.dump(
+            "addresses",
+            RouteNetlinkMessage::GetAddress(AddressMessage::default()),
+            &mut late,
+        )?;
         for m in &addrs {
             table.apply(m, &mut sink);
         }
-        // Events that arrived during the dumps are at least as new as the parts dumped before
-        // them; applying them in order leaves each object in its latest reported state.
+        // Events that the monitor queues while the dump runs are applied by the next
+        // `process`; they may repeat a state the dump already holds (no change results) or
+        // replay an older one just before its successor, so each object ends in its latest
+        // reported state.
         for m in &late {
             table.apply(m, &mut sink);
         }

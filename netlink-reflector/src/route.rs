@@ -237,7 +237,11 @@ impl RouteSpec {
         if !self.nexthops.is_empty() && (self.gateway.is_some() || self.ifindex.is_some()) {
             return bad("both nexthops and via/dev".into());
         }
-        if let Some(n) = self.nexthops.iter().find(|n| n.weight == 0 || n.weight > 256) {
+        if let Some(n) = self
+            .nexthops
+            .iter()
+            .find(|n| n.weight == 0 || n.weight > 256)
+        {
             return bad(format!("nexthop weight {} outside 1..=256", n.weight));
         }
         Ok(())
@@ -246,7 +250,11 @@ impl RouteSpec {
     fn build(&self, delete: bool) -> RouteMessage {
         let mut m = RouteMessage::default();
         let h: &mut RouteHeader = &mut m.header;
-        h.address_family = if self.dst.is_ipv4() { AddressFamily::Inet } else { AddressFamily::Inet6 };
+        h.address_family = if self.dst.is_ipv4() {
+            AddressFamily::Inet
+        } else {
+            AddressFamily::Inet6
+        };
         h.destination_prefix_length = self.dst_len;
         h.tos = self.tos;
         h.protocol = RouteProtocol::from(self.protocol);
@@ -279,10 +287,15 @@ impl RouteSpec {
             attrs.push(RouteAttribute::Priority(p));
         }
         if let Some((s, d)) = self.realms {
-            attrs.push(RouteAttribute::Realm(RouteRealm { source: s, destination: d }));
+            attrs.push(RouteAttribute::Realm(RouteRealm {
+                source: s,
+                destination: d,
+            }));
         }
         if !delete && !self.metrics.is_empty() {
-            attrs.push(RouteAttribute::Metrics(self.metrics.iter().map(|x| x.to_nl()).collect()));
+            attrs.push(RouteAttribute::Metrics(
+                self.metrics.iter().map(|x| x.to_nl()).collect(),
+            ));
         }
         if !self.nexthops.is_empty() {
             let hops = self
@@ -296,7 +309,8 @@ impl RouteSpec {
                         nh.flags = RouteNextHopFlags::Onlink;
                     }
                     if let Some(g) = n.gateway {
-                        nh.attributes.push(RouteAttribute::Gateway(RouteAddress::from(g)));
+                        nh.attributes
+                            .push(RouteAttribute::Gateway(RouteAddress::from(g)));
                     }
                     nh
                 })
@@ -327,7 +341,10 @@ impl RouteSpec {
 
     /// `198.51.100.0/24 table 100` style description.
     pub fn describe(&self) -> String {
-        format!("{:?} route {}/{} table {}", self.kind, self.dst, self.dst_len, self.table)
+        format!(
+            "{:?} route {}/{} table {}",
+            self.kind, self.dst, self.dst_len, self.table
+        )
     }
 }
 
@@ -360,7 +377,12 @@ mod tests {
         assert!(r.validate().is_err());
         r.gateway = None;
         assert!(r.validate().is_ok());
-        r.nexthops.push(NextHop { gateway: None, ifindex: Some(2), weight: 0, onlink: false });
+        r.nexthops.push(NextHop {
+            gateway: None,
+            ifindex: Some(2),
+            weight: 0,
+            onlink: false,
+        });
         r.kind = RouteType::Unicast;
         assert!(r.validate().is_err());
     }
@@ -375,8 +397,10 @@ mod tests {
             onlink: true,
         });
         let (m, _) = r.to_new_message();
-        let Some(RouteAttribute::MultiPath(h)) =
-            m.attributes.iter().find(|a| matches!(a, RouteAttribute::MultiPath(_)))
+        let Some(RouteAttribute::MultiPath(h)) = m
+            .attributes
+            .iter()
+            .find(|a| matches!(a, RouteAttribute::MultiPath(_)))
         else {
             panic!("no multipath attribute");
         };

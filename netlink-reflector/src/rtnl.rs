@@ -3,17 +3,18 @@
 
 use std::net::IpAddr;
 
-use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
+use netlink_packet_core::{NetlinkPayload, NLM_F_CREATE, NLM_F_EXCL};
 use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
 use netlink_packet_route::RouteNetlinkMessage;
+use nix::errno::Errno;
 
 use crate::address::AddressSpec;
 use crate::error::{Error, Result};
 use crate::route::RouteSpec;
 use crate::rule::RuleSpec;
-use crate::socket::{NlSocket, RcvBuf};
-use crate::table::link_from_msg;
-use crate::vmac::VmacSpec;
+use crate::socket::{Batch, NlSocket, RcvBuf};
+use crate::table::{address_from_msg, link_from_msg};
+use crate::vmac::{addr_gen_none_message, VmacSpec};
 
 /// A blocking rtnetlink command socket.
 #[derive(Debug)]
@@ -25,7 +26,9 @@ impl Rtnl {
     /// Opens a command socket in the calling thread's network namespace; `rcvbuf` is
     /// `vrrp_netlink_cmd_rcv_bufs[_force]`.
     pub fn open(rcvbuf: Option<RcvBuf>) -> Result<Self> {
-        Ok(Self { sock: NlSocket::open(&[], rcvbuf)? })
+        Ok(Self {
+            sock: NlSocket::open(&[], rcvbuf)?,
+        })
     }
 
     /// Adds a virtual address.
@@ -39,33 +42,53 @@ impl Rtnl {
     /// Removes a virtual address.
     pub fn del_address(&mut self, spec: &AddressSpec) -> Result<()> {
         let what = format!("delete address {}", spec.describe());
-        self.sock.request(&what, RouteNetlinkMessage::DelAddress(spec.to_del_message()), 0)
+        self.sock.request(
+            &what,
+            RouteNetlinkMessage::DelAddress(spec.to_del_message()),
+            0,
+        )
     }
 
     /// Adds a route.
     pub fn add_route(&mut self, spec: &RouteSpec) -> Result<()> {
         spec.validate()?;
         let (m, flags) = spec.to_new_message();
-        self.sock.request(&format!("add {}", spec.describe()), RouteNetlinkMessage::NewRoute(m), flags)
+        self.sock.request(
+            &format!("add {}", spec.describe()),
+            RouteNetlinkMessage::NewRoute(m),
+            flags,
+        )
     }
 
     /// Removes a route.
     pub fn del_route(&mut self, spec: &RouteSpec) -> Result<()> {
         let what = format!("delete {}", spec.describe());
-        self.sock.request(&what, RouteNetlinkMessage::DelRoute(spec.to_del_message()), 0)
+        self.sock.request(
+            &what,
+            RouteNetlinkMessage::DelRoute(spec.to_del_message()),
+            0,
+        )
     }
 
     /// Adds a rule.
     pub fn add_rule(&mut self, spec: &RuleSpec) -> Result<()> {
         spec.validate()?;
         let (m, flags) = spec.to_new_message();
-        self.sock.request(&format!("add {}", spec.describe()), RouteNetlinkMessage::NewRule(m), flags)
+        self.sock.request(
+            &format!("add {}", spec.describe()),
+            RouteNetlinkMessage::NewRule(m),
+            flags,
+        )
     }
 
     /// Removes a rule.
     pub fn del_rule(&mut self, spec: &RuleSpec) -> Result<()> {
         let what = format!("delete {}", spec.describe());
-        self.sock.request(&what, RouteNetlinkMessage::DelRule(spec.to_del_message()), 0)
+        self.sock.request(
+            &what,
+            RouteNetlinkMessage::DelRule(spec.to_del_message()),
+            0,
+        )
     }
 
     /// Creates a VMAC interface and returns its ifindex.
@@ -74,7 +97,16 @@ impl Rtnl {
         let what = format!("create VMAC {} on ifindex {}", spec.name, spec.parent);
         let msg = RouteNetlinkMessage::NewLink(spec.to_new_message());
         self.sock.request(&what, msg, NLM_F_CREATE | NLM_F_EXCL)?;
-        self.link_index(&spec.name)
+        let index = self.link_index(&spec.name)?;
+        if spec.no_auto_link_local {
+            let what = format!("set addr_gen_mode none on {}", spec.name);
+            let msg = RouteNetlinkMessage::SetLink(addr_gen_none_message(index));
+            self.sock.request(&what, msg, 0)?;
+        }
+        if spec.up {
+            self.set_link_up(index, true)?;
+        }
+        Ok(index)
     }
 
     /// Deletes an interface (a VMAC kad created).
@@ -89,9 +121,16 @@ impl Rtnl {
     pub fn set_link_up(&mut self, ifindex: u32, up: bool) -> Result<()> {
         let mut m = LinkMessage::default();
         m.header.index = ifindex;
-        m.header.flags = if up { LinkFlags::Up } else { LinkFlags::empty() };
+        m.header.flags = if up {
+            LinkFlags::Up
+        } else {
+            LinkFlags::empty()
+        };
         m.header.change_mask = LinkFlags::Up;
-        let what = format!("set link ifindex {ifindex} {}", if up { "up" } else { "down" });
+        let what = format!(
+            "set link ifindex {ifindex} {}",
+            if up { "up" } else { "down" }
+        );
         self.sock.request(&what, RouteNetlinkMessage::SetLink(m), 0)
     }
 
@@ -102,21 +141,28 @@ impl Rtnl {
         let what = "look up link";
         let seq = self.sock.send(what, RouteNetlinkMessage::GetLink(m), 0)?;
         loop {
-            let crate::socket::Batch::Messages(msgs) = self.sock.recv_batch(what)? else {
+            let Batch::Messages(msgs) = self.sock.recv_batch(what)? else {
                 continue;
             };
-            for msg in msgs {
-                if msg.header.sequence_number != seq {
-                    continue;
-                }
+            for msg in msgs.into_iter().filter(|m| m.header.sequence_number == seq) {
                 match msg.payload {
-                    netlink_packet_core::NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) => {
+                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) => {
                         return link_from_msg(&l)
                             .map(|l| l.index)
                             .ok_or_else(|| Error::NoSuchInterface(name.to_owned()));
                     }
-                    netlink_packet_core::NetlinkPayload::Error(e) if e.code.is_some() => {
-                        return Err(Error::NoSuchInterface(name.to_owned()));
+                    NetlinkPayload::Error(e) => {
+                        return Err(match e.code {
+                            Some(c) if -c.get() == Errno::ENODEV as i32 => {
+                                Error::NoSuchInterface(name.to_owned())
+                            }
+                            Some(c) => Error::Kernel {
+                                what: format!("look up link {name}"),
+                                errno: Errno::from_raw(-c.get()),
+                                message: None,
+                            },
+                            None => Error::NoSuchInterface(name.to_owned()),
+                        });
                     }
                     _ => {}
                 }
@@ -131,7 +177,7 @@ impl Rtnl {
         let replies = self.sock.dump("addresses", msg, &mut other)?;
         Ok(replies.iter().any(|r| match r {
             RouteNetlinkMessage::NewAddress(a) => {
-                crate::table::address_from_msg(a).is_some_and(|x| x.addr == addr)
+                address_from_msg(a).is_some_and(|x| x.addr == addr)
             }
             _ => false,
         }))

@@ -121,7 +121,11 @@ impl RuleSpec {
 
     fn build(&self) -> RuleMessage {
         let mut m = RuleMessage::default();
-        m.header.family = if self.ipv6 { AddressFamily::Inet6 } else { AddressFamily::Inet };
+        m.header.family = if self.ipv6 {
+            AddressFamily::Inet6
+        } else {
+            AddressFamily::Inet
+        };
         m.header.tos = self.tos;
         if self.invert {
             m.header.flags = RuleFlags::Invert;
@@ -163,7 +167,10 @@ impl RuleSpec {
             }
         }
         if let Some((s, d)) = self.realms {
-            attrs.push(RuleAttribute::Realm(RouteRealm { source: s, destination: d }));
+            attrs.push(RuleAttribute::Realm(RouteRealm {
+                source: s,
+                destination: d,
+            }));
         }
         if let Some(n) = &self.iif {
             attrs.push(RuleAttribute::Iifname(n.clone()));
@@ -190,7 +197,10 @@ impl RuleSpec {
             attrs.push(RuleAttribute::SourcePortRange(RulePortRange { start, end }));
         }
         if let Some((start, end)) = self.dport {
-            attrs.push(RuleAttribute::DestinationPortRange(RulePortRange { start, end }));
+            attrs.push(RuleAttribute::DestinationPortRange(RulePortRange {
+                start,
+                end,
+            }));
         }
         attrs.push(RuleAttribute::Protocol(RouteProtocol::from(self.protocol)));
         m
@@ -208,9 +218,18 @@ impl RuleSpec {
 
     /// Short description for errors and logs.
     pub fn describe(&self) -> String {
-        let from = self.from.map(|(a, l)| format!(" from {a}/{l}")).unwrap_or_default();
-        let to = self.to.map(|(a, l)| format!(" to {a}/{l}")).unwrap_or_default();
-        let pri = self.priority.map(|p| format!(" priority {p}")).unwrap_or_default();
+        let from = self
+            .from
+            .map(|(a, l)| format!(" from {a}/{l}"))
+            .unwrap_or_default();
+        let to = self
+            .to
+            .map(|(a, l)| format!(" to {a}/{l}"))
+            .unwrap_or_default();
+        let pri = self
+            .priority
+            .map(|p| format!(" priority {p}"))
+            .unwrap_or_default();
         format!("rule{from}{to}{pri} {:?}", self.target)
     }
 }

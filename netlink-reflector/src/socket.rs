@@ -11,7 +11,7 @@ use netlink_packet_core::{
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 use nix::errno::Errno;
-use nix::sys::socket::{setsockopt, sockopt};
+use nix::sys::socket::{setsockopt, sockopt, MsgFlags};
 
 use crate::error::{Error, Result};
 
@@ -59,21 +59,30 @@ impl NlSocket {
         if let Some(rb) = rcvbuf {
             if rb.force {
                 setsockopt(&sock.as_fd(), sockopt::RcvBufForce, &rb.bytes)
-                    .map_err(|e| io::Error::from(e))
+                    .map_err(io::Error::from)
                     .map_err(sock_err("set SO_RCVBUFFORCE"))?;
             } else {
                 setsockopt(&sock.as_fd(), sockopt::RcvBuf, &rb.bytes)
-                    .map_err(|e| io::Error::from(e))
+                    .map_err(io::Error::from)
                     .map_err(sock_err("set SO_RCVBUF"))?;
             }
         }
-        sock.bind(&SocketAddr::new(0, 0)).map_err(sock_err("bind"))?;
-        // Extended acks give the kernel's textual reason in NLMSG_ERROR; harmless if unsupported.
+        sock.bind(&SocketAddr::new(0, 0))
+            .map_err(sock_err("bind"))?;
+        // Extended acks add the kernel's textual reason to NLMSG_ERROR, and capped acks keep the
+        // echoed request down to its header; both are optional (older kernels lack them).
         let _ = sock.set_ext_ack(true);
+        let _ = sock.set_cap_ack(true);
         for &g in groups {
-            sock.add_membership(g).map_err(sock_err("join multicast group"))?;
+            sock.add_membership(g)
+                .map_err(sock_err("join multicast group"))?;
         }
-        Ok(Self { sock, seq: 1, buf: Vec::with_capacity(RECV_BUF), undecodable: 0 })
+        Ok(Self {
+            sock,
+            seq: 1,
+            buf: Vec::with_capacity(RECV_BUF),
+            undecodable: 0,
+        })
     }
 
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
@@ -87,7 +96,10 @@ impl NlSocket {
     pub(crate) fn set_non_blocking(&self, nb: bool) -> Result<()> {
         self.sock
             .set_non_blocking(nb)
-            .map_err(|source| Error::Socket { step: "set O_NONBLOCK", source })
+            .map_err(|source| Error::Socket {
+                step: "set O_NONBLOCK",
+                source,
+            })
     }
 
     /// Sends one request; returns its sequence number.
@@ -100,24 +112,33 @@ impl NlSocket {
         nl.finalize();
         let mut bytes = vec![0u8; nl.buffer_len()];
         nl.serialize(&mut bytes);
-        self.sock
-            .send(&bytes, 0)
-            .map_err(|source| Error::Send { what: what.to_owned(), source })?;
+        self.sock.send(&bytes, 0).map_err(|source| Error::Send {
+            what: what.to_owned(),
+            source,
+        })?;
         Ok(self.seq)
     }
 
-    /// Reads one datagram and decodes every message in it.
+    /// Reads one datagram and decodes every message in it. `MSG_TRUNC` makes the kernel
+    /// report the datagram's full length, so a cut-short read is detected, not misparsed.
     pub(crate) fn recv_batch(&mut self, what: &str) -> Result<Batch> {
         self.buf.clear();
-        let n = match self.sock.recv(&mut self.buf, 0) {
+        let n = match self.sock.recv(&mut self.buf, MsgFlags::MSG_TRUNC.bits()) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Batch::WouldBlock),
             Err(e) if e.raw_os_error() == Some(Errno::ENOBUFS as i32) => return Ok(Batch::Overrun),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(Batch::Messages(vec![])),
-            Err(source) => return Err(Error::Receive { what: what.to_owned(), source }),
+            Err(source) => {
+                return Err(Error::Receive {
+                    what: what.to_owned(),
+                    source,
+                })
+            }
         };
         if n > self.buf.len() {
-            return Err(Error::Truncated { what: what.to_owned() });
+            return Err(Error::Truncated {
+                what: what.to_owned(),
+            });
         }
         let mut out = Vec::new();
         let mut off = 0;
@@ -146,7 +167,12 @@ impl NlSocket {
     }
 
     /// Sends `msg` with `NLM_F_ACK` and waits (blocking) for its acknowledgement.
-    pub(crate) fn request(&mut self, what: &str, msg: RouteNetlinkMessage, flags: u16) -> Result<()> {
+    pub(crate) fn request(
+        &mut self,
+        what: &str,
+        msg: RouteNetlinkMessage,
+        flags: u16,
+    ) -> Result<()> {
         let seq = self.send(what, msg, flags | NLM_F_ACK)?;
         loop {
             let Batch::Messages(msgs) = self.recv_batch(what)? else {
@@ -156,12 +182,14 @@ impl NlSocket {
                 if m.header.sequence_number != seq {
                     continue;
                 }
+                let flags = m.header.flags;
                 if let NetlinkPayload::Error(e) = m.payload {
                     return match e.code {
                         None => Ok(()),
                         Some(code) => Err(Error::Kernel {
                             what: what.to_owned(),
                             errno: Errno::from_raw(-code.get()),
+                            message: ext_ack_message(flags, &e.header),
                         }),
                     };
                 }
@@ -201,6 +229,7 @@ impl NlSocket {
                     if m.header.flags & NLM_F_DUMP_INTR != 0 {
                         interrupted = true;
                     }
+                    let flags = m.header.flags;
                     match m.payload {
                         NetlinkPayload::InnerMessage(inner) => out.push(inner),
                         NetlinkPayload::Done(_) => break 'recv,
@@ -209,6 +238,7 @@ impl NlSocket {
                                 return Err(Error::Kernel {
                                     what: what.to_owned(),
                                     errno: Errno::from_raw(-code.get()),
+                                    message: ext_ack_message(flags, &e.header),
                                 })
                             }
                             None => break 'recv,
@@ -228,13 +258,82 @@ impl NlSocket {
     }
 }
 
+/// `NLM_F_CAPPED` on an `NLMSG_ERROR`: the echoed request is only its 16-byte header.
+const NLM_F_CAPPED: u16 = 0x100;
+/// `NLM_F_ACK_TLVS` on an `NLMSG_ERROR`: extended-ack attributes follow the echoed request.
+const NLM_F_ACK_TLVS: u16 = 0x200;
+/// `NLMSGERR_ATTR_MSG`: a NUL-terminated human-readable reason.
+const NLMSGERR_ATTR_MSG: u16 = 1;
+
+/// The kernel's extended-ack text from the bytes after an `NLMSG_ERROR`'s code (the echoed
+/// request, then attributes), if the message carries one (netlink(7), "extended ACK").
+pub(crate) fn ext_ack_message(flags: u16, rest: &[u8]) -> Option<String> {
+    if flags & NLM_F_ACK_TLVS == 0 || rest.len() < 16 {
+        return None;
+    }
+    let echoed = if flags & NLM_F_CAPPED != 0 {
+        16
+    } else {
+        u32::from_ne_bytes(rest[..4].try_into().ok()?) as usize
+    };
+    let mut tlvs = rest.get((echoed + 3) & !3..)?;
+    while tlvs.len() >= 4 {
+        let len = usize::from(u16::from_ne_bytes([tlvs[0], tlvs[1]]));
+        let kind = u16::from_ne_bytes([tlvs[2], tlvs[3]]) & 0x3fff;
+        if len < 4 || len > tlvs.len() {
+            return None;
+        }
+        if kind == NLMSGERR_ATTR_MSG {
+            let text = &tlvs[4..len];
+            let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
+            return Some(String::from_utf8_lossy(&text[..end]).into_owned());
+        }
+        tlvs = tlvs.get((len + 3) & !3..).unwrap_or(&[]);
+    }
+    None
+}
+
 /// Blocks until `fd` is readable (used by dumps on a non-blocking socket).
 fn wait_readable(fd: BorrowedFd<'_>, what: &str) -> Result<()> {
     use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
     let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
     match poll(&mut fds, PollTimeout::from(5000u16)) {
-        Ok(0) => Err(Error::Truncated { what: what.to_owned() }),
+        Ok(0) => Err(Error::Timeout {
+            what: what.to_owned(),
+        }),
         Ok(_) | Err(Errno::EINTR) => Ok(()),
-        Err(e) => Err(Error::Receive { what: what.to_owned(), source: e.into() }),
+        Err(e) => Err(Error::Receive {
+            what: what.to_owned(),
+            source: e.into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An extended ack as the kernel sends it with NETLINK_CAP_ACK: the request's header, then
+    /// an `NLMSGERR_ATTR_MSG` attribute (and an `NLMSGERR_ATTR_OFFS` one after it).
+    #[test]
+    fn ext_ack_text_is_extracted() {
+        let mut rest = vec![0u8; 16];
+        let text = b"Nexthop has invalid gateway\0";
+        let len = 4 + text.len();
+        rest.extend_from_slice(&(len as u16).to_ne_bytes());
+        rest.extend_from_slice(&NLMSGERR_ATTR_MSG.to_ne_bytes());
+        rest.extend_from_slice(text);
+        rest.resize((rest.len() + 3) & !3, 0);
+        rest.extend_from_slice(&[8, 0, 2, 0, 20, 0, 0, 0]);
+        let flags = NLM_F_CAPPED | NLM_F_ACK_TLVS;
+        assert_eq!(
+            ext_ack_message(flags, &rest).as_deref(),
+            Some("Nexthop has invalid gateway")
+        );
+        assert_eq!(ext_ack_message(NLM_F_CAPPED, &rest), None);
+        assert_eq!(ext_ack_message(flags, &rest[..10]), None);
+        let mut broken = rest.clone();
+        broken[16] = 200; // attribute longer than the buffer
+        assert_eq!(ext_ack_message(flags, &broken), None);
     }
 }

@@ -10,17 +10,22 @@ use crate::error::{Error, Result};
 
 /// Reads an unsigned sysctl.
 pub fn read_sysctl(path: &str) -> Result<u32> {
-    let text = fs::read_to_string(path)
-        .map_err(|source| Error::Sysctl { path: path.to_owned(), source })?;
-    text.trim()
-        .parse()
-        .map_err(|_| Error::SysctlValue { path: path.to_owned(), text: text.trim().to_owned() })
+    let text = fs::read_to_string(path).map_err(|source| Error::Sysctl {
+        path: path.to_owned(),
+        source,
+    })?;
+    text.trim().parse().map_err(|_| Error::SysctlValue {
+        path: path.to_owned(),
+        text: text.trim().to_owned(),
+    })
 }
 
 /// Writes an unsigned sysctl.
 pub fn write_sysctl(path: &str, value: u32) -> Result<()> {
-    fs::write(path, format!("{value}\n"))
-        .map_err(|source| Error::Sysctl { path: path.to_owned(), source })
+    fs::write(path, format!("{value}\n")).map_err(|source| Error::Sysctl {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// Values set by [`SysctlGuard::set`]; each is put back on drop (or [`SysctlGuard::restore`]),
@@ -52,12 +57,19 @@ impl SysctlGuard {
             return Ok(());
         }
         write_sysctl(path, value)?;
-        self.saved.push(Saved { path: path.to_owned(), previous, written: value });
+        self.saved.push(Saved {
+            path: path.to_owned(),
+            previous,
+            written: value,
+        });
         Ok(())
     }
 
     /// Sets every (path, value) pair; stops at the first error, keeping what was set so far.
-    pub fn set_all<'a>(&mut self, items: impl IntoIterator<Item = &'a (String, u32)>) -> Result<()> {
+    pub fn set_all<'a>(
+        &mut self,
+        items: impl IntoIterator<Item = &'a (String, u32)>,
+    ) -> Result<()> {
         for (p, v) in items {
             self.set(p, *v)?;
         }
@@ -81,7 +93,8 @@ impl SysctlGuard {
                     }
                 }
                 Ok(_) => {}
-                Err(Error::Sysctl { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {}
+                Err(Error::Sysctl { source, .. })
+                    if source.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => {
                     first.get_or_insert(e);
                 }

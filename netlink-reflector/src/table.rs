@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{
-    InfoData, InfoKind, InfoMacVlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+    InfoData, InfoKind, InfoMacVlan, LinkAttribute, LinkInfo, LinkMessage,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
@@ -120,7 +120,8 @@ pub enum Change {
         /// Whether it is up in the [`Link::is_up`] sense.
         up: bool,
     },
-    /// A link disappeared (its addresses went with it; no `AddrRemoved` is reported for them).
+    /// A link disappeared. The kernel normally reports its addresses' removal first (as
+    /// `AddrRemoved`); any address still mirrored when the link goes is dropped with it.
     LinkRemoved {
         /// Interface index.
         index: u32,
@@ -241,12 +242,17 @@ impl Table {
                     return;
                 }
                 if let Some(old) = self.links.remove(&m.header.index) {
-                    out.push(Change::LinkRemoved { index: old.index, name: old.name });
+                    out.push(Change::LinkRemoved {
+                        index: old.index,
+                        name: old.name,
+                    });
                 }
             }
             RouteNetlinkMessage::NewAddress(m) => {
                 let Some(a) = address_from_msg(m) else { return };
-                let Some(link) = self.links.get_mut(&m.header.index) else { return };
+                let Some(link) = self.links.get_mut(&m.header.index) else {
+                    return;
+                };
                 match link.addresses.iter_mut().find(|x| same_address(x, &a)) {
                     Some(x) => *x = a,
                     None => {
@@ -261,7 +267,9 @@ impl Table {
             }
             RouteNetlinkMessage::DelAddress(m) => {
                 let Some(a) = address_from_msg(m) else { return };
-                let Some(link) = self.links.get_mut(&m.header.index) else { return };
+                let Some(link) = self.links.get_mut(&m.header.index) else {
+                    return;
+                };
                 let before = link.addresses.len();
                 link.addresses.retain(|x| !same_address(x, &a));
                 if link.addresses.len() != before {
@@ -280,7 +288,10 @@ impl Table {
     pub fn diff(&self, new: &Table, out: &mut Vec<Change>) {
         for (idx, old) in &self.links {
             if !new.links.contains_key(idx) {
-                out.push(Change::LinkRemoved { index: *idx, name: old.name.clone() });
+                out.push(Change::LinkRemoved {
+                    index: *idx,
+                    name: old.name.clone(),
+                });
             }
         }
         for (idx, link) in &new.links {
@@ -300,7 +311,11 @@ impl Table {
             }
             for a in &link.addresses {
                 if !old_addrs.iter().any(|o| same_address(o, a)) {
-                    out.push(Change::AddrAdded { index: *idx, addr: a.addr, prefix_len: a.prefix_len });
+                    out.push(Change::AddrAdded {
+                        index: *idx,
+                        addr: a.addr,
+                        prefix_len: a.prefix_len,
+                    });
                 }
             }
         }
@@ -314,7 +329,11 @@ fn same_address(a: &Address, b: &Address) -> bool {
 
 fn compare_link(old: Option<&Link>, new: &Link, out: &mut Vec<Change>) {
     let Some(old) = old else {
-        out.push(Change::LinkAdded { index: new.index, name: new.name.clone(), up: new.is_up() });
+        out.push(Change::LinkAdded {
+            index: new.index,
+            name: new.name.clone(),
+            up: new.is_up(),
+        });
         return;
     };
     if old.name != new.name {
@@ -325,11 +344,20 @@ fn compare_link(old: Option<&Link>, new: &Link, out: &mut Vec<Change>) {
         });
     }
     if old.mtu != new.mtu || old.mac != new.mac || old.parent != new.parent {
-        out.push(Change::LinkChanged { index: new.index, name: new.name.clone() });
+        out.push(Change::LinkChanged {
+            index: new.index,
+            name: new.name.clone(),
+        });
     }
     match (old.is_up(), new.is_up()) {
-        (false, true) => out.push(Change::LinkUp { index: new.index, name: new.name.clone() }),
-        (true, false) => out.push(Change::LinkDown { index: new.index, name: new.name.clone() }),
+        (false, true) => out.push(Change::LinkUp {
+            index: new.index,
+            name: new.name.clone(),
+        }),
+        (true, false) => out.push(Change::LinkDown {
+            index: new.index,
+            name: new.name.clone(),
+        }),
         _ => {}
     }
 }
@@ -347,7 +375,6 @@ pub(crate) fn link_from_msg(m: &LinkMessage) -> Option<Link> {
         macvlan_mode: None,
         addresses: Vec::new(),
     };
-    let _: LinkFlags = m.header.flags;
     for attr in &m.attributes {
         match attr {
             LinkAttribute::IfName(n) => link.name.clone_from(n),

@@ -1,11 +1,15 @@
 //! VRRP virtual MAC interfaces (`use_vmac`): private-mode macvlans carrying the RFC 5798 §7.3
 //! virtual router MAC address, as keepalived's `vrrp_vmac.c` creates them.
 
+use std::net::Ipv6Addr;
+
 use netlink_packet_route::link::{
-    InfoData, InfoKind, InfoMacVlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoMacVlan, LinkAttribute,
+    LinkInfo, LinkMessage, MacVlanMode,
 };
 
 use crate::error::{Error, Result};
+use crate::sysctl::{read_sysctl, SysctlGuard};
 
 /// Longest interface name the kernel accepts (`IFNAMSIZ - 1`).
 pub const IFNAME_MAX: usize = 15;
@@ -105,6 +109,10 @@ pub struct VmacSpec {
     pub mode: MacvlanMode,
     /// Bring the link up after creating it.
     pub up: bool,
+    /// Set `addr_gen_mode none` before the link goes up, so the kernel does not derive a
+    /// link-local address from the virtual MAC (RFC 5798 §7.4: the virtual MAC is not the
+    /// source of the router's own link-local address). keepalived does this for every VMAC.
+    pub no_auto_link_local: bool,
 }
 
 impl VmacSpec {
@@ -116,34 +124,87 @@ impl VmacSpec {
             mac: vrrp_mac(vrid, ipv6),
             mode: MacvlanMode::Private,
             up: true,
+            no_auto_link_local: true,
         }
     }
 
     /// Checks the name before anything is sent.
     pub fn validate(&self) -> Result<()> {
         let n = &self.name;
-        if n.is_empty() || n.len() > IFNAME_MAX || n.contains(['/', ' ', '\0']) || n == "." || n == ".." {
-            return Err(Error::InvalidSpec { what: "vmac", why: format!("interface name {n:?}") });
+        if n.is_empty()
+            || n.len() > IFNAME_MAX
+            || n.contains(['/', ' ', '\0'])
+            || n == "."
+            || n == ".."
+        {
+            return Err(Error::InvalidSpec {
+                what: "vmac",
+                why: format!("interface name {n:?}"),
+            });
         }
         Ok(())
     }
 
-    /// The `RTM_NEWLINK` payload creating the macvlan.
+    /// The `RTM_NEWLINK` payload creating the macvlan, still down: the kernel ignores
+    /// `IFLA_AF_SPEC` at creation, so the address generation mode is set by
+    /// [`addr_gen_none_message`] before the link is brought up.
     pub fn to_new_message(&self) -> LinkMessage {
         let mut m = LinkMessage::default();
-        if self.up {
-            m.header.flags = LinkFlags::Up;
-            m.header.change_mask = LinkFlags::Up;
-        }
         m.attributes.push(LinkAttribute::IfName(self.name.clone()));
         m.attributes.push(LinkAttribute::Link(self.parent));
         m.attributes.push(LinkAttribute::Address(self.mac.to_vec()));
         m.attributes.push(LinkAttribute::LinkInfo(vec![
             LinkInfo::Kind(InfoKind::MacVlan),
-            LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(self.mode.to_route())])),
+            LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(
+                self.mode.to_route(),
+            )])),
         ]));
         m
     }
+}
+
+/// The `RTM_NEWLINK` payload setting `IFLA_INET6_ADDR_GEN_MODE` to none on `ifindex`.
+pub fn addr_gen_none_message(ifindex: u32) -> LinkMessage {
+    let mut m = LinkMessage::default();
+    m.header.index = ifindex;
+    m.attributes
+        .push(LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(
+            vec![AfSpecInet6::AddrGenMode(In6AddrGenMode::None)],
+        )]));
+    m
+}
+
+/// The modified EUI-64 link-local address for `mac` (RFC 4291 §2.5.1, appendix A), which
+/// keepalived gives an IPv6 VMAC when neither a source address nor a parent link-local
+/// address is available.
+pub fn eui64_link_local(mac: [u8; 6]) -> Ipv6Addr {
+    Ipv6Addr::from([
+        0xfe,
+        0x80,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        mac[0] ^ 0x02,
+        mac[1],
+        mac[2],
+        0xff,
+        0xfe,
+        mac[3],
+        mac[4],
+        mac[5],
+    ])
+}
+
+/// `net.ipv6.conf.<vmac>.disable_ipv6`: keepalived disables IPv6 on an IPv4 VMAC that carries
+/// no IPv6 eVIPs, and enables it otherwise. Returns (path, value).
+pub fn vmac_ipv6_sysctl(vmac: &str, enabled: bool) -> (String, u32) {
+    (
+        format!("/proc/sys/net/ipv6/conf/{vmac}/disable_ipv6"),
+        u32::from(!enabled),
+    )
 }
 
 /// The sysctls keepalived sets for an IPv4 VMAC (`vrrp_if_config.c`; the user guide's VMAC
@@ -168,7 +229,38 @@ pub fn vmac_sysctls(vmac: &str, parent: &str) -> Vec<(String, u32)> {
 /// own value to it — that step needs the interface list and is left to the daemon.
 pub fn vmac_global_sysctls() -> Vec<(String, u32)> {
     let c = |key: &str| format!("/proc/sys/net/ipv4/conf/all/{key}");
-    vec![(c("arp_ignore"), 1), (c("arp_announce"), 1), (c("arp_filter"), 0)]
+    vec![
+        (c("arp_ignore"), 1),
+        (c("arp_announce"), 1),
+        (c("arp_filter"), 0),
+    ]
+}
+
+/// keepalived's `clear_rp_filter`: an IPv4 VMAC must have `rp_filter` 0, which only works if
+/// `all.rp_filter` is 0 too. If it is not, first raise `default.rp_filter` and every listed
+/// interface's own `rp_filter` to the `all` value (so nothing filters less than before), then set
+/// `all.rp_filter` to 0. Every change is held by `guard`, which puts the values back on exit
+/// (those still holding what was written). Interfaces whose sysctl cannot be read are skipped.
+pub fn relax_all_rp_filter<'a>(
+    guard: &mut SysctlGuard,
+    interfaces: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let path = |dev: &str| format!("/proc/sys/net/ipv4/conf/{dev}/rp_filter");
+    let all = read_sysctl(&path("all"))?;
+    if all == 0 {
+        return Ok(());
+    }
+    if read_sysctl(&path("default"))? < all {
+        guard.set(&path("default"), all)?;
+    }
+    for dev in interfaces {
+        if let Ok(v) = read_sysctl(&path(dev)) {
+            if v < all {
+                guard.set(&path(dev), all)?;
+            }
+        }
+    }
+    guard.set(&path("all"), 0)
 }
 
 #[cfg(test)]
@@ -191,6 +283,13 @@ mod tests {
         let mut bad = VmacSpec::for_vrid(1, false, 2);
         bad.name = "a/b".into();
         assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn eui64_flips_the_universal_bit() {
+        let a = eui64_link_local([0x00, 0x00, 0x5e, 0x00, 0x01, 0x33]);
+        assert_eq!(a, "fe80::200:5eff:fe00:133".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(vmac_ipv6_sysctl("vrrp.1", false).1, 1);
     }
 
     #[test]

@@ -82,6 +82,18 @@ fn record(owned: &mut Ownership, op: &Op) {
     }
 }
 
+/// Runs one op. A sync-daemon stop is sent only if that daemon runs: Debian's 6.1 kernel was
+/// seen (in the test VM) to hang in `DEL_DAEMON` of a later master after `DEL_DAEMON` requests
+/// for daemons that were not running, and "stop" means "make sure it is stopped" anyway.
+fn execute<B: IpvsBackend + ?Sized>(backend: &mut B, op: &Op) -> Result<(), Error> {
+    if let Op::StopDaemon(state, _) = op {
+        if !backend.daemons()?.iter().any(|d| d.state == *state) {
+            return Ok(());
+        }
+    }
+    backend.execute(op)
+}
+
 /// Runs `ops` in order, continuing past failures, and keeps `owned` equal to what kad has
 /// installed: an entry becomes owned when its add or edit succeeds and stops being owned when
 /// its deletion succeeds (or finds it gone).
@@ -99,7 +111,7 @@ pub fn apply<B: IpvsBackend + ?Sized>(
                 continue;
             }
         }
-        match backend.execute(op) {
+        match execute(backend, op) {
             Ok(()) => {
                 record(owned, op);
                 report.applied.push(op.clone());

@@ -32,6 +32,8 @@ pub trait IpvsBackend {
     fn start_daemon(&mut self, d: &SyncDaemon) -> Result<(), Error>;
     /// `DEL_DAEMON`.
     fn stop_daemon(&mut self, state: DaemonState, sync_id: u32) -> Result<(), Error>;
+    /// `GET_DAEMON`: the running sync daemons.
+    fn daemons(&mut self) -> Result<Vec<SyncDaemon>, Error>;
 
     /// Runs one [`Op`].
     fn execute(&mut self, op: &Op) -> Result<(), Error> {
@@ -83,5 +85,8 @@ impl IpvsBackend for IpvsClient {
     }
     fn stop_daemon(&mut self, state: DaemonState, sync_id: u32) -> Result<(), Error> {
         IpvsClient::stop_daemon(self, state, sync_id)
+    }
+    fn daemons(&mut self) -> Result<Vec<SyncDaemon>, Error> {
+        IpvsClient::daemons(self)
     }
 }

@@ -130,6 +130,10 @@ impl MemoryIpvs {
 }
 
 impl IpvsBackend for MemoryIpvs {
+    fn daemons(&mut self) -> Result<Vec<SyncDaemon>, Error> {
+        Ok(self.daemons.clone())
+    }
+
     fn table(&mut self) -> Result<Vec<(Service, Vec<Dest>)>, Error> {
         Ok(self
             .services

@@ -7,8 +7,8 @@
 //! daemon is stopped and a master daemon started; leaving MASTER does the reverse. At startup any
 //! daemon left by an earlier run is stopped first; at shutdown the running one is stopped.
 //!
-//! The controller is pure: it returns [`Op`]s for [`super::apply`], which treats "no daemon
-//! running" on a stop as done.
+//! The controller is pure: it returns [`Op`]s for [`super::apply`], which sends a stop only for a
+//! daemon that runs (so the leftover-clearing stops at startup cost no kernel error).
 
 use super::plan::Op;
 use crate::types::{DaemonState, SyncDaemon};

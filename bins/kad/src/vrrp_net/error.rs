@@ -159,3 +159,43 @@ impl NetError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn would_block_only_for_sends_that_hit_eagain() {
+        let eagain = || io::Error::from(io::ErrorKind::WouldBlock);
+        let dst: IpAddr = "192.0.2.1".parse().unwrap();
+        assert!(NetError::SendAdvert {
+            dst,
+            source: eagain()
+        }
+        .is_would_block());
+        let frame = NetError::SendFrame {
+            what: "gratuitous ARP",
+            ifname: "eth0".into(),
+            source: eagain(),
+        };
+        assert!(frame.is_would_block());
+        let other = NetError::SendAdvert {
+            dst,
+            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        assert!(!other.is_would_block());
+        assert!(!NetError::Recv {
+            kind: "x",
+            source: eagain()
+        }
+        .is_would_block());
+        assert_eq!(
+            NetError::Truncated {
+                len: 2000,
+                capacity: 1500
+            }
+            .to_string(),
+            "received datagram of 2000 bytes truncated to the 1500-byte buffer"
+        );
+    }
+}

@@ -56,11 +56,9 @@ pub fn send_garp(
     src_mac: Option<[u8; 6]>,
     vip: Ipv4Addr,
 ) -> Result<(), NetError> {
-    let mac = src_mac
-        .or(link.hw_addr)
-        .ok_or_else(|| NetError::NoHwAddr {
-            ifname: link.name.clone(),
-        })?;
+    let mac = src_mac.or(link.hw_addr).ok_or_else(|| NetError::NoHwAddr {
+        ifname: link.name.clone(),
+    })?;
     sender.send_frame(link, &build_garp(mac, vip), "gratuitous ARP")
 }
 

@@ -5,6 +5,7 @@
 //! thread, so they see the caller's network namespace (unlike `/sys/class/net`, which shows
 //! the namespace `/sys` was mounted in).
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -118,32 +119,41 @@ impl LinkSender {
             })
     }
 
+    /// Opens the socket for `link` now instead of on the first send. Sockets belong to the
+    /// network namespace of the thread that creates them, so a caller that switches
+    /// namespaces opens them while in the right one.
+    pub fn open(&mut self, link: &Link) -> Result<(), NetError> {
+        self.socket(link).map(drop)
+    }
+
     /// Closes the socket of an interface that went away (or all of them on reload).
     pub fn forget(&mut self, ifindex: u32) {
         self.sockets.remove(&ifindex);
     }
 
     fn socket(&mut self, link: &Link) -> Result<&OwnedFd, NetError> {
-        if !self.sockets.contains_key(&link.ifindex) {
-            let fd = socket::socket(
-                AddressFamily::Packet,
-                SockType::Raw,
-                SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
-                None,
-            )
-            .map_err(|e| NetError::Open {
-                kind: "packet",
-                source: e.into(),
-            })?;
-            // The address from getifaddrs has the index and protocol 0, which keeps the
-            // socket's protocol (0: receive nothing).
-            socket::bind(fd.as_raw_fd(), &link.ll).map_err(|e| NetError::BindLink {
-                ifname: link.name.clone(),
-                source: e.into(),
-            })?;
-            self.sockets.insert(link.ifindex, fd);
+        match self.sockets.entry(link.ifindex) {
+            Entry::Occupied(e) => Ok(e.into_mut()),
+            Entry::Vacant(v) => {
+                let fd = socket::socket(
+                    AddressFamily::Packet,
+                    SockType::Raw,
+                    SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
+                    None,
+                )
+                .map_err(|e| NetError::Open {
+                    kind: "packet",
+                    source: e.into(),
+                })?;
+                // The address from getifaddrs has the index and protocol 0, which keeps
+                // the socket's protocol (0: receive nothing).
+                socket::bind(fd.as_raw_fd(), &link.ll).map_err(|e| NetError::BindLink {
+                    ifname: link.name.clone(),
+                    source: e.into(),
+                })?;
+                Ok(v.insert(fd))
+            }
         }
-        Ok(&self.sockets[&link.ifindex])
     }
 }
 

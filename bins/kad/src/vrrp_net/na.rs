@@ -93,11 +93,9 @@ pub fn send_na(
     src_mac: Option<[u8; 6]>,
     vip: Ipv6Addr,
 ) -> Result<(), NetError> {
-    let mac = src_mac
-        .or(link.hw_addr)
-        .ok_or_else(|| NetError::NoHwAddr {
-            ifname: link.name.clone(),
-        })?;
+    let mac = src_mac.or(link.hw_addr).ok_or_else(|| NetError::NoHwAddr {
+        ifname: link.name.clone(),
+    })?;
     let frame = build_na(mac, vip, link.ipv6_forwarding());
     sender.send_frame(link, &frame, "neighbour advertisement")
 }
@@ -150,5 +148,18 @@ mod tests {
             icmpv6_checksum(Ipv6Addr::UNSPECIFIED, Ipv6Addr::UNSPECIFIED, &msg),
             0x21cb
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_frame_checks_out(mac: [u8; 6], vip: [u8; 16], router: bool) {
+            let vip = Ipv6Addr::from(vip);
+            let f = build_na(mac, vip, router);
+            proptest::prop_assert_eq!(icmpv6_checksum(vip, ALL_NODES, &f[ICMP_OFFSET..]), 0);
+            proptest::prop_assert_eq!(&f[22..38], &vip.octets()[..]);
+            proptest::prop_assert_eq!(&f[62..78], &vip.octets()[..]);
+            proptest::prop_assert_eq!(&f[80..86], &mac[..]);
+            proptest::prop_assert_eq!(f[58] & FLAG_SOLICITED, 0);
+        }
     }
 }

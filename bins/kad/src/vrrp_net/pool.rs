@@ -110,7 +110,9 @@ impl<T: Copy> SocketPool<T> {
                 }
             }
         };
-        let entry = self.entries[id.0].as_mut().expect("entry just found or made");
+        let entry = self.entries[id.0]
+            .as_mut()
+            .expect("entry just found or made");
         if entry.vrids.contains_key(&vrid) {
             return Err(NetError::DuplicateVrid { vrid });
         }

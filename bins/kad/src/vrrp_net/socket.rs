@@ -166,6 +166,14 @@ fn scope_of(a: Ipv6Addr, ifindex: u32) -> u32 {
     }
 }
 
+/// Room for `IPV6_PKTINFO` (20 bytes) and `IPV6_HOPLIMIT` (4) with their headers
+/// (`CMSG_SPACE` 40 + 24), and more, aligned as `struct cmsghdr` needs, on the stack so a
+/// receive allocates nothing.
+const CMSG_BUF_LEN: usize = 128;
+
+#[repr(C, align(8))]
+struct CmsgBuf([u8; CMSG_BUF_LEN]);
+
 /// The receive socket of a pool entry.
 ///
 /// Multicast: joined to the group on the interface and bound to the group, so unicast
@@ -255,14 +263,14 @@ impl RxSocket {
     /// [`NetError::Truncated`]; read again for the next one.
     pub fn recv(&self, buf: &mut [u8]) -> Result<Option<(usize, RxMeta)>, NetError> {
         let capacity = buf.len();
-        let mut cmsg = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int);
+        let mut cmsg = CmsgBuf([0; CMSG_BUF_LEN]);
         let fd = self.sock.as_raw_fd();
         loop {
             let mut iov = [IoSliceMut::new(buf)];
             let msg = match nsock::recvmsg::<SockaddrStorage>(
                 fd,
                 &mut iov,
-                Some(&mut cmsg),
+                Some(&mut cmsg.0),
                 MsgFlags::MSG_TRUNC,
             ) {
                 Ok(msg) => msg,
@@ -354,8 +362,9 @@ impl mio::event::Source for RxSocket {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TxOpts {
     /// IPv6: the source address, which must be the one the codec put in the checksum's
-    /// pseudo-header (the instance's `primary_addr`). Ignored for IPv4, whose header is in
-    /// the bytes.
+    /// pseudo-header (the instance's `primary_addr`); with `None` the kernel picks one and
+    /// the checksum is only right if it picks the same. Ignored for IPv4, whose header is
+    /// in the bytes.
     pub src: Option<IpAddr>,
     /// IPv6 unicast: `unicast_ttl` as `IPV6_HOPLIMIT` ancillary data. IPv4 carries its TTL
     /// in the header the codec wrote.
@@ -458,7 +467,8 @@ impl TxSocket {
                     .map_err(err)
             }
             (Family::Ipv6, IpAddr::V6(d)) => {
-                let to = SockaddrIn6::from(SocketAddrV6::new(d, 0, 0, scope_of(d, self.key.ifindex)));
+                let to =
+                    SockaddrIn6::from(SocketAddrV6::new(d, 0, 0, scope_of(d, self.key.ifindex)));
                 let src = match opts.src {
                     Some(IpAddr::V6(s)) => s,
                     _ => Ipv6Addr::UNSPECIFIED,
@@ -469,14 +479,19 @@ impl TxSocket {
                     },
                     ipi6_ifindex: self.key.ifindex,
                 };
-                let hops = opts.hop_limit.map(libc::c_int::from);
-                let mut cmsgs = vec![ControlMessage::Ipv6PacketInfo(&info)];
-                if let Some(h) = hops.as_ref() {
-                    cmsgs.push(ControlMessage::Ipv6HopLimit(h));
-                }
+                let hops = libc::c_int::from(opts.hop_limit.unwrap_or(0));
+                let both = [
+                    ControlMessage::Ipv6PacketInfo(&info),
+                    ControlMessage::Ipv6HopLimit(&hops),
+                ];
+                let cmsgs = if opts.hop_limit.is_some() {
+                    &both[..]
+                } else {
+                    &both[..1]
+                };
                 let iov = [IoSlice::new(bytes)];
                 loop {
-                    match nsock::sendmsg(self.sock.as_raw_fd(), &iov, &cmsgs, flags, Some(&to)) {
+                    match nsock::sendmsg(self.sock.as_raw_fd(), &iov, cmsgs, flags, Some(&to)) {
                         Ok(_) => return Ok(()),
                         Err(Errno::EINTR) => continue,
                         Err(e) => return Err(err(e.into())),
