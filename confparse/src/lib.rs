@@ -8,8 +8,11 @@
 //! 2. [`tree`] — brace matching: lines become a tree of [`tree::Node`]s (keyword, arguments,
 //!    optional block).
 //! 3. [`model`] — the typed [`model::Config`], with values checked and defaults inherited as the
-//!    man page says, followed by [`validate`], the cross-object checks keepalived makes after
-//!    reading the whole file.
+//!    man page says, followed by the cross-object checks keepalived makes after reading the
+//!    whole file (each half's `finish`). Checks that need the host (interfaces, script files,
+//!    users) are separate functions the caller runs: see [`model::vrrp::check_interfaces`].
+//!
+//! [`load::load`] runs the whole pipeline on a file.
 //!
 //! Every problem is reported as a [`diag::Diagnostic`] carrying `file:line:col`.
 #![forbid(unsafe_code)]

@@ -3,13 +3,12 @@
 
 mod model_lvs_util;
 
-use std::collections::HashSet;
 use std::net::IpAddr;
 
 use keepalive_confparse::diag::Diagnostics;
 use keepalive_confparse::model::checker::{CheckerKind, DnsType, HttpProtocol, StatusRange};
 use keepalive_confparse::model::lvs::{
-    self, Family, Forwarding, Granularity, GroupEntry, Protocol, Scheduler, Tunnel, TunnelChecksum,
+    Family, Forwarding, Granularity, GroupEntry, Protocol, Scheduler, Tunnel, TunnelChecksum,
     TunnelType, VsAddress,
 };
 use keepalive_confparse::model::values::Micros;

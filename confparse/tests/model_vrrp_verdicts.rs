@@ -8,7 +8,7 @@
 
 mod model_vrrp_util;
 
-use model_vrrp_util::{errors, inst, parse, warnings, SCRIPT_SECURITY};
+use model_vrrp_util::{errors, inst, parse_on_host, warnings, SCRIPT_SECURITY};
 
 /// What kad must say about a case.
 #[derive(Clone, Copy, Debug)]
@@ -219,7 +219,7 @@ fn cases() -> Vec<(&'static str, String, V)> {
 fn kad_verdicts() {
     let mut failures = Vec::new();
     for (name, text, want) in cases() {
-        let (_, d) = parse(&text);
+        let (_, d) = parse_on_host(&text);
         let e = errors(&d);
         let w = warnings(&d);
         let ok = match want {

@@ -23,9 +23,16 @@ use netlink_packet_generic::ctrl::{GenlCtrl, GenlCtrlCmd};
 use netlink_packet_generic::{GenlFamily, GenlHeader, GenlMessage};
 use netlink_sys::{protocols::NETLINK_GENERIC, Socket, SocketAddr};
 use std::fmt::Debug;
+use std::time::Duration;
 
 /// How often a dump is retried when the kernel flags it `NLM_F_DUMP_INTR`.
 const DUMP_ATTEMPTS: usize = 3;
+
+/// How long a call waits for each datagram of its answer unless told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long `stop_daemon` waits for its acknowledgement before looking for itself.
+const STOP_DAEMON_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A connection to the kernel's IPVS generic-netlink family.
 #[derive(Debug)]
@@ -33,6 +40,7 @@ pub struct IpvsClient {
     socket: Socket,
     family_id: u16,
     seq: u32,
+    timeout: Duration,
 }
 
 impl IpvsClient {
@@ -49,9 +57,26 @@ impl IpvsClient {
             socket,
             family_id: 0,
             seq: 0,
+            timeout: DEFAULT_TIMEOUT,
         };
+        client.apply_timeout(DEFAULT_TIMEOUT)?;
         client.family_id = client.resolve_family()?;
         Ok(client)
+    }
+
+    /// How long each call waits for each datagram of its answer before failing with
+    /// [`Error::Timeout`] (default [`DEFAULT_TIMEOUT`]). The kernel answers every request at
+    /// once, with one exception this guards against (see [`stop_daemon`](Self::stop_daemon)).
+    pub fn set_timeout(&mut self, timeout: Duration) -> Result<(), Error> {
+        self.apply_timeout(timeout)?;
+        self.timeout = timeout;
+        Ok(())
+    }
+
+    fn apply_timeout(&self, timeout: Duration) -> Result<(), Error> {
+        socket2::SockRef::from(&self.socket)
+            .set_read_timeout(Some(timeout))
+            .map_err(Error::Socket)
     }
 
     /// The family id nlctrl assigned to "IPVS" on this kernel.
@@ -109,9 +134,21 @@ impl IpvsClient {
         })?;
         let mut replies = Replies::new(op.clone(), seq, dump);
         loop {
-            let (datagram, _) = self.socket.recv_from_full().map_err(|source| Error::Recv {
-                op: op.clone(),
-                source,
+            let (datagram, _) = self.socket.recv_from_full().map_err(|source| {
+                if matches!(
+                    source.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) {
+                    Error::Timeout {
+                        op: op.clone(),
+                        timeout: self.timeout,
+                    }
+                } else {
+                    Error::Recv {
+                        op: op.clone(),
+                        source,
+                    }
+                }
             })?;
             if let Some(done) = replies.feed(&datagram)? {
                 return Ok(done);
@@ -285,13 +322,28 @@ impl IpvsClient {
     }
 
     /// `ipvsadm --stop-daemon`.
+    ///
+    /// The kernel may stop the daemon and send no answer at all: when the daemon's thread had
+    /// not yet run (seen right after a start in the test VM), `kthread_stop` returns `-EINTR`,
+    /// which `netlink_rcv_skb` treats as "send no acknowledgement". So this call waits at most
+    /// 2 s for the acknowledgement and then asks the kernel whether the daemon is gone.
     pub fn stop_daemon(&mut self, state: DaemonState, sync_id: u32) -> Result<(), Error> {
-        self.call(
+        let full = self.timeout;
+        self.apply_timeout(full.min(STOP_DAEMON_TIMEOUT))?;
+        self.timeout = full.min(STOP_DAEMON_TIMEOUT);
+        let result = self.call(
             Operation::StopDaemon(state),
             request::stop_daemon(state, sync_id),
             false,
-        )
-        .map(drop)
+        );
+        self.timeout = full;
+        self.apply_timeout(full)?;
+        match result {
+            Err(Error::Timeout { .. }) if !self.daemons()?.iter().any(|d| d.state == state) => {
+                Ok(())
+            }
+            other => other.map(drop),
+        }
     }
 
     /// `ipvsadm -L --timeout`.

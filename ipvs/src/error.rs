@@ -233,6 +233,14 @@ pub enum Error {
         /// What came instead.
         detail: String,
     },
+    /// No answer within the client's timeout ([`IpvsClient::set_timeout`](crate::IpvsClient)).
+    #[error("{op}: no answer from the kernel within {timeout:?}")]
+    Timeout {
+        /// What was asked.
+        op: Operation,
+        /// How long the client waited for one datagram.
+        timeout: std::time::Duration,
+    },
     /// The kernel's table changed during a dump three times in a row (`NLM_F_DUMP_INTR`).
     #[error("{op}: dump interrupted by concurrent changes")]
     DumpInterrupted {

@@ -25,7 +25,7 @@ use keepalive_vrrp::auth::Auth;
 use keepalive_vrrp::config::InitialState;
 use keepalive_vrrp::error::RxError;
 use keepalive_vrrp::ip::{emit_ipv4, ipv4_buffer_len, Ipv4Tx, VRRP_MCAST_V4, VRRP_MCAST_V6};
-use keepalive_vrrp::packet::{AdverInt, AdvertRepr, Family, Version, VipList};
+use keepalive_vrrp::packet::{AdverInt, AdvertRepr, Family, TxChecksum, Version, VipList};
 use keepalive_vrrp::rx::{validate, ChecksumKind, ChecksumPolicy, RxCheck, RxMeta, UnicastPeer};
 use keepalive_vrrp::{Instance, InstanceConfig, Priority};
 use socket2::{Domain, Protocol, Socket, Type};
@@ -935,4 +935,51 @@ fn keepalived_ah_adverts_arrive_on_the_ah_socket() {
     };
     let (priority, _) = keepalived_advert(&ka, &rxp, rxid, &check);
     assert_eq!(priority, 200);
+}
+
+#[test]
+fn keepalived_unicast_interop() {
+    let Some(p) = pair() else { return };
+    // Our side, keyed and addressed as the daemon would from an instance config.
+    let mut ours = InstanceConfig::new("VI_1", 81, B4.into());
+    ours.vips = vec![VIP4.into()];
+    ours.unicast_peers = vec![UnicastPeer::new(A4.into())];
+    ours.check_unicast_src = true;
+    let cfg = ours.clone();
+    let (pool, id) = open_pool(&p.b, "vb", move |i| SockKey::for_instance(&cfg, i), 81);
+    let ka = Keepalived::start(
+        &p.a,
+        "uc",
+        &format!(
+            "  virtual_router_id 81\n  unicast_src_ip {A4}\n  unicast_peer {{\n    {B4}\n  }}\n\
+             \x20 virtual_ipaddress {{\n    {VIP4}/32\n  }}\n"
+        ),
+    );
+    let vips = [IpAddr::V4(VIP4)];
+    let peers = [UnicastPeer::new(A4.into())];
+    let check = RxCheck {
+        vips: &vips,
+        unicast_peers: &peers,
+        check_unicast_src: true,
+        ..RxCheck::new(Version::V2, Family::Ipv4, 81)
+    };
+    let (priority, meta) = keepalived_advert(&ka, &pool, id, &check);
+    assert_eq!((priority, meta.src), (200, IpAddr::V4(A4)));
+
+    let repr = advert_repr(Version::V2, 81, 250, VipList::V4(vec![VIP4]));
+    let ip = Ipv4Tx {
+        src: B4,
+        dst: A4,
+        ttl: 255,
+        ident: 1,
+        tos: 0xc0,
+    };
+    let mut bytes = vec![0; ipv4_buffer_len(&repr, false)];
+    let len = emit_ipv4(&repr, &ip, &TxChecksum::Plain, None, &mut bytes).expect("emit");
+    bytes.truncate(len);
+    let opts = TxOpts::for_instance(&ours);
+    until_keepalived_backs_off(&ka, || {
+        pool.send_advert(id, &bytes, A4.into(), &opts)
+            .expect("send");
+    });
 }

@@ -34,32 +34,7 @@ pub struct TopLevel {
     pub child_wait_time: Option<u32>,
 }
 
-/// A script with the user and group it runs as (`notify_* SCRIPT [username [groupname]]`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Script {
-    /// The command line as written (a quoted string may hold parameters).
-    pub command: String,
-    /// `username`, else the global `script_user`.
-    pub user: Option<String>,
-    /// `groupname`, else the user's group.
-    pub group: Option<String>,
-}
-
-impl Script {
-    /// Read `KEYWORD SCRIPT [user [group]]` from `node`, with the script at `args[first]`.
-    pub fn from_args(node: &Node, first: usize, d: &mut Diagnostics) -> Option<Script> {
-        let cmd = need_arg(node, first, d)?;
-        if cmd.text.is_empty() {
-            d.error(&cmd.loc, format!("{} script is empty", node.keyword.text));
-            return None;
-        }
-        Some(Script {
-            command: cmd.text.clone(),
-            user: node.arg(first + 1).map(str::to_string),
-            group: node.arg(first + 2).map(str::to_string),
-        })
-    }
-}
+pub use super::script::Script;
 
 /// A FIFO that state changes are written to (`notify_fifo FIFO_NAME [username [groupname]]`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -756,7 +731,7 @@ fn fifo_script(node: &Node, out: &mut Option<Script>, d: &mut Diagnostics) {
         );
         return;
     }
-    *out = Script::from_args(node, 0, d);
+    *out = Script::from_args(node, 0, true, d);
 }
 
 fn process_keyword(node: &Node, p: &mut ProcessSettings, what: &str, d: &mut Diagnostics) {
@@ -871,7 +846,7 @@ fn parse_global(node: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
             if slot.is_some() {
                 d.error(&node.keyword.loc, format!("{name} already specified"));
             } else {
-                *slot = Script::from_args(node, 0, d);
+                *slot = Script::from_args(node, 0, true, d);
             }
         }
         "startup_script_timeout" => {

@@ -16,6 +16,7 @@ pub mod bfd;
 pub mod checker;
 pub mod global;
 pub mod lvs;
+pub mod script;
 pub mod ssl;
 pub mod values;
 pub mod vrrp;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use keepalive_confparse::diag::{Diagnostics, Severity};
+use keepalive_confparse::model::vrrp::check_interfaces;
 use keepalive_confparse::model::Config;
 use keepalive_confparse::tree::Node;
 use keepalive_confparse::{load_tree_str, Options};
@@ -32,6 +33,15 @@ pub fn tree(text: &str) -> Vec<Node> {
 pub fn parse(text: &str) -> (Config, Diagnostics) {
     let (nodes, mut d) = load_tree_str("test.conf", text, &opts());
     let cfg = Config::from_tree(&nodes, &mut d);
+    (cfg, d)
+}
+
+/// [`parse`], then the host checks `keepalived -t` also makes (interfaces, multicast VRID
+/// conflicts), against this machine plus `eth0`, which the cases name.
+pub fn parse_on_host(text: &str) -> (Config, Diagnostics) {
+    let (cfg, mut d) = parse(text);
+    let exists = |n: &str| n == "eth0" || std::path::Path::new("/sys/class/net").join(n).exists();
+    check_interfaces(&cfg.vrrp, &cfg.global, &exists, &mut d);
     (cfg, d)
 }
 

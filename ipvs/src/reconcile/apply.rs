@@ -82,9 +82,8 @@ fn record(owned: &mut Ownership, op: &Op) {
     }
 }
 
-/// Runs one op. A sync-daemon stop is sent only if that daemon runs: Debian's 6.1 kernel was
-/// seen (in the test VM) to hang in `DEL_DAEMON` of a later master after `DEL_DAEMON` requests
-/// for daemons that were not running, and "stop" means "make sure it is stopped" anyway.
+/// Runs one op. A sync-daemon stop is sent only if that daemon runs ("stop" means "make sure it
+/// is stopped"), so clearing leftovers at startup costs no kernel refusal.
 fn execute<B: IpvsBackend + ?Sized>(backend: &mut B, op: &Op) -> Result<(), Error> {
     if let Op::StopDaemon(state, _) = op {
         if !backend.daemons()?.iter().any(|d| d.state == *state) {

@@ -14,8 +14,11 @@ use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
+use keepalive_vrrp::auth::Auth;
+use keepalive_vrrp::ip::{VRRP_MCAST_V4, VRRP_MCAST_V6};
 use keepalive_vrrp::packet::Family;
 use keepalive_vrrp::rx::RxMeta;
+use keepalive_vrrp::InstanceConfig;
 use mio::unix::SourceFd;
 use nix::errno::Errno;
 use nix::sys::socket::{
@@ -100,6 +103,26 @@ impl SockKey {
             ifindex,
             proto,
             mode: Mode::Unicast { src },
+        }
+    }
+
+    /// The key of an instance on interface `ifindex`: unicast from its `primary_addr` when
+    /// it has `unicast_peer`s, else multicast to `mcast_dst_ip` or the family's group; AH
+    /// when its authentication is AH.
+    #[must_use]
+    pub fn for_instance(config: &InstanceConfig, ifindex: u32) -> SockKey {
+        let proto = match config.auth {
+            Auth::Ah(_) => Proto::Ah,
+            _ => Proto::Vrrp,
+        };
+        if config.unicast_peers.is_empty() {
+            let group = config.mcast_group.unwrap_or(match config.primary_addr {
+                IpAddr::V4(_) => IpAddr::V4(VRRP_MCAST_V4),
+                IpAddr::V6(_) => IpAddr::V6(VRRP_MCAST_V6),
+            });
+            SockKey::multicast(ifindex, group, proto)
+        } else {
+            SockKey::unicast(ifindex, config.primary_addr, proto)
         }
     }
 
@@ -371,6 +394,21 @@ pub struct TxOpts {
     pub hop_limit: Option<u8>,
 }
 
+impl TxOpts {
+    /// The options for an instance's adverts: its `primary_addr` as IPv6 source, and
+    /// `unicast_ttl` as IPv6 hop limit in unicast mode.
+    #[must_use]
+    pub fn for_instance(config: &InstanceConfig) -> TxOpts {
+        match config.primary_addr {
+            IpAddr::V4(_) => TxOpts::default(),
+            IpAddr::V6(_) => TxOpts {
+                src: Some(config.primary_addr),
+                hop_limit: (!config.unicast_peers.is_empty()).then_some(config.unicast_ttl),
+            },
+        }
+    }
+}
+
 /// The send socket of a pool entry.
 ///
 /// IPv4: `IP_HDRINCL`; IPv6: multicast hops 255 (multicast), unicast hops 255 (overridden
@@ -512,6 +550,7 @@ impl AsRawFd for TxSocket {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use keepalive_vrrp::rx::UnicastPeer;
 
     #[test]
     fn key_family_follows_the_address() {
@@ -519,6 +558,43 @@ mod tests {
         assert_eq!(k.family(), Family::Ipv4);
         let k = SockKey::unicast(3, "2001:db8::1".parse().unwrap(), Proto::Vrrp);
         assert_eq!(k.family(), Family::Ipv6);
+    }
+
+    #[test]
+    fn keys_and_options_of_instances() {
+        let mut c = InstanceConfig::new("VI_1", 51, "192.0.2.1".parse().unwrap());
+        assert_eq!(
+            SockKey::for_instance(&c, 4),
+            SockKey::multicast(4, VRRP_MCAST_V4.into(), Proto::Vrrp)
+        );
+        assert_eq!(TxOpts::for_instance(&c), TxOpts::default());
+        c.auth = Auth::Ah(Auth::pass_octets("x"));
+        c.mcast_group = Some("239.192.0.18".parse().unwrap());
+        assert_eq!(
+            SockKey::for_instance(&c, 4),
+            SockKey::multicast(4, "239.192.0.18".parse().unwrap(), Proto::Ah)
+        );
+
+        let a6: IpAddr = "fe80::1".parse().unwrap();
+        let mut c = InstanceConfig::new("VI_6", 51, a6);
+        assert_eq!(
+            SockKey::for_instance(&c, 4),
+            SockKey::multicast(4, VRRP_MCAST_V6.into(), Proto::Vrrp)
+        );
+        assert_eq!(
+            TxOpts::for_instance(&c),
+            TxOpts {
+                src: Some(a6),
+                hop_limit: None
+            }
+        );
+        c.unicast_peers = vec![UnicastPeer::new("fe80::2".parse().unwrap())];
+        c.unicast_ttl = 10;
+        assert_eq!(
+            SockKey::for_instance(&c, 4),
+            SockKey::unicast(4, a6, Proto::Vrrp)
+        );
+        assert_eq!(TxOpts::for_instance(&c).hop_limit, Some(10));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Checker, CheckerKind};
 use crate::diag::Diagnostics;
-use crate::model::lvs::{parse_script, Script};
+use crate::model::script::Script;
 use crate::model::values::{need_arg, no_block, parse_uint, Micros, TIMER_HZ};
 use crate::tree::Node;
 
@@ -29,6 +29,7 @@ pub(super) fn parse(node: &Node, children: &[Node], d: &mut Diagnostics) -> Opti
     let mut user: Option<(String, Option<String>)> = None;
     let placeholder = MiscCheck {
         script: Script {
+            command: String::new(),
             args: Vec::new(),
             user: None,
             group: None,
@@ -49,7 +50,7 @@ pub(super) fn parse(node: &Node, children: &[Node], d: &mut Diagnostics) -> Opti
         no_block(n, d);
         match n.name() {
             "misc_path" => {
-                if let Some(s) = parse_script(n, false, d) {
+                if let Some(s) = Script::from_args(n, 0, false, d) {
                     script = Some(s);
                 }
             }

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use super::virtual_server::{connect_timeout, parse_server_addr, timer, MAX_WEIGHT};
-use super::{parse_forwarding, parse_script, string_arg, Forwarding, Script};
+use super::{parse_forwarding, string_arg, Forwarding, Script};
 use crate::diag::{Diagnostics, Severity};
 use crate::model::checker::{self, Checker};
 use crate::model::values::{flag, need_arg, no_block, parse_uint, ser_loc, Micros};
@@ -195,7 +195,7 @@ fn parse_keyword(rs: &mut RealServer, n: &Node, d: &mut Diagnostics) {
                 );
                 return;
             }
-            *slot = parse_script(n, true, d);
+            *slot = Script::from_args(n, 0, true, d);
         }
         "alpha" => {
             if let Some(v) = flag(n, d) {

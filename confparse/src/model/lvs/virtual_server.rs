@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::group::parse_port_nonzero;
 use super::real_server::{self, RealServer, SorryServer};
-use super::{parse_forwarding, parse_script, string_arg, Family, Forwarding, Script};
+use super::{parse_forwarding, string_arg, Family, Forwarding, Script};
 use crate::diag::{Diagnostics, Severity};
 use crate::model::values::{flag, need_arg, parse_timer, parse_uint, ser_loc, Micros, TIMER_HZ};
 use crate::token::Loc;
@@ -639,7 +639,7 @@ fn parse_keyword(vs: &mut VirtualServer, n: &Node, d: &mut Diagnostics) {
                 );
                 return;
             }
-            *slot = parse_script(n, true, d);
+            *slot = Script::from_args(n, 0, true, d);
         }
         "quorum" => {
             let Some(t) = need_arg(n, 0, d) else { return };

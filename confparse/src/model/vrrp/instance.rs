@@ -159,7 +159,7 @@ impl Notify {
                 } else if node.args.is_empty() {
                     self.deleted = Some(None);
                 } else {
-                    self.deleted = Some(Script::from_args(node, 0, d).map(Box::new));
+                    self.deleted = Some(Script::from_args(node, 0, true, d).map(Box::new));
                 }
                 return true;
             }
@@ -174,7 +174,7 @@ impl Notify {
                 ),
             );
         } else {
-            *slot = Script::from_args(node, 0, d).map(Box::new);
+            *slot = Script::from_args(node, 0, true, d).map(Box::new);
         }
         true
     }

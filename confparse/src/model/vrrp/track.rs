@@ -261,12 +261,7 @@ pub fn parse_vrrp_script(node: &Node, d: &mut Diagnostics) -> Option<VrrpScript>
                 if let Some(t) = need_arg(c, 0, d) {
                     // keepalived joins the words of an unquoted command line.
                     let cmd: Vec<&str> = c.args.iter().map(|t| t.text.as_str()).collect();
-                    s.script = Some(Script {
-                        command: cmd.join(" "),
-                        user: None,
-                        group: None,
-                    });
-                    let _ = t;
+                    s.script = Script::from_command(cmd.join(" "), t.loc.clone(), "script", d);
                 }
             }
             "interval" | "timeout" => {

@@ -82,7 +82,7 @@ pub(super) fn finish(v: &mut VrrpConfig, g: &GlobalDefs, d: &mut Diagnostics) {
             d.warning(&s.loc, format!("script {} is not used", s.name));
         }
     }
-    check_vrid_conflicts(&v.instances, g, d);
+    check_unicast_vrid_conflicts(&v.instances, d);
     if let Some(sd) = &g.lvs_sync_daemon {
         if let Some(inst) = &sd.instance {
             if !v.names.instances.contains_key(inst) {
@@ -937,10 +937,9 @@ enum Local {
 /// `check_vrid_conflicts`: no two instances may share a VRID on the same interface, family and
 /// multicast group; unicast instances conflict only when their local address matches and
 /// they share a peer.
-fn check_vrid_conflicts(instances: &[Instance], g: &GlobalDefs, d: &mut Diagnostics) {
-    type McastKey<'a> = (Family, u8, &'a str, IpAddr);
-    let mut mcast: FxMap<McastKey<'_>, usize> =
-        FxMap::with_capacity_and_hasher(instances.len(), Default::default());
+/// Unicast instances with the same VRID, family, interface and local address may not share a
+/// peer (keepalived's `check_vrid_conflicts()`, unicast half: it needs nothing from the host).
+fn check_unicast_vrid_conflicts(instances: &[Instance], d: &mut Diagnostics) {
     type UniKey<'a> = (Family, u8, Option<&'a str>, Local);
     let mut uni: FxMap<UniKey<'_>, FxMap<IpAddr, usize>> = FxMap::default();
     let mut reported: HashSet<(usize, usize)> = HashSet::new();
@@ -948,26 +947,48 @@ fn check_vrid_conflicts(instances: &[Instance], g: &GlobalDefs, d: &mut Diagnost
         let (Some(vrid), Some(family)) = (i.virtual_router_id, i.family) else {
             continue;
         };
-        if i.is_unicast() {
-            let local = i.src_ip.map_or(Local::Primary, Local::Configured);
-            let peers = uni
-                .entry((family, vrid, i.interface.as_deref(), local))
-                .or_default();
-            for p in &i.unicast_peers {
-                if let Some(&other) = peers.get(&p.addr) {
-                    if reported.insert((other, k)) {
-                        d.error(
-                            &i.loc,
-                            format!(
-                                "({}) duplicate VRID conflict with {} VRID {vrid}",
-                                instances[other].name, i.name
-                            ),
-                        );
-                    }
-                } else {
-                    peers.insert(p.addr, k);
+        if !i.is_unicast() {
+            continue;
+        }
+        let local = i.src_ip.map_or(Local::Primary, Local::Configured);
+        let peers = uni
+            .entry((family, vrid, i.interface.as_deref(), local))
+            .or_default();
+        for p in &i.unicast_peers {
+            if let Some(&other) = peers.get(&p.addr) {
+                if reported.insert((other, k)) {
+                    d.error(
+                        &i.loc,
+                        format!(
+                            "({}) duplicate VRID conflict with {} VRID {vrid}",
+                            instances[other].name, i.name
+                        ),
+                    );
                 }
+            } else {
+                peers.insert(p.addr, k);
             }
+        }
+    }
+}
+
+/// Multicast instances may not share VRID, family, interface and group. keepalived compares
+/// interface indexes, so it reports a conflict only on an interface that exists now (with
+/// `dynamic_interfaces` one that does not yet exist is not an error): `exists` answers that.
+fn check_mcast_vrid_conflicts(
+    instances: &[Instance],
+    g: &GlobalDefs,
+    exists: &dyn Fn(&str) -> bool,
+    d: &mut Diagnostics,
+) {
+    type McastKey<'a> = (Family, u8, &'a str, IpAddr);
+    let mut mcast: FxMap<McastKey<'_>, usize> =
+        FxMap::with_capacity_and_hasher(instances.len(), Default::default());
+    for (k, i) in instances.iter().enumerate() {
+        let (Some(vrid), Some(family)) = (i.virtual_router_id, i.family) else {
+            continue;
+        };
+        if i.is_unicast() {
             continue;
         }
         let Some(ifname) = i.interface.as_deref() else {
@@ -977,6 +998,9 @@ fn check_vrid_conflicts(instances: &[Instance], g: &GlobalDefs, d: &mut Diagnost
             Family::Inet => IpAddr::V4(g.vrrp_mcast_group4),
             Family::Inet6 => IpAddr::V6(g.vrrp_mcast_group6),
         });
+        if !exists(ifname) {
+            continue;
+        }
         match mcast.get(&(family, vrid, ifname, group)) {
             Some(&other) => d.error_hint(
                 &i.loc,
@@ -1005,6 +1029,7 @@ pub fn check_interfaces(
     exists: &dyn Fn(&str) -> bool,
     d: &mut Diagnostics,
 ) {
+    check_mcast_vrid_conflicts(&v.instances, g, exists, d);
     if g.dynamic_interfaces {
         return;
     }

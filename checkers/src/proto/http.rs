@@ -1,0 +1,598 @@
+//! HTTP_GET and SSL_GET: for each `url`, one connection, one `GET`, and a response whose status
+//! is in `status_code` (default 200-299), whose body's MD5 equals `digest` and which matches
+//! (or, with `regex_no_match`, does not match) `regex`. All urls must pass.
+//!
+//! The request is byte-for-byte keepalived's (`check_http.c` `request_template`). The response
+//! header is parsed incrementally with `httparse` under [`MAX_HEADER_BYTES`]; the body is
+//! hashed as it streams and only a bounded window of it is kept for the regex, so a 1 GB body
+//! costs no more memory than a small one. Like keepalived and genhash, the digest covers the
+//! raw bytes after the header (chunked framing is not decoded).
+
+use std::collections::VecDeque;
+
+use md5::{Digest, Md5};
+use regex::bytes::{Regex, RegexBuilder};
+
+use super::tcp::{connect, failure_of};
+use super::Step;
+use crate::error::{ConfigError, FailReason};
+use crate::event::{CheckAction, IoEvent, Target, TlsParams, Transport};
+
+/// The largest response header accepted.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// The most header fields accepted.
+const MAX_HEADERS: usize = 100;
+/// The most body bytes (from `regex_min_offset` on) kept for the regex.
+pub const REGEX_WINDOW: usize = 1024 * 1024;
+
+/// `http_protocol`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpProtocol {
+    /// `1.0` (default).
+    #[default]
+    Http10,
+    /// `1.0C`: 1.0 with `Connection: close`.
+    Http10Close,
+    /// `1.1` (always with `Connection: close`).
+    Http11,
+}
+
+/// An inclusive `status_code` range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusRange {
+    /// Lowest accepted code.
+    pub min: u16,
+    /// Highest accepted code.
+    pub max: u16,
+}
+
+/// One `url` block.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UrlConfig {
+    /// `path`.
+    pub path: String,
+    /// `digest`: 32 hex digits (either case).
+    pub digest: Option<String>,
+    /// `status_code`; empty means 200-299.
+    pub status_codes: Vec<StatusRange>,
+    /// `virtualhost` of this url (overrides the checker's).
+    pub virtualhost: Option<String>,
+    /// `regex`.
+    pub regex: Option<String>,
+    /// `regex_no_match`.
+    pub regex_no_match: bool,
+    /// `regex_options` (PCRE2 names; see [`HttpProbe`] for the supported ones).
+    pub regex_options: Vec<String>,
+    /// `regex_min_offset`.
+    pub regex_min_offset: Option<u64>,
+    /// `regex_max_offset`.
+    pub regex_max_offset: Option<u64>,
+}
+
+/// The settings of an `HTTP_GET` / `SSL_GET`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpConfig {
+    /// `http_protocol`.
+    pub protocol: HttpProtocol,
+    /// The checker's `virtualhost`, already falling back to the real server's and the virtual
+    /// server's.
+    pub virtualhost: Option<String>,
+    /// `Some` for SSL_GET.
+    pub tls: Option<TlsParams>,
+    /// `fast_recovery`.
+    pub fast_recovery: bool,
+    /// The `url` blocks, checked in order.
+    pub urls: Vec<UrlConfig>,
+}
+
+#[derive(Debug)]
+struct Url {
+    path: String,
+    virtualhost: Option<String>,
+    digest: Option<[u8; 16]>,
+    status: Vec<StatusRange>,
+    regex: Option<Regex>,
+    regex_no_match: bool,
+    min_offset: u64,
+    max_offset: Option<u64>,
+}
+
+#[derive(Debug)]
+enum Stage {
+    Connecting,
+    Header(Vec<u8>),
+    Body,
+}
+
+/// The HTTP_GET / SSL_GET probe.
+///
+/// `regex_options` map onto the `regex` crate: `caseless`, `multiline`, `dotall`, `extended`,
+/// `ungreedy`, `utf`/`ucp` (Unicode on), `never_utf`/`never_ucp` (Unicode off); options that
+/// only tune PCRE2's optimiser are accepted and ignored; the others are refused as
+/// [`ConfigError::RegexOption`].
+#[derive(Debug)]
+pub struct HttpProbe {
+    urls: Vec<Url>,
+    protocol: HttpProtocol,
+    virtualhost: Option<String>,
+    tls: Option<TlsParams>,
+    fast_recovery: bool,
+    host: String,
+    current: usize,
+    stage: Stage,
+    md5: Md5,
+    body_len: u64,
+    content_length: Option<u64>,
+    window: Vec<u8>,
+}
+
+fn parse_digest(s: &str) -> Result<[u8; 16], ConfigError> {
+    let bad = || ConfigError::Digest(s.into());
+    if s.len() != 32 || !s.is_ascii() {
+        return Err(bad());
+    }
+    let mut out = [0u8; 16];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+    }
+    Ok(out)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn build_regex(u: &UrlConfig, pattern: &str) -> Result<Regex, ConfigError> {
+    let mut b = RegexBuilder::new(pattern);
+    for opt in &u.regex_options {
+        match opt.as_str() {
+            "caseless" => b.case_insensitive(true),
+            "multiline" => b.multi_line(true),
+            "dotall" => b.dot_matches_new_line(true),
+            "extended" => b.ignore_whitespace(true),
+            "ungreedy" => b.swap_greed(true),
+            "utf" | "ucp" => b.unicode(true),
+            "never_utf" | "never_ucp" => b.unicode(false),
+            "no_auto_capture" | "no_auto_possess" | "no_dotstar_anchor" | "no_start_optimize"
+            | "auto_callout" | "dupnames" | "use_offset_limit" | "dollar_endonly"
+            | "never_backslash_c" => &mut b,
+            other => return Err(ConfigError::RegexOption(other.into())),
+        };
+    }
+    b.build().map_err(|e| ConfigError::Regex {
+        pattern: pattern.into(),
+        message: e.to_string(),
+    })
+}
+
+impl HttpProbe {
+    pub(crate) fn new(config: HttpConfig, target: &Target) -> Result<Self, ConfigError> {
+        if config.urls.is_empty() {
+            return Err(ConfigError::NoUrl);
+        }
+        let mut urls = Vec::with_capacity(config.urls.len());
+        for u in &config.urls {
+            urls.push(Url {
+                path: u.path.clone(),
+                virtualhost: u.virtualhost.clone(),
+                digest: u.digest.as_deref().map(parse_digest).transpose()?,
+                status: if u.status_codes.is_empty() {
+                    vec![StatusRange { min: 200, max: 299 }]
+                } else {
+                    u.status_codes.clone()
+                },
+                regex: u.regex.as_deref().map(|p| build_regex(u, p)).transpose()?,
+                regex_no_match: u.regex_no_match,
+                min_offset: u.regex_min_offset.unwrap_or(0),
+                max_offset: u.regex_max_offset,
+            });
+        }
+        let host = match target.addr {
+            std::net::IpAddr::V4(a) => format!("{a}:{}", target.port),
+            std::net::IpAddr::V6(a) => format!("[{a}]:{}", target.port),
+        };
+        Ok(HttpProbe {
+            urls,
+            protocol: config.protocol,
+            virtualhost: config.virtualhost,
+            tls: config.tls,
+            fast_recovery: config.fast_recovery,
+            host,
+            current: 0,
+            stage: Stage::Connecting,
+            md5: Md5::new(),
+            body_len: 0,
+            content_length: None,
+            window: Vec::new(),
+        })
+    }
+
+    /// The request for the current url, exactly as keepalived formats it.
+    pub fn request(&self) -> Vec<u8> {
+        let url = &self.urls[self.current];
+        let host = url
+            .virtualhost
+            .as_deref()
+            .or(self.virtualhost.as_deref())
+            .unwrap_or(&self.host);
+        let minor = u8::from(self.protocol == HttpProtocol::Http11);
+        let close = if self.protocol == HttpProtocol::Http10 {
+            ""
+        } else {
+            "Connection: close\r\n"
+        };
+        format!(
+            "GET {} HTTP/1.{minor}\r\nUser-Agent: KeepAliveClient\r\n{close}Host: {host}\r\n\r\n",
+            url.path
+        )
+        .into_bytes()
+    }
+
+    pub(crate) fn fast_recovery(&self) -> bool {
+        self.fast_recovery
+    }
+
+    pub(crate) fn advance(&mut self) -> bool {
+        self.current += 1;
+        if self.current < self.urls.len() {
+            true
+        } else {
+            self.current = 0;
+            false
+        }
+    }
+
+    pub(crate) fn rewind(&mut self) {
+        self.current = 0;
+    }
+
+    pub(crate) fn begin(&mut self, target: &Target, out: &mut VecDeque<CheckAction>) {
+        self.stage = Stage::Connecting;
+        self.md5 = Md5::new();
+        self.body_len = 0;
+        self.content_length = None;
+        self.window = Vec::new();
+        out.push_back(connect(Transport::Tcp, target, self.tls.clone()));
+    }
+
+    pub(crate) fn on_event(&mut self, ev: &IoEvent<'_>, out: &mut VecDeque<CheckAction>) -> Step {
+        match (&mut self.stage, ev) {
+            (Stage::Connecting, IoEvent::Connected) => {
+                out.push_back(CheckAction::Send(self.request()));
+                self.stage = Stage::Header(Vec::new());
+                Step::Pending
+            }
+            (Stage::Header(_), IoEvent::Data(d)) => self.feed_header(d),
+            (Stage::Body, IoEvent::Data(d)) => {
+                self.feed_body(d);
+                self.maybe_finish()
+            }
+            (Stage::Body, IoEvent::Eof) => self.finish(),
+            (_, other) => failure_of(other).map_or(Step::Pending, Step::Fail),
+        }
+    }
+
+    /// Feed raw response bytes (header and body) outside a checker; used by fuzzing and
+    /// `genhash`-style tools. Returns the step after these bytes.
+    pub fn feed_response(&mut self, bytes: &[u8]) -> Step {
+        if matches!(self.stage, Stage::Connecting) {
+            self.stage = Stage::Header(Vec::new());
+        }
+        match self.stage {
+            Stage::Header(_) => self.feed_header(bytes),
+            Stage::Body => {
+                self.feed_body(bytes);
+                self.maybe_finish()
+            }
+            Stage::Connecting => Step::Pending,
+        }
+    }
+
+    /// The end of the stream, outside a checker.
+    pub fn feed_eof(&mut self) -> Step {
+        match self.stage {
+            Stage::Body => self.finish(),
+            _ => Step::Fail(FailReason::UnexpectedEof),
+        }
+    }
+
+    fn feed_header(&mut self, data: &[u8]) -> Step {
+        let Stage::Header(buf) = &mut self.stage else {
+            return Step::Pending;
+        };
+        let room = MAX_HEADER_BYTES + 1 - buf.len().min(MAX_HEADER_BYTES + 1);
+        let take = data.len().min(room);
+        buf.extend_from_slice(&data[..take]);
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut resp = httparse::Response::new(&mut headers);
+        let header_len = match resp.parse(buf) {
+            Ok(httparse::Status::Complete(n)) => n,
+            Ok(httparse::Status::Partial) if buf.len() > MAX_HEADER_BYTES => {
+                return Step::Fail(FailReason::HttpHeaderTooLarge(MAX_HEADER_BYTES))
+            }
+            Ok(httparse::Status::Partial) => return Step::Pending,
+            Err(e) => return Step::Fail(FailReason::HttpMalformed(e.to_string())),
+        };
+        let code = resp.code.unwrap_or(0);
+        let url = &self.urls[self.current];
+        if !url.status.iter().any(|r| (r.min..=r.max).contains(&code)) {
+            return Step::Fail(FailReason::HttpStatus {
+                code,
+                url: url.path.clone(),
+            });
+        }
+        self.content_length = resp
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+            .and_then(|h| std::str::from_utf8(h.value).ok())
+            .and_then(|v| v.trim().parse().ok());
+        if url.digest.is_none() && url.regex.is_none() {
+            return Step::Pass;
+        }
+        // Body bytes: those of `buf` past the header, then what of `data` did not fit in it.
+        let first = buf.split_off(header_len);
+        self.stage = Stage::Body;
+        self.feed_body(&first);
+        self.feed_body(&data[take..]);
+        self.maybe_finish()
+    }
+
+    fn feed_body(&mut self, mut d: &[u8]) {
+        if let Some(cl) = self.content_length {
+            let left = cl.saturating_sub(self.body_len);
+            d = &d[..d.len().min(usize::try_from(left).unwrap_or(usize::MAX))];
+        }
+        let url = &self.urls[self.current];
+        if url.digest.is_some() {
+            self.md5.update(d);
+        }
+        if url.regex.is_some() && self.window.len() < REGEX_WINDOW {
+            let start = self.body_len;
+            let end = start + d.len() as u64;
+            let from = url.min_offset.max(start);
+            if from < end {
+                let slice = &d[(from - start) as usize..];
+                let n = slice.len().min(REGEX_WINDOW - self.window.len());
+                self.window.extend_from_slice(&slice[..n]);
+            }
+        }
+        self.body_len += d.len() as u64;
+    }
+
+    fn maybe_finish(&mut self) -> Step {
+        match self.content_length {
+            Some(cl) if self.body_len >= cl => self.finish(),
+            _ => Step::Pending,
+        }
+    }
+
+    fn finish(&mut self) -> Step {
+        let url = &self.urls[self.current];
+        if let Some(want) = url.digest {
+            let got: [u8; 16] = std::mem::take(&mut self.md5).finalize().into();
+            if got != want {
+                return Step::Fail(FailReason::DigestMismatch {
+                    url: url.path.clone(),
+                    expected: hex(&want),
+                    got: hex(&got),
+                });
+            }
+        }
+        if let Some(re) = &url.regex {
+            let matched = re.find(&self.window).is_some_and(|m| {
+                url.max_offset
+                    .is_none_or(|max| url.min_offset + m.start() as u64 <= max)
+            });
+            if matched == url.regex_no_match {
+                return Step::Fail(FailReason::Regex {
+                    url: url.path.clone(),
+                    matched,
+                });
+            }
+        }
+        Step::Pass
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    fn target() -> Target {
+        Target::new(Ipv4Addr::new(192, 0, 2, 10).into(), 8080)
+    }
+
+    fn probe(urls: Vec<UrlConfig>) -> HttpProbe {
+        HttpProbe::new(
+            HttpConfig {
+                urls,
+                ..HttpConfig::default()
+            },
+            &target(),
+        )
+        .unwrap()
+    }
+
+    fn url(path: &str) -> UrlConfig {
+        UrlConfig {
+            path: path.into(),
+            ..UrlConfig::default()
+        }
+    }
+
+    #[test]
+    fn request_templates() {
+        let mut p = probe(vec![url("/health")]);
+        assert_eq!(
+            p.request(),
+            b"GET /health HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 192.0.2.10:8080\r\n\r\n"
+        );
+        p.protocol = HttpProtocol::Http10Close;
+        p.virtualhost = Some("www.example.com".into());
+        assert_eq!(
+            p.request(),
+            b"GET /health HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www.example.com\r\n\r\n"
+        );
+        p.protocol = HttpProtocol::Http11;
+        p.urls[0].virtualhost = Some("u.example.com".into());
+        assert_eq!(
+            p.request(),
+            b"GET /health HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: u.example.com\r\n\r\n"
+        );
+        let p6 = HttpProbe::new(
+            HttpConfig {
+                urls: vec![url("/")],
+                ..HttpConfig::default()
+            },
+            &Target::new(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1).into(), 80),
+        )
+        .unwrap();
+        assert!(String::from_utf8(p6.request()).unwrap().contains("Host: [2001:db8::1]:80\r\n"));
+    }
+
+    #[test]
+    fn status_ranges() {
+        let mut u = url("/");
+        u.status_codes = vec![StatusRange { min: 200, max: 200 }, StatusRange { min: 400, max: 499 }];
+        for (code, ok) in [(200, true), (404, true), (201, false), (503, false)] {
+            let mut p = probe(vec![u.clone()]);
+            let resp = format!("HTTP/1.0 {code} X\r\n\r\n");
+            let step = p.feed_response(resp.as_bytes());
+            assert_eq!(step == Step::Pass, ok, "code {code}: {step:?}");
+        }
+        let mut p = probe(vec![url("/")]);
+        assert_eq!(p.feed_response(b"HTTP/1.1 299 OK\r\n\r\n"), Step::Pass);
+        let mut p = probe(vec![url("/")]);
+        assert!(matches!(
+            p.feed_response(b"HTTP/1.1 302 Found\r\n\r\n"),
+            Step::Fail(FailReason::HttpStatus { code: 302, .. })
+        ));
+    }
+
+    fn digest_url(body: &[u8]) -> UrlConfig {
+        let mut u = url("/");
+        u.digest = Some(hex(&Md5::digest(body)).to_uppercase());
+        u
+    }
+
+    #[test]
+    fn digest_match_mismatch_and_byte_at_a_time() {
+        let body = b"<html>hello</html>";
+        let resp = [b"HTTP/1.0 200 OK\r\nServer: x\r\n\r\n".as_ref(), body].concat();
+        let mut p = probe(vec![digest_url(body)]);
+        for b in &resp {
+            assert_eq!(p.feed_response(std::slice::from_ref(b)), Step::Pending);
+        }
+        assert_eq!(p.feed_eof(), Step::Pass);
+
+        let mut p = probe(vec![digest_url(b"other")]);
+        assert_eq!(p.feed_response(&resp), Step::Pending);
+        assert!(matches!(p.feed_eof(), Step::Fail(FailReason::DigestMismatch { .. })));
+    }
+
+    #[test]
+    fn content_length_ends_the_body() {
+        let mut p = probe(vec![digest_url(b"abc")]);
+        assert_eq!(p.feed_response(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nab"), Step::Pending);
+        assert_eq!(p.feed_response(b"cTRAILING"), Step::Pass);
+    }
+
+    #[test]
+    fn large_body_is_streamed_in_bounded_memory() {
+        let chunk = vec![b'x'; 64 * 1024];
+        let mut reference = Md5::new();
+        for _ in 0..256 {
+            reference.update(&chunk);
+        }
+        let mut u = url("/");
+        u.digest = Some(hex(&reference.finalize()));
+        u.regex = Some("y".into());
+        u.regex_no_match = true;
+        let mut p = probe(vec![u]);
+        assert_eq!(p.feed_response(b"HTTP/1.0 200 OK\r\n\r\n"), Step::Pending);
+        for _ in 0..256 {
+            assert_eq!(p.feed_response(&chunk), Step::Pending);
+        }
+        assert!(p.window.capacity() <= 2 * REGEX_WINDOW);
+        assert_eq!(p.feed_eof(), Step::Pass);
+    }
+
+    #[test]
+    fn regex_with_offsets_and_no_match() {
+        let resp = b"HTTP/1.0 200 OK\r\n\r\n0123456789 status=OK end";
+        let mk = |re: &str, no_match: bool, min: Option<u64>, max: Option<u64>, opts: &[&str]| {
+            let mut u = url("/");
+            u.regex = Some(re.into());
+            u.regex_no_match = no_match;
+            u.regex_min_offset = min;
+            u.regex_max_offset = max;
+            u.regex_options = opts.iter().map(|s| s.to_string()).collect();
+            let mut p = probe(vec![u]);
+            p.feed_response(resp);
+            p.feed_eof()
+        };
+        assert_eq!(mk("status=OK", false, None, None, &[]), Step::Pass);
+        assert_eq!(mk("STATUS=ok", false, None, None, &["caseless"]), Step::Pass);
+        assert!(matches!(mk("status=BAD", false, None, None, &[]), Step::Fail(FailReason::Regex { matched: false, .. })));
+        assert!(matches!(mk("status=OK", true, None, None, &[]), Step::Fail(FailReason::Regex { matched: true, .. })));
+        assert_eq!(mk("status=BAD", true, None, None, &[]), Step::Pass);
+        // "status" starts at body offset 11.
+        assert_eq!(mk("status", false, Some(5), Some(11), &[]), Step::Pass);
+        assert!(matches!(mk("status", false, None, Some(10), &[]), Step::Fail(_)));
+        assert!(matches!(mk("0123", false, Some(1), None, &[]), Step::Fail(_)));
+    }
+
+    #[test]
+    fn bad_regex_and_options_are_config_errors() {
+        let mut u = url("/");
+        u.regex = Some("(".into());
+        assert!(matches!(HttpProbe::new(HttpConfig { urls: vec![u.clone()], ..Default::default() }, &target()), Err(ConfigError::Regex { .. })));
+        u.regex = Some("a".into());
+        u.regex_options = vec!["firstline".into()];
+        assert_eq!(
+            HttpProbe::new(HttpConfig { urls: vec![u], ..Default::default() }, &target()).unwrap_err(),
+            ConfigError::RegexOption("firstline".into())
+        );
+        let mut u = url("/");
+        u.digest = Some("xyz".into());
+        assert!(matches!(HttpProbe::new(HttpConfig { urls: vec![u], ..Default::default() }, &target()), Err(ConfigError::Digest(_))));
+    }
+
+    #[test]
+    fn header_limit_and_garbage() {
+        let mut p = probe(vec![url("/")]);
+        assert_eq!(p.feed_response(b"HTTP/1.0 200 OK\r\n"), Step::Pending);
+        let filler = vec![b'a'; 1024];
+        let mut last = Step::Pending;
+        for _ in 0..100 {
+            last = p.feed_response(&filler);
+            if last != Step::Pending {
+                break;
+            }
+        }
+        assert!(matches!(last, Step::Fail(FailReason::HttpHeaderTooLarge(_)) | Step::Fail(FailReason::HttpMalformed(_))));
+        let mut p = probe(vec![url("/")]);
+        assert!(matches!(p.feed_response(b"SSH-2.0-OpenSSH\r\n\r\n"), Step::Fail(FailReason::HttpMalformed(_))));
+        let mut p = probe(vec![url("/")]);
+        assert_eq!(p.feed_response(b"HTTP/1.0 20"), Step::Pending);
+        assert_eq!(p.feed_eof(), Step::Fail(FailReason::UnexpectedEof));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_responses_never_panic(chunks in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..300), 0..6), prefix in proptest::bool::ANY) {
+            let mut u = digest_url(b"x");
+            u.regex = Some("a+b".into());
+            u.regex_min_offset = Some(3);
+            u.regex_max_offset = Some(50);
+            let mut p = probe(vec![u]);
+            if prefix { let _ = p.feed_response(b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n"); }
+            for c in &chunks {
+                if p.feed_response(c) != Step::Pending { break; }
+            }
+            let _ = p.feed_eof();
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! Protocol probes: what one attempt of each checker type sends and accepts.
+
+mod bfd;
+mod dns;
+mod file;
+mod http;
+mod misc;
+mod ping;
+mod smtp;
+mod tcp;
+mod udp;
+
+pub use bfd::BfdConfig;
+pub use dns::{DnsConfig, DnsProbe, DnsType};
+pub use file::FileConfig;
+pub use http::{HttpConfig, HttpProbe, HttpProtocol, StatusRange, UrlConfig, MAX_HEADER_BYTES};
+pub use misc::{MiscConfig, MiscProbe};
+pub use ping::{PingConfig, PingProbe};
+pub use smtp::{SmtpConfig, SmtpProbe, DEFAULT_HELO};
+pub use tcp::TcpProbe;
+pub use udp::{UdpConfig, UdpProbe};
+
+use crate::error::FailReason;
+
+/// The outcome of feeding one event to a probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// The attempt goes on.
+    Pending,
+    /// The attempt (or the current step of a multi-step check) succeeded.
+    Pass,
+    /// The attempt failed.
+    Fail(FailReason),
+}

@@ -1,0 +1,206 @@
+//! SMTP_CHECK: banner `220`, `HELO helo_name` answered by `250`, then `QUIT` (keepalived's
+//! `check_smtp.c` sequence). Replies may be multi-line (RFC 5321 §4.2.1: `NNN-text` lines
+//! followed by one `NNN text` line).
+
+use std::collections::VecDeque;
+
+use super::tcp::{connect, failure_of};
+use super::Step;
+use crate::error::FailReason;
+use crate::event::{CheckAction, IoEvent, Target, Transport};
+
+/// keepalived's default `helo_name`.
+pub const DEFAULT_HELO: &str = "smtpchecker.keepalived.org";
+
+/// RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets including CRLF.
+const MAX_LINE: usize = 512;
+
+/// The settings of an `SMTP_CHECK`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    /// `helo_name`.
+    pub helo_name: String,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            helo_name: DEFAULT_HELO.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Connecting,
+    Banner,
+    Helo,
+}
+
+/// The SMTP_CHECK probe.
+#[derive(Debug)]
+pub struct SmtpProbe {
+    config: SmtpConfig,
+    stage: Stage,
+    line: Vec<u8>,
+}
+
+/// One complete reply line: its code and whether more lines follow.
+fn parse_line(line: &[u8]) -> Option<(u16, bool)> {
+    if line.len() < 3 || !line[..3].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let code = line[..3]
+        .iter()
+        .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+    match line.get(3) {
+        None | Some(b' ') | Some(b'\r') => Some((code, false)),
+        Some(b'-') => Some((code, true)),
+        Some(_) => None,
+    }
+}
+
+impl SmtpProbe {
+    pub(crate) fn new(config: SmtpConfig) -> Self {
+        SmtpProbe {
+            config,
+            stage: Stage::Connecting,
+            line: Vec::new(),
+        }
+    }
+
+    pub(crate) fn begin(&mut self, target: &Target, out: &mut VecDeque<CheckAction>) {
+        self.stage = Stage::Connecting;
+        self.line.clear();
+        out.push_back(connect(Transport::Tcp, target, None));
+    }
+
+    pub(crate) fn on_event(&mut self, ev: &IoEvent<'_>, out: &mut VecDeque<CheckAction>) -> Step {
+        match ev {
+            IoEvent::Connected if self.stage == Stage::Connecting => {
+                self.stage = Stage::Banner;
+                Step::Pending
+            }
+            IoEvent::Data(bytes) if self.stage != Stage::Connecting => self.feed(bytes, out),
+            other => match failure_of(other) {
+                Some(reason) => Step::Fail(reason),
+                None => Step::Pending,
+            },
+        }
+    }
+
+    fn feed(&mut self, mut bytes: &[u8], out: &mut VecDeque<CheckAction>) -> Step {
+        while !bytes.is_empty() {
+            let (chunk, rest, complete) = match bytes.iter().position(|&b| b == b'\n') {
+                Some(i) => (&bytes[..i], &bytes[i + 1..], true),
+                None => (bytes, &[][..], false),
+            };
+            bytes = rest;
+            if self.line.len() + chunk.len() > MAX_LINE {
+                return Step::Fail(FailReason::SmtpMalformed);
+            }
+            self.line.extend_from_slice(chunk);
+            if !complete {
+                break;
+            }
+            let parsed = parse_line(&self.line);
+            self.line.clear();
+            let Some((code, more)) = parsed else {
+                return Step::Fail(FailReason::SmtpMalformed);
+            };
+            if more {
+                continue;
+            }
+            match self.stage {
+                Stage::Banner if code == 220 => {
+                    self.stage = Stage::Helo;
+                    let helo = format!("HELO {}\r\n", self.config.helo_name);
+                    out.push_back(CheckAction::Send(helo.into_bytes()));
+                }
+                Stage::Banner => {
+                    return Step::Fail(FailReason::SmtpReply {
+                        stage: "banner",
+                        code,
+                    })
+                }
+                Stage::Helo if code == 250 => {
+                    out.push_back(CheckAction::Send(b"QUIT\r\n".to_vec()));
+                    return Step::Pass;
+                }
+                Stage::Helo => return Step::Fail(FailReason::SmtpReply { stage: "HELO", code }),
+                Stage::Connecting => return Step::Fail(FailReason::SmtpMalformed),
+            }
+        }
+        Step::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    fn probe() -> (SmtpProbe, VecDeque<CheckAction>) {
+        let mut p = SmtpProbe::new(SmtpConfig::default());
+        let mut out = VecDeque::new();
+        p.begin(&Target::new(Ipv4Addr::new(192, 0, 2, 1).into(), 25), &mut out);
+        out.clear();
+        assert_eq!(p.on_event(&IoEvent::Connected, &mut out), Step::Pending);
+        (p, out)
+    }
+
+    #[test]
+    fn full_dialogue_in_fragments() {
+        let (mut p, mut out) = probe();
+        assert_eq!(p.on_event(&IoEvent::Data(b"220-mx.exa"), &mut out), Step::Pending);
+        assert_eq!(p.on_event(&IoEvent::Data(b"mple ESMTP\r\n220 ready\r"), &mut out), Step::Pending);
+        assert!(out.is_empty());
+        assert_eq!(p.on_event(&IoEvent::Data(b"\n"), &mut out), Step::Pending);
+        assert_eq!(
+            out.pop_front(),
+            Some(CheckAction::Send(b"HELO smtpchecker.keepalived.org\r\n".to_vec()))
+        );
+        assert_eq!(p.on_event(&IoEvent::Data(b"250 hello\r\n"), &mut out), Step::Pass);
+        assert_eq!(out.pop_front(), Some(CheckAction::Send(b"QUIT\r\n".to_vec())));
+    }
+
+    #[test]
+    fn wrong_codes_fail() {
+        let (mut p, mut out) = probe();
+        assert_eq!(
+            p.on_event(&IoEvent::Data(b"554 go away\r\n"), &mut out),
+            Step::Fail(FailReason::SmtpReply { stage: "banner", code: 554 })
+        );
+        let (mut p, mut out) = probe();
+        p.on_event(&IoEvent::Data(b"220 hi\r\n"), &mut out);
+        assert_eq!(
+            p.on_event(&IoEvent::Data(b"501 bad\r\n"), &mut out),
+            Step::Fail(FailReason::SmtpReply { stage: "HELO", code: 501 })
+        );
+    }
+
+    #[test]
+    fn garbage_and_long_lines_fail() {
+        let (mut p, mut out) = probe();
+        assert_eq!(
+            p.on_event(&IoEvent::Data(b"hello\r\n"), &mut out),
+            Step::Fail(FailReason::SmtpMalformed)
+        );
+        let (mut p, mut out) = probe();
+        let long = vec![b'2'; 600];
+        assert_eq!(
+            p.on_event(&IoEvent::Data(&long), &mut out),
+            Step::Fail(FailReason::SmtpMalformed)
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(chunks in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..200), 0..8)) {
+            let (mut p, mut out) = probe();
+            for c in &chunks {
+                if p.on_event(&IoEvent::Data(c), &mut out) != Step::Pending { break; }
+            }
+        }
+    }
+}
