@@ -12,6 +12,8 @@ DEBS=(
     qemu-system-x86   # boots Debian's kernel, which has IPVS, for the ipvs tests
     ipvsadm           # cross-checks the kernel's IPVS table inside the VM
     cpio              # packs the VM's initramfs
+    openssl           # genhash tests: test certificates and `openssl s_server -WWW`
+    python3           # genhash tests: http.server and a scripted TLS/HTTP server
 )
 
 missing=()

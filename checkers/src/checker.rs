@@ -8,16 +8,16 @@
 //! is reported too.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::error::{ConfigError, FailReason};
+use crate::event::Target;
 use crate::event::{CheckAction, CheckResult, IoEvent};
 use crate::proto::{
     BfdConfig, DnsConfig, DnsProbe, FileConfig, HttpConfig, HttpProbe, MiscConfig, MiscProbe,
     PingConfig, PingProbe, SmtpConfig, SmtpProbe, Step, TcpProbe, UdpConfig, UdpProbe,
 };
 use crate::timing::{Rng, Timing};
-use crate::event::Target;
 
 /// What a checker checks, with its protocol settings.
 #[derive(Debug, Clone)]
@@ -176,7 +176,7 @@ impl Checker {
     pub fn new(config: CheckerConfig, now: Instant, seed: u64) -> Result<Self, ConfigError> {
         let mut rng = Rng::new(seed);
         let probe = match config.kind {
-            CheckerKind::Tcp => Probe::Tcp(TcpProbe::default()),
+            CheckerKind::Tcp => Probe::Tcp(TcpProbe),
             CheckerKind::Http(c) => Probe::Http(Box::new(HttpProbe::new(c, &config.target)?)),
             CheckerKind::Smtp(c) => Probe::Smtp(SmtpProbe::new(c)),
             CheckerKind::Dns(c) => Probe::Dns(DnsProbe::new(c)?),
@@ -186,20 +186,27 @@ impl Checker {
             CheckerKind::File(c) => Probe::File(c),
             CheckerKind::Bfd(c) => Probe::Bfd(c),
         };
+        let retry_it = config.timing.retry;
+        let mut timing = config.timing;
+        if let Probe::Misc(p) = &probe {
+            // `misc_timeout` (default `delay_loop`) bounds a MISC_CHECK attempt.
+            timing.connect_timeout = p.timeout().unwrap_or(timing.delay_loop);
+        }
         let phase = if probe.is_passive() {
             Phase::Passive
         } else {
-            Phase::Waiting(now + rng.duration_up_to(config.timing.warmup))
+            Phase::Waiting(now + rng.duration_up_to(timing.warmup))
         };
         Ok(Checker {
             probe,
             target: config.target,
-            up: !config.timing.alpha,
-            timing: config.timing,
+            up: !timing.alpha,
+            timing,
             rng,
             phase,
             has_run: false,
-            retry_it: 0,
+            // keepalived (check_data.c): "one failure is enough initially".
+            retry_it,
             suspended: false,
             weight: 0,
             actions: VecDeque::new(),
@@ -215,6 +222,16 @@ impl Checker {
     /// Whether at least one check has completed.
     pub fn has_run(&self) -> bool {
         self.has_run
+    }
+
+    /// The name of the tracked object whose events this checker takes: FILE_CHECK's
+    /// `track_file` or BFD_CHECK's `name`.
+    pub fn tracked_name(&self) -> Option<&str> {
+        match &self.probe {
+            Probe::File(c) => Some(&c.track_file),
+            Probe::Bfd(c) => Some(&c.name),
+            _ => None,
+        }
     }
 
     /// The checker's current contribution to its real server's weight.
@@ -305,7 +322,8 @@ impl Checker {
     }
 
     fn start_attempt(&mut self, now: Instant) {
-        self.probe.begin(&self.target, &mut self.rng, &mut self.actions);
+        self.probe
+            .begin(&self.target, &mut self.rng, &mut self.actions);
         self.phase = Phase::Running(now + self.timing.connect_timeout);
     }
 
@@ -402,5 +420,416 @@ impl Checker {
                 reason: (!up).then_some(reason),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{ScriptStatus, Transport};
+    use crate::proto::{HttpConfig, UrlConfig};
+    use std::net::Ipv4Addr;
+    use std::time::Duration;
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    fn timing(retry: u32) -> Timing {
+        Timing {
+            delay_loop: secs(10),
+            retry,
+            delay_before_retry: secs(2),
+            warmup: Duration::ZERO,
+            connect_timeout: secs(3),
+            alpha: false,
+            log_all_failures: false,
+        }
+    }
+
+    fn tcp(t: Timing, now: Instant) -> Checker {
+        Checker::new(
+            CheckerConfig {
+                kind: CheckerKind::Tcp,
+                target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 80),
+                timing: t,
+            },
+            now,
+            42,
+        )
+        .unwrap()
+    }
+
+    /// Run the checker's due timer and return the actions it produced.
+    fn fire(c: &mut Checker, now: Instant) -> Vec<CheckAction> {
+        assert_eq!(
+            c.poll_timeout(),
+            Some(now),
+            "timer due at the expected instant"
+        );
+        c.handle_timeout(now);
+        std::iter::from_fn(|| c.poll_action()).collect()
+    }
+
+    fn drain(c: &mut Checker) -> Vec<CheckAction> {
+        std::iter::from_fn(|| c.poll_action()).collect()
+    }
+
+    #[test]
+    fn first_success_is_reported_then_silence() {
+        let t0 = Instant::now();
+        let mut c = tcp(timing(1), t0);
+        let acts = fire(&mut c, t0);
+        assert!(matches!(
+            acts[..],
+            [CheckAction::Connect {
+                transport: Transport::Tcp,
+                ..
+            }]
+        ));
+        c.handle_event(t0 + secs(1), IoEvent::Connected);
+        assert_eq!(drain(&mut c), vec![CheckAction::Close]);
+        let r = c.poll_result().unwrap();
+        assert!(r.up && r.first && !r.changed && r.reason.is_none());
+        assert_eq!(c.poll_timeout(), Some(t0 + secs(11)));
+        fire(&mut c, t0 + secs(11));
+        c.handle_event(t0 + secs(11), IoEvent::Connected);
+        assert_eq!(c.poll_result(), None);
+    }
+
+    #[test]
+    fn first_failure_counts_without_retries() {
+        let t0 = Instant::now();
+        let mut c = tcp(timing(3), t0);
+        fire(&mut c, t0);
+        c.handle_event(t0, IoEvent::ConnectFailed("refused"));
+        let r = c.poll_result().unwrap();
+        assert!(!r.up && r.first && r.changed);
+        assert_eq!(c.poll_timeout(), Some(t0 + secs(10)));
+    }
+
+    #[test]
+    fn failure_counts_only_after_retries() {
+        let t0 = Instant::now();
+        let mut c = tcp(timing(2), t0);
+        fire(&mut c, t0);
+        c.handle_event(t0, IoEvent::Connected);
+        assert!(c.poll_result().unwrap().up);
+        let mut now = t0 + secs(10);
+        for attempt in 0..3 {
+            fire(&mut c, now);
+            c.handle_event(now, IoEvent::ConnectFailed("refused"));
+            assert_eq!(drain(&mut c), vec![CheckAction::Close]);
+            if attempt < 2 {
+                assert_eq!(c.poll_result(), None, "attempt {attempt} is a retry");
+                assert!(c.is_up());
+                now += secs(2); // delay_before_retry
+            } else {
+                let r = c.poll_result().unwrap();
+                assert!(!r.up && r.changed);
+                assert_eq!(r.reason, Some(FailReason::ConnectFailed("refused".into())));
+                now += secs(10); // delay_loop
+            }
+        }
+        assert_eq!(c.poll_timeout(), Some(now));
+        // A success after failures counts at once.
+        fire(&mut c, now);
+        c.handle_event(now, IoEvent::Connected);
+        let r = c.poll_result().unwrap();
+        assert!(r.up && r.changed);
+    }
+
+    #[test]
+    fn connect_timeout_bounds_the_whole_check() {
+        let t0 = Instant::now();
+        let mut c = Checker::new(
+            CheckerConfig {
+                kind: CheckerKind::Http(HttpConfig {
+                    urls: vec![UrlConfig {
+                        path: "/".into(),
+                        ..UrlConfig::default()
+                    }],
+                    ..HttpConfig::default()
+                }),
+                target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 80),
+                timing: timing(0),
+            },
+            t0,
+            1,
+        )
+        .unwrap();
+        fire(&mut c, t0);
+        c.handle_event(t0 + Duration::from_millis(500), IoEvent::Connected);
+        assert!(matches!(drain(&mut c)[..], [CheckAction::Send(_)]));
+        // A slowloris server: one byte every second, deadline stays connect + 3 s.
+        for (i, chunk) in [(1, b"HT"), (2, b"TP")] {
+            c.handle_event(t0 + secs(i), IoEvent::Data(chunk));
+            c.handle_timeout(t0 + secs(i));
+            assert_eq!(c.poll_timeout(), Some(t0 + secs(3)));
+        }
+        c.handle_timeout(t0 + secs(3) - Duration::from_micros(1));
+        assert_eq!(c.poll_result(), None);
+        c.handle_timeout(t0 + secs(3));
+        assert_eq!(drain(&mut c), vec![CheckAction::Close]);
+        let r = c.poll_result().unwrap();
+        assert_eq!(r.reason, Some(FailReason::Timeout));
+        assert!(!r.up);
+        // A late reply is ignored.
+        c.handle_event(t0 + secs(4), IoEvent::Data(b"HTTP/1.0 200 OK\r\n\r\n"));
+        assert_eq!(c.poll_result(), None);
+        assert_eq!(c.poll_timeout(), Some(t0 + secs(13)));
+    }
+
+    #[test]
+    fn alpha_starts_down_and_warmup_is_seeded() {
+        let t0 = Instant::now();
+        let mut t = timing(1);
+        t.alpha = true;
+        t.warmup = secs(30);
+        let mut a = tcp(t.clone(), t0);
+        let b = tcp(t, t0);
+        assert!(!a.is_up());
+        let start = a.poll_timeout().unwrap();
+        assert_eq!(Some(start), b.poll_timeout(), "same seed, same warmup");
+        assert!(start <= t0 + secs(30));
+        a.handle_timeout(start);
+        drain(&mut a);
+        a.handle_event(start, IoEvent::Connected);
+        let r = a.poll_result().unwrap();
+        assert!(r.up && r.changed && r.first);
+    }
+
+    #[test]
+    fn log_all_failures_reports_each_counted_failure() {
+        let t0 = Instant::now();
+        let mut t = timing(0);
+        t.log_all_failures = true;
+        let mut c = tcp(t, t0);
+        let mut now = t0;
+        for i in 0..3 {
+            fire(&mut c, now);
+            c.handle_event(now, IoEvent::ConnectFailed("refused"));
+            let r = c.poll_result().expect("each failure reported");
+            assert_eq!(r.changed, i == 0);
+            now += secs(10);
+        }
+    }
+
+    #[test]
+    fn http_urls_all_must_pass_and_recovery_waits_without_fast_recovery() {
+        let t0 = Instant::now();
+        let mk = |fast| {
+            let mut t = timing(0);
+            t.alpha = true;
+            Checker::new(
+                CheckerConfig {
+                    kind: CheckerKind::Http(HttpConfig {
+                        fast_recovery: fast,
+                        urls: vec![
+                            UrlConfig {
+                                path: "/a".into(),
+                                ..UrlConfig::default()
+                            },
+                            UrlConfig {
+                                path: "/b".into(),
+                                ..UrlConfig::default()
+                            },
+                        ],
+                        ..HttpConfig::default()
+                    }),
+                    target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 80),
+                    timing: t,
+                },
+                t0,
+                1,
+            )
+            .unwrap()
+        };
+        let ok = b"HTTP/1.0 200 OK\r\n\r\n";
+        // Without fast_recovery, a down checker waits delay_loop between urls.
+        let mut c = mk(false);
+        fire(&mut c, t0);
+        c.handle_event(t0, IoEvent::Connected);
+        c.handle_event(t0, IoEvent::Data(ok));
+        assert!(matches!(
+            drain(&mut c)[..],
+            [CheckAction::Send(_), CheckAction::Close]
+        ));
+        assert_eq!(c.poll_result(), None);
+        assert_eq!(c.poll_timeout(), Some(t0 + secs(10)));
+        let acts = fire(&mut c, t0 + secs(10));
+        assert!(matches!(acts[..], [CheckAction::Connect { .. }]));
+        c.handle_event(t0 + secs(10), IoEvent::Connected);
+        let req = drain(&mut c);
+        assert!(matches!(&req[..], [CheckAction::Send(r)] if r.starts_with(b"GET /b ")));
+        c.handle_event(t0 + secs(10), IoEvent::Data(ok));
+        assert!(c.poll_result().unwrap().up);
+        // With fast_recovery, the second url follows at once.
+        let mut c = mk(true);
+        fire(&mut c, t0);
+        c.handle_event(t0, IoEvent::Connected);
+        c.handle_event(t0, IoEvent::Data(ok));
+        let acts = drain(&mut c);
+        assert!(
+            matches!(
+                &acts[..],
+                [
+                    CheckAction::Send(_),
+                    CheckAction::Close,
+                    CheckAction::Connect { .. }
+                ]
+            ),
+            "{acts:?}"
+        );
+        c.handle_event(t0, IoEvent::Connected);
+        c.handle_event(t0, IoEvent::Data(b"HTTP/1.0 500 Oops\r\n\r\n"));
+        let r = c.poll_result().unwrap();
+        assert!(!r.up && r.first);
+        assert!(matches!(
+            r.reason,
+            Some(FailReason::HttpStatus { code: 500, .. })
+        ));
+    }
+
+    #[test]
+    fn misc_dynamic_weights() {
+        let t0 = Instant::now();
+        let mut c = Checker::new(
+            CheckerConfig {
+                kind: CheckerKind::Misc(crate::proto::MiscConfig {
+                    script: crate::event::Script {
+                        args: vec!["/bin/check".into()],
+                        ..Default::default()
+                    },
+                    timeout: None,
+                    dynamic: true,
+                    rs_weight: 3,
+                }),
+                target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 0),
+                timing: timing(0),
+            },
+            t0,
+            1,
+        )
+        .unwrap();
+        let mut now = t0;
+        let mut run = |c: &mut Checker, status: ScriptStatus| {
+            let acts = fire(c, now);
+            assert!(matches!(acts[..], [CheckAction::RunScript(_)]));
+            c.handle_event(now, IoEvent::ScriptExited(status));
+            now += secs(10);
+            c.poll_result()
+        };
+        let r = run(&mut c, ScriptStatus::Exited(12)).unwrap();
+        assert!(r.up && r.first);
+        assert_eq!(r.weight, Some(12 - 2 - 3));
+        assert_eq!(run(&mut c, ScriptStatus::Exited(12)), None);
+        assert_eq!(
+            run(&mut c, ScriptStatus::Exited(22)).unwrap().weight,
+            Some(17)
+        );
+        let r = run(&mut c, ScriptStatus::Exited(1)).unwrap();
+        assert!(!r.up);
+        assert_eq!(r.weight, Some(0));
+        let r = run(&mut c, ScriptStatus::Exited(0)).unwrap();
+        assert!(r.up && r.weight.is_none());
+        let r = run(&mut c, ScriptStatus::Signaled(9)).unwrap();
+        assert_eq!(r.reason, Some(FailReason::ScriptSignal(9)));
+    }
+
+    #[test]
+    fn misc_timeout_kills_the_script() {
+        let t0 = Instant::now();
+        let mut c = Checker::new(
+            CheckerConfig {
+                kind: CheckerKind::Misc(crate::proto::MiscConfig {
+                    script: crate::event::Script {
+                        args: vec!["/bin/slow".into()],
+                        ..Default::default()
+                    },
+                    timeout: Some(secs(3)),
+                    dynamic: false,
+                    rs_weight: 1,
+                }),
+                target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 0),
+                timing: timing(0),
+            },
+            t0,
+            1,
+        )
+        .unwrap();
+        fire(&mut c, t0);
+        c.handle_timeout(t0 + secs(3));
+        assert_eq!(drain(&mut c), vec![CheckAction::KillScript]);
+        assert_eq!(c.poll_result().unwrap().reason, Some(FailReason::Timeout));
+        c.handle_event(
+            t0 + secs(4),
+            IoEvent::ScriptExited(ScriptStatus::Signaled(15)),
+        );
+        assert_eq!(c.poll_result(), None);
+    }
+
+    #[test]
+    fn file_and_bfd_are_event_driven() {
+        let t0 = Instant::now();
+        let mut f = Checker::new(
+            CheckerConfig {
+                kind: CheckerKind::File(crate::proto::FileConfig {
+                    track_file: "tf".into(),
+                    weight: 2,
+                    reverse: false,
+                    dynamic: false,
+                }),
+                target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 0),
+                timing: timing(0),
+            },
+            t0,
+            1,
+        )
+        .unwrap();
+        assert_eq!(f.poll_timeout(), None);
+        assert_eq!(f.tracked_name(), Some("tf"));
+        f.handle_event(t0, IoEvent::FileValue(5));
+        let r = f.poll_result().unwrap();
+        assert!(r.up && r.first && r.weight == Some(10));
+        f.handle_event(t0, IoEvent::FileValue(5));
+        assert_eq!(f.poll_result(), None);
+        f.handle_event(t0, IoEvent::FileValue(i64::from(i32::MIN)));
+        let r = f.poll_result().unwrap();
+        assert!(!r.up && r.changed && r.weight == Some(0));
+
+        let mut b = Checker::new(
+            CheckerConfig {
+                kind: CheckerKind::Bfd(crate::proto::BfdConfig { name: "b1".into() }),
+                target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 0),
+                timing: timing(0),
+            },
+            t0,
+            1,
+        )
+        .unwrap();
+        b.handle_event(t0, IoEvent::BfdState(false));
+        assert_eq!(b.poll_result().unwrap().reason, Some(FailReason::BfdDown));
+        b.handle_event(t0, IoEvent::BfdState(true));
+        assert!(b.poll_result().unwrap().up);
+    }
+
+    #[test]
+    fn suspension_skips_checks_and_keeps_state() {
+        let t0 = Instant::now();
+        let mut c = tcp(timing(0), t0);
+        fire(&mut c, t0);
+        c.set_suspended(t0, true);
+        assert_eq!(drain(&mut c), vec![CheckAction::Close]);
+        assert_eq!(c.poll_timeout(), Some(t0 + secs(10)));
+        c.handle_timeout(t0 + secs(10));
+        assert!(drain(&mut c).is_empty());
+        assert_eq!(c.poll_timeout(), Some(t0 + secs(20)));
+        c.set_suspended(t0 + secs(12), false);
+        assert_eq!(c.poll_timeout(), Some(t0 + secs(12)));
+        assert!(c.is_up());
+        // Spurious wake-ups do nothing.
+        c.handle_timeout(t0 + secs(11));
+        assert!(drain(&mut c).is_empty());
     }
 }

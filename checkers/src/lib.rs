@@ -22,10 +22,9 @@ pub use error::{ConfigError, FailReason};
 pub use event::{
     CheckAction, CheckResult, Family, IoEvent, Script, ScriptStatus, Target, TlsParams, Transport,
 };
-#[cfg(any())]
 pub use pool::{
-    DesiredReal, DesiredVirtual, Pool, PoolEvent, PoolSettings, Protocol, RealServerConfig,
-    SorryServerConfig, VsKey, VirtualServerConfig, ForwardMethod,
+    DesiredReal, DesiredVirtual, ForwardMethod, Pool, PoolEvent, PoolSettings, Protocol,
+    RealServerConfig, SorryServerConfig, TunnelChecksum, TunnelKind, VirtualServerConfig, VsKey,
 };
 pub use proto::{
     BfdConfig, DnsConfig, DnsType, FileConfig, HttpConfig, HttpProtocol, MiscConfig, PingConfig,

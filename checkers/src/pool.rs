@@ -1,1 +1,802 @@
-//! placeholder
+//! Real-server and virtual-server pool logic: checker results in, the desired IPVS table and
+//! notify events out.
+//!
+//! This follows keepalived 2.2.7's `ipwrapper.c` step by step: a real server is alive while
+//! none of its checkers has failed (`update_svr_checker_state`, `perform_svr_state`); its
+//! weight is its configured weight plus the checkers' dynamic contributions, clamped to
+//! `0..=i32::MAX` (`update_svr_wgt`, `real_weight`); the virtual server's quorum is the sum of
+//! the alive servers' weights compared with `quorum ± hysteresis` (`update_quorum_state`); when
+//! quorum is lost and a `sorry_server` exists, the alive servers leave the pool and the sorry
+//! server enters it (`perform_quorum_state`); `inhibit_on_failure` (and `sorry_server_inhibit`)
+//! turns removal into weight 0. keepalived's `ipvs_cmd` is modelled on an in-memory table, so
+//! the desired table has exactly the entries and weights keepalived would program.
+//!
+//! Virtual server groups are passed through as one [`VsKey::Group`]; the caller expands a
+//! group into its kernel services. A sorry server with the address of a real server is not
+//! special-cased (keepalived's `s_svr_duplicates_rs`).
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use crate::event::{CheckResult, Family, Script};
+
+/// The IPVS weight ceiling (`IPVS_WEIGHT_MAX`).
+pub const WEIGHT_MAX: i64 = i32::MAX as i64;
+
+/// keepalived's `real_weight`: an effective weight clamped to what IPVS accepts.
+pub fn real_weight(effective: i64) -> i32 {
+    effective.clamp(0, WEIGHT_MAX) as i32
+}
+
+/// The service protocol (`protocol`), as keepalived prints it in notify lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// `tcp`.
+    Tcp,
+    /// `udp`.
+    Udp,
+    /// `sctp`.
+    Sctp,
+    /// No protocol (printed `none`).
+    None,
+}
+
+impl Protocol {
+    fn name(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+            Protocol::Sctp => "sctp",
+            Protocol::None => "none",
+        }
+    }
+}
+
+/// How a virtual server is identified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VsKey {
+    /// `virtual_server IP PORT`.
+    Addr {
+        /// `protocol`.
+        protocol: Protocol,
+        /// Address.
+        addr: IpAddr,
+        /// Port.
+        port: u16,
+    },
+    /// `virtual_server fwmark N`.
+    Fwmark {
+        /// `ip_family` (or the real servers').
+        family: Family,
+        /// The mark.
+        mark: u32,
+        /// `protocol` (used only in notify lines).
+        protocol: Protocol,
+    },
+    /// `virtual_server group NAME` (the port is the group's service port, 0 for fwmarks).
+    Group {
+        /// Group name.
+        name: String,
+        /// Port.
+        port: u16,
+        /// `protocol`.
+        protocol: Protocol,
+    },
+}
+
+impl VsKey {
+    fn protocol(&self) -> Protocol {
+        match self {
+            VsKey::Addr { protocol, .. }
+            | VsKey::Fwmark { protocol, .. }
+            | VsKey::Group { protocol, .. } => *protocol,
+        }
+    }
+}
+
+/// keepalived's `inet_sockaddrtotrio`: `[ADDR]:PROTO:PORT`.
+fn trio(addr: IpAddr, protocol: Protocol, port: u16) -> String {
+    format!("[{addr}]:{}:{port}", protocol.name())
+}
+
+/// keepalived's `FMT_VS`: `[ADDR]:PROTO:PORT`, `FWM N`, or `[GROUP]:PORT`.
+pub fn format_vs(key: &VsKey) -> String {
+    match key {
+        VsKey::Addr {
+            protocol,
+            addr,
+            port,
+        } => trio(*addr, *protocol, *port),
+        VsKey::Fwmark { mark, .. } => format!("FWM {mark}"),
+        VsKey::Group { name, port, .. } => format!("[{name}]:{port}"),
+    }
+}
+
+/// The tunnel encapsulation of `lvs_method TUN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TunnelKind {
+    /// `type ipip`.
+    Ipip,
+    /// `type gue port N`.
+    Gue(u16),
+    /// `type gre`.
+    Gre,
+}
+
+/// The tunnel checksum option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TunnelChecksum {
+    /// `nocsum` (default).
+    NoCsum,
+    /// `csum`.
+    Csum,
+    /// `remcsum`.
+    RemCsum,
+}
+
+/// `lvs_method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForwardMethod {
+    /// `NAT`.
+    Masq,
+    /// `DR`.
+    Route,
+    /// `TUN`.
+    Tunnel(TunnelKind, TunnelChecksum),
+}
+
+/// One `real_server`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RealServerConfig {
+    /// Address.
+    pub addr: IpAddr,
+    /// Port (the virtual server's when not given).
+    pub port: u16,
+    /// `weight` (keepalived's `iweight`).
+    pub weight: i64,
+    /// `lvs_method`.
+    pub fwd: ForwardMethod,
+    /// `uthreshold`.
+    pub u_threshold: u32,
+    /// `lthreshold`.
+    pub l_threshold: u32,
+    /// `inhibit_on_failure`.
+    pub inhibit_on_failure: bool,
+    /// `notify_up`.
+    pub notify_up: Option<Script>,
+    /// `notify_down`.
+    pub notify_down: Option<Script>,
+    /// The `alpha` setting of each of its checkers, in the order results will name them.
+    pub checker_alpha: Vec<bool>,
+}
+
+/// `sorry_server`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SorryServerConfig {
+    /// Address.
+    pub addr: IpAddr,
+    /// Port (the virtual server's when not given).
+    pub port: u16,
+    /// `sorry_server_lvs_method`.
+    pub fwd: ForwardMethod,
+    /// `sorry_server_inhibit`.
+    pub inhibit: bool,
+}
+
+/// One `virtual_server`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VirtualServerConfig {
+    /// Identity.
+    pub key: VsKey,
+    /// `lvs_sched`.
+    pub scheduler: String,
+    /// IPVS service flags (`IP_VS_SVC_F_*` bits: persistent, one-packet, sched flags).
+    pub flags: u32,
+    /// `persistence_timeout` in seconds (0 = not persistent).
+    pub timeout: u32,
+    /// `persistence_granularity` (mask for IPv4, prefix length for IPv6).
+    pub netmask: Option<u32>,
+    /// `persistence_engine`.
+    pub pe_name: Option<String>,
+    /// `quorum` (default 1).
+    pub quorum: u32,
+    /// `hysteresis`.
+    pub hysteresis: u32,
+    /// `omega`: run down notifiers at shutdown.
+    pub omega: bool,
+    /// `ha_suspend`: suspend checkers while the virtual address is absent.
+    pub ha_suspend: bool,
+    /// `quorum_up`.
+    pub quorum_up: Option<Script>,
+    /// `quorum_down`.
+    pub quorum_down: Option<Script>,
+    /// `sorry_server`.
+    pub sorry_server: Option<SorryServerConfig>,
+    /// The `real_server`s.
+    pub reals: Vec<RealServerConfig>,
+}
+
+/// Global settings of the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolSettings {
+    /// `rs_init_notifies`: notify real servers that start up.
+    pub rs_init_notifies: bool,
+}
+
+/// One destination of the desired table; mirrors keepalive-ipvs's `RealServerSpec`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredReal {
+    /// Address.
+    pub addr: IpAddr,
+    /// Port.
+    pub port: u16,
+    /// Forwarding method.
+    pub fwd: ForwardMethod,
+    /// IPVS weight.
+    pub weight: i32,
+    /// Upper connection threshold.
+    pub u_threshold: u32,
+    /// Lower connection threshold.
+    pub l_threshold: u32,
+}
+
+/// One service of the desired table; mirrors keepalive-ipvs's `VirtualServerSpec`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredVirtual {
+    /// Identity.
+    pub key: VsKey,
+    /// Scheduler.
+    pub scheduler: String,
+    /// Service flags.
+    pub flags: u32,
+    /// Persistence timeout.
+    pub timeout: u32,
+    /// Persistence netmask.
+    pub netmask: Option<u32>,
+    /// Persistence engine.
+    pub pe_name: Option<String>,
+    /// Destinations, in the order keepalived would have added them.
+    pub reals: Vec<DesiredReal>,
+}
+
+/// Something the caller must do or may report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PoolEvent {
+    /// Run a notify script (`notify_up`, `notify_down`, `quorum_up`, `quorum_down`) exactly as
+    /// configured; keepalived adds no arguments.
+    RunScript(Script),
+    /// Write this line (newline included) to `notify_fifo` and `lvs_notify_fifo`.
+    FifoLine(String),
+    /// A real server entered or left the alive state (for logs and `smtp_alert`).
+    RealServer {
+        /// Virtual server index.
+        vs: usize,
+        /// Real server index.
+        rs: usize,
+        /// New state.
+        alive: bool,
+    },
+    /// The virtual server gained or lost quorum.
+    Quorum {
+        /// Virtual server index.
+        vs: usize,
+        /// New state.
+        up: bool,
+        /// At start-up.
+        init: bool,
+        /// The threshold crossed.
+        threshold: i64,
+        /// The alive weight.
+        weight_sum: i64,
+    },
+    /// Suspend or resume every checker of this virtual server (`ha_suspend`).
+    SuspendCheckers {
+        /// Virtual server index.
+        vs: usize,
+        /// Suspend (`true`) or resume.
+        suspended: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct RsState {
+    alive: bool,
+    set: bool,
+    effective_weight: i64,
+    num_failed: usize,
+    checker_up: Vec<bool>,
+    checker_has_run: Vec<bool>,
+    checker_weight: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct SorryState {
+    alive: bool,
+    set: bool,
+    /// keepalived adds an inhibited sorry server at start with weight 0 by faking a failed
+    /// checker for that one command.
+    add_at_zero: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Dest {
+    addr: IpAddr,
+    port: u16,
+    weight: i32,
+}
+
+#[derive(Debug, Clone)]
+struct VsState {
+    quorum_up: bool,
+    sorry: SorryState,
+    table: Vec<Dest>,
+    present: bool,
+}
+
+/// Identifies a destination of a virtual server: a real server or the sorry server.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    Real(usize),
+    Sorry,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cmd {
+    Add,
+    Del,
+    Edit,
+}
+
+/// All virtual servers and their real servers.
+///
+/// Call `start` once, then feed `checker_result` / `set_vip_present`, drain `poll_event`,
+/// and read `desired` whenever `take_table_changed` says it changed; call `stop` at shutdown.
+#[derive(Debug)]
+pub struct Pool {
+    settings: PoolSettings,
+    vss: Vec<VirtualServerConfig>,
+    state: Vec<VsState>,
+    rs: Vec<Vec<RsState>>,
+    events: VecDeque<PoolEvent>,
+    table_changed: bool,
+}
+
+impl Pool {
+    /// A pool for these virtual servers; nothing is programmed until [`Pool::start`].
+    pub fn new(vss: Vec<VirtualServerConfig>, settings: PoolSettings) -> Self {
+        let rs = vss
+            .iter()
+            .map(|vs| {
+                vs.reals
+                    .iter()
+                    .map(|r| RsState {
+                        alive: false,
+                        set: false,
+                        effective_weight: r.weight,
+                        num_failed: r.checker_alpha.iter().filter(|a| **a).count(),
+                        checker_up: r.checker_alpha.iter().map(|a| !a).collect(),
+                        checker_has_run: vec![false; r.checker_alpha.len()],
+                        checker_weight: vec![0; r.checker_alpha.len()],
+                    })
+                    .collect()
+            })
+            .collect();
+        let state = vss
+            .iter()
+            .map(|_| VsState {
+                quorum_up: false,
+                sorry: SorryState::default(),
+                table: Vec::new(),
+                present: false,
+            })
+            .collect();
+        Pool {
+            settings,
+            vss,
+            state,
+            rs,
+            events: VecDeque::new(),
+            table_changed: false,
+        }
+    }
+
+    /// Program the initial table (keepalived's `init_services`): every real server without a
+    /// failed checker enters the pool, inhibited ones enter with weight 0, the quorum is
+    /// evaluated and the sorry server added if needed. `ha_suspend` virtual servers start with
+    /// their checkers suspended.
+    pub fn start(&mut self) {
+        for v in 0..self.vss.len() {
+            self.state[v].quorum_up = self.weigh_live(v)
+                >= i64::from(self.vss[v].quorum) + i64::from(self.vss[v].hysteresis);
+            self.state[v].present = true;
+            self.table_changed = true;
+            for r in 0..self.vss[v].reals.len() {
+                let (failed, alive, set) = {
+                    let s = &self.rs[v][r];
+                    (s.num_failed, s.alive, s.set)
+                };
+                let inhibit = self.vss[v].reals[r].inhibit_on_failure;
+                if (failed == 0 && !alive) || (inhibit && !set) {
+                    self.ipvs_cmd(v, Who::Real(r), Cmd::Add);
+                    if failed == 0 {
+                        self.rs[v][r].alive = true;
+                        if self.settings.rs_init_notifies {
+                            self.rs_notifies(v, r, false);
+                        }
+                    }
+                }
+            }
+            self.update_quorum_state(v, true);
+            if let Some(s) = &self.vss[v].sorry_server {
+                if s.inhibit && !self.state[v].sorry.set {
+                    self.state[v].sorry.add_at_zero = true;
+                    self.ipvs_cmd(v, Who::Sorry, Cmd::Add);
+                    self.state[v].sorry.add_at_zero = false;
+                }
+            }
+            if self.vss[v].ha_suspend {
+                self.events.push_back(PoolEvent::SuspendCheckers {
+                    vs: v,
+                    suspended: true,
+                });
+            }
+        }
+    }
+
+    /// The virtual address of virtual server `vs` appeared or vanished; with `ha_suspend` its
+    /// checkers are suspended while it is absent.
+    pub fn set_vip_present(&mut self, vs: usize, present: bool) {
+        if self.vss.get(vs).is_some_and(|c| c.ha_suspend) {
+            self.events.push_back(PoolEvent::SuspendCheckers {
+                vs,
+                suspended: !present,
+            });
+        }
+    }
+
+    /// A result from checker `checker` of real server `rs` of virtual server `vs`.
+    /// Out-of-range indices are ignored.
+    pub fn checker_result(&mut self, vs: usize, rs: usize, checker: usize, result: &CheckResult) {
+        if self
+            .rs
+            .get(vs)
+            .and_then(|v| v.get(rs))
+            .is_none_or(|s| checker >= s.checker_up.len())
+        {
+            return;
+        }
+        if let Some(w) = result.weight {
+            let old = self.rs[vs][rs].checker_weight[checker];
+            self.rs[vs][rs].checker_weight[checker] = w;
+            let eff = self.rs[vs][rs].effective_weight - old + w;
+            if result.up {
+                self.update_svr_wgt(vs, rs, eff);
+            } else {
+                // keepalived drops a failed checker's contribution without an IPVS edit.
+                self.rs[vs][rs].effective_weight = eff;
+            }
+        }
+        self.update_svr_checker_state(vs, rs, checker, result.up);
+    }
+
+    /// Shut down (keepalived's `clear_services` without `lvs_flush_on_stop`): the table
+    /// empties; with `omega`, down notifiers run for alive servers and the quorum.
+    pub fn stop(&mut self) {
+        for v in 0..self.vss.len() {
+            if self.state[v].sorry.set {
+                self.state[v].sorry = SorryState::default();
+            }
+            for r in 0..self.vss[v].reals.len() {
+                if !self.rs[v][r].set {
+                    continue;
+                }
+                self.rs[v][r].set = false;
+                if !self.rs[v][r].alive {
+                    continue;
+                }
+                self.rs[v][r].alive = false;
+                if self.vss[v].omega {
+                    self.rs_notifies(v, r, true);
+                }
+            }
+            self.state[v].quorum_up = false;
+            if self.vss[v].omega {
+                let threshold = i64::from(self.vss[v].quorum) - i64::from(self.vss[v].hysteresis);
+                self.vs_notifies(v, false, threshold, 0);
+            }
+            self.state[v].table.clear();
+            self.state[v].present = false;
+        }
+        self.table_changed = true;
+    }
+
+    /// The next event, if any.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<PoolEvent> {
+        self.events.pop_front()
+    }
+
+    /// Whether the desired table changed since the last call.
+    #[must_use]
+    pub fn take_table_changed(&mut self) -> bool {
+        std::mem::take(&mut self.table_changed)
+    }
+
+    /// Whether real server `rs` of `vs` is alive.
+    pub fn is_alive(&self, vs: usize, rs: usize) -> bool {
+        self.rs
+            .get(vs)
+            .and_then(|v| v.get(rs))
+            .is_some_and(|s| s.alive)
+    }
+
+    /// Whether `vs` has quorum.
+    pub fn has_quorum(&self, vs: usize) -> bool {
+        self.state.get(vs).is_some_and(|s| s.quorum_up)
+    }
+
+    /// The effective (unclamped) weight of real server `rs` of `vs`.
+    pub fn effective_weight(&self, vs: usize, rs: usize) -> Option<i64> {
+        self.rs.get(vs)?.get(rs).map(|s| s.effective_weight)
+    }
+
+    /// The IPVS table keepalived would have programmed now.
+    pub fn desired(&self) -> Vec<DesiredVirtual> {
+        self.vss
+            .iter()
+            .zip(&self.state)
+            .filter(|(_, s)| s.present)
+            .map(|(c, s)| DesiredVirtual {
+                key: c.key.clone(),
+                scheduler: c.scheduler.clone(),
+                flags: c.flags,
+                timeout: c.timeout,
+                netmask: c.netmask,
+                pe_name: c.pe_name.clone(),
+                reals: s
+                    .table
+                    .iter()
+                    .map(|d| {
+                        let (fwd, u, l) = c
+                            .reals
+                            .iter()
+                            .find(|r| r.addr == d.addr && r.port == d.port)
+                            .map(|r| (r.fwd, r.u_threshold, r.l_threshold))
+                            .or_else(|| c.sorry_server.as_ref().map(|s| (s.fwd, 0, 0)))
+                            .unwrap_or((ForwardMethod::Masq, 0, 0));
+                        DesiredReal {
+                            addr: d.addr,
+                            port: d.port,
+                            fwd,
+                            weight: d.weight,
+                            u_threshold: u,
+                            l_threshold: l,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    // ---- keepalived's ipwrapper.c, one function each ----
+
+    fn weigh_live(&self, v: usize) -> i64 {
+        self.rs[v]
+            .iter()
+            .filter(|s| s.alive)
+            .map(|s| i64::from(real_weight(s.effective_weight)))
+            .sum()
+    }
+
+    /// `ipvs_cmd` for one destination, including its inhibit rewriting.
+    fn ipvs_cmd(&mut self, v: usize, who: Who, cmd: Cmd) {
+        let (addr, port, inhibit, weight, failed) = match who {
+            Who::Real(r) => {
+                let c = &self.vss[v].reals[r];
+                let s = &self.rs[v][r];
+                (
+                    c.addr,
+                    c.port,
+                    c.inhibit_on_failure,
+                    real_weight(s.effective_weight),
+                    s.num_failed > 0,
+                )
+            }
+            Who::Sorry => {
+                let Some(c) = &self.vss[v].sorry_server else {
+                    return;
+                };
+                // The sorry server has weight 1.
+                (
+                    c.addr,
+                    c.port,
+                    c.inhibit,
+                    1,
+                    self.state[v].sorry.add_at_zero,
+                )
+            }
+        };
+        let set = match who {
+            Who::Real(r) => self.rs[v][r].set,
+            Who::Sorry => self.state[v].sorry.set,
+        };
+        let (cmd, weight) = match cmd {
+            Cmd::Del if inhibit => (Cmd::Edit, 0),
+            Cmd::Add if inhibit && set => (Cmd::Edit, weight),
+            Cmd::Add if !set => {
+                self.set_flag(v, who, true);
+                (Cmd::Add, if inhibit && failed { 0 } else { weight })
+            }
+            Cmd::Del if set => {
+                self.set_flag(v, who, false);
+                (Cmd::Del, weight)
+            }
+            other => (other, weight),
+        };
+        let table = &mut self.state[v].table;
+        let pos = table.iter().position(|d| d.addr == addr && d.port == port);
+        match (cmd, pos) {
+            (Cmd::Add, None) => table.push(Dest { addr, port, weight }),
+            (Cmd::Add | Cmd::Edit, Some(i)) => table[i].weight = weight,
+            (Cmd::Del, Some(i)) => {
+                table.remove(i);
+            }
+            // The kernel would refuse these; keepalived logs and carries on.
+            (Cmd::Edit | Cmd::Del, None) => return,
+        }
+        self.table_changed = true;
+    }
+
+    fn set_flag(&mut self, v: usize, who: Who, set: bool) {
+        match who {
+            Who::Real(r) => self.rs[v][r].set = set,
+            Who::Sorry => self.state[v].sorry.set = set,
+        }
+    }
+
+    fn rs_notifies(&mut self, v: usize, r: usize, _stopping: bool) {
+        let alive = self.rs[v][r].alive;
+        let c = &self.vss[v].reals[r];
+        let script = if alive { &c.notify_up } else { &c.notify_down };
+        if let Some(s) = script {
+            self.events.push_back(PoolEvent::RunScript(s.clone()));
+        }
+        let line = format!(
+            "RS {} {} {}\n",
+            trio(c.addr, self.vss[v].key.protocol(), c.port),
+            format_vs(&self.vss[v].key),
+            if alive { "UP" } else { "DOWN" }
+        );
+        self.events.push_back(PoolEvent::FifoLine(line));
+        self.events.push_back(PoolEvent::RealServer {
+            vs: v,
+            rs: r,
+            alive,
+        });
+    }
+
+    fn vs_notifies(&mut self, v: usize, init: bool, threshold: i64, weight_sum: i64) {
+        let up = self.state[v].quorum_up;
+        let c = &self.vss[v];
+        let script = if up { &c.quorum_up } else { &c.quorum_down };
+        if let Some(s) = script {
+            self.events.push_back(PoolEvent::RunScript(s.clone()));
+        }
+        let mut line = String::new();
+        let _ = writeln!(
+            line,
+            "VS {} {}",
+            format_vs(&c.key),
+            if up { "UP" } else { "DOWN" }
+        );
+        self.events.push_back(PoolEvent::FifoLine(line));
+        self.events.push_back(PoolEvent::Quorum {
+            vs: v,
+            up,
+            init,
+            threshold,
+            weight_sum,
+        });
+    }
+
+    /// `perform_quorum_state`: add or remove the alive real servers.
+    fn perform_quorum_state(&mut self, v: usize, add: bool) {
+        for r in 0..self.vss[v].reals.len() {
+            if self.rs[v][r].alive {
+                self.ipvs_cmd(v, Who::Real(r), if add { Cmd::Add } else { Cmd::Del });
+            }
+        }
+    }
+
+    fn sorry_alive(&self, v: usize) -> bool {
+        self.vss[v].sorry_server.is_some() && self.state[v].sorry.alive
+    }
+
+    /// `update_quorum_state`.
+    fn update_quorum_state(&mut self, v: usize, init: bool) {
+        let weight_sum = self.weigh_live(v);
+        let (q, h) = (
+            i64::from(self.vss[v].quorum),
+            i64::from(self.vss[v].hysteresis),
+        );
+        let up = self.state[v].quorum_up;
+        let threshold = if up { q - h } else { q + h };
+        let has_sorry = self.vss[v].sorry_server.is_some();
+        if !up && weight_sum >= threshold {
+            self.state[v].quorum_up = true;
+            if self.sorry_alive(v) {
+                self.ipvs_cmd(v, Who::Sorry, Cmd::Del);
+                self.state[v].sorry.alive = false;
+                self.perform_quorum_state(v, true);
+            }
+            self.vs_notifies(v, init, threshold, weight_sum);
+        } else if (up && (weight_sum == 0 || weight_sum < threshold))
+            || (init && !up && has_sorry && !self.state[v].sorry.alive)
+        {
+            self.state[v].quorum_up = false;
+            if has_sorry && !self.state[v].sorry.alive {
+                self.perform_quorum_state(v, false);
+                self.ipvs_cmd(v, Who::Sorry, Cmd::Add);
+                self.state[v].sorry.alive = true;
+            }
+            self.vs_notifies(v, init, threshold, weight_sum);
+        }
+    }
+
+    /// `perform_svr_state`.
+    fn perform_svr_state(&mut self, v: usize, r: usize, alive: bool) {
+        if self.rs[v][r].alive == alive {
+            return;
+        }
+        if self.state[v].quorum_up || !self.sorry_alive(v) {
+            self.ipvs_cmd(v, Who::Real(r), if alive { Cmd::Add } else { Cmd::Del });
+        }
+        self.rs[v][r].alive = alive;
+        self.rs_notifies(v, r, false);
+        self.update_quorum_state(v, false);
+    }
+
+    /// `update_svr_wgt`.
+    fn update_svr_wgt(&mut self, v: usize, r: usize, weight: i64) {
+        let old = real_weight(self.rs[v][r].effective_weight);
+        self.rs[v][r].effective_weight = weight;
+        if real_weight(weight) != old {
+            let s = &self.rs[v][r];
+            if s.set && s.alive && (self.state[v].quorum_up || !self.sorry_alive(v)) {
+                self.ipvs_cmd(v, Who::Real(r), Cmd::Edit);
+            }
+            self.update_quorum_state(v, false);
+        }
+    }
+
+    /// `update_svr_checker_state` and `set_checker_state`.
+    fn update_svr_checker_state(&mut self, v: usize, r: usize, c: usize, alive: bool) {
+        if self.rs[v][r].checker_up[c] == alive {
+            if !self.rs[v][r].checker_has_run[c] {
+                if self.vss[v].reals[r].checker_alpha[c] || !alive {
+                    self.rs_notifies(v, r, false);
+                }
+                self.rs[v][r].checker_has_run[c] = true;
+            }
+            return;
+        }
+        self.rs[v][r].checker_has_run[c] = true;
+        let failed = self.rs[v][r].num_failed;
+        if alive && failed <= 1 {
+            self.perform_svr_state(v, r, true);
+        } else if !alive && failed == 0 {
+            self.perform_svr_state(v, r, false);
+        }
+        let s = &mut self.rs[v][r];
+        s.checker_up[c] = alive;
+        if !alive {
+            s.num_failed += 1;
+        } else {
+            s.num_failed = s.num_failed.saturating_sub(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -6,12 +6,13 @@ mod model_vrrp_util;
 use std::net::IpAddr;
 
 use keepalive_confparse::model::global::{LvsFlushOnStop, RxBufsPolicy};
+use keepalive_confparse::model::script::check_script_security;
 use keepalive_confparse::model::values::Micros;
 use keepalive_confparse::model::vrrp::address::{
     Broadcast, Family, Lifetime, RouteDest, RouteMode, Scope,
 };
 use keepalive_confparse::model::vrrp::instance::AuthType;
-use keepalive_confparse::model::vrrp::{check_interfaces, check_script_security, InitialState};
+use keepalive_confparse::model::vrrp::{check_interfaces, InitialState};
 use model_vrrp_util::{errors, inst, no_errors, parse, warnings};
 
 fn ip(s: &str) -> IpAddr {
@@ -419,13 +420,7 @@ fn script_security_is_injected() {
     let run = |text: &str, users: &[&str]| {
         let (cfg, mut d) = parse(text);
         no_errors(&d);
-        check_script_security(
-            &cfg.vrrp,
-            &cfg.global,
-            &|u| users.contains(&u),
-            &|p| p == "/bin/true",
-            &mut d,
-        );
+        check_script_security(&cfg, &|u| users.contains(&u), &|p| p == "/bin/true", &mut d);
         errors(&d)
     };
     // As root without enable_script_security: keepalived -t exits 6.

@@ -8,7 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use keepalive_confparse::diag::Diagnostics;
-use keepalive_confparse::model::vrrp::{check_interfaces, check_script_security};
+use keepalive_confparse::model::script::check_script_security;
+use keepalive_confparse::model::vrrp::check_interfaces;
 use keepalive_confparse::model::Config;
 
 /// (sample, keepalived -t fails on it here, a message kad must give when it fails).
@@ -60,13 +61,7 @@ fn kad(path: &Path) -> Diagnostics {
         keepalive_confparse::load_tree(path, &keepalive_confparse::Options::default());
     let cfg = Config::from_tree(&nodes, &mut d);
     check_interfaces(&cfg.vrrp, &cfg.global, &iface_exists, &mut d);
-    check_script_security(
-        &cfg.vrrp,
-        &cfg.global,
-        &user_exists,
-        &|p| Path::new(p).exists(),
-        &mut d,
-    );
+    check_script_security(&cfg, &user_exists, &|p| Path::new(p).exists(), &mut d);
     d
 }
 

@@ -14,6 +14,7 @@ mod errno {
     pub const EBUSY: i32 = 16;
     pub const EEXIST: i32 = 17;
     pub const EINVAL: i32 = 22;
+    pub const ERANGE: i32 = 34;
     pub const ENOPROTOOPT: i32 = 92;
     pub const EOPNOTSUPP: i32 = 95;
     pub const EAFNOSUPPORT: i32 = 97;
@@ -108,6 +109,8 @@ pub enum KernelReason {
     PermissionDenied,
     /// EINVAL: an attribute was refused (bad address family, netmask, weight, tunnel options…).
     InvalidArgument,
+    /// ERANGE: negative weight, or lower threshold above upper.
+    OutOfRange,
     /// ENOMEM.
     OutOfMemory,
     /// EBUSY.
@@ -133,6 +136,7 @@ impl KernelReason {
             (errno::ENOENT, O::EditDest(..) | O::DelDest(..)) => R::NoSuchDest,
             (errno::EPERM, _) => R::PermissionDenied,
             (errno::EINVAL, _) => R::InvalidArgument,
+            (errno::ERANGE, _) => R::OutOfRange,
             (errno::ENOMEM, _) => R::OutOfMemory,
             (errno::EBUSY, _) => R::Busy,
             (errno::EOPNOTSUPP | errno::ENOPROTOOPT | errno::EAFNOSUPPORT, _) => R::NotSupported,
@@ -150,6 +154,7 @@ impl KernelReason {
             KernelReason::NoSuchDest | KernelReason::SchedulerOrPeNotFound => errno::ENOENT,
             KernelReason::PermissionDenied => errno::EPERM,
             KernelReason::InvalidArgument | KernelReason::Other => errno::EINVAL,
+            KernelReason::OutOfRange => errno::ERANGE,
             KernelReason::OutOfMemory => errno::ENOMEM,
             KernelReason::Busy => errno::EBUSY,
             KernelReason::NotSupported => errno::EOPNOTSUPP,
@@ -171,6 +176,7 @@ impl fmt::Display for KernelReason {
             KernelReason::NoDaemon => "no sync daemon running",
             KernelReason::PermissionDenied => "permission denied (CAP_NET_ADMIN needed)",
             KernelReason::InvalidArgument => "invalid argument",
+            KernelReason::OutOfRange => "weight or threshold out of range",
             KernelReason::OutOfMemory => "out of memory",
             KernelReason::Busy => "busy",
             KernelReason::NotSupported => "not supported by this kernel",

@@ -45,15 +45,15 @@ fn addr_num(a: &IpAddr) -> u128 {
     }
 }
 
-/// `TCP  192.0.2.1:80`, `UDP  [2001:db8::1]:53`, `FWM  7`, `FWM  7 IPv6` (two spaces, as
-/// ipvsadm's `%s  %s`).
+/// `TCP  192.0.2.1:80`, `SCTP 192.0.2.1:9`, `UDP  [2001:db8::1]:53`, `FWM  7`, `FWM  7 IPv6`:
+/// the protocol padded to four columns, a space, the address (checked against ipvsadm 1.31).
 pub fn service_name(key: &ServiceKey) -> String {
     match key {
         ServiceKey::Addr {
             protocol,
             addr,
             port,
-        } => format!("{protocol}  {}", addr_port(addr, *port)),
+        } => format!("{:<4} {}", protocol.to_string(), addr_port(addr, *port)),
         ServiceKey::Fwmark { af, mark } => match af {
             crate::types::AddressFamily::Inet => format!("FWM  {mark}"),
             crate::types::AddressFamily::Inet6 => format!("FWM  {mark} IPv6"),
@@ -84,9 +84,27 @@ pub fn largenum(i: u64) -> String {
     }
 }
 
+/// `print_largenum` with `--exact`: the whole number, right-aligned in 9 columns or one more
+/// than its width.
+pub fn exactnum(i: u64) -> String {
+    let digits = i.to_string();
+    let width = if digits.len() <= 8 {
+        9
+    } else {
+        digits.len() + 1
+    };
+    format!("{digits:>width$}")
+}
+
 /// `ipvsadm -Ln --stats`: header, title, then each service (sorted as ipvsadm sorts) and its
 /// destinations with connections, packets and bytes.
 pub fn format_stats(info: &Info, table: &[(Service, Vec<Dest>)]) -> String {
+    format_stats_with(info, table, false)
+}
+
+/// `ipvsadm -Ln --stats`, or with `exact` `ipvsadm -Ln --stats --exact`.
+pub fn format_stats_with(info: &Info, table: &[(Service, Vec<Dest>)], exact: bool) -> String {
+    let num = if exact { exactnum } else { largenum };
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -106,7 +124,7 @@ pub fn format_stats(info: &Info, table: &[(Service, Vec<Dest>)]) -> String {
         let s = &svc.stats;
         let _ = write!(out, "{:<33}", service_name(&svc.config.key));
         for v in [s.conns, s.inpkts, s.outpkts, s.inbytes, s.outbytes] {
-            out.push_str(&largenum(v));
+            out.push_str(&num(v));
         }
         out.push('\n');
         let mut dests: Vec<&Dest> = dests.iter().collect();
@@ -119,7 +137,7 @@ pub fn format_stats(info: &Info, table: &[(Service, Vec<Dest>)]) -> String {
                 addr_port(&d.config.key.addr, d.config.key.port)
             );
             for v in [s.conns, s.inpkts, s.outpkts, s.inbytes, s.outbytes] {
-                out.push_str(&largenum(v));
+                out.push_str(&num(v));
             }
             out.push('\n');
         }
@@ -192,5 +210,15 @@ UDP  [2001:db8::1]:53                    2  123456K    5000M     200T        0
 FWM  7                                   3  123456K    5000M     200T        0
 ";
         assert_eq!(format_stats(&info, &table), want);
+        let sctp = ServiceKey::Addr {
+            protocol: Protocol::Sctp,
+            addr: "192.0.2.1".parse().unwrap(),
+            port: 9,
+        };
+        assert_eq!(service_name(&sctp), "SCTP 192.0.2.1:9");
+        let exact = format_stats_with(&info, &table, true);
+        assert!(exact.contains(
+            "TCP  192.0.2.1:80                        1 123456789 5000000000 200000000000000        0\n"
+        ));
     }
 }

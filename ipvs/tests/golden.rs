@@ -3,8 +3,9 @@
 //! Each vector was written by hand from the layouts of `linux/netlink.h` (16-byte `nlmsghdr`:
 //! len, type, flags, seq, pid, all host order), `linux/genetlink.h` (4-byte `genlmsghdr`: cmd,
 //! version, reserved) and `linux/ip_vs.h` (attribute numbers), with the byte orders of
-//! `net/netfilter/ipvs/ip_vs_ctl.c`: ports, IPv4 netmask, multicast group and tunnel port
-//! big-endian, other integers host order (these tests assume a little-endian host, as x86 and
+//! `net/netfilter/ipvs/ip_vs_ctl.c`: service/destination ports, IPv4 netmask, multicast group
+//! and tunnel port big-endian, other integers (the sync daemon's multicast port included) host
+//! order (these tests assume a little-endian host, as x86 and
 //! arm64 are). Attributes are `nlattr` (len u16 = 4 + value, type u16, value padded to 4);
 //! nests carry `NLA_F_NESTED` (0x8000), which `nla_parse_nested_deprecated` in the kernel
 //! accepts like libnl's unflagged nests. The order of attributes is that of libipvs
@@ -252,7 +253,7 @@ fn start_daemon_all_attributes() {
         0x06, 0x00, 0x04, 0x00, 0xc0, 0x05, 0x00, 0x00, // SYNC_MAXLEN 1472 host order
         0x14, 0x00, 0x06, 0x00, 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0,
         0x81, // GROUP6
-        0x06, 0x00, 0x07, 0x00, 0x22, 0x90, 0x00, 0x00, // MCAST_PORT 8848 big-endian
+        0x06, 0x00, 0x07, 0x00, 0x90, 0x22, 0x00, 0x00, // MCAST_PORT 8848, host order
         0x05, 0x00, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00, // MCAST_TTL 2
     ];
     let expected = cat(&[&nlhdr(96, ACK), &[0x09, 0x01, 0, 0], nest]);

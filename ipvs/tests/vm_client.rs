@@ -642,7 +642,7 @@ fn flush_empties_the_table() {
 
 /// A table with something of everything, built through the client.
 fn mixed_table(k: &mut Kernel) {
-    let mut services = vec![
+    let mut services = [
         ServiceConfig::new(tcp("192.0.2.140", 80), "wlc"),
         ServiceConfig::new(udp("192.0.2.140", 53), "rr"),
         ServiceConfig::new(tcp("2001:db8::140", 443), "sh"),

@@ -169,11 +169,8 @@ fn memory_model_answers_like_the_kernel() {
         .run(&prop::collection::vec(op(), 1..30), |ops| {
             let mut k = Kernel::take();
             let mut model = MemoryIpvs::new();
-            let trace = std::env::var_os("KAD_VM_TEST_VERBOSE").is_some();
             for (i, op) in ops.iter().enumerate() {
-                if trace {
-                    eprintln!("step {i}: {op:?}");
-                }
+                vm_support::trace(&format!("step {i}: {op:?}"));
                 let real = answer(&k.client.execute(op));
                 let modelled = answer(&model.execute(op));
                 if timeout_gap(op) {

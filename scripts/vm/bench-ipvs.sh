@@ -13,7 +13,7 @@ set -euo pipefail
 {
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR
 . "$here/lib.sh"
 services=${1:-10000}
 dests=${2:-4}

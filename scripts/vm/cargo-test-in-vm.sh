@@ -19,7 +19,7 @@ set -euo pipefail
 {
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR
 . "$here/lib.sh"
 
 package=keepalive-ipvs
@@ -49,6 +49,7 @@ cargo test -p "$package" --no-run --message-format=json-render-diagnostics >"$js
 names=()
 exes=()
 while IFS=$'\t' read -r kind name exe; do
+    # shellcheck disable=SC2053 # --match is a glob on purpose
     case $kind in
     test) [ "$all" = 1 ] || [[ $name == $match ]] || continue ;;
     *) [ "$all" = 1 ] || continue ;;
@@ -73,8 +74,10 @@ for a in "$@"; do extra="$extra $(kadvm_shquote "$a")"; done
         echo "echo '=== vm test: $n'"
         echo "/kad/tests/$n --test-threads=1$extra || { rc=1; failed=\"\$failed $n\"; }"
     done
-    echo '[ "$rc" = 0 ] || echo "=== vm tests failed:$failed"'
-    echo 'exit $rc'
+    cat <<'EOF'
+[ "$rc" = 0 ] || echo "=== vm tests failed:$failed"
+exit $rc
+EOF
 } >"$runner"
 
 args=(--timeout "$timeout_s" --file "$runner:/kad/run-tests.sh")

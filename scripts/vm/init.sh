@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the IPVS test VM (run-in-vm.sh packs it into the initramfs). It prepares a minimal
 # system, loads the IPVS modules, brings up test addresses, runs /kad/cmd.sh, prints its exit status
 # on a marker line the harness looks for, and powers the VM off.
@@ -45,11 +46,12 @@ hostname kad-vm
 export KAD_IN_VM=1
 export KAD_VM_FAILED_MODULES="${failed_modules# }"
 export HOME=/root TMPDIR=/tmp USER=root
+# shellcheck disable=SC1091 # written by run-in-vm.sh
 [ -f /kad/env ] && . /kad/env
 
 echo "kad-vm: kernel $(uname -r), $(grep -c . /lib/modules/kad/modules.order) modules${failed_modules:+ (failed:$failed_modules)}, running /kad/cmd.sh"
 mkdir -p /kad/work
-cd /kad/work
+cd /kad/work || exit 1
 sh /kad/cmd.sh </dev/null
 rc=$?
 echo

@@ -25,7 +25,7 @@ set -euo pipefail
 {
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR
 . "$here/lib.sh"
 
 files=()
@@ -65,6 +65,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/kad-vm.XXXXXX")
 qemu_pidfile=$work/qemu.pid
 runner_pid=""
 tail_pid=""
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
     # The VM must never outlive the harness, whatever ended it.
     local qpid
@@ -165,5 +166,4 @@ if [ -z "$status" ]; then
 fi
 kadvm_log "command exited with status $status after ${elapsed}s in the VM"
 exit "$status"
-exit
 }

@@ -81,7 +81,7 @@ fn is_connect_failure(e: &io::Error) -> bool {
 fn wait_writable(socket: &Socket, deadline: Instant) -> Result<(), Failure> {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let ms = i32::try_from(left.as_millis().div_ceil(1)).unwrap_or(i32::MAX);
+        let ms = i32::try_from(left.as_micros().div_ceil(1000)).unwrap_or(i32::MAX);
         let timeout = PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX);
         let mut fds = [PollFd::new(socket.as_fd(), PollFlags::POLLOUT)];
         match poll(&mut fds, timeout) {

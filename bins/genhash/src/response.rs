@@ -72,16 +72,6 @@ impl ResponseDigest {
         self.header_done
     }
 
-    /// The parsed `Content-Length`, if the header had a usable one.
-    pub fn content_length(&self) -> Option<u64> {
-        self.content_len
-    }
-
-    /// Body bytes received so far, counted whether hashed or not.
-    pub fn body_bytes(&self) -> u64 {
-        self.rx_bytes
-    }
-
     /// Accounts for `n` bytes just read into [`read_space`](Self::read_space); with `verbose`,
     /// writes keepalived's header and body dumps to it.
     pub fn received(&mut self, n: usize, mut verbose: Option<&mut dyn Write>) -> io::Result<()> {

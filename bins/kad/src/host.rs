@@ -12,16 +12,15 @@
 //! - when any script exists and `enable_script_security` is not set, keepalived reports a
 //!   SECURITY VIOLATION and its config test exits 6 (`KEEPALIVED_CHK_EXIT_CONFIG_TEST_SECURITY`).
 //!
-//! Scripts are found by walking the model's serialized form, so every `notify_*`, `misc_path`,
-//! `quorum_*` and fifo script is covered whatever block it sits in.
+//! Which scripts there are is the model's knowledge (`Config::scripts`); whether they exist,
+//! and whether their users do, is answered here.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use keepalive_confparse::diag::{Diagnostic, Diagnostics, Severity};
+use keepalive_confparse::model::script::check_script_security;
 use keepalive_confparse::model::Config;
 use keepalive_confparse::token::Loc;
-use serde_json::Value;
 
 /// `ARPHRD_LOOPBACK` from `<linux/if_arp.h>`, as `/sys/class/net/IF/type` shows it.
 const ARPHRD_LOOPBACK: u32 = 772;
@@ -113,13 +112,6 @@ fn check_interfaces(config: &Config, sys: &Path, f: &mut Findings) {
     }
 }
 
-/// One script found in the model: its program, and where it was configured.
-#[derive(Debug)]
-struct ScriptRef {
-    program: String,
-    loc: Option<Loc>,
-}
-
 /// How keepalived's `check_script_secure()` classifies a script for the config test.
 #[derive(Debug, PartialEq, Eq)]
 enum ScriptStatus {
@@ -157,75 +149,16 @@ fn find_in_path(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The program of a script object, if `v` is one: `{command: "prog args", user, group}` or
-/// `{args: ["prog", ...], user, group}`.
-fn script_program(m: &serde_json::Map<String, Value>) -> Option<String> {
-    if !m.contains_key("user") {
-        return None;
-    }
-    if let Some(cmd) = m.get("command").and_then(Value::as_str) {
-        return first_word(cmd);
-    }
-    m.get("args")
-        .and_then(Value::as_array)
-        .and_then(|a| a.first())
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
-/// The program in a command line: its first word, where `</path` counts as one word.
-fn first_word(cmd: &str) -> Option<String> {
-    let cmd = cmd.trim_start();
-    if let Some(rest) = cmd.strip_prefix('<') {
-        return Some(format!("<{}", rest.trim_start()));
-    }
-    let word = cmd.split_whitespace().next()?;
-    Some(word.trim_matches(|c| c == '"' || c == '\'').to_owned())
-}
-
-fn parse_loc(s: &str) -> Option<Loc> {
-    let mut parts = s.rsplitn(3, ':');
-    let col = parts.next()?.parse().ok()?;
-    let line = parts.next()?.parse().ok()?;
-    let file = parts.next()?;
-    Some(Loc::new(Arc::from(file), line, col))
-}
-
-/// Every script object under `v`, with the nearest enclosing `loc`.
-fn collect(v: &Value, loc: Option<&str>, out: &mut Vec<ScriptRef>) {
-    match v {
-        Value::Object(m) => {
-            let here = m.get("loc").and_then(Value::as_str).or(loc);
-            if let Some(program) = script_program(m) {
-                out.push(ScriptRef {
-                    program,
-                    loc: here.and_then(parse_loc),
-                });
-                return;
-            }
-            for v in m.values() {
-                collect(v, here, out);
-            }
-        }
-        Value::Array(a) => {
-            for v in a {
-                collect(v, loc, out);
-            }
-        }
-        _ => {}
-    }
+/// Whether `name` is a user of this host (`getpwnam` would also see NSS users; keepalived's
+/// test does the same lookup).
+fn user_exists(name: &str) -> bool {
+    nix::unistd::User::from_name(name).ok().flatten().is_some()
 }
 
 fn check_scripts(config: &Config, f: &mut Findings) {
-    let Ok(Value::Object(root)) = serde_json::to_value(config) else {
-        return;
-    };
-    let global = root.get("global");
-    let field = |name: &str| global.and_then(|g| g.get(name));
-
     // `vrrp_script` programs that cannot be found are errors; the others are only logged.
     for s in &config.vrrp.scripts {
-        let Some(program) = s.script.as_ref().and_then(|sc| first_word(&sc.command)) else {
+        let Some(program) = s.script.as_ref().and_then(|sc| sc.program()) else {
             continue;
         };
         if classify(&program) == ScriptStatus::NotFound {
@@ -240,51 +173,14 @@ fn check_scripts(config: &Config, f: &mut Findings) {
             );
         }
     }
-
-    // keepalived checks each subsystem's scripts only when that subsystem has work to do.
-    let mut scripts = Vec::new();
-    if !config.vrrp.instances.is_empty() {
-        if let Some(v) = root.get("vrrp") {
-            collect(v, None, &mut scripts);
-        }
-        for name in ["notify_fifo", "vrrp_notify_fifo"] {
-            if let Some(v) = field(name) {
-                collect(v, None, &mut scripts);
-            }
-        }
-    }
-    if !config.lvs.virtual_servers.is_empty() {
-        if let Some(v) = root.get("lvs") {
-            collect(v, None, &mut scripts);
-        }
-        for name in ["notify_fifo", "lvs_notify_fifo"] {
-            if let Some(v) = field(name) {
-                collect(v, None, &mut scripts);
-            }
-        }
-    }
-    for name in ["startup_script", "shutdown_script"] {
-        if let Some(v) = field(name) {
-            collect(v, None, &mut scripts);
-        }
-    }
-
-    if config.global.enable_script_security {
-        return;
-    }
-    if let Some(first) = scripts
-        .iter()
-        .find(|s| classify(&s.program) == ScriptStatus::Found)
-    {
-        f.security_violation = true;
-        error(
-            f,
-            first.loc.clone(),
-            "SECURITY VIOLATION - scripts are being executed but script_security not enabled"
-                .to_owned(),
-            Some("add 'enable_script_security' to global_defs (and a 'script_user')"),
-        );
-    }
+    let mut diags = Diagnostics::new();
+    f.security_violation = check_script_security(
+        config,
+        &user_exists,
+        &|program| classify(program) == ScriptStatus::Found,
+        &mut diags,
+    );
+    f.diagnostics.extend(diags.into_vec());
 }
 
 #[cfg(test)]
@@ -374,13 +270,10 @@ mod tests {
     }
 
     #[test]
-    fn command_words() {
-        assert_eq!(first_word("/bin/true master"), Some("/bin/true".into()));
-        assert_eq!(first_word("< /etc/x"), Some("</etc/x".into()));
+    fn script_classes() {
         assert_eq!(classify("</etc/passwd"), ScriptStatus::System);
         assert_eq!(classify("sh"), ScriptStatus::Found);
         assert_eq!(classify("/nonexistent/x"), ScriptStatus::NotFound);
-        let loc = parse_loc("a:b.conf:3:4").unwrap();
-        assert_eq!((&*loc.file, loc.line, loc.col), ("a:b.conf", 3, 4));
+        assert!(user_exists("root") && !user_exists("no-such-user-kad"));
     }
 }

@@ -90,7 +90,8 @@ pub struct DnsProbe {
 }
 
 impl DnsProbe {
-    pub(crate) fn new(config: DnsConfig) -> Result<Self, ConfigError> {
+    /// A probe for `config`; the query id starts at 0 and is redrawn for each attempt.
+    pub fn new(config: DnsConfig) -> Result<Self, ConfigError> {
         let name = if config.name == "." || config.name.is_empty() {
             Name::root()
         } else {
@@ -101,7 +102,11 @@ impl DnsProbe {
             n.set_fqdn(true);
             n
         };
-        Ok(DnsProbe { config, name, id: 0 })
+        Ok(DnsProbe {
+            config,
+            name,
+            id: 0,
+        })
     }
 
     /// The query datagram with id `id`.
@@ -111,13 +116,21 @@ impl DnsProbe {
             .set_message_type(MessageType::Query)
             .set_op_code(OpCode::Query)
             .set_recursion_desired(true)
-            .add_query(Query::query(self.name.clone(), self.config.qtype.record_type()));
+            .add_query(Query::query(
+                self.name.clone(),
+                self.config.qtype.record_type(),
+            ));
         // Encoding one question with a validated name cannot fail; an empty datagram would
         // simply time out if it ever did.
         m.to_vec().unwrap_or_default()
     }
 
-    pub(crate) fn begin(&mut self, target: &Target, rng: &mut Rng, out: &mut VecDeque<CheckAction>) {
+    pub(crate) fn begin(
+        &mut self,
+        target: &Target,
+        rng: &mut Rng,
+        out: &mut VecDeque<CheckAction>,
+    ) {
         self.id = rng.next_u64() as u16;
         out.push_back(connect(Transport::Udp, target, None));
         out.push_back(CheckAction::Send(self.query(self.id)));
@@ -216,19 +229,34 @@ mod tests {
         let good = a_reply(&p.query(0xbeef));
         let mut bad_id = good.clone();
         bad_id[1] ^= 1;
-        assert!(matches!(p.check_reply(&bad_id), Step::Fail(FailReason::DnsId { .. })));
+        assert!(matches!(
+            p.check_reply(&bad_id),
+            Step::Fail(FailReason::DnsId { .. })
+        ));
         let mut not_resp = good.clone();
         not_resp[2] &= 0x7f;
-        assert_eq!(p.check_reply(&not_resp), Step::Fail(FailReason::DnsNotResponse));
+        assert_eq!(
+            p.check_reply(&not_resp),
+            Step::Fail(FailReason::DnsNotResponse)
+        );
         let mut nx = good.clone();
         nx[3] |= 3;
         assert_eq!(p.check_reply(&nx), Step::Fail(FailReason::DnsRcode(3)));
         let aaaa = probe(DnsType::Aaaa, "www.example.com");
         let mut q = aaaa.query(0xbeef);
         q[2] |= 0x80;
-        assert_eq!(aaaa.check_reply(&q), Step::Fail(FailReason::DnsNoAnswer("AAAA".into())));
+        assert_eq!(
+            aaaa.check_reply(&q),
+            Step::Fail(FailReason::DnsNoAnswer("AAAA".into()))
+        );
         assert_eq!(p.check_reply(&good[..11]), Step::Pending);
-        let lax = DnsProbe { config: DnsConfig { require_answer: false, ..p.config.clone() }, ..p };
+        let lax = DnsProbe {
+            config: DnsConfig {
+                require_answer: false,
+                ..p.config.clone()
+            },
+            ..p
+        };
         assert_eq!(lax.check_reply(&q), Step::Pass);
     }
 
@@ -241,20 +269,45 @@ mod tests {
         let at = r.len();
         // An owner name that is a pointer to itself.
         r.extend_from_slice(&[0xc0, at as u8, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 7]);
-        assert!(matches!(p.check_reply(&r), Step::Fail(FailReason::DnsMalformed(_))));
+        assert!(matches!(
+            p.check_reply(&r),
+            Step::Fail(FailReason::DnsMalformed(_))
+        ));
         // Two pointers pointing at each other.
         let mut r2 = p.query(0xbeef);
         r2[2] |= 0x80;
         r2[7] = 1;
         let at = r2.len();
-        r2.extend_from_slice(&[0xc0, (at + 2) as u8, 0xc0, at as u8, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0]);
-        assert!(matches!(p.check_reply(&r2), Step::Fail(FailReason::DnsMalformed(_))));
+        r2.extend_from_slice(&[
+            0xc0,
+            (at + 2) as u8,
+            0xc0,
+            at as u8,
+            0,
+            1,
+            0,
+            1,
+            0,
+            0,
+            0,
+            1,
+            0,
+            0,
+        ]);
+        assert!(matches!(
+            p.check_reply(&r2),
+            Step::Fail(FailReason::DnsMalformed(_))
+        ));
     }
 
     #[test]
     fn bad_name_is_a_config_error() {
         let long = "a".repeat(70);
-        assert!(DnsProbe::new(DnsConfig { name: long, ..DnsConfig::default() }).is_err());
+        assert!(DnsProbe::new(DnsConfig {
+            name: long,
+            ..DnsConfig::default()
+        })
+        .is_err());
     }
 
     proptest::proptest! {

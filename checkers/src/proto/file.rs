@@ -64,6 +64,9 @@ mod tests {
         assert_eq!(cfg(5, false).evaluate(3), (true, 15));
         assert_eq!(cfg(5, true).evaluate(3), (true, -15));
         assert_eq!(cfg(2, true).evaluate(i64::from(i32::MAX)), (false, 0));
-        assert_eq!(cfg(1, false).evaluate(i64::MAX), (true, i64::from(i32::MAX)));
+        assert_eq!(
+            cfg(1, false).evaluate(i64::MAX),
+            (true, i64::from(i32::MAX))
+        );
     }
 }

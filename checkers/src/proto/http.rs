@@ -166,7 +166,8 @@ fn build_regex(u: &UrlConfig, pattern: &str) -> Result<Regex, ConfigError> {
 }
 
 impl HttpProbe {
-    pub(crate) fn new(config: HttpConfig, target: &Target) -> Result<Self, ConfigError> {
+    /// A probe for `config`, whose default Host header names `target`.
+    pub fn new(config: HttpConfig, target: &Target) -> Result<Self, ConfigError> {
         if config.urls.is_empty() {
             return Err(ConfigError::NoUrl);
         }
@@ -449,13 +450,18 @@ mod tests {
             &Target::new(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1).into(), 80),
         )
         .unwrap();
-        assert!(String::from_utf8(p6.request()).unwrap().contains("Host: [2001:db8::1]:80\r\n"));
+        assert!(String::from_utf8(p6.request())
+            .unwrap()
+            .contains("Host: [2001:db8::1]:80\r\n"));
     }
 
     #[test]
     fn status_ranges() {
         let mut u = url("/");
-        u.status_codes = vec![StatusRange { min: 200, max: 200 }, StatusRange { min: 400, max: 499 }];
+        u.status_codes = vec![
+            StatusRange { min: 200, max: 200 },
+            StatusRange { min: 400, max: 499 },
+        ];
         for (code, ok) in [(200, true), (404, true), (201, false), (503, false)] {
             let mut p = probe(vec![u.clone()]);
             let resp = format!("HTTP/1.0 {code} X\r\n\r\n");
@@ -489,13 +495,19 @@ mod tests {
 
         let mut p = probe(vec![digest_url(b"other")]);
         assert_eq!(p.feed_response(&resp), Step::Pending);
-        assert!(matches!(p.feed_eof(), Step::Fail(FailReason::DigestMismatch { .. })));
+        assert!(matches!(
+            p.feed_eof(),
+            Step::Fail(FailReason::DigestMismatch { .. })
+        ));
     }
 
     #[test]
     fn content_length_ends_the_body() {
         let mut p = probe(vec![digest_url(b"abc")]);
-        assert_eq!(p.feed_response(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nab"), Step::Pending);
+        assert_eq!(
+            p.feed_response(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nab"),
+            Step::Pending
+        );
         assert_eq!(p.feed_response(b"cTRAILING"), Step::Pass);
     }
 
@@ -534,30 +546,70 @@ mod tests {
             p.feed_eof()
         };
         assert_eq!(mk("status=OK", false, None, None, &[]), Step::Pass);
-        assert_eq!(mk("STATUS=ok", false, None, None, &["caseless"]), Step::Pass);
-        assert!(matches!(mk("status=BAD", false, None, None, &[]), Step::Fail(FailReason::Regex { matched: false, .. })));
-        assert!(matches!(mk("status=OK", true, None, None, &[]), Step::Fail(FailReason::Regex { matched: true, .. })));
+        assert_eq!(
+            mk("STATUS=ok", false, None, None, &["caseless"]),
+            Step::Pass
+        );
+        assert!(matches!(
+            mk("status=BAD", false, None, None, &[]),
+            Step::Fail(FailReason::Regex { matched: false, .. })
+        ));
+        assert!(matches!(
+            mk("status=OK", true, None, None, &[]),
+            Step::Fail(FailReason::Regex { matched: true, .. })
+        ));
         assert_eq!(mk("status=BAD", true, None, None, &[]), Step::Pass);
         // "status" starts at body offset 11.
         assert_eq!(mk("status", false, Some(5), Some(11), &[]), Step::Pass);
-        assert!(matches!(mk("status", false, None, Some(10), &[]), Step::Fail(_)));
-        assert!(matches!(mk("0123", false, Some(1), None, &[]), Step::Fail(_)));
+        assert!(matches!(
+            mk("status", false, None, Some(10), &[]),
+            Step::Fail(_)
+        ));
+        assert!(matches!(
+            mk("0123", false, Some(1), None, &[]),
+            Step::Fail(_)
+        ));
     }
 
     #[test]
     fn bad_regex_and_options_are_config_errors() {
         let mut u = url("/");
         u.regex = Some("(".into());
-        assert!(matches!(HttpProbe::new(HttpConfig { urls: vec![u.clone()], ..Default::default() }, &target()), Err(ConfigError::Regex { .. })));
+        assert!(matches!(
+            HttpProbe::new(
+                HttpConfig {
+                    urls: vec![u.clone()],
+                    ..Default::default()
+                },
+                &target()
+            ),
+            Err(ConfigError::Regex { .. })
+        ));
         u.regex = Some("a".into());
         u.regex_options = vec!["firstline".into()];
         assert_eq!(
-            HttpProbe::new(HttpConfig { urls: vec![u], ..Default::default() }, &target()).unwrap_err(),
+            HttpProbe::new(
+                HttpConfig {
+                    urls: vec![u],
+                    ..Default::default()
+                },
+                &target()
+            )
+            .unwrap_err(),
             ConfigError::RegexOption("firstline".into())
         );
         let mut u = url("/");
         u.digest = Some("xyz".into());
-        assert!(matches!(HttpProbe::new(HttpConfig { urls: vec![u], ..Default::default() }, &target()), Err(ConfigError::Digest(_))));
+        assert!(matches!(
+            HttpProbe::new(
+                HttpConfig {
+                    urls: vec![u],
+                    ..Default::default()
+                },
+                &target()
+            ),
+            Err(ConfigError::Digest(_))
+        ));
     }
 
     #[test]
@@ -572,9 +624,16 @@ mod tests {
                 break;
             }
         }
-        assert!(matches!(last, Step::Fail(FailReason::HttpHeaderTooLarge(_)) | Step::Fail(FailReason::HttpMalformed(_))));
+        assert!(matches!(
+            last,
+            Step::Fail(FailReason::HttpHeaderTooLarge(_))
+                | Step::Fail(FailReason::HttpMalformed(_))
+        ));
         let mut p = probe(vec![url("/")]);
-        assert!(matches!(p.feed_response(b"SSH-2.0-OpenSSH\r\n\r\n"), Step::Fail(FailReason::HttpMalformed(_))));
+        assert!(matches!(
+            p.feed_response(b"SSH-2.0-OpenSSH\r\n\r\n"),
+            Step::Fail(FailReason::HttpMalformed(_))
+        ));
         let mut p = probe(vec![url("/")]);
         assert_eq!(p.feed_response(b"HTTP/1.0 20"), Step::Pending);
         assert_eq!(p.feed_eof(), Step::Fail(FailReason::UnexpectedEof));

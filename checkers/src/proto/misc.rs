@@ -16,8 +16,8 @@ use crate::event::{CheckAction, IoEvent, Script, ScriptStatus};
 pub struct MiscConfig {
     /// `misc_path` and `user`.
     pub script: Script,
-    /// `misc_timeout`; `None` means `delay_loop` (the caller sets `Timing::connect_timeout`
-    /// to this value, since it bounds the whole attempt).
+    /// `misc_timeout`; `None` means `delay_loop`. It replaces `connect_timeout` as the bound
+    /// of one attempt.
     pub timeout: Option<Duration>,
     /// `misc_dynamic`.
     pub dynamic: bool,
@@ -41,6 +41,10 @@ impl MiscProbe {
             running: false,
             weight,
         }
+    }
+
+    pub(crate) fn timeout(&self) -> Option<Duration> {
+        self.config.timeout
     }
 
     pub(crate) fn running(&self) -> bool {

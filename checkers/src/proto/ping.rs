@@ -74,7 +74,12 @@ impl PingProbe {
         }
     }
 
-    pub(crate) fn begin(&mut self, target: &Target, rng: &mut Rng, out: &mut VecDeque<CheckAction>) {
+    pub(crate) fn begin(
+        &mut self,
+        target: &Target,
+        rng: &mut Rng,
+        out: &mut VecDeque<CheckAction>,
+    ) {
         if self.id == 0 {
             self.id = (rng.next_u64() as u16).max(1);
         }

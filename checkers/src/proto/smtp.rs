@@ -127,7 +127,12 @@ impl SmtpProbe {
                     out.push_back(CheckAction::Send(b"QUIT\r\n".to_vec()));
                     return Step::Pass;
                 }
-                Stage::Helo => return Step::Fail(FailReason::SmtpReply { stage: "HELO", code }),
+                Stage::Helo => {
+                    return Step::Fail(FailReason::SmtpReply {
+                        stage: "HELO",
+                        code,
+                    })
+                }
                 Stage::Connecting => return Step::Fail(FailReason::SmtpMalformed),
             }
         }
@@ -143,7 +148,10 @@ mod tests {
     fn probe() -> (SmtpProbe, VecDeque<CheckAction>) {
         let mut p = SmtpProbe::new(SmtpConfig::default());
         let mut out = VecDeque::new();
-        p.begin(&Target::new(Ipv4Addr::new(192, 0, 2, 1).into(), 25), &mut out);
+        p.begin(
+            &Target::new(Ipv4Addr::new(192, 0, 2, 1).into(), 25),
+            &mut out,
+        );
         out.clear();
         assert_eq!(p.on_event(&IoEvent::Connected, &mut out), Step::Pending);
         (p, out)
@@ -152,16 +160,30 @@ mod tests {
     #[test]
     fn full_dialogue_in_fragments() {
         let (mut p, mut out) = probe();
-        assert_eq!(p.on_event(&IoEvent::Data(b"220-mx.exa"), &mut out), Step::Pending);
-        assert_eq!(p.on_event(&IoEvent::Data(b"mple ESMTP\r\n220 ready\r"), &mut out), Step::Pending);
+        assert_eq!(
+            p.on_event(&IoEvent::Data(b"220-mx.exa"), &mut out),
+            Step::Pending
+        );
+        assert_eq!(
+            p.on_event(&IoEvent::Data(b"mple ESMTP\r\n220 ready\r"), &mut out),
+            Step::Pending
+        );
         assert!(out.is_empty());
         assert_eq!(p.on_event(&IoEvent::Data(b"\n"), &mut out), Step::Pending);
         assert_eq!(
             out.pop_front(),
-            Some(CheckAction::Send(b"HELO smtpchecker.keepalived.org\r\n".to_vec()))
+            Some(CheckAction::Send(
+                b"HELO smtpchecker.keepalived.org\r\n".to_vec()
+            ))
         );
-        assert_eq!(p.on_event(&IoEvent::Data(b"250 hello\r\n"), &mut out), Step::Pass);
-        assert_eq!(out.pop_front(), Some(CheckAction::Send(b"QUIT\r\n".to_vec())));
+        assert_eq!(
+            p.on_event(&IoEvent::Data(b"250 hello\r\n"), &mut out),
+            Step::Pass
+        );
+        assert_eq!(
+            out.pop_front(),
+            Some(CheckAction::Send(b"QUIT\r\n".to_vec()))
+        );
     }
 
     #[test]
@@ -169,13 +191,19 @@ mod tests {
         let (mut p, mut out) = probe();
         assert_eq!(
             p.on_event(&IoEvent::Data(b"554 go away\r\n"), &mut out),
-            Step::Fail(FailReason::SmtpReply { stage: "banner", code: 554 })
+            Step::Fail(FailReason::SmtpReply {
+                stage: "banner",
+                code: 554
+            })
         );
         let (mut p, mut out) = probe();
         p.on_event(&IoEvent::Data(b"220 hi\r\n"), &mut out);
         assert_eq!(
             p.on_event(&IoEvent::Data(b"501 bad\r\n"), &mut out),
-            Step::Fail(FailReason::SmtpReply { stage: "HELO", code: 501 })
+            Step::Fail(FailReason::SmtpReply {
+                stage: "HELO",
+                code: 501
+            })
         );
     }
 

@@ -82,21 +82,30 @@ impl UdpProbe {
         Ok(UdpProbe { config })
     }
 
-    pub(crate) fn begin(&mut self, target: &Target, rng: &mut Rng, out: &mut VecDeque<CheckAction>) {
+    pub(crate) fn begin(
+        &mut self,
+        target: &Target,
+        rng: &mut Rng,
+        out: &mut VecDeque<CheckAction>,
+    ) {
         out.push_back(connect(Transport::Udp, target, None));
         let payload = match &self.config.payload {
             Some(p) => p.clone(),
-            None => (0..RANDOM_PAYLOAD_LEN).map(|_| rng.next_u64() as u8).collect(),
+            None => (0..RANDOM_PAYLOAD_LEN)
+                .map(|_| rng.next_u64() as u8)
+                .collect(),
         };
         out.push_back(CheckAction::Send(payload));
     }
 
     pub(crate) fn on_event(&mut self, ev: &IoEvent<'_>) -> Step {
         match ev {
-            IoEvent::Data(reply) if self.config.require_reply => match self.config.check_reply(reply) {
-                None => Step::Pass,
-                Some(reason) => Step::Fail(reason),
-            },
+            IoEvent::Data(reply) if self.config.require_reply => {
+                match self.config.check_reply(reply) {
+                    None => Step::Pass,
+                    Some(reason) => Step::Fail(reason),
+                }
+            }
             IoEvent::Data(_) => Step::Pass,
             IoEvent::Eof => Step::Pending,
             other => failure_of(other).map_or(Step::Pending, Step::Fail),
@@ -134,15 +143,24 @@ mod tests {
         let c = masked();
         assert_eq!(c.check_reply(&[0x12, 0x3f]), None);
         assert_eq!(c.check_reply(&[0x12, 0x30, 0xff, 0xee]), None);
-        assert_eq!(c.check_reply(&[0x12, 0x4f]), Some(FailReason::UdpReplyMismatch));
-        assert_eq!(c.check_reply(&[0x13, 0x30]), Some(FailReason::UdpReplyMismatch));
+        assert_eq!(
+            c.check_reply(&[0x12, 0x4f]),
+            Some(FailReason::UdpReplyMismatch)
+        );
+        assert_eq!(
+            c.check_reply(&[0x13, 0x30]),
+            Some(FailReason::UdpReplyMismatch)
+        );
     }
 
     #[test]
     fn length_bounds() {
         let c = masked();
         assert_eq!(c.check_reply(&[0x12]), Some(FailReason::UdpReplyLength(1)));
-        assert_eq!(c.check_reply(&[0x12; 9]), Some(FailReason::UdpReplyLength(9)));
+        assert_eq!(
+            c.check_reply(&[0x12; 9]),
+            Some(FailReason::UdpReplyLength(9))
+        );
     }
 
     #[test]

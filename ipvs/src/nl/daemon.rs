@@ -1,7 +1,7 @@
 //! `IPVS_DAEMON_ATTR_*`, nested in `IPVS_CMD_ATTR_DAEMON`.
 
 use super::constants::*;
-use super::{emit_cstring, parse_be16, parse_cstring};
+use super::{emit_cstring, parse_cstring};
 use netlink_packet_core::{
     emit_u16, emit_u32, parse_u16, parse_u32, parse_u8, DecodeError, DefaultNla, Nla, NlaBuffer,
 };
@@ -22,7 +22,8 @@ pub enum DaemonNla {
     McastGroup(Ipv4Addr),
     /// `IPVS_DAEMON_ATTR_MCAST_GROUP6`: IPv6 multicast group.
     McastGroup6(Ipv6Addr),
-    /// `IPVS_DAEMON_ATTR_MCAST_PORT`: big-endian on the wire.
+    /// `IPVS_DAEMON_ATTR_MCAST_PORT`: host order on the wire (the kernel keeps it as a plain u16
+    /// and converts when it binds; checked against a 6.1 kernel, which dumps 8848 as `90 22`).
     McastPort(u16),
     /// `IPVS_DAEMON_ATTR_MCAST_TTL`.
     McastTtl(u8),
@@ -60,10 +61,9 @@ impl Nla for DaemonNla {
         match self {
             DaemonNla::State(v) | DaemonNla::SyncId(v) => emit_u32(buf, *v).expect("sized"),
             DaemonNla::McastIfn(s) => emit_cstring(buf, s),
-            DaemonNla::SyncMaxlen(v) => emit_u16(buf, *v).expect("sized"),
+            DaemonNla::SyncMaxlen(v) | DaemonNla::McastPort(v) => emit_u16(buf, *v).expect("sized"),
             DaemonNla::McastGroup(a) => buf.copy_from_slice(&a.octets()),
             DaemonNla::McastGroup6(a) => buf.copy_from_slice(&a.octets()),
-            DaemonNla::McastPort(v) => buf.copy_from_slice(&v.to_be_bytes()),
             DaemonNla::McastTtl(v) => buf[0] = *v,
             DaemonNla::Other(o) => o.emit_value(buf),
         }
@@ -91,7 +91,7 @@ impl DaemonNla {
                     .map_err(|_| DecodeError::invalid_ip_address(v.len()))?;
                 DaemonNla::McastGroup6(Ipv6Addr::from(raw))
             }
-            IPVS_DAEMON_ATTR_MCAST_PORT => DaemonNla::McastPort(parse_be16(v)?),
+            IPVS_DAEMON_ATTR_MCAST_PORT => DaemonNla::McastPort(parse_u16(v)?),
             IPVS_DAEMON_ATTR_MCAST_TTL => DaemonNla::McastTtl(parse_u8(v)?),
             _ => DaemonNla::Other(super::parse_other(nla)?),
         })

@@ -2,9 +2,9 @@
 //! rust-netlink shape (`Nla` enums ending in `Other(DefaultNla)`, `Emitable`, `Parseable`, a
 //! [`GenlFamily`](netlink_packet_generic::GenlFamily) payload).
 //!
-//! Byte order, as the kernel writes and reads it (`net/netfilter/ipvs/ip_vs_ctl.c`): ports, the
-//! IPv4 persistence netmask, the multicast group and tunnel port are big-endian; every other
-//! integer is in host order. Addresses are sent as a 16-byte `union nf_inet_addr` (an IPv4 address
+//! Byte order, as the kernel writes and reads it (`net/netfilter/ipvs/ip_vs_ctl.c`): service and
+//! destination ports, the IPv4 persistence netmask, the multicast group and the tunnel port are
+//! big-endian; every other integer (the sync daemon's multicast port too) is in host order. Addresses are sent as a 16-byte `union nf_inet_addr` (an IPv4 address
 //! fills the first four bytes), which is what ipvsadm sends and what the kernel dumps.
 //!
 //! Nothing here touches a socket; decoding any byte string returns a value or an error, never a

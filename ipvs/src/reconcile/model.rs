@@ -1,5 +1,11 @@
 //! An in-memory IPVS table that enforces the rules of `net/netfilter/ipvs/ip_vs_ctl.c` the
 //! reconciler depends on, so plans can be applied and checked without a kernel.
+//!
+//! Checks run in the kernel's order, so a request wrong in two ways gets the kernel's errno:
+//! a service is looked up before its scheduler or persistence engine is (`EEXIST`/`ESRCH` win
+//! over `ENOENT`); a destination's service is looked up first (`ESRCH`), then its family
+//! (`EINVAL`), weight and thresholds (`ERANGE`), then the destination itself (`EEXIST`/`ENOENT`).
+//! `ipvs/tests/vm_model.rs` replays random operations on both and compares.
 
 use super::backend::IpvsBackend;
 use super::table::{Table, TableEntry};
@@ -112,11 +118,11 @@ impl MemoryIpvs {
 
     fn check_dest(op: &Operation, svc: &ServiceKey, d: &DestConfig) -> Result<(), Error> {
         let mixed = AddressFamily::of(&d.key.addr) != svc.af();
-        if d.weight < 0
-            || d.l_threshold > d.u_threshold
-            || (mixed && !matches!(d.fwd, ForwardMethod::Tunnel(_)))
-        {
+        if mixed && !matches!(d.fwd, ForwardMethod::Tunnel(_)) {
             return Err(Self::refuse(op.clone(), KernelReason::InvalidArgument));
+        }
+        if d.weight < 0 || d.l_threshold > d.u_threshold {
+            return Err(Self::refuse(op.clone(), KernelReason::OutOfRange));
         }
         Ok(())
     }
@@ -162,10 +168,10 @@ impl IpvsBackend for MemoryIpvs {
     fn add_service(&mut self, svc: &ServiceConfig) -> Result<(), Error> {
         let op = Operation::AddService(svc.key);
         self.check(&op)?;
-        Self::check_service(&op, svc)?;
         if self.services.contains_key(&svc.key) {
             return Err(Self::refuse(op, KernelReason::ServiceExists));
         }
+        Self::check_service(&op, svc)?;
         self.services.insert(
             svc.key,
             TableEntry {
@@ -180,6 +186,9 @@ impl IpvsBackend for MemoryIpvs {
     fn edit_service(&mut self, svc: &ServiceConfig) -> Result<(), Error> {
         let op = Operation::EditService(svc.key);
         self.check(&op)?;
+        if !self.services.contains_key(&svc.key) {
+            return Err(Self::refuse(op, KernelReason::NoSuchService));
+        }
         Self::check_service(&op, svc)?;
         match self.services.get_mut(&svc.key) {
             None => Err(Self::refuse(op, KernelReason::NoSuchService)),
@@ -206,10 +215,10 @@ impl IpvsBackend for MemoryIpvs {
     fn add_dest(&mut self, svc: &ServiceKey, dest: &DestConfig) -> Result<(), Error> {
         let op = Operation::AddDest(*svc, dest.key);
         self.check(&op)?;
-        Self::check_dest(&op, svc, dest)?;
         let Some(e) = self.services.get_mut(svc) else {
             return Err(Self::refuse(op, KernelReason::NoSuchService));
         };
+        Self::check_dest(&op, svc, dest)?;
         if e.dests.contains_key(&dest.key) {
             return Err(Self::refuse(op, KernelReason::DestExists));
         }
@@ -221,10 +230,10 @@ impl IpvsBackend for MemoryIpvs {
     fn edit_dest(&mut self, svc: &ServiceKey, dest: &DestConfig) -> Result<(), Error> {
         let op = Operation::EditDest(*svc, dest.key);
         self.check(&op)?;
-        Self::check_dest(&op, svc, dest)?;
         let Some(e) = self.services.get_mut(svc) else {
             return Err(Self::refuse(op, KernelReason::NoSuchService));
         };
+        Self::check_dest(&op, svc, dest)?;
         match e.dests.get_mut(&dest.key) {
             None => Err(Self::refuse(op, KernelReason::NoSuchDest)),
             Some(d) => {

@@ -36,6 +36,13 @@ pub fn skip_outside_vm(test: &str) -> bool {
     true
 }
 
+/// Says `what` on stderr when `KAD_VM_TEST_VERBOSE` is set (cargo-test-in-vm.sh passes it on).
+pub fn trace(what: &str) {
+    if std::env::var_os("KAD_VM_TEST_VERBOSE").is_some() {
+        eprintln!("{what}");
+    }
+}
+
 /// Tests share one kernel table, so they take turns even if run with several test threads.
 static KERNEL: Mutex<()> = Mutex::new(());
 
@@ -67,6 +74,7 @@ impl Kernel {
     pub fn reset(&mut self) {
         self.client.flush().expect("flush");
         for d in self.client.daemons().expect("list daemons") {
+            trace(&format!("reset: stopping the {} sync daemon", d.state));
             self.client
                 .stop_daemon(d.state, d.sync_id)
                 .expect("stop daemon");
@@ -87,6 +95,7 @@ impl Drop for Kernel {
         let _ = self.client.flush();
         if let Ok(daemons) = self.client.daemons() {
             for d in daemons {
+                trace(&format!("drop: stopping the {} sync daemon", d.state));
                 let _ = self.client.stop_daemon(d.state, d.sync_id);
             }
         }

@@ -141,6 +141,21 @@ pub struct Notify {
 }
 
 impl Notify {
+    /// The scripts configured, in keyword order.
+    pub fn scripts(&self) -> impl Iterator<Item = &Script> {
+        [
+            self.master.as_deref(),
+            self.backup.as_deref(),
+            self.fault.as_deref(),
+            self.stop.as_deref(),
+            self.deleted.as_ref().and_then(|x| x.as_deref()),
+            self.any.as_deref(),
+            self.master_rx_lower_pri.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
     /// Handle `node` if it is a `notify*` keyword; false otherwise.
     pub fn parse(&mut self, node: &Node, owner: &str, d: &mut Diagnostics) -> bool {
         let slot = match node.name() {

@@ -26,7 +26,7 @@ mod validate;
 pub use address::{Family, IpAddress, Route, Rule};
 pub use instance::{AdvertInt, InitialState, Instance};
 pub use track::{TrackFile, TrackGroup, TrackProcess, TrackRef, Tracking, VrrpScript};
-pub use validate::{check_interfaces, check_script_security};
+pub use validate::check_interfaces;
 
 /// `vrrp_sync_group NAME { ... }`.
 #[derive(Clone, Debug, Serialize)]

@@ -1,0 +1,390 @@
+use super::*;
+use std::net::Ipv4Addr;
+
+fn ip(last: u8) -> IpAddr {
+    Ipv4Addr::new(192, 0, 2, last).into()
+}
+
+fn script(name: &str) -> Option<Script> {
+    Some(Script {
+        args: vec![name.into()],
+        ..Script::default()
+    })
+}
+
+fn rs(last: u8, weight: i64, alpha: &[bool]) -> RealServerConfig {
+    RealServerConfig {
+        addr: ip(last),
+        port: 80,
+        weight,
+        fwd: ForwardMethod::Route,
+        u_threshold: 0,
+        l_threshold: 0,
+        inhibit_on_failure: false,
+        notify_up: script(&format!("up{last}")),
+        notify_down: script(&format!("down{last}")),
+        checker_alpha: alpha.to_vec(),
+    }
+}
+
+fn vs(reals: Vec<RealServerConfig>) -> VirtualServerConfig {
+    VirtualServerConfig {
+        key: VsKey::Addr {
+            protocol: Protocol::Tcp,
+            addr: ip(1),
+            port: 80,
+        },
+        scheduler: "wrr".into(),
+        flags: 0,
+        timeout: 0,
+        netmask: None,
+        pe_name: None,
+        quorum: 1,
+        hysteresis: 0,
+        omega: false,
+        ha_suspend: false,
+        quorum_up: script("qup"),
+        quorum_down: script("qdown"),
+        sorry_server: None,
+        reals,
+    }
+}
+
+fn result(up: bool) -> CheckResult {
+    CheckResult {
+        up,
+        changed: true,
+        first: false,
+        weight: None,
+        reason: None,
+    }
+}
+
+fn events(p: &mut Pool) -> Vec<PoolEvent> {
+    std::iter::from_fn(|| p.poll_event()).collect()
+}
+
+fn fifo(ev: &[PoolEvent]) -> Vec<String> {
+    ev.iter()
+        .filter_map(|e| match e {
+            PoolEvent::FifoLine(l) => Some(l.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn scripts(ev: &[PoolEvent]) -> Vec<String> {
+    ev.iter()
+        .filter_map(|e| match e {
+            PoolEvent::RunScript(s) => Some(s.args[0].clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// (last octet, weight) of every destination of the first virtual server.
+fn table(p: &Pool) -> Vec<(u8, i32)> {
+    p.desired()[0]
+        .reals
+        .iter()
+        .map(|r| match r.addr {
+            IpAddr::V4(a) => (a.octets()[3], r.weight),
+            IpAddr::V6(_) => unreachable!(),
+        })
+        .collect()
+}
+
+#[test]
+fn start_adds_servers_and_gains_quorum() {
+    let mut p = Pool::new(
+        vec![vs(vec![rs(2, 3, &[false]), rs(3, 1, &[false])])],
+        PoolSettings::default(),
+    );
+    p.start();
+    assert!(p.take_table_changed());
+    assert_eq!(table(&p), vec![(2, 3), (3, 1)]);
+    let ev = events(&mut p);
+    assert_eq!(fifo(&ev), vec!["VS [192.0.2.1]:tcp:80 UP\n"]);
+    assert_eq!(scripts(&ev), vec!["qup"]);
+    assert!(ev.contains(&PoolEvent::Quorum {
+        vs: 0,
+        up: true,
+        init: true,
+        threshold: 1,
+        weight_sum: 4
+    }));
+    let d = &p.desired()[0];
+    assert_eq!(d.scheduler, "wrr");
+    assert_eq!(d.reals[0].fwd, ForwardMethod::Route);
+}
+
+#[test]
+fn rs_init_notifies_and_failure_notifies() {
+    let mut p = Pool::new(
+        vec![vs(vec![rs(2, 1, &[false, false])])],
+        PoolSettings {
+            rs_init_notifies: true,
+        },
+    );
+    p.start();
+    let ev = events(&mut p);
+    assert!(fifo(&ev).contains(&"RS [192.0.2.2]:tcp:80 [192.0.2.1]:tcp:80 UP\n".to_string()));
+    assert_eq!(scripts(&ev), vec!["up2", "qup"]);
+
+    // First checker fails: server leaves, quorum lost (no sorry server: table just shrinks).
+    p.checker_result(0, 0, 0, &result(false));
+    assert_eq!(table(&p), vec![]);
+    let ev = events(&mut p);
+    assert_eq!(
+        fifo(&ev),
+        vec![
+            "RS [192.0.2.2]:tcp:80 [192.0.2.1]:tcp:80 DOWN\n",
+            "VS [192.0.2.1]:tcp:80 DOWN\n"
+        ]
+    );
+    assert_eq!(scripts(&ev), vec!["down2", "qdown"]);
+    // Second fails too: nothing more; first recovers: still down (one failed checker left).
+    p.checker_result(0, 0, 1, &result(false));
+    p.checker_result(0, 0, 0, &result(true));
+    assert!(events(&mut p).is_empty());
+    assert!(!p.is_alive(0, 0));
+    p.checker_result(0, 0, 1, &result(true));
+    assert!(p.is_alive(0, 0));
+    assert_eq!(table(&p), vec![(2, 1)]);
+    assert_eq!(scripts(&events(&mut p)), vec!["up2", "qup"]);
+}
+
+#[test]
+fn inhibit_on_failure_sets_weight_zero() {
+    let mut r = rs(2, 5, &[false]);
+    r.inhibit_on_failure = true;
+    let mut p = Pool::new(
+        vec![vs(vec![r, rs(3, 1, &[false])])],
+        PoolSettings::default(),
+    );
+    p.start();
+    p.checker_result(0, 0, 0, &result(false));
+    assert_eq!(table(&p), vec![(2, 0), (3, 1)]);
+    p.checker_result(0, 0, 0, &result(true));
+    assert_eq!(table(&p), vec![(2, 5), (3, 1)]);
+}
+
+#[test]
+fn inhibited_alpha_server_starts_at_weight_zero() {
+    let mut r = rs(2, 5, &[true]);
+    r.inhibit_on_failure = true;
+    let mut p = Pool::new(
+        vec![vs(vec![r, rs(3, 1, &[true])])],
+        PoolSettings::default(),
+    );
+    p.start();
+    assert_eq!(table(&p), vec![(2, 0)]);
+    assert!(!p.has_quorum(0));
+    // alpha: a first failure still notifies down once.
+    let _ = events(&mut p);
+    p.checker_result(
+        0,
+        1,
+        0,
+        &CheckResult {
+            first: true,
+            changed: false,
+            ..result(false)
+        },
+    );
+    assert_eq!(scripts(&events(&mut p)), vec!["down3"]);
+    p.checker_result(0, 1, 0, &result(true));
+    assert_eq!(table(&p), vec![(2, 0), (3, 1)]);
+    assert!(p.has_quorum(0));
+}
+
+fn with_sorry(quorum: u32, hysteresis: u32, n: u8, inhibit: bool) -> Pool {
+    let mut v = vs((0..n).map(|i| rs(10 + i, 1, &[false])).collect());
+    v.quorum = quorum;
+    v.hysteresis = hysteresis;
+    v.sorry_server = Some(SorryServerConfig {
+        addr: ip(99),
+        port: 8080,
+        fwd: ForwardMethod::Masq,
+        inhibit,
+    });
+    let mut p = Pool::new(vec![v], PoolSettings::default());
+    p.start();
+    let _ = events(&mut p);
+    p
+}
+
+#[test]
+fn quorum_loss_brings_sorry_server_and_recovery_removes_it() {
+    let mut p = with_sorry(2, 0, 2, false);
+    assert_eq!(table(&p), vec![(10, 1), (11, 1)]);
+    p.checker_result(0, 0, 0, &result(false));
+    // 1 < 2: the remaining alive server leaves, the sorry server enters.
+    assert_eq!(table(&p), vec![(99, 1)]);
+    assert_eq!(p.desired()[0].reals[0].port, 8080);
+    assert_eq!(p.desired()[0].reals[0].fwd, ForwardMethod::Masq);
+    let ev = events(&mut p);
+    assert_eq!(scripts(&ev), vec!["down10", "qdown"]);
+    // While the sorry server serves, a server going down changes nothing in the table.
+    p.checker_result(0, 1, 0, &result(false));
+    assert_eq!(table(&p), vec![(99, 1)]);
+    p.checker_result(0, 1, 0, &result(true));
+    assert_eq!(table(&p), vec![(99, 1)]);
+    p.checker_result(0, 0, 0, &result(true));
+    assert_eq!(table(&p), vec![(10, 1), (11, 1)]);
+    assert!(p.has_quorum(0));
+}
+
+#[test]
+fn sorry_server_at_start_when_quorum_unreachable() {
+    let p = with_sorry(5, 0, 2, false);
+    assert_eq!(table(&p), vec![(99, 1)]);
+    assert!(!p.has_quorum(0));
+}
+
+#[test]
+fn sorry_server_inhibit_stays_at_weight_zero() {
+    let mut p = with_sorry(2, 0, 2, true);
+    assert_eq!(table(&p), vec![(10, 1), (11, 1), (99, 0)]);
+    p.checker_result(0, 0, 0, &result(false));
+    assert_eq!(table(&p), vec![(99, 1)]);
+    p.checker_result(0, 0, 0, &result(true));
+    assert_eq!(table(&p), vec![(99, 0), (10, 1), (11, 1)]);
+}
+
+#[test]
+fn hysteresis_dampens_flaps() {
+    // quorum 3 ± 1 over four servers of weight 1.
+    let mut p = with_sorry(3, 1, 4, false);
+    assert!(p.has_quorum(0));
+    p.checker_result(0, 0, 0, &result(false)); // 3 >= 2
+    p.checker_result(0, 1, 0, &result(false)); // 2 >= 2
+    assert!(p.has_quorum(0));
+    p.checker_result(0, 2, 0, &result(false)); // 1 < 2: lost
+    assert!(!p.has_quorum(0));
+    assert_eq!(table(&p), vec![(99, 1)]);
+    p.checker_result(0, 0, 0, &result(true)); // 2 < 4
+    p.checker_result(0, 1, 0, &result(true)); // 3 < 4
+    assert!(!p.has_quorum(0));
+    p.checker_result(0, 2, 0, &result(true)); // 4 >= 4: gained
+    assert!(p.has_quorum(0));
+    assert_eq!(table(&p), vec![(10, 1), (11, 1), (12, 1), (13, 1)]);
+    let ev = events(&mut p);
+    assert!(ev.iter().any(|e| matches!(
+        e,
+        PoolEvent::Quorum {
+            up: true,
+            threshold: 4,
+            weight_sum: 4,
+            init: false,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn thresholds_pass_through_and_dynamic_weights_edit() {
+    let mut r = rs(2, 3, &[false]);
+    r.u_threshold = 100;
+    r.l_threshold = 10;
+    let mut p = Pool::new(vec![vs(vec![r])], PoolSettings::default());
+    p.start();
+    let d = &p.desired()[0].reals[0];
+    assert_eq!((d.u_threshold, d.l_threshold), (100, 10));
+    // misc_dynamic exit 22 with weight 3: contribution 17, effective 20.
+    p.checker_result(
+        0,
+        0,
+        0,
+        &CheckResult {
+            weight: Some(17),
+            ..result(true)
+        },
+    );
+    assert_eq!(table(&p), vec![(2, 20)]);
+    p.checker_result(
+        0,
+        0,
+        0,
+        &CheckResult {
+            weight: Some(-10),
+            ..result(true)
+        },
+    );
+    assert_eq!(table(&p), vec![(2, 0)]);
+    assert_eq!(p.effective_weight(0, 0), Some(-7));
+    // Weight 0 alive server: quorum 1 lost.
+    assert!(!p.has_quorum(0));
+}
+
+#[test]
+fn fwmark_and_group_formats() {
+    assert_eq!(
+        format_vs(&VsKey::Fwmark {
+            family: Family::Inet,
+            mark: 7,
+            protocol: Protocol::Tcp
+        }),
+        "FWM 7"
+    );
+    assert_eq!(
+        format_vs(&VsKey::Group {
+            name: "g1".into(),
+            port: 443,
+            protocol: Protocol::Tcp
+        }),
+        "[g1]:443"
+    );
+    let v6 = VsKey::Addr {
+        protocol: Protocol::Udp,
+        addr: "2001:db8::1".parse().unwrap(),
+        port: 53,
+    };
+    assert_eq!(format_vs(&v6), "[2001:db8::1]:udp:53");
+}
+
+#[test]
+fn ha_suspend_and_omega_stop() {
+    let mut v = vs(vec![rs(2, 1, &[false])]);
+    v.ha_suspend = true;
+    v.omega = true;
+    let mut p = Pool::new(vec![v], PoolSettings::default());
+    p.start();
+    let ev = events(&mut p);
+    assert!(ev.contains(&PoolEvent::SuspendCheckers {
+        vs: 0,
+        suspended: true
+    }));
+    p.set_vip_present(0, true);
+    assert_eq!(
+        events(&mut p),
+        vec![PoolEvent::SuspendCheckers {
+            vs: 0,
+            suspended: false
+        }]
+    );
+    let _ = p.take_table_changed();
+    p.stop();
+    assert!(p.take_table_changed());
+    assert!(p.desired().is_empty());
+    let ev = events(&mut p);
+    assert_eq!(scripts(&ev), vec!["down2", "qdown"]);
+}
+
+#[test]
+fn stop_without_omega_is_silent() {
+    let mut p = Pool::new(vec![vs(vec![rs(2, 1, &[false])])], PoolSettings::default());
+    p.start();
+    let _ = events(&mut p);
+    p.stop();
+    assert!(events(&mut p).is_empty());
+}
+
+#[test]
+fn out_of_range_results_are_ignored() {
+    let mut p = Pool::new(vec![vs(vec![rs(2, 1, &[false])])], PoolSettings::default());
+    p.start();
+    p.checker_result(0, 0, 5, &result(false));
+    p.checker_result(3, 0, 0, &result(false));
+    assert!(p.is_alive(0, 0));
+}
