@@ -4,8 +4,8 @@
 //! Semantics follow keepalived's checker epilogue (`tcp_epilog` and its siblings): a failed
 //! attempt is retried `retry` times, `delay_before_retry` apart, before it counts; a success
 //! counts at once; the next check follows `delay_loop` later. The first completed check is
-//! always reported, transitions are reported, and with `log_all_failures` every counted failure
-//! is reported too.
+//! always reported, transitions are reported, and with `log_all_failures` every failed attempt
+//! that will be retried is reported too while the checker is up (as keepalived logs them).
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -383,7 +383,7 @@ impl Checker {
             self.weight = new_weight;
             let up = failure.is_none();
             let changed = up != self.up;
-            if changed || first || weight.is_some() || (!up && self.timing.log_all_failures) {
+            if changed || first || weight.is_some() {
                 self.up = up;
                 self.results.push_back(CheckResult {
                     up,
@@ -391,6 +391,7 @@ impl Checker {
                     first,
                     weight,
                     reason: failure,
+                    retry_pending: false,
                 });
             }
             if !up {
@@ -399,6 +400,16 @@ impl Checker {
         } else {
             delay = self.timing.delay_before_retry;
             self.retry_it += 1;
+            if self.timing.log_all_failures && (self.up || !self.has_run) {
+                self.results.push_back(CheckResult {
+                    up: self.up,
+                    changed: false,
+                    first: false,
+                    weight: None,
+                    reason: failure,
+                    retry_pending: true,
+                });
+            }
         }
         self.has_run = true;
         self.phase = Phase::Waiting(now + delay);
@@ -418,6 +429,7 @@ impl Checker {
                 first,
                 weight: w,
                 reason: (!up).then_some(reason),
+                retry_pending: false,
             });
         }
     }
@@ -600,18 +612,30 @@ mod tests {
     }
 
     #[test]
-    fn log_all_failures_reports_each_counted_failure() {
+    fn log_all_failures_reports_retried_attempts_while_up() {
         let t0 = Instant::now();
-        let mut t = timing(0);
+        let mut t = timing(2);
         t.log_all_failures = true;
         let mut c = tcp(t, t0);
-        let mut now = t0;
+        fire(&mut c, t0);
+        c.handle_event(t0, IoEvent::Connected);
+        assert!(c.poll_result().unwrap().up);
+        let mut now = t0 + secs(10);
         for i in 0..3 {
             fire(&mut c, now);
             c.handle_event(now, IoEvent::ConnectFailed("refused"));
-            let r = c.poll_result().expect("each failure reported");
-            assert_eq!(r.changed, i == 0);
-            now += secs(10);
+            let r = c.poll_result().expect("each failed attempt reported");
+            assert_eq!(r.retry_pending, i < 2);
+            assert_eq!(r.up, i < 2);
+            assert_eq!(r.changed, i == 2);
+            now += if i < 2 { secs(2) } else { secs(10) };
+        }
+        // Once down, further failures are silent.
+        for _ in 0..3 {
+            fire(&mut c, now);
+            c.handle_event(now, IoEvent::ConnectFailed("refused"));
+            assert_eq!(c.poll_result(), None);
+            now += secs(2);
         }
     }
 
@@ -812,6 +836,94 @@ mod tests {
         assert_eq!(b.poll_result().unwrap().reason, Some(FailReason::BfdDown));
         b.handle_event(t0, IoEvent::BfdState(true));
         assert!(b.poll_result().unwrap().up);
+    }
+
+    #[test]
+    fn dns_and_udp_through_the_checker() {
+        let t0 = Instant::now();
+        let mk = |kind| {
+            Checker::new(
+                CheckerConfig {
+                    kind,
+                    target: Target::new(Ipv4Addr::new(192, 0, 2, 53).into(), 53),
+                    timing: timing(0),
+                },
+                t0,
+                9,
+            )
+            .unwrap()
+        };
+        let mut c = mk(CheckerKind::Dns(crate::proto::DnsConfig {
+            qtype: crate::proto::DnsType::A,
+            name: "example.com".into(),
+            require_answer: true,
+        }));
+        let acts = fire(&mut c, t0);
+        let [CheckAction::Connect {
+            transport: Transport::Udp,
+            ..
+        }, CheckAction::Send(q)] = &acts[..]
+        else {
+            panic!("{acts:?}")
+        };
+        let mut reply = q.clone();
+        reply[2] |= 0x80;
+        reply[7] = 1;
+        reply.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 80]);
+        c.handle_event(t0, IoEvent::Data(&reply[..5]));
+        assert_eq!(c.poll_result(), None, "runt datagram ignored");
+        c.handle_event(t0, IoEvent::Data(&reply));
+        assert!(c.poll_result().unwrap().up);
+        assert_eq!(drain(&mut c), vec![CheckAction::Close]);
+        // Next round: the id changes, so replaying the old reply fails.
+        let acts = fire(&mut c, t0 + secs(10));
+        assert!(matches!(&acts[1], CheckAction::Send(q2) if q2[..2] != q[..2]));
+        c.handle_event(t0 + secs(10), IoEvent::Data(&reply));
+        let r = c.poll_result().unwrap();
+        assert!(matches!(r.reason, Some(FailReason::DnsId { .. })));
+
+        let mut u = mk(CheckerKind::Udp(crate::proto::UdpConfig {
+            payload: Some(vec![1, 2, 3]),
+            ..crate::proto::UdpConfig::default()
+        }));
+        let acts = fire(&mut u, t0);
+        assert_eq!(acts[1], CheckAction::Send(vec![1, 2, 3]));
+        u.handle_timeout(t0 + secs(3));
+        assert!(u.poll_result().unwrap().up, "no ICMP error: up");
+        fire(&mut u, t0 + secs(13));
+        u.handle_event(t0 + secs(13), IoEvent::IcmpError("port unreachable"));
+        let r = u.poll_result().unwrap();
+        assert!(!r.up && r.changed);
+    }
+
+    #[test]
+    fn ssl_get_connect_carries_tls_params() {
+        let t0 = Instant::now();
+        let tls = crate::event::TlsParams {
+            sni: Some("www.example.com".into()),
+            tls_compliant: true,
+        };
+        let mut c = Checker::new(
+            CheckerConfig {
+                kind: CheckerKind::Http(HttpConfig {
+                    tls: Some(tls.clone()),
+                    urls: vec![UrlConfig {
+                        path: "/".into(),
+                        ..UrlConfig::default()
+                    }],
+                    ..HttpConfig::default()
+                }),
+                target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 443),
+                timing: timing(0),
+            },
+            t0,
+            1,
+        )
+        .unwrap();
+        let acts = fire(&mut c, t0);
+        assert!(
+            matches!(&acts[..], [CheckAction::Connect { tls: Some(t), transport: Transport::Tcp, .. }] if *t == tls)
+        );
     }
 
     #[test]

@@ -169,4 +169,7 @@ pub struct CheckResult {
     pub weight: Option<i64>,
     /// Why the check failed (`None` on success).
     pub reason: Option<FailReason>,
+    /// An attempt failed and will be retried; the state is unchanged. Only reported with
+    /// `log_all_failures`, for logging; the pool ignores it.
+    pub retry_pending: bool,
 }

@@ -409,38 +409,198 @@ impl Pool {
         for v in 0..self.vss.len() {
             self.state[v].quorum_up = self.weigh_live(v)
                 >= i64::from(self.vss[v].quorum) + i64::from(self.vss[v].hysteresis);
-            self.state[v].present = true;
-            self.table_changed = true;
-            for r in 0..self.vss[v].reals.len() {
-                let (failed, alive, set) = {
-                    let s = &self.rs[v][r];
-                    (s.num_failed, s.alive, s.set)
-                };
-                let inhibit = self.vss[v].reals[r].inhibit_on_failure;
-                if (failed == 0 && !alive) || (inhibit && !set) {
-                    self.ipvs_cmd(v, Who::Real(r), Cmd::Add);
-                    if failed == 0 {
-                        self.rs[v][r].alive = true;
-                        if self.settings.rs_init_notifies {
-                            self.rs_notifies(v, r, false);
+            self.init_vs(v, &[]);
+        }
+    }
+
+    /// keepalived's `init_service_vs`; real servers listed in `reloaded` keep their state.
+    fn init_vs(&mut self, v: usize, reloaded: &[usize]) {
+        self.state[v].present = true;
+        self.table_changed = true;
+        for r in 0..self.vss[v].reals.len() {
+            if reloaded.contains(&r) {
+                continue;
+            }
+            let (failed, alive, set) = {
+                let s = &self.rs[v][r];
+                (s.num_failed, s.alive, s.set)
+            };
+            let inhibit = self.vss[v].reals[r].inhibit_on_failure;
+            if (failed == 0 && !alive) || (inhibit && !set) {
+                self.ipvs_cmd(v, Who::Real(r), Cmd::Add);
+                if failed == 0 {
+                    self.rs[v][r].alive = true;
+                    if self.settings.rs_init_notifies {
+                        self.rs_notifies(v, r, false);
+                    }
+                }
+            }
+        }
+        self.update_quorum_state(v, true);
+        if let Some(s) = &self.vss[v].sorry_server {
+            if s.inhibit && !self.state[v].sorry.set {
+                self.state[v].sorry.add_at_zero = true;
+                self.ipvs_cmd(v, Who::Sorry, Cmd::Add);
+                self.state[v].sorry.add_at_zero = false;
+            }
+        }
+        if self.vss[v].ha_suspend {
+            self.events.push_back(PoolEvent::SuspendCheckers {
+                vs: v,
+                suspended: true,
+            });
+        }
+    }
+
+    /// Apply a new configuration (SIGHUP), as keepalived's `clear_diff_services` and
+    /// `init_services` do on reload: virtual servers kept (same key) keep their quorum state and
+    /// table; real servers kept (same address and port) keep their alive state, table entry
+    /// and, when their checker count is unchanged, their checkers' states and weight
+    /// contributions; removed alive servers get their down notifications; new ones start as at
+    /// start-up. Events about removed servers carry their indices in the old configuration.
+    pub fn reload(&mut self, vss: Vec<VirtualServerConfig>) {
+        let mut next = Pool::new(vss, self.settings);
+        next.events = std::mem::take(&mut self.events);
+        // Virtual servers that are gone: their alive servers go down, then their quorum.
+        for ov in 0..self.vss.len() {
+            if !next.vss.iter().any(|n| n.key == self.vss[ov].key) {
+                self.retire_vs(ov);
+            }
+        }
+        self.events.drain(..).for_each(|e| next.events.push_back(e));
+        for nv in 0..next.vss.len() {
+            let Some(ov) = self.vss.iter().position(|o| o.key == next.vss[nv].key) else {
+                next.state[nv].quorum_up = next.weigh_live(nv)
+                    >= i64::from(next.vss[nv].quorum) + i64::from(next.vss[nv].hysteresis);
+                next.init_vs(nv, &[]);
+                continue;
+            };
+            next.state[nv].quorum_up = self.state[ov].quorum_up;
+            let mut kept = Vec::new();
+            let mut weights = Vec::new();
+            for or in 0..self.vss[ov].reals.len() {
+                let (oaddr, oport) = (self.vss[ov].reals[or].addr, self.vss[ov].reals[or].port);
+                let found = next.vss[nv]
+                    .reals
+                    .iter()
+                    .position(|n| n.addr == oaddr && n.port == oport);
+                match found {
+                    None => {
+                        // `clear_service_rs`: out of the table, down notification if alive.
+                        if self.rs[ov][or].alive {
+                            self.rs[ov][or].alive = false;
+                            self.rs_notifies(ov, or, false);
+                        }
+                    }
+                    Some(nr) => {
+                        kept.push(nr);
+                        let old = self.rs[ov][or].clone();
+                        let iweight = next.vss[nv].reals[nr].weight;
+                        let st = &mut next.rs[nv][nr];
+                        st.alive = old.alive;
+                        st.set = old.set;
+                        if old.checker_up.len() == st.checker_up.len() {
+                            st.checker_up = old.checker_up;
+                            st.checker_has_run = old.checker_has_run;
+                            st.checker_weight = old.checker_weight;
+                            st.num_failed = old.num_failed;
+                        } else {
+                            // The checkers changed: keep the server's state, so that a down
+                            // server still needs a success (and an up one a failure) to move.
+                            let n = st.checker_up.len();
+                            st.checker_up = vec![old.alive; n];
+                            if !old.alive {
+                                if let Some(first) = st.checker_up.first_mut() {
+                                    *first = false;
+                                }
+                            }
+                            st.num_failed = st.checker_up.iter().filter(|u| !**u).count();
+                        }
+                        st.effective_weight = iweight + st.checker_weight.iter().sum::<i64>();
+                        if self.state[ov]
+                            .table
+                            .iter()
+                            .any(|d| d.addr == oaddr && d.port == oport)
+                        {
+                            let serving = self.state[ov].quorum_up || !self.sorry_alive(ov);
+                            let inhibit = next.vss[nv].reals[nr].inhibit_on_failure;
+                            let weight = if st.alive && serving {
+                                Some(real_weight(st.effective_weight))
+                            } else if inhibit {
+                                Some(0)
+                            } else {
+                                // No longer inhibited and not serving: leaves the table.
+                                None
+                            };
+                            if weight.is_none() {
+                                st.set = false;
+                            }
+                            weights.push(((oaddr, oport), weight));
                         }
                     }
                 }
             }
-            self.update_quorum_state(v, true);
-            if let Some(s) = &self.vss[v].sorry_server {
-                if s.inhibit && !self.state[v].sorry.set {
-                    self.state[v].sorry.add_at_zero = true;
-                    self.ipvs_cmd(v, Who::Sorry, Cmd::Add);
-                    self.state[v].sorry.add_at_zero = false;
+            self.events.drain(..).for_each(|e| next.events.push_back(e));
+            // The sorry server is kept only if unchanged.
+            let same_sorry = match (&self.vss[ov].sorry_server, &next.vss[nv].sorry_server) {
+                (Some(a), Some(b)) => a.addr == b.addr && a.port == b.port,
+                _ => false,
+            };
+            if same_sorry {
+                next.state[nv].sorry = self.state[ov].sorry.clone();
+            }
+            let sorry_key = self.vss[ov]
+                .sorry_server
+                .as_ref()
+                .filter(|_| same_sorry)
+                .map(|s| (s.addr, s.port));
+            // Keep the old table's order: it is the order the entries were added in.
+            next.state[nv].table = self.state[ov]
+                .table
+                .iter()
+                .filter_map(|d| {
+                    let key = (d.addr, d.port);
+                    if sorry_key == Some(key) {
+                        return Some(d.clone());
+                    }
+                    let (_, w) = weights.iter().find(|(k, _)| *k == key)?;
+                    w.map(|weight| Dest {
+                        weight,
+                        ..d.clone()
+                    })
+                })
+                .collect();
+            // `update_vs_notifies` of the old server, with the remaining weight.
+            let live = next.weigh_live(nv);
+            let threshold = i64::from(next.vss[nv].quorum) - i64::from(next.vss[nv].hysteresis);
+            if next.state[nv].quorum_up && (live == 0 || live < threshold) {
+                next.state[nv].quorum_up = false;
+                next.vs_notifies(nv, false, threshold, live);
+                if next.vss[nv].sorry_server.is_some() && !next.state[nv].sorry.alive {
+                    next.perform_quorum_state(nv, false);
+                    next.ipvs_cmd(nv, Who::Sorry, Cmd::Add);
+                    next.state[nv].sorry.alive = true;
                 }
             }
-            if self.vss[v].ha_suspend {
-                self.events.push_back(PoolEvent::SuspendCheckers {
-                    vs: v,
-                    suspended: true,
-                });
+            next.init_vs(nv, &kept);
+        }
+        next.table_changed = true;
+        *self = next;
+    }
+
+    /// `clear_service_vs` on reload: alive servers go down (with notifications), then the
+    /// quorum if it was up.
+    fn retire_vs(&mut self, v: usize) {
+        for r in 0..self.vss[v].reals.len() {
+            if self.rs[v][r].set && self.rs[v][r].alive {
+                self.rs[v][r].alive = false;
+                self.rs_notifies(v, r, false);
             }
+        }
+        if self.state[v].quorum_up {
+            self.state[v].quorum_up = false;
+            let threshold = i64::from(self.vss[v].quorum) - i64::from(self.vss[v].hysteresis);
+            self.vs_notifies(v, false, threshold, 0);
         }
     }
 
@@ -456,13 +616,14 @@ impl Pool {
     }
 
     /// A result from checker `checker` of real server `rs` of virtual server `vs`.
-    /// Out-of-range indices are ignored.
+    /// Out-of-range indices and `retry_pending` reports are ignored.
     pub fn checker_result(&mut self, vs: usize, rs: usize, checker: usize, result: &CheckResult) {
         if self
             .rs
             .get(vs)
             .and_then(|v| v.get(rs))
             .is_none_or(|s| checker >= s.checker_up.len())
+            || result.retry_pending
         {
             return;
         }

@@ -8,6 +8,8 @@ use std::path::Path;
 
 use crate::diag::Diagnostics;
 use crate::model::Config;
+use crate::token::Line;
+use crate::tree::Builder;
 use crate::Options;
 
 /// A configuration as read: the typed model and everything found wrong on the way.
@@ -23,21 +25,73 @@ pub struct Loaded {
 }
 
 /// Read and check the configuration whose main file is `path`.
+///
+/// The stages run as a stream: each top-level block becomes typed configuration as soon as its
+/// closing brace is read and its tree is dropped, so memory follows the model, not the text
+/// (the man page's 65,024-instance `~SEQ` example never exists as one tree).
 pub fn load(path: &Path, opts: &Options) -> Loaded {
-    let (nodes, mut diagnostics) = crate::load_tree(path, opts);
-    let config = Config::from_tree(&nodes, &mut diagnostics);
+    run(|diags, sink| crate::preprocess::for_each_line_file(path, opts, diags, sink))
+}
+
+/// As [`load`], for text held in memory; `name` is the file name diagnostics show.
+pub fn load_str(name: &str, text: &str, opts: &Options) -> Loaded {
+    run(|diags, sink| crate::preprocess::for_each_line_str(name, text, opts, diags, sink))
+}
+
+type LineSink<'s> = &'s mut dyn FnMut(Line, &mut Diagnostics);
+
+fn run(read: impl FnOnce(&mut Diagnostics, LineSink<'_>)) -> Loaded {
+    let mut diagnostics = Diagnostics::new();
+    let mut config = Config::default();
+    let mut builder = Builder::new();
+    read(&mut diagnostics, &mut |line, diags| {
+        builder.push(line, diags, &mut |node, diags| {
+            config.add_node(&node, diags)
+        });
+    });
+    builder.finish(&mut diagnostics, &mut |node, diags| {
+        config.add_node(&node, diags)
+    });
+    config.finish(&mut diagnostics);
     Loaded {
         config,
         diagnostics,
     }
 }
 
-/// As [`load`], for text held in memory; `name` is the file name diagnostics show.
-pub fn load_str(name: &str, text: &str, opts: &Options) -> Loaded {
-    let (nodes, mut diagnostics) = crate::load_tree_str(name, text, opts);
-    let config = Config::from_tree(&nodes, &mut diagnostics);
-    Loaded {
-        config,
-        diagnostics,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The streaming pipeline must read exactly what the staged one (tree, then model) reads.
+    #[test]
+    fn streaming_equals_staged() {
+        let texts = [
+            "global_defs {\n router_id a\n}\nvrrp_instance V\n{\n interface eth0\n \
+             virtual_router_id 5\n virtual_ipaddress { 192.0.2.1 }\n}\n",
+            "vrrp_script s {\n script /bin/true\n}\nbogus\nvrrp_instance X {\n priority 300\n",
+            "}\n{\nvirtual_server 192.0.2.1 80 {\n real_server 192.0.2.2 80 {\n TCP_CHECK {\n }\n }\n}\n",
+            "$P=1\n~SEQ(I,1,3) vrrp_instance v${I} { \n",
+        ];
+        let opts = Options {
+            read_includes: false,
+            random_seed: Some(1),
+            ..Options::default()
+        };
+        for text in texts {
+            let streamed = load_str("t.conf", text, &opts);
+            let (nodes, mut diags) = crate::load_tree_str("t.conf", text, &opts);
+            let staged = Config::from_tree(&nodes, &mut diags);
+            assert_eq!(
+                format!("{:?}", streamed.config),
+                format!("{staged:?}"),
+                "{text}"
+            );
+            let mut a: Vec<String> = streamed.diagnostics.iter().map(|d| d.to_string()).collect();
+            let mut b: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+            a.sort();
+            b.sort();
+            assert_eq!(a, b, "{text}");
+        }
     }
 }

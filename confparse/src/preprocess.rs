@@ -147,9 +147,23 @@ pub fn default_config_id() -> String {
 /// Read the configuration file at `path` (itself a glob pattern, as for keepalived's `-f`)
 /// and everything it includes.
 pub fn read_file(path: &Path, opts: &Options, diags: &mut Diagnostics) -> Vec<Line> {
+    let mut out = Vec::new();
+    for_each_line_file(path, opts, diags, &mut |line, _| out.push(line));
+    out
+}
+
+/// [`read_file`], handing each logical line to `sink` as soon as it is read, so a caller can
+/// consume a configuration of any size without holding all its lines. `sink` gets the
+/// diagnostics sink too, to report in order.
+pub fn for_each_line_file(
+    path: &Path,
+    opts: &Options,
+    diags: &mut Diagnostics,
+    sink: &mut dyn FnMut(Line, &mut Diagnostics),
+) {
     use std::os::unix::ffi::OsStrExt;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let mut r = Reader::new(opts, diags, cwd);
+    let mut r = Reader::new(opts, diags, cwd, sink);
     if !r.open_glob_file(
         path.as_os_str().as_bytes(),
         INCLUDE_R | INCLUDE_M | INCLUDE_W,
@@ -164,17 +178,30 @@ pub fn read_file(path: &Path, opts: &Options, diags: &mut Diagnostics) -> Vec<Li
                 hint: None,
             });
         }
-        return Vec::new();
+        return;
     }
     r.run();
-    r.out
 }
 
 /// Read configuration text held in memory, named `name` in locations. Includes are resolved
 /// from the current directory.
 pub fn read_str(name: &str, text: &str, opts: &Options, diags: &mut Diagnostics) -> Vec<Line> {
+    let mut out = Vec::new();
+    for_each_line_str(name, text, opts, diags, &mut |line, _| out.push(line));
+    out
+}
+
+/// [`read_str`], handing each logical line to `sink` as it is read (see
+/// [`for_each_line_file`]).
+pub fn for_each_line_str(
+    name: &str,
+    text: &str,
+    opts: &Options,
+    diags: &mut Diagnostics,
+    sink: &mut dyn FnMut(Line, &mut Diagnostics),
+) {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let mut r = Reader::new(opts, diags, cwd);
+    let mut r = Reader::new(opts, diags, cwd, sink);
     let file = r.add_file(name);
     let sav = r.include_check;
     r.stack.push(IncFile {
@@ -188,7 +215,6 @@ pub fn read_str(name: &str, text: &str, opts: &Options, diags: &mut Diagnostics)
         at: None,
     });
     r.run();
-    r.out
 }
 
 /// An open file being read line by line.
@@ -310,11 +336,17 @@ struct Reader<'a> {
     /// Keywords of the blocks we are in (for `include_check` in `global_defs`).
     blocks: Vec<Option<String>>,
     last_keyword: Option<String>,
-    out: Vec<Line>,
+    /// Where finished lines go.
+    sink: &'a mut dyn FnMut(Line, &mut Diagnostics),
 }
 
 impl<'a> Reader<'a> {
-    fn new(opts: &'a Options, diags: &'a mut Diagnostics, cwd: PathBuf) -> Self {
+    fn new(
+        opts: &'a Options,
+        diags: &'a mut Diagnostics,
+        cwd: PathBuf,
+        sink: &'a mut dyn FnMut(Line, &mut Diagnostics),
+    ) -> Self {
         let seed = opts.random_seed.unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -348,7 +380,7 @@ impl<'a> Reader<'a> {
             pwd_cache: None,
             blocks: Vec::new(),
             last_keyword: None,
-            out: Vec::new(),
+            sink,
         }
     }
 
@@ -1102,7 +1134,7 @@ impl<'a> Reader<'a> {
                 self.include_check_set(&tokens);
             }
         }
-        self.out.push(Line { tokens });
+        (self.sink)(Line { tokens }, self.diags);
     }
 
     /// The `include_check` keyword of `global_defs` (`include_check_set()`).

@@ -95,6 +95,7 @@ impl Node {
 pub const MAX_DEPTH: usize = 64;
 
 /// An open block while building.
+#[derive(Debug)]
 struct Frame {
     /// The node whose block this is (`None` for the top level).
     owner: Option<Node>,
@@ -104,30 +105,109 @@ struct Frame {
 
 /// Match braces in preprocessed lines, reporting unbalanced ones (see the module rules).
 pub fn build(lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
-    let mut stack: Vec<Frame> = vec![Frame {
-        owner: None,
-        open: None,
-        children: Vec::new(),
-    }];
-    // True while the last line was a word line whose node can still take a block.
-    let mut can_open = false;
-    // Depth of blocks being skipped because they nest deeper than MAX_DEPTH.
-    let mut skipping = 0usize;
+    let mut nodes = Vec::new();
+    let mut builder = Builder::new();
     for line in lines {
+        builder.push(line, diags, &mut |n, _| nodes.push(n));
+    }
+    builder.finish(diags, &mut |n, _| nodes.push(n));
+    nodes
+}
+
+/// [`build`] one line at a time: each top-level node is handed out as soon as it is complete
+/// (when the next top-level line starts, or at the end), so a caller can turn it into typed
+/// configuration and drop it before the rest of the file is read.
+#[derive(Debug)]
+pub struct Builder {
+    stack: Vec<Frame>,
+    /// True while the last line was a word line whose node can still take a block.
+    can_open: bool,
+    /// Depth of blocks being skipped because they nest deeper than MAX_DEPTH.
+    skipping: usize,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// A builder at the top level of a file.
+    pub fn new() -> Self {
+        Builder {
+            stack: vec![Frame {
+                owner: None,
+                open: None,
+                children: Vec::new(),
+            }],
+            can_open: false,
+            skipping: 0,
+        }
+    }
+
+    /// Add one line; completed top-level nodes go to `emit`, with the diagnostics sink.
+    pub fn push(
+        &mut self,
+        line: Line,
+        diags: &mut Diagnostics,
+        emit: &mut dyn FnMut(Node, &mut Diagnostics),
+    ) {
+        self.line(line, diags);
+        // At the top level every node but the last is complete: the last may still take a
+        // block from a `{` on the next line.
+        if let [top] = self.stack.as_mut_slice() {
+            if top.children.len() > 1 {
+                let last = top.children.pop();
+                for n in top.children.drain(..) {
+                    emit(n, diags);
+                }
+                top.children.extend(last);
+            }
+        }
+    }
+
+    /// End of input: report unclosed blocks and hand out what is left.
+    pub fn finish(mut self, diags: &mut Diagnostics, emit: &mut dyn FnMut(Node, &mut Diagnostics)) {
+        let stack = &mut self.stack;
+        while stack.len() > 1 {
+            if let Some(open) = &stack.last().and_then(|f| f.open.clone()) {
+                let name = stack
+                    .last()
+                    .and_then(|f| f.owner.as_ref())
+                    .map(|n| n.keyword.text.clone())
+                    .unwrap_or_default();
+                diags.error_hint(
+                    open,
+                    format!("unclosed '{{' of '{name}'"),
+                    "add the matching '}'",
+                );
+            }
+            close(stack);
+        }
+        if let Some(f) = stack.pop() {
+            for n in f.children {
+                emit(n, diags);
+            }
+        }
+    }
+
+    fn line(&mut self, line: Line, diags: &mut Diagnostics) {
+        let stack = &mut self.stack;
         let mut tokens = line.tokens.into_iter();
         let Some(first) = tokens.next() else {
-            continue;
+            return;
         };
         let alone = tokens.len() == 0;
-        if skipping > 0 {
+        if self.skipping > 0 {
             if alone && first.is_open() {
-                skipping += 1;
+                self.skipping += 1;
             } else if alone && first.is_close() {
-                skipping -= 1;
+                self.skipping -= 1;
             }
-            continue;
+            return;
         }
-        if alone && first.is_open() && can_open && stack.len() > MAX_DEPTH {
+        if alone && first.is_open() && self.can_open && stack.len() > MAX_DEPTH {
             diags.error(
                 &first.loc,
                 format!("blocks nested more than {MAX_DEPTH} deep; this block is skipped"),
@@ -135,23 +215,23 @@ pub fn build(lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
             if let Some(top) = stack.last_mut() {
                 top.children.pop();
             }
-            skipping = 1;
-            can_open = false;
-            continue;
+            self.skipping = 1;
+            self.can_open = false;
+            return;
         }
         if alone && first.is_open() {
             let top = stack
                 .last_mut()
                 .expect("the top level frame is never popped");
-            if can_open {
+            if self.can_open {
                 if let Some(owner) = top.children.pop() {
                     stack.push(Frame {
                         owner: Some(owner),
                         open: Some(first.loc),
                         children: Vec::new(),
                     });
-                    can_open = false;
-                    continue;
+                    self.can_open = false;
+                    return;
                 }
             }
             diags.error_hint(
@@ -159,16 +239,16 @@ pub fn build(lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
                 "unexpected '{'",
                 "a '{' must follow the keyword whose block it opens",
             );
-            continue;
+            return;
         }
         if alone && first.is_close() {
-            can_open = false;
+            self.can_open = false;
             if stack.len() == 1 {
                 diags.error(&first.loc, "unmatched '}'");
-                continue;
+                return;
             }
-            close(&mut stack);
-            continue;
+            close(stack);
+            return;
         }
         let node = Node {
             keyword: first,
@@ -180,24 +260,8 @@ pub fn build(lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
             .expect("the top level frame is never popped")
             .children
             .push(node);
-        can_open = true;
+        self.can_open = true;
     }
-    while stack.len() > 1 {
-        if let Some(open) = &stack.last().and_then(|f| f.open.clone()) {
-            let name = stack
-                .last()
-                .and_then(|f| f.owner.as_ref())
-                .map(|n| n.keyword.text.clone())
-                .unwrap_or_default();
-            diags.error_hint(
-                open,
-                format!("unclosed '{{' of '{name}'"),
-                "add the matching '}'",
-            );
-        }
-        close(&mut stack);
-    }
-    stack.pop().map(|f| f.children).unwrap_or_default()
 }
 
 /// Pop the innermost frame into its owner node, appended to the parent frame.

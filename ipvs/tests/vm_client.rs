@@ -600,6 +600,7 @@ fn kernel_refusals_name_the_service_and_the_reason() {
     bad.weight = -1;
     let err = k.client.add_dest(&svc, &bad).expect_err("negative weight");
     // ip_vs_ctl.c answers ERANGE for a weight below zero.
+    assert_eq!(err.reason(), Some(KernelReason::OutOfRange), "{err}");
     assert_eq!(err.errno(), Some(34), "{err}");
     assert!(
         err.to_string()

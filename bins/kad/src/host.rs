@@ -15,6 +15,7 @@
 //! Which scripts there are is the model's knowledge (`Config::scripts`); whether they exist,
 //! and whether their users do, is answered here.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use keepalive_confparse::diag::{Diagnostic, Diagnostics, Severity};
@@ -62,27 +63,29 @@ fn error(f: &mut Findings, loc: Option<Loc>, message: String, hint: Option<&str>
     });
 }
 
-fn interface_type(sys: &Path, name: &str) -> Option<u32> {
-    // An interface name never holds '/', and "." / ".." are not interfaces.
-    if name.is_empty() || name.contains('/') || name == "." || name == ".." {
-        return None;
-    }
-    let dir = sys.join(name);
-    if !dir.exists() {
-        return None;
-    }
-    Some(
-        std::fs::read_to_string(dir.join("type"))
-            .ok()
-            .and_then(|t| t.trim().parse().ok())
-            .unwrap_or(0),
-    )
+/// The host's interfaces and their `ARPHRD_*` types, read once: a configuration may name the
+/// same interface tens of thousands of times.
+fn interface_types(sys: &Path) -> HashMap<String, u32> {
+    let Ok(dir) = std::fs::read_dir(sys) else {
+        return HashMap::new();
+    };
+    dir.flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let ty = std::fs::read_to_string(e.path().join("type"))
+                .ok()
+                .and_then(|t| t.trim().parse().ok())
+                .unwrap_or(0);
+            Some((name, ty))
+        })
+        .collect()
 }
 
 fn check_interfaces(config: &Config, sys: &Path, f: &mut Findings) {
     // Which names must exist, and where, is the model's knowledge; whether they do is ours.
     let mut diags = Diagnostics::new();
-    let exists = |name: &str| interface_type(sys, name).is_some();
+    let types = interface_types(sys);
+    let exists = |name: &str| types.contains_key(name);
     keepalive_confparse::model::vrrp::check_interfaces(
         &config.vrrp,
         &config.global,
@@ -94,7 +97,7 @@ fn check_interfaces(config: &Config, sys: &Path, f: &mut Findings) {
         let Some(name) = &inst.interface else {
             continue;
         };
-        if interface_type(sys, name) == Some(ARPHRD_LOOPBACK) {
+        if types.get(name.as_str()) == Some(&ARPHRD_LOOPBACK) {
             let loc = inst
                 .interface_loc
                 .clone()

@@ -57,6 +57,7 @@ fn result(up: bool) -> CheckResult {
         first: false,
         weight: None,
         reason: None,
+        retry_pending: false,
     }
 }
 
@@ -387,4 +388,205 @@ fn out_of_range_results_are_ignored() {
     p.checker_result(0, 0, 5, &result(false));
     p.checker_result(3, 0, 0, &result(false));
     assert!(p.is_alive(0, 0));
+}
+
+mod invariants {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    struct Scenario {
+        reals: Vec<(i64, bool, [bool; 2])>,
+        quorum: u32,
+        hysteresis: u32,
+        sorry: Option<bool>,
+        steps: Vec<(usize, usize, bool, Option<i64>)>,
+    }
+
+    fn scenario() -> impl Strategy<Value = Scenario> {
+        (
+            proptest::collection::vec((0i64..4, any::<bool>(), any::<[bool; 2]>()), 1..5),
+            1u32..7,
+            0u32..3,
+            proptest::option::of(any::<bool>()),
+            proptest::collection::vec(
+                (
+                    0usize..5,
+                    0usize..2,
+                    any::<bool>(),
+                    proptest::option::of(-5i64..10),
+                ),
+                0..40,
+            ),
+        )
+            .prop_map(|(reals, quorum, hysteresis, sorry, steps)| Scenario {
+                reals,
+                quorum,
+                hysteresis,
+                sorry,
+                steps,
+            })
+    }
+
+    fn check(p: &Pool, s: &Scenario) -> Result<(), TestCaseError> {
+        let v = &p.vss[0];
+        let st = &p.state[0];
+        let live = p.weigh_live(0);
+        let (q, h) = (i64::from(s.quorum), i64::from(s.hysteresis));
+        if st.quorum_up {
+            prop_assert!(live >= q - h, "quorum up with {live} < {q}-{h}");
+        } else {
+            prop_assert!(live < q + h, "quorum down with {live} >= {q}+{h}");
+        }
+        let serving = st.quorum_up || v.sorry_server.is_none();
+        for (r, c) in v.reals.iter().enumerate() {
+            let rs = &p.rs[0][r];
+            let entry = st.table.iter().find(|d| d.addr == c.addr);
+            let expect = rs.alive && serving;
+            if c.inhibit_on_failure {
+                let w = entry.map(|d| d.weight);
+                let want = if expect {
+                    real_weight(rs.effective_weight)
+                } else {
+                    0
+                };
+                prop_assert_eq!(
+                    w,
+                    Some(want),
+                    "inhibited rs {} alive={} serving={}",
+                    r,
+                    rs.alive,
+                    serving
+                );
+            } else {
+                prop_assert_eq!(
+                    entry.is_some(),
+                    expect,
+                    "rs {} alive={} serving={}",
+                    r,
+                    rs.alive,
+                    serving
+                );
+                if let Some(d) = entry {
+                    prop_assert_eq!(d.weight, real_weight(rs.effective_weight));
+                }
+            }
+            prop_assert_eq!(rs.alive, rs.checker_up.iter().all(|u| *u));
+        }
+        if let Some(sorry) = &v.sorry_server {
+            let entry = st.table.iter().find(|d| d.addr == sorry.addr);
+            if sorry.inhibit {
+                prop_assert_eq!(entry.map(|d| d.weight), Some(i32::from(!st.quorum_up)));
+            } else {
+                prop_assert_eq!(entry.is_some(), !st.quorum_up);
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn table_matches_keepalived_rules(s in scenario()) {
+            let reals: Vec<_> = s.reals.iter().enumerate().map(|(i, (w, inhibit, alpha))| {
+                let mut r = rs(10 + i as u8, *w, alpha);
+                r.inhibit_on_failure = *inhibit;
+                r
+            }).collect();
+            let mut v = vs(reals);
+            v.quorum = s.quorum;
+            v.hysteresis = s.hysteresis;
+            v.sorry_server = s.sorry.map(|inhibit| SorryServerConfig {
+                addr: ip(99), port: 80, fwd: ForwardMethod::Masq, inhibit,
+            });
+            let mut p = Pool::new(vec![v], PoolSettings::default());
+            p.start();
+            check(&p, &s)?;
+            for (r, c, up, w) in &s.steps {
+                let r = r % s.reals.len();
+                p.checker_result(0, r, *c, &CheckResult { weight: *w, ..result(*up) });
+                check(&p, &s)?;
+            }
+            let _ = events(&mut p);
+            // Reloading the same configuration changes nothing.
+            let before = p.desired();
+            let cfg = p.vss.clone();
+            p.reload(cfg);
+            prop_assert_eq!(p.desired(), before);
+            prop_assert_eq!(events(&mut p), vec![]);
+            check(&p, &s)?;
+        }
+    }
+}
+
+#[test]
+fn reload_keeps_state_and_diffs_servers() {
+    let mut p = Pool::new(
+        vec![vs(vec![
+            rs(2, 1, &[false]),
+            rs(3, 1, &[false]),
+            rs(4, 1, &[false]),
+        ])],
+        PoolSettings::default(),
+    );
+    p.start();
+    p.checker_result(0, 1, 0, &result(false));
+    let _ = events(&mut p);
+    assert_eq!(table(&p), vec![(2, 1), (4, 1)]);
+    // New config: .2 kept with weight 5, .3 kept (still down), .4 removed, .5 new.
+    let mut two = rs(2, 5, &[false]);
+    two.notify_up = None;
+    p.reload(vec![vs(vec![two, rs(3, 1, &[false]), rs(5, 1, &[false])])]);
+    assert!(p.take_table_changed());
+    assert_eq!(table(&p), vec![(2, 5), (5, 1)]);
+    let ev = events(&mut p);
+    assert_eq!(
+        fifo(&ev),
+        vec!["RS [192.0.2.4]:tcp:80 [192.0.2.1]:tcp:80 DOWN\n"]
+    );
+    assert!(!p.is_alive(0, 1));
+    p.checker_result(0, 1, 0, &result(true));
+    assert_eq!(table(&p), vec![(2, 5), (5, 1), (3, 1)]);
+}
+
+#[test]
+fn reload_removing_a_virtual_server_notifies() {
+    let mut other = vs(vec![rs(7, 1, &[false])]);
+    other.key = VsKey::Fwmark {
+        family: Family::Inet,
+        mark: 3,
+        protocol: Protocol::Tcp,
+    };
+    let mut p = Pool::new(
+        vec![vs(vec![rs(2, 1, &[false])]), other],
+        PoolSettings::default(),
+    );
+    p.start();
+    let _ = events(&mut p);
+    p.reload(vec![vs(vec![rs(2, 1, &[false])])]);
+    assert_eq!(p.desired().len(), 1);
+    let ev = events(&mut p);
+    assert_eq!(
+        fifo(&ev),
+        vec!["RS [192.0.2.7]:tcp:80 FWM 3 DOWN\n", "VS FWM 3 DOWN\n"]
+    );
+    assert_eq!(scripts(&ev), vec!["down7", "qdown"]);
+}
+
+#[test]
+fn reload_with_changed_checkers_keeps_down_servers_down() {
+    let mut p = Pool::new(
+        vec![vs(vec![rs(2, 1, &[false]), rs(3, 1, &[false])])],
+        PoolSettings::default(),
+    );
+    p.start();
+    p.checker_result(0, 1, 0, &result(false));
+    p.reload(vec![vs(vec![
+        rs(2, 1, &[false, false]),
+        rs(3, 1, &[false, false]),
+    ])]);
+    assert_eq!(table(&p), vec![(2, 1)]);
+    // Both new checkers of .3 must pass for it to come back.
+    p.checker_result(0, 1, 1, &result(true));
+    p.checker_result(0, 1, 0, &result(true));
+    assert_eq!(table(&p), vec![(2, 1), (3, 1)]);
 }

@@ -42,26 +42,37 @@ impl Config {
     pub fn from_tree(nodes: &[Node], diags: &mut Diagnostics) -> Config {
         let mut cfg = Config::default();
         for node in nodes {
-            let handled = global::parse_top(node, &mut cfg.top, &mut cfg.global, diags)
-                || vrrp::parse_top(node, &mut cfg.vrrp, diags)
-                || bfd::parse_top(node, &mut cfg.bfd, diags)
-                || lvs::parse_top(node, &mut cfg.lvs, diags);
-            if !handled {
-                diags.unknown_keyword(Severity::Error, &node.keyword, "", TOP_LEVEL_KEYWORDS);
-            }
+            cfg.add_node(node, diags);
         }
-        vrrp::finish(&mut cfg.vrrp, &cfg.global, diags);
-        lvs::finish(&mut cfg.lvs, &cfg.global, diags);
+        cfg.finish(diags);
+        cfg
+    }
+
+    /// Read one top-level node into the configuration (the streaming form of
+    /// [`Config::from_tree`]: call it for each node in file order, then [`Config::finish`]).
+    pub fn add_node(&mut self, node: &Node, diags: &mut Diagnostics) {
+        let handled = global::parse_top(node, &mut self.top, &mut self.global, diags)
+            || vrrp::parse_top(node, &mut self.vrrp, diags)
+            || bfd::parse_top(node, &mut self.bfd, diags)
+            || lvs::parse_top(node, &mut self.lvs, diags);
+        if !handled {
+            diags.unknown_keyword(Severity::Error, &node.keyword, "", TOP_LEVEL_KEYWORDS);
+        }
+    }
+
+    /// After the last node: inherit defaults and make the checks that need the whole file.
+    pub fn finish(&mut self, diags: &mut Diagnostics) {
+        vrrp::finish(&mut self.vrrp, &self.global, diags);
+        lvs::finish(&mut self.lvs, &self.global, diags);
         // FILE_CHECK and BFD_CHECK name objects from the VRRP and BFD halves.
-        let track_files: HashSet<&str> = cfg
+        let track_files: HashSet<&str> = self
             .vrrp
             .track_files
             .iter()
             .map(|t| t.name.as_str())
             .collect();
-        let bfds: HashSet<&str> = cfg.bfd.iter().map(|b| b.name.as_str()).collect();
-        lvs::check_references(&mut cfg.lvs, &track_files, &bfds, diags);
-        cfg
+        let bfds: HashSet<&str> = self.bfd.iter().map(|b| b.name.as_str()).collect();
+        lvs::check_references(&mut self.lvs, &track_files, &bfds, diags);
     }
 }
 

@@ -158,7 +158,9 @@ pub(crate) fn split_words(buf: &LBuf) -> (Vec<Word>, Option<Pos>) {
 /// Convert a [`Word`] into a [`Token`], naming its file from the table.
 pub(crate) fn to_token(w: Word, files: &[Arc<str>]) -> Token {
     Token {
-        text: String::from_utf8_lossy(&w.text).into_owned(),
+        // Valid UTF-8 (nearly always) moves without a copy.
+        text: String::from_utf8(w.text)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         loc: loc_of(w.pos, files),
         quoted: w.quoted,
     }
