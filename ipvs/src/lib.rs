@@ -9,6 +9,8 @@
 //! * [`IpvsClient`] — blocking calls over a netlink socket.
 //! * [`reconcile`] — pure planning (`plan`) + [`reconcile::apply`], ownership tracking,
 //!   `lvs_flush`, `lvs_flush_on_stop`, `lvs_timeouts`, `lvs_sync_daemon`.
+//! * `from_config` (feature `confparse`) — keepalive-confparse's typed `keepalived.conf` →
+//!   reconciler specs, as keepalived's `ipvswrapper.c` fills its rules.
 //!
 //! See `API.md` beside `Cargo.toml` for an overview.
 #![warn(missing_docs)]
@@ -16,6 +18,8 @@
 
 pub mod client;
 pub mod error;
+#[cfg(feature = "confparse")]
+pub mod from_config;
 pub mod ipvsadm;
 pub mod nl;
 pub mod reconcile;

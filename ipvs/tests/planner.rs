@@ -519,3 +519,79 @@ proptest! {
         }
     }
 }
+
+/// A backend that counts table dumps, around the in-memory kernel.
+struct CountingDumps {
+    kernel: MemoryIpvs,
+    dumps: usize,
+}
+
+impl IpvsBackend for CountingDumps {
+    fn table(&mut self) -> Result<Vec<(Service, Vec<Dest>)>, keepalive_ipvs::Error> {
+        self.dumps += 1;
+        self.kernel.table()
+    }
+    fn add_service(&mut self, s: &ServiceConfig) -> Result<(), keepalive_ipvs::Error> {
+        self.kernel.add_service(s)
+    }
+    fn edit_service(&mut self, s: &ServiceConfig) -> Result<(), keepalive_ipvs::Error> {
+        self.kernel.edit_service(s)
+    }
+    fn del_service(&mut self, k: &ServiceKey) -> Result<(), keepalive_ipvs::Error> {
+        self.kernel.del_service(k)
+    }
+    fn add_dest(&mut self, k: &ServiceKey, d: &DestConfig) -> Result<(), keepalive_ipvs::Error> {
+        self.kernel.add_dest(k, d)
+    }
+    fn edit_dest(&mut self, k: &ServiceKey, d: &DestConfig) -> Result<(), keepalive_ipvs::Error> {
+        self.kernel.edit_dest(k, d)
+    }
+    fn del_dest(&mut self, k: &ServiceKey, d: &DestKey) -> Result<(), keepalive_ipvs::Error> {
+        self.kernel.del_dest(k, d)
+    }
+    fn flush(&mut self) -> Result<(), keepalive_ipvs::Error> {
+        self.kernel.flush()
+    }
+    fn set_timeouts(&mut self, t: &TimeoutUpdate) -> Result<(), keepalive_ipvs::Error> {
+        self.kernel.set_timeouts(t)
+    }
+    fn start_daemon(&mut self, d: &SyncDaemon) -> Result<(), keepalive_ipvs::Error> {
+        self.kernel.start_daemon(d)
+    }
+    fn stop_daemon(&mut self, s: DaemonState, id: u32) -> Result<(), keepalive_ipvs::Error> {
+        self.kernel.stop_daemon(s, id)
+    }
+    fn daemons(&mut self) -> Result<Vec<SyncDaemon>, keepalive_ipvs::Error> {
+        IpvsBackend::daemons(&mut self.kernel)
+    }
+}
+
+/// After the first dump the reconciler keeps its view of the kernel current, so a small
+/// change costs only its own operations; a failure makes it dump again.
+#[test]
+fn cached_view_avoids_dumps_until_something_fails() {
+    let mut b = CountingDumps {
+        kernel: MemoryIpvs::new(),
+        dumps: 0,
+    };
+    let mut r = Reconciler::new(LvsSettings::default());
+    let one = |w| {
+        Desired::new(vec![vs(
+            tcp("192.0.2.1", 80),
+            "wlc",
+            vec![rs("198.51.100.1", 80, w)],
+        )])
+        .unwrap()
+    };
+    assert!(r.reconcile(&mut b, &one(1)).unwrap().is_ok());
+    let report = r.reconcile(&mut b, &one(5)).unwrap();
+    assert_eq!(report.applied.len(), 1, "{report}");
+    assert_eq!(b.dumps, 1);
+    assert!(r.plan(&one(5), &b.kernel.snapshot()).is_empty());
+    // Someone else removes our service: the edit fails, and the next pass dumps and repairs.
+    b.kernel.del_service(&tcp("192.0.2.1", 80)).unwrap();
+    assert!(!r.reconcile(&mut b, &one(6)).unwrap().is_ok());
+    assert!(r.reconcile(&mut b, &one(6)).unwrap().is_ok());
+    assert_eq!(b.dumps, 2);
+    assert!(r.plan(&one(6), &b.kernel.snapshot()).is_empty());
+}

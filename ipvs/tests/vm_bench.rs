@@ -1,5 +1,6 @@
 //! The numbers `scripts/vm/bench-ipvs.sh` reports: installing a large table from empty and
-//! reconciling a 1% change, by kad's reconciler and by `ipvsadm --restore`, in the same VM.
+//! reconciling a 1% change, by kad's reconciler, by `ipvsadm --restore` and by keepalived (when
+//! the script copied it in), in the same VM.
 //!
 //! Ignored by default (it takes minutes under TCG); the script runs it with `--ignored` from a
 //! release build. `KAD_BENCH_SERVICES` (default 10000) and `KAD_BENCH_DESTS` (default 4) size it.
@@ -145,6 +146,141 @@ fn check_kernel(k: &mut Kernel, want: &Desired) {
     }
 }
 
+/// The same table as a keepalived.conf (no checkers: keepalived installs every real server).
+fn keepalived_conf(specs: &[VirtualServerSpec]) -> String {
+    let mut s = String::from("global_defs {\n    router_id kad_vm_bench\n}\n");
+    for vs in specs {
+        let ServiceKey::Addr { addr, port, .. } = vs.key else {
+            unreachable!("the benchmark uses address services only")
+        };
+        writeln!(
+            s,
+            "virtual_server {addr} {port} {{\n    lb_algo {}\n    lb_kind NAT\n    protocol TCP",
+            vs.scheduler
+        )
+        .unwrap();
+        for r in &vs.reals {
+            writeln!(
+                s,
+                "    real_server {} {} {{\n        weight {}\n    }}",
+                r.addr, r.port, r.weight
+            )
+            .unwrap();
+        }
+        s.push_str("}\n");
+    }
+    s
+}
+
+/// Cheap test that the kernel has reached `want`: the same set of services, and the expected
+/// destinations on the services in `watch` (those a change touches, or the last one installed).
+fn reached(k: &mut Kernel, want: &Desired, watch: &[ServiceKey]) -> bool {
+    let Ok(services) = k.client.services() else {
+        return false;
+    };
+    if services.len() != want.table().services.len()
+        || !services
+            .iter()
+            .all(|s| want.table().services.contains_key(&s.config.key))
+    {
+        return false;
+    }
+    watch.iter().all(|key| {
+        let expected = &want.table().services[key].dests;
+        k.client.dests(key).is_ok_and(|d| {
+            d.len() == expected.len()
+                && d.iter()
+                    .all(|d| expected.get(&d.config.key) == Some(&d.config))
+        })
+    })
+}
+
+/// Waits until `reached`, or fails when keepalived exits or `limit` passes.
+fn wait_for(
+    k: &mut Kernel,
+    ka: &mut std::process::Child,
+    want: &Desired,
+    watch: &[ServiceKey],
+    limit: Duration,
+) -> Result<Duration, String> {
+    let t = Instant::now();
+    loop {
+        if reached(k, want, watch) {
+            return Ok(t.elapsed());
+        }
+        if let Ok(Some(status)) = ka.try_wait() {
+            return Err(format!("keepalived exited ({status})"));
+        }
+        if t.elapsed() > limit {
+            return Err(format!("not converged after {}", secs(limit)));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// keepalived 2.2.7 (Debian's, copied into the VM by bench-ipvs.sh) installing the same table
+/// from its configuration, and applying the 1% change on SIGHUP.
+fn bench_keepalived(
+    k: &mut Kernel,
+    base: &[VirtualServerSpec],
+    next: &[VirtualServerSpec],
+    touched: &[ServiceKey],
+) -> Result<(Duration, Duration), String> {
+    use std::process::{Command, Stdio};
+    const KEEPALIVED: &str = "/usr/sbin/keepalived";
+    if !std::path::Path::new(KEEPALIVED).exists() {
+        return Err("not in the VM".into());
+    }
+    let (want_base, want_next) = (
+        Desired::new(base.to_vec()).unwrap(),
+        Desired::new(next.to_vec()).unwrap(),
+    );
+    k.client.flush().unwrap();
+    let conf = "/tmp/kad-bench-keepalived.conf";
+    std::fs::write(conf, keepalived_conf(base)).unwrap();
+    let t = Instant::now();
+    // -C: the checker process only (it owns IPVS); -n: no daemon; output dropped, since 10,000
+    // log lines on the emulated serial console would dominate the figure.
+    let mut ka = Command::new(KEEPALIVED)
+        .args(["-n", "-C", "-f", conf, "-p", "/tmp/kad-bench-ka.pid"])
+        .args(["-c", "/tmp/kad-bench-kac.pid"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start keepalived: {e}"))?;
+    let last = [base.last().expect("a table").key];
+    let limit = Duration::from_secs(600);
+    let result = wait_for(k, &mut ka, &want_base, &last, limit).and_then(|_| {
+        let install = t.elapsed();
+        check_kernel(k, &want_base);
+        std::fs::write(conf, keepalived_conf(next)).unwrap();
+        let t = Instant::now();
+        let hup = Command::new("kill")
+            .args(["-HUP", &ka.id().to_string()])
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !hup.success() {
+            return Err("kill -HUP failed".into());
+        }
+        let touched_now: Vec<ServiceKey> = touched
+            .iter()
+            .filter(|s| want_next.table().services.contains_key(s))
+            .copied()
+            .collect();
+        wait_for(k, &mut ka, &want_next, &touched_now, limit)?;
+        let change = t.elapsed();
+        check_kernel(k, &want_next);
+        Ok((install, change))
+    });
+    let _ = Command::new("kill")
+        .args(["-TERM", &ka.id().to_string()])
+        .status();
+    let _ = ka.wait();
+    k.client.flush().unwrap();
+    result
+}
+
 #[test]
 #[ignore = "benchmark: run by scripts/vm/bench-ipvs.sh"]
 fn bench_install_and_one_percent_change() {
@@ -227,6 +363,34 @@ fn bench_install_and_one_percent_change() {
         kad_change.as_secs_f64() / adm_delta.as_secs_f64(),
         kad_change.as_secs_f64() / adm_reload.as_secs_f64(),
     ));
+    let touched: Vec<ServiceKey> = {
+        let old: BTreeMap<ServiceKey, &VirtualServerSpec> =
+            base.iter().map(|v| (v.key, v)).collect();
+        let new: BTreeMap<ServiceKey, &VirtualServerSpec> =
+            next.iter().map(|v| (v.key, v)).collect();
+        old.keys()
+            .chain(new.keys())
+            .filter(|k| old.get(k) != new.get(k))
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    match bench_keepalived(&mut k, &base, &next, &touched) {
+        Ok((install, change)) => {
+            report.push(format!(
+                "keepalived 2.2.7: install {} (from start); 1% change {} (from SIGHUP)",
+                secs(install),
+                secs(change)
+            ));
+            report.push(format!(
+                "ratios kad/keepalived: install {:.2}; 1% change {:.2}",
+                kad_install.as_secs_f64() / install.as_secs_f64(),
+                kad_change.as_secs_f64() / change.as_secs_f64(),
+            ));
+        }
+        Err(why) => report.push(format!("keepalived: skipped ({why})")),
+    }
     for line in report {
         println!("BENCH {line}");
     }

@@ -87,6 +87,8 @@ for v in PROPTEST_CASES RUST_LOG RUST_BACKTRACE KAD_VM_TEST_VERBOSE; do
 done
 [ -n "${RUST_BACKTRACE:-}" ] || args+=(--env RUST_BACKTRACE=1)
 kadvm_log "running ${names[*]} in the VM"
-exec "$here/run-in-vm.sh" "${args[@]}" -- sh /kad/run-tests.sh
-exit
+# Not exec: the EXIT trap must still remove the temporary files.
+status=0
+"$here/run-in-vm.sh" "${args[@]}" -- sh /kad/run-tests.sh || status=$?
+exit "$status"
 }

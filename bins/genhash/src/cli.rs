@@ -455,34 +455,79 @@ mod tests {
         // A value may start with '-'.
         assert_eq!(run("-s 127.0.0.1 -p 80 -u -v").url, "-v");
         assert_eq!(run("-s 127.0.0.1 -p +80 -u /").server.port(), 80);
-        assert_eq!(run("-s 10.0.0.1-5 -p 80 -u /").server.ip().to_string(), "10.0.0.1");
-        assert_eq!(run("-s 10.0.0.1/24 -p 80 -u /").server.ip().to_string(), "10.0.0.1");
-        assert_eq!(run("-s 127.0.0.1 -p 80 -u / -H sha256").hash, HashAlgorithm::Sha256);
+        assert_eq!(
+            run("-s 10.0.0.1-5 -p 80 -u /").server.ip().to_string(),
+            "10.0.0.1"
+        );
+        assert_eq!(
+            run("-s 10.0.0.1/24 -p 80 -u /").server.ip().to_string(),
+            "10.0.0.1"
+        );
+        assert_eq!(
+            run("-s 127.0.0.1 -p 80 -u / -H sha256").hash,
+            HashAlgorithm::Sha256
+        );
     }
 
     #[test]
     fn keepalived_messages() {
-        assert_eq!(errors("-s 127.0.0.1 -p"), ["Missing parameter for option -p"]);
+        assert_eq!(
+            errors("-s 127.0.0.1 -p"),
+            ["Missing parameter for option -p"]
+        );
         assert_eq!(errors("-x -y"), ["Unknown option -x", "Unknown option -y"]);
         assert_eq!(
             errors("--bogus -s 127.0.0.1 -p 80 -u /"),
             ["Unknown option --bogus"]
         );
-        assert_eq!(errors("-s 127.0.0.1 -p 80 -u / --use"), ["Unknown option --use"]);
+        assert_eq!(
+            errors("-s 127.0.0.1 -p 80 -u / --use"),
+            ["Unknown option --use"]
+        );
         assert_eq!(
             errors("-s 127.0.0.1 -p 80 -u / --verbose=1"),
             ["Unknown option --verbose=1"]
         );
-        assert_eq!(errors("-s 127.0.0.1 --port"), ["Missing parameter for option --port"]);
-        assert_eq!(errors("--bogus -s 1 -x"), ["Unknown option --bogus", "server should be an IP, not 1"]);
-        assert_eq!(errors("-s localhost -p 1 -u /"), ["server should be an IP, not localhost"]);
-        assert_eq!(errors("-s 127.0.0.1 -p 0 -u /"), ["invalid port number '0'"]);
-        assert_eq!(errors("-s 127.0.0.1 -p 65536 -u /"), ["invalid port number '65536'"]);
-        assert_eq!(errors("-s 127.0.0.1 -p 80x -u /"), ["invalid port number '80x'"]);
-        assert_eq!(errors("-s 127.0.0.1 -p 80 -u / -P 2"), ["invalid HTTP protocol version '2'"]);
-        assert_eq!(errors("-s 127.0.0.1 -p 80 -u / -t x"), ["invalid timeout 'x'"]);
-        assert_eq!(errors("-s 127.0.0.1 -p 80 -u / -t -1"), ["invalid timeout '-1'"]);
-        assert_eq!(errors("-s 127.0.0.1 -p 80 -u / -m x"), ["invalid fwmark 'x'"]);
+        assert_eq!(
+            errors("-s 127.0.0.1 --port"),
+            ["Missing parameter for option --port"]
+        );
+        assert_eq!(
+            errors("--bogus -s 1 -x"),
+            ["Unknown option --bogus", "server should be an IP, not 1"]
+        );
+        assert_eq!(
+            errors("-s localhost -p 1 -u /"),
+            ["server should be an IP, not localhost"]
+        );
+        assert_eq!(
+            errors("-s 127.0.0.1 -p 0 -u /"),
+            ["invalid port number '0'"]
+        );
+        assert_eq!(
+            errors("-s 127.0.0.1 -p 65536 -u /"),
+            ["invalid port number '65536'"]
+        );
+        assert_eq!(
+            errors("-s 127.0.0.1 -p 80x -u /"),
+            ["invalid port number '80x'"]
+        );
+        assert_eq!(
+            errors("-s 127.0.0.1 -p 80 -u / -P 2"),
+            ["invalid HTTP protocol version '2'"]
+        );
+        assert_eq!(
+            errors("-s 127.0.0.1 -p 80 -u / -t x"),
+            ["invalid timeout 'x'"]
+        );
+        assert_eq!(
+            errors("-s 127.0.0.1 -p 80 -u / -t -1"),
+            ["invalid timeout '-1'"]
+        );
+        assert_eq!(
+            errors("-s 127.0.0.1 -p 80 -u / -m x"),
+            ["invalid fwmark 'x'"]
+        );
         assert_eq!(
             errors("a -s 127.0.0.1 b -p 80 -u / -- c"),
             ["Unexpected argument(s): a b c"]
@@ -497,7 +542,10 @@ mod tests {
     fn extensions_are_not_abbreviated() {
         // keepalived reads "--h" as --help; adding --hash must not make it ambiguous.
         assert!(errors("-s 127.0.0.1 -p 80 -u / --h").is_empty());
-        assert_eq!(errors("-s 127.0.0.1 -p 80 -u / --has md5"), ["Unknown option --has"]);
+        assert_eq!(
+            errors("-s 127.0.0.1 -p 80 -u / --has md5"),
+            ["Unknown option --has"]
+        );
         assert_eq!(p("-r"), Command::Release);
         assert_eq!(p("--release"), Command::Release);
     }
@@ -511,7 +559,11 @@ mod tests {
         match parse(&args, true) {
             Command::Usage { errors } => assert_eq!(
                 errors,
-                [CliError::Unexpected(vec!["x".into(), "-s".into(), "127.0.0.1".into()])]
+                [CliError::Unexpected(vec![
+                    "x".into(),
+                    "-s".into(),
+                    "127.0.0.1".into()
+                ])]
             ),
             other => panic!("{other:?}"),
         }

@@ -98,7 +98,10 @@ mod tests {
 
     #[test]
     fn known_vectors() {
-        assert_eq!(hex_of(HashAlgorithm::Md5, b""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(
+            hex_of(HashAlgorithm::Md5, b""),
+            "d41d8cd98f00b204e9800998ecf8427e"
+        );
         assert_eq!(
             hex_of(HashAlgorithm::Md5, b"hello world\n"),
             "6f5902ac237024bdd0c176cb93063dc4"
@@ -115,10 +118,17 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for alg in [HashAlgorithm::Md5, HashAlgorithm::Sha1, HashAlgorithm::Sha256] {
+        for alg in [
+            HashAlgorithm::Md5,
+            HashAlgorithm::Sha1,
+            HashAlgorithm::Sha256,
+        ] {
             assert_eq!(HashAlgorithm::from_name(alg.name()), Some(alg));
         }
-        assert_eq!(HashAlgorithm::from_name("SHA256"), Some(HashAlgorithm::Sha256));
+        assert_eq!(
+            HashAlgorithm::from_name("SHA256"),
+            Some(HashAlgorithm::Sha256)
+        );
         assert_eq!(HashAlgorithm::from_name("crc32"), None);
     }
 }

@@ -65,7 +65,11 @@ mod tests {
             r,
             &b"GET /index.html HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: [2001:db8::1]:8080\r\n\r\n"[..]
         );
-        let r = build_request(&opts("[2001:db8::1]:80", Some("www.example"), HttpProtocol::Http10Close));
+        let r = build_request(&opts(
+            "[2001:db8::1]:80",
+            Some("www.example"),
+            HttpProtocol::Http10Close,
+        ));
         assert_eq!(
             r,
             &b"GET /index.html HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www.example\r\n\r\n"[..]

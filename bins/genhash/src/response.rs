@@ -151,7 +151,9 @@ pub fn dump_digest(out: &mut dyn Write, digest: &[u8]) -> io::Result<()> {
 
 /// Offset just past the first `\r\n\r\n` (`extract_html()`).
 fn find_header_end(data: &[u8]) -> Option<usize> {
-    data.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
+    data.windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
 }
 
 /// keepalived's `extract_content_length()`: `strstr(buffer, "Content-Length:")` over the
@@ -210,9 +212,15 @@ mod tests {
 
     #[test]
     fn content_length_caps_hashed_bytes() {
-        let (hex, _, _) = feed(&[b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", b" world"]);
+        let (hex, _, _) = feed(&[
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+            b" world",
+        ]);
         assert_eq!(hex, md5_hex(b"hello"));
-        let (hex, _, _) = feed(&[b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel", b"lo world"]);
+        let (hex, _, _) = feed(&[
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel",
+            b"lo world",
+        ]);
         assert_eq!(hex, md5_hex(b"hello"));
     }
 

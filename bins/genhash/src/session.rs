@@ -181,7 +181,13 @@ fn handshake(
     let conn = ClientConnection::new(config, name).map_err(|e| tls_err(io::Error::other(e)))?;
     let mut tls = StreamOwned::new(conn, sock);
     while tls.conn.is_handshaking() {
-        let left = remaining(deadline).ok_or(Failure::ConnectTimeout)?;
+        // With `-t 0`, keepalived's scheduler still runs a handshake step whose socket is
+        // ready when it looks, so the handshake usually completes; a short grace does that.
+        let left = match remaining(deadline) {
+            Some(left) => left,
+            None if opts.timeout.is_zero() => ZERO_TIMEOUT_GRACE,
+            None => return Err(Failure::ConnectTimeout),
+        };
         set_timeouts(&tls.sock, left).map_err(tls_err)?;
         match tls.conn.complete_io(&mut tls.sock) {
             Ok(_) => {}
@@ -192,6 +198,9 @@ fn handshake(
     }
     Ok(tls)
 }
+
+/// How long a handshake step may take under `-t 0`; see [`handshake`].
+const ZERO_TIMEOUT_GRACE: Duration = Duration::from_millis(100);
 
 fn set_timeouts(sock: &TcpStream, limit: Duration) -> io::Result<()> {
     sock.set_read_timeout(Some(limit))?;

@@ -73,7 +73,9 @@ impl ServerCertVerifier for AcceptAnyServerCert {
 ///
 /// SNI is sent only with `-I` and a `-V` virtual host, as keepalived does; a virtual host that
 /// is not a DNS name (rustls never sends an IP address as SNI) is then not sent either.
-pub fn client_setup(opts: &Options) -> Result<(Arc<ClientConfig>, ServerName<'static>), rustls::Error> {
+pub fn client_setup(
+    opts: &Options,
+) -> Result<(Arc<ClientConfig>, ServerName<'static>), rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(AcceptAnyServerCert::new(&provider));
     let mut config = ClientConfig::builder_with_provider(provider)

@@ -40,7 +40,11 @@ fn bad_command_lines_match_keepalived() {
         assert_eq!(mine.code, Some(1), "{args:?}");
         assert_eq!(mine.code, theirs.code, "{args:?}");
         assert_eq!(mine.stdout, theirs.stdout, "{args:?}");
-        assert_eq!(mine.stderr, format!("{}{EXTENSION_LINES}", theirs.stderr), "{args:?}");
+        assert_eq!(
+            mine.stderr,
+            format!("{}{EXTENSION_LINES}", theirs.stderr),
+            "{args:?}"
+        );
     }
 }
 

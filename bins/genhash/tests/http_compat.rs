@@ -30,7 +30,14 @@ fn files_from_python_http_server_match_keepalived_and_md5() {
         assert_eq!(mine.code, Some(0));
         for proto in ["1.0c", "1.1"] {
             let run = assert_same_as_keepalived(&[
-                "-s", "127.0.0.1", "-p", &port, "-u", &url, "-P", proto,
+                "-s",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-u",
+                &url,
+                "-P",
+                proto,
             ]);
             assert_eq!(run.stdout, format!("{}\n", md5_hex(data)));
         }
@@ -48,9 +55,30 @@ fn sha_extensions_hash_the_same_body() {
     let server = http_server(dir.path());
     let port = port_arg(&server);
     let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    let run = run_ours(&["-s", "127.0.0.1", "-p", &port, "-u", "/f.bin", "-H", "sha256"]);
-    assert_eq!(run.stdout, format!("{}\n", hex(&sha2::Sha256::digest(&data))));
-    let run = run_ours(&["-s", "127.0.0.1", "-p", &port, "-u", "/f.bin", "--hash", "sha1"]);
+    let run = run_ours(&[
+        "-s",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-u",
+        "/f.bin",
+        "-H",
+        "sha256",
+    ]);
+    assert_eq!(
+        run.stdout,
+        format!("{}\n", hex(&sha2::Sha256::digest(&data)))
+    );
+    let run = run_ours(&[
+        "-s",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-u",
+        "/f.bin",
+        "--hash",
+        "sha1",
+    ]);
     assert_eq!(run.stdout, format!("{}\n", hex(&sha1::Sha1::digest(&data))));
     let run = run_ours(&["-s", "127.0.0.1", "-p", &port, "-u", "/f.bin", "-H", "md5"]);
     assert_eq!(run.stdout, format!("{}\n", md5_hex(&data)));
@@ -109,7 +137,7 @@ fn request_bytes_match_keepalived() {
     ];
     for extra in &variants {
         for url in ["/index.html?a=b&c", long_url.as_str()] {
-            let mut args = vec!["-s", "127.0.0.1", "-p", &port, "-u", url];
+            let mut args = vec!["-s", "127.0.0.1", "-p", &port, "-u", url, "-t", "10"];
             args.extend(extra.iter().copied());
             let _ = std::fs::remove_file(&log);
             run_keepalived(&args);
@@ -146,8 +174,27 @@ fn silent_server_times_out_like_keepalived() {
     let port = port_arg(&server);
     let run = assert_same_as_keepalived(&["-s", "127.0.0.1", "-p", &port, "-u", "/", "-t", "1"]);
     assert_eq!(run.stdout, "Timeout WEB read\n");
-    assert!(run.elapsed >= std::time::Duration::from_millis(900), "{:?}", run.elapsed);
-    assert!(run.elapsed < std::time::Duration::from_secs(20), "{:?}", run.elapsed);
+    assert!(
+        run.elapsed >= std::time::Duration::from_millis(900),
+        "{:?}",
+        run.elapsed
+    );
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(20),
+        "{:?}",
+        run.elapsed
+    );
     let run = assert_same_as_keepalived(&["-s", "127.0.0.1", "-p", &port, "-u", "/", "-t", "0"]);
     assert_eq!(run.stdout, "Timeout WEB write\n");
+}
+
+#[test]
+fn ipv6_loopback_matches_keepalived() {
+    let dir = TempDir::new("v6");
+    let data = pattern(50_000, 5);
+    dir.write("v6.bin", &data);
+    let server = http_server_on(dir.path(), "::1");
+    let port = server.port.to_string();
+    let run = assert_same_as_keepalived(&["-s", "::1", "-p", &port, "-u", "/v6.bin"]);
+    assert_eq!(run.stdout, format!("{}\n", md5_hex(&data)));
 }

@@ -150,6 +150,12 @@ pub struct LvsSettings {
 pub struct Reconciler {
     settings: LvsSettings,
     owned: Ownership,
+    /// The kernel's table as last seen: dumped once, then kept current with every operation
+    /// the kernel accepted, so reconciling a small change costs that change and not a dump of
+    /// 10,000 services (IPVS dumps destinations one service at a time). Dropped, and dumped
+    /// again next time, whenever an operation fails or [`invalidate`](Self::invalidate) says
+    /// the table may have been changed by someone else.
+    cache: Option<Table>,
 }
 
 impl Reconciler {
@@ -158,6 +164,7 @@ impl Reconciler {
         Reconciler {
             settings,
             owned: Ownership::default(),
+            cache: None,
         }
     }
 
@@ -191,7 +198,15 @@ impl Reconciler {
     /// Runs [`start_ops`](Self::start_ops).
     pub fn start<B: IpvsBackend + ?Sized>(&mut self, backend: &mut B) -> ApplyReport {
         let ops = self.start_ops();
+        self.cache = None;
         apply(backend, &ops, &mut self.owned)
+    }
+
+    /// Forget the cached view of the kernel's table: the next [`reconcile`](Self::reconcile)
+    /// dumps it again. Call it when another program may have changed IPVS (a periodic
+    /// resync, a netlink error, `ipvsadm` run by hand).
+    pub fn invalidate(&mut self) {
+        self.cache = None;
     }
 
     /// The plan against a known current table (adopting desired entries already present).
@@ -200,20 +215,31 @@ impl Reconciler {
         plan(desired.table(), current, &self.owned)
     }
 
-    /// Reads the kernel's table, plans, applies. Fails only if the table cannot be read; refused
-    /// operations are in the report.
+    /// Plans against the kernel's table (dumped if no cached view is valid) and applies. Fails
+    /// only if the table cannot be read; refused operations are in the report.
     pub fn reconcile<B: IpvsBackend + ?Sized>(
         &mut self,
         backend: &mut B,
         desired: &Desired,
     ) -> Result<ApplyReport, Error> {
-        let current = Table::from_dump(backend.table()?);
+        let mut current = match self.cache.take() {
+            Some(t) => t,
+            None => Table::from_dump(backend.table()?),
+        };
         let ops = self.plan(desired, &current);
-        Ok(apply(backend, &ops, &mut self.owned))
+        let report = apply(backend, &ops, &mut self.owned);
+        if report.failed.is_empty() {
+            for op in &report.applied {
+                current.apply(op);
+            }
+            self.cache = Some(current);
+        }
+        Ok(report)
     }
 
     /// Removes kad's entries as `lvs_flush_on_stop` says. Failed deletions stay owned.
     pub fn stop<B: IpvsBackend + ?Sized>(&mut self, backend: &mut B) -> ApplyReport {
+        self.cache = None;
         let ops = plan_stop(&self.owned, self.settings.flush_on_stop);
         let mut report = ApplyReport::default();
         report.merge(apply(backend, &ops, &mut self.owned));

@@ -1,6 +1,7 @@
 //! A table of services and destinations, desired or as read from the kernel, and the set of
 //! entries kad owns.
 
+use super::plan::Op;
 use crate::types::{Dest, DestConfig, DestKey, ForwardMethod, Service, ServiceConfig, ServiceKey};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,6 +43,39 @@ impl Table {
     /// Number of destinations over all services.
     pub fn dest_count(&self) -> usize {
         self.services.values().map(|e| e.dests.len()).sum()
+    }
+
+    /// The table after the kernel accepted `op`: what the reconciler's cached view does
+    /// instead of dumping the kernel again.
+    pub fn apply(&mut self, op: &Op) {
+        match op {
+            Op::Flush => self.services.clear(),
+            Op::AddService(s) => {
+                self.services.entry(s.key).or_insert_with(|| TableEntry {
+                    config: s.clone(),
+                    dests: BTreeMap::new(),
+                });
+            }
+            Op::EditService(s) => {
+                if let Some(e) = self.services.get_mut(&s.key) {
+                    e.config = s.clone();
+                }
+            }
+            Op::DelService(k) => {
+                self.services.remove(k);
+            }
+            Op::AddDest(k, d) | Op::EditDest(k, d) => {
+                if let Some(e) = self.services.get_mut(k) {
+                    e.dests.insert(d.key, d.clone());
+                }
+            }
+            Op::DelDest(k, d) => {
+                if let Some(e) = self.services.get_mut(k) {
+                    e.dests.remove(d);
+                }
+            }
+            Op::SetTimeouts(_) | Op::StartDaemon(_) | Op::StopDaemon(..) => {}
+        }
     }
 }
 

@@ -95,9 +95,22 @@ fn start(mut cmd: Command, parse: impl Fn(&str) -> Option<u16> + Send + 'static)
 
 /// `python3 -m http.server` serving `dir` on 127.0.0.1.
 pub fn http_server(dir: &Path) -> Server {
+    http_server_on(dir, "127.0.0.1")
+}
+
+/// `python3 -m http.server` serving `dir` on the loopback address `bind`.
+pub fn http_server_on(dir: &Path, bind: &str) -> Server {
     let mut cmd = Command::new("python3");
-    cmd.args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory"])
-        .arg(dir);
+    cmd.args([
+        "-u",
+        "-m",
+        "http.server",
+        "0",
+        "--bind",
+        bind,
+        "--directory",
+    ])
+    .arg(dir);
     start(cmd, |line| {
         // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
         let rest = line.split(" port ").nth(1)?;
@@ -110,7 +123,9 @@ pub fn make_cert(dir: &Path) -> (PathBuf, PathBuf) {
     let cert = dir.join("cert.pem");
     let key = dir.join("key.pem");
     let status = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
         .args(["-subj", "/CN=www.test.example", "-keyout"])
         .arg(&key)
         .arg("-out")
@@ -133,7 +148,11 @@ pub fn tls_file_server(dir: &Path, cert: &Path, key: &Path) -> Server {
         .arg(key);
     start(cmd, |line| {
         // "ACCEPT 127.0.0.1:40691"
-        line.strip_prefix("ACCEPT ")?.rsplit(':').next()?.parse().ok()
+        line.strip_prefix("ACCEPT ")?
+            .rsplit(':')
+            .next()?
+            .parse()
+            .ok()
     })
 }
 
@@ -209,7 +228,10 @@ pub fn assert_same_as_keepalived(args: &[&str]) -> Run {
 
 /// Lower-case hex MD5 of `data`, computed here, independently of genhash.
 pub fn md5_hex(data: &[u8]) -> String {
-    Md5::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    Md5::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Deterministic pseudo-random bytes (xorshift), so big files are not all one value.

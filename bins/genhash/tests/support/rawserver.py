@@ -19,12 +19,19 @@ import threading
 
 
 def read_request(conn):
+    """Reads up to the blank line; a request cut short (keepalived truncates long ones) ends
+    when nothing more arrives for a second."""
     data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(4096)
-        if not chunk:
-            break
-        data += chunk
+    conn.settimeout(1.0)
+    try:
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, ssl.SSLError):
+        pass
+    conn.settimeout(None)
     return data
 
 
