@@ -6,6 +6,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
+use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use socket2::{Domain, SockAddr, Socket, Type};
 
@@ -32,7 +33,7 @@ pub fn connect(addr: SocketAddr, fwmark: u32, timeout: Duration) -> Result<TcpSt
     socket.set_nonblocking(true).map_err(setup)?;
     match socket.connect(&SockAddr::from(addr)) {
         Ok(()) => {}
-        Err(e) if e.raw_os_error() == Some(libc_einprogress()) => {
+        Err(e) if e.raw_os_error() == Some(Errno::EINPROGRESS as i32) => {
             wait_writable(&socket, deadline)?;
             match socket.take_error() {
                 Ok(None) => {}
@@ -52,26 +53,21 @@ pub fn connect(addr: SocketAddr, fwmark: u32, timeout: Duration) -> Result<TcpSt
     Ok(socket.into())
 }
 
-fn libc_einprogress() -> i32 {
-    nix::errno::Errno::EINPROGRESS as i32
-}
-
 /// The errno values keepalived counts as "could not reach the server" rather than "could not
 /// run the check".
 fn is_connect_failure(e: &io::Error) -> bool {
-    use nix::errno::Errno::*;
     let Some(code) = e.raw_os_error() else {
         return false;
     };
     [
-        ENETUNREACH,
-        EHOSTUNREACH,
-        ECONNREFUSED,
-        EHOSTDOWN,
-        ENETDOWN,
-        ECONNRESET,
-        ECONNABORTED,
-        ETIMEDOUT,
+        Errno::ENETUNREACH,
+        Errno::EHOSTUNREACH,
+        Errno::ECONNREFUSED,
+        Errno::EHOSTDOWN,
+        Errno::ENETDOWN,
+        Errno::ECONNRESET,
+        Errno::ECONNABORTED,
+        Errno::ETIMEDOUT,
     ]
     .iter()
     .any(|&errno| errno as i32 == code)
@@ -87,7 +83,7 @@ fn wait_writable(socket: &Socket, deadline: Instant) -> Result<(), Failure> {
         match poll(&mut fds, timeout) {
             Ok(0) => return Err(Failure::ConnectTimeout),
             Ok(_) => return Ok(()),
-            Err(nix::errno::Errno::EINTR) => continue,
+            Err(Errno::EINTR) => continue,
             Err(e) => return Err(Failure::ConnectError { source: e.into() }),
         }
     }
