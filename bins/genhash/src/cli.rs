@@ -19,17 +19,8 @@ use thiserror::Error;
 use crate::cnum::{strtol, strtoul};
 use crate::digest::HashAlgorithm;
 
-/// The HTTP version and `Connection` header of the request (`-P`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HttpProtocol {
-    /// `HTTP/1.0`, no `Connection` header (keepalived's default).
-    #[default]
-    Http10,
-    /// `HTTP/1.0` with `Connection: close` (`-P 1.0c`).
-    Http10Close,
-    /// `HTTP/1.1`, which also sends `Connection: close`.
-    Http11,
-}
+/// The HTTP version and `Connection` header of the request (`-P`): the checker's `http_protocol`.
+pub use keepalive_checkers::HttpProtocol;
 
 /// What one run of genhash should fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,21 +1,16 @@
-//! The GET request keepalived sends (`request_template` in check/check_http.c).
+//! The GET request keepalived sends (`request_template` in check/check_http.c), shared with
+//! the HTTP_GET checker so the digest genhash prints is the one the check computes.
 
-use crate::cli::{HttpProtocol, Options};
+use crate::cli::Options;
+use keepalive_checkers::proto::request_bytes;
+#[cfg(test)]
+use keepalive_checkers::proto::MAX_REQUEST_LEN;
+#[cfg(test)]
+use keepalive_checkers::HttpProtocol;
 
-/// keepalived formats the request into a `GET_BUFFER_LENGTH` (2048) buffer with `snprintf`,
-/// so at most 2047 bytes are ever sent; a longer URL is cut, as there.
-pub const MAX_REQUEST_LEN: usize = 2047;
-
-/// The request bytes for `opts`.
-///
-/// `Host:` is the virtual host if given, else the server address and port (an IPv6 literal in
-/// brackets, RFC 2732). HTTP/1.1 and "1.0c" add `Connection: close`.
+/// The request bytes for `opts`: `Host:` is the virtual host if given, else the server address
+/// and port (an IPv6 literal in brackets, RFC 2732).
 pub fn build_request(opts: &Options) -> Vec<u8> {
-    let minor = u8::from(opts.protocol == HttpProtocol::Http11);
-    let connection = match opts.protocol {
-        HttpProtocol::Http10 => "",
-        HttpProtocol::Http10Close | HttpProtocol::Http11 => "Connection: close\r\n",
-    };
     let host = match &opts.virtualhost {
         Some(vhost) => vhost.clone(),
         None => match opts.server {
@@ -23,13 +18,7 @@ pub fn build_request(opts: &Options) -> Vec<u8> {
             std::net::SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
         },
     };
-    let mut request = format!(
-        "GET {} HTTP/1.{minor}\r\nUser-Agent: KeepAliveClient\r\n{connection}Host: {host}\r\n\r\n",
-        opts.url
-    )
-    .into_bytes();
-    request.truncate(MAX_REQUEST_LEN);
-    request
+    request_bytes(&opts.url, opts.protocol, &host)
 }
 
 #[cfg(test)]

@@ -37,6 +37,29 @@ pub enum HttpProtocol {
     Http11,
 }
 
+/// keepalived formats its GET into a `GET_BUFFER_LENGTH` (2048) buffer with `snprintf`
+/// (`request_template` in check/check_http.c, shared by genhash), so at most 2047 bytes are
+/// ever sent; a longer path is cut, as there.
+pub const MAX_REQUEST_LEN: usize = 2047;
+
+/// The GET keepalived's HTTP_GET/SSL_GET and genhash send for `path` to `host` (a virtual host,
+/// or `addr:port` with an IPv6 literal in brackets). HTTP/1.1 and "1.0C" add
+/// `Connection: close`.
+pub fn request_bytes(path: &str, protocol: HttpProtocol, host: &str) -> Vec<u8> {
+    let minor = u8::from(protocol == HttpProtocol::Http11);
+    let close = if protocol == HttpProtocol::Http10 {
+        ""
+    } else {
+        "Connection: close\r\n"
+    };
+    let mut request = format!(
+        "GET {path} HTTP/1.{minor}\r\nUser-Agent: KeepAliveClient\r\n{close}Host: {host}\r\n\r\n"
+    )
+    .into_bytes();
+    request.truncate(MAX_REQUEST_LEN);
+    request
+}
+
 /// An inclusive `status_code` range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusRange {
@@ -216,17 +239,7 @@ impl HttpProbe {
             .as_deref()
             .or(self.virtualhost.as_deref())
             .unwrap_or(&self.host);
-        let minor = u8::from(self.protocol == HttpProtocol::Http11);
-        let close = if self.protocol == HttpProtocol::Http10 {
-            ""
-        } else {
-            "Connection: close\r\n"
-        };
-        format!(
-            "GET {} HTTP/1.{minor}\r\nUser-Agent: KeepAliveClient\r\n{close}Host: {host}\r\n\r\n",
-            url.path
-        )
-        .into_bytes()
+        request_bytes(&url.path, self.protocol, host)
     }
 
     pub(crate) fn fast_recovery(&self) -> bool {

@@ -13,7 +13,10 @@ mod udp;
 pub use bfd::BfdConfig;
 pub use dns::{DnsConfig, DnsProbe, DnsType};
 pub use file::FileConfig;
-pub use http::{HttpConfig, HttpProbe, HttpProtocol, StatusRange, UrlConfig, MAX_HEADER_BYTES};
+pub use http::{
+    request_bytes, HttpConfig, HttpProbe, HttpProtocol, StatusRange, UrlConfig, MAX_HEADER_BYTES,
+    MAX_REQUEST_LEN,
+};
 pub use misc::{MiscConfig, MiscProbe};
 pub use ping::{PingConfig, PingProbe};
 pub use smtp::{SmtpConfig, SmtpProbe, DEFAULT_HELO};

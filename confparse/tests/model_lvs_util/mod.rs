@@ -4,7 +4,7 @@
 //! read exactly as a `keepalived.conf` would.
 #![allow(dead_code)]
 
-use keepalive_confparse::diag::{Diagnostics, Severity};
+use keepalive_confparse::diag::Diagnostics;
 use keepalive_confparse::model::Config;
 use keepalive_confparse::tree::Node;
 use keepalive_confparse::{load_tree_str, Options};
@@ -29,44 +29,10 @@ pub fn parse(text: &str) -> (Config, Diagnostics) {
     (cfg, d)
 }
 
-/// Messages of the given severity.
-pub fn msgs(d: &Diagnostics, sev: Severity) -> Vec<String> {
-    d.iter()
-        .filter(|x| x.severity == sev)
-        .map(|x| x.message.clone())
-        .collect()
-}
-
-/// Error messages.
-pub fn errors(d: &Diagnostics) -> Vec<String> {
-    msgs(d, Severity::Error)
-}
-
-/// Warning messages.
-pub fn warnings(d: &Diagnostics) -> Vec<String> {
-    msgs(d, Severity::Warning)
-}
-
-/// Assert exactly one error, containing `needle`.
-#[track_caller]
-pub fn one_error(d: &Diagnostics, needle: &str) {
-    let e = errors(d);
-    assert!(
-        e.len() == 1 && e[0].contains(needle),
-        "expected one error containing {needle:?}, got {e:#?}"
-    );
-}
-
-/// Assert no errors.
-#[track_caller]
-pub fn no_errors(d: &Diagnostics) {
-    let e: Vec<String> = d
-        .iter()
-        .filter(|x| x.severity == Severity::Error)
-        .map(|x| x.to_string())
-        .collect();
-    assert!(e.is_empty(), "unexpected errors: {e:#?}");
-}
+#[path = "../common/diags.rs"]
+mod diags;
+#[allow(unused_imports)]
+pub use diags::*;
 
 /// A complete, valid virtual server around `rs_body` (real server 192.0.2.10 80) with extra
 /// virtual-server lines `vs_extra`.

@@ -3,7 +3,7 @@
 //! Text goes through the real preprocessor and brace matcher (`load_tree_str`).
 #![allow(dead_code)]
 
-use keepalive_confparse::diag::{Diagnostics, Severity};
+use keepalive_confparse::diag::Diagnostics;
 use keepalive_confparse::model::vrrp::check_interfaces;
 use keepalive_confparse::model::Config;
 use keepalive_confparse::tree::Node;
@@ -45,44 +45,10 @@ pub fn parse_on_host(text: &str) -> (Config, Diagnostics) {
     (cfg, d)
 }
 
-/// Messages of the given severity.
-pub fn msgs(d: &Diagnostics, sev: Severity) -> Vec<String> {
-    d.iter()
-        .filter(|x| x.severity == sev)
-        .map(|x| x.message.clone())
-        .collect()
-}
-
-/// Error messages.
-pub fn errors(d: &Diagnostics) -> Vec<String> {
-    msgs(d, Severity::Error)
-}
-
-/// Warning messages.
-pub fn warnings(d: &Diagnostics) -> Vec<String> {
-    msgs(d, Severity::Warning)
-}
-
-/// Assert exactly one error, containing `needle`.
-#[track_caller]
-pub fn one_error(d: &Diagnostics, needle: &str) {
-    let e = errors(d);
-    assert!(
-        e.len() == 1 && e[0].contains(needle),
-        "expected one error containing {needle:?}, got {e:#?}"
-    );
-}
-
-/// Assert no errors.
-#[track_caller]
-pub fn no_errors(d: &Diagnostics) {
-    let e: Vec<String> = d
-        .iter()
-        .filter(|x| x.severity == Severity::Error)
-        .map(|x| x.to_string())
-        .collect();
-    assert!(e.is_empty(), "unexpected errors: {e:#?}");
-}
+#[path = "../common/diags.rs"]
+mod diags;
+#[allow(unused_imports)]
+pub use diags::*;
 
 /// A valid instance named `name` on eth0 with VRID `vrid`, extra lines `extra` and one VIP.
 pub fn inst(name: &str, vrid: u8, extra: &str) -> String {
