@@ -66,7 +66,7 @@ impl Table {
             }
             Op::AddDest(k, d) | Op::EditDest(k, d) => {
                 if let Some(e) = self.services.get_mut(k) {
-                    e.dests.insert(d.key, d.clone());
+                    e.dests.insert(d.key, *d);
                 }
             }
             Op::DelDest(k, d) => {
