@@ -31,9 +31,21 @@ pub fn no_loc() -> Loc {
 }
 
 /// A span of time held in microseconds, keepalived's unit for every TIMER.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
+///
+/// It serializes in seconds, the unit `keepalived.conf` is written in (a whole number when it
+/// is one, else a decimal), so `--dump-conf` output reads like the configuration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Micros(pub u64);
+
+impl Serialize for Micros {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % TIMER_HZ == 0 {
+            s.serialize_u64(self.0 / TIMER_HZ)
+        } else {
+            s.serialize_f64(self.0 as f64 / TIMER_HZ as f64)
+        }
+    }
+}
 
 impl Micros {
     /// `s` whole seconds.

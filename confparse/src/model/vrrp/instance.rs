@@ -50,6 +50,7 @@ impl fmt::Display for AdvertInt {
 
 /// `state MASTER|BACKUP`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum InitialState {
     /// `MASTER`.
     Master,
