@@ -4,6 +4,8 @@
 //! `verdicts_match_keepalived` runs the real `keepalived -t` on every case when it is installed
 //! (Debian's 2.2.7, built with LVS), so the table itself is checked against the reference.
 
+#[path = "common/keepalived.rs"]
+mod keepalived;
 mod model_lvs_util;
 
 use model_lvs_util::{errors, parse, vs, warnings};
@@ -204,20 +206,11 @@ fn verdicts_match_keepalived() {
         if matches!(want, V::NewerOk | V::Ref) {
             continue;
         }
-        let f = dir.join(format!("case{i}.conf"));
-        std::fs::write(&f, &text).unwrap();
-        let out = std::process::Command::new("keepalived")
-            .args(["-t", "-l", "-f"])
-            .arg(&f)
-            .output()
-            .unwrap();
-        let k_ok = out.status.success();
+        let (k_ok, code, stderr) = keepalived::verdict(&dir, i, &text);
         let want_ok = !matches!(want, V::Err(_));
         if k_ok != want_ok {
             failures.push(format!(
-                "{name}: keepalived exit {:?}, table says {want:?}\n{}",
-                out.status.code(),
-                String::from_utf8_lossy(&out.stderr)
+                "{name}: keepalived exit {code:?}, table says {want:?}\n{stderr}"
             ));
         }
     }

@@ -6,6 +6,8 @@
 //! `eth0`, which the test hosts have; interface existence is checked separately (see
 //! `check_interfaces` in `model_vrrp.rs`).
 
+#[path = "common/keepalived.rs"]
+mod keepalived;
 mod model_vrrp_util;
 
 use model_vrrp_util::{errors, inst, parse_on_host, warnings, SCRIPT_SECURITY};
@@ -263,20 +265,11 @@ fn verdicts_match_keepalived() {
         if matches!(want, V::NewerOk) {
             continue;
         }
-        let f = dir.join(format!("case{i}.conf"));
-        std::fs::write(&f, &text).unwrap();
-        let out = std::process::Command::new("keepalived")
-            .args(["-t", "-l", "-f"])
-            .arg(&f)
-            .output()
-            .unwrap();
-        let k_ok = out.status.success();
+        let (k_ok, code, stderr) = keepalived::verdict(&dir, i, &text);
         let want_ok = !matches!(want, V::Err(_));
         if k_ok != want_ok {
             failures.push(format!(
-                "{name}: keepalived exit {:?}, table says {want:?}\n{}",
-                out.status.code(),
-                String::from_utf8_lossy(&out.stderr)
+                "{name}: keepalived exit {code:?}, table says {want:?}\n{stderr}"
             ));
         }
     }
