@@ -4,13 +4,22 @@
 //! `-t` (check a configuration, keepalived's exit codes), `-d`/`--dump-conf[=json]` (print the
 //! effective configuration), `-v`, `-h`, `--signum`, `-T` (hands over to `genhash`). The daemon
 //! itself (VRRP, checkers, BFD) is not wired up yet: without `-t` or `-d`, kad says so and exits 1.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[macro_use]
+mod log;
 mod check;
+mod checker;
 mod cli;
+mod daemon;
 mod dump;
 mod host;
+mod notify;
+mod signals;
+mod smtp_alert;
+mod spawn;
+mod vrrp;
 #[allow(dead_code)]
 mod vrrp_net;
 
