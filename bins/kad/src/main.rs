@@ -92,6 +92,9 @@ fn run(cli: &Cli) -> i32 {
     if let Some(format) = cli.dump_conf {
         return dump_conf(cli, format);
     }
+    if std::env::var_os("KAD_CHILD").is_some_and(|v| v == "vrrp") {
+        return vrrp::run(cli);
+    }
     eprintln!(
         "kad: daemon mode is not implemented yet; use -t to check a configuration or -d to dump it"
     );

@@ -1,15 +1,269 @@
 //! The VRRP child process: one single-threaded event loop driving `keepalive-vrrp`
 //! instances over raw sockets, with netlink for addresses and links.
+//!
+//! keepalived's `vrrp_daemon.c`: read the configuration, create VMACs, install the static
+//! addresses, start every instance, then serve sockets, netlink, trackers, signals and
+//! timers until SIGTERM.
 
 pub mod dump;
+pub mod garp;
+pub mod mapping;
+pub mod netspec;
+pub mod router;
 pub mod script_track;
 pub mod track_file;
 pub mod track_process;
+pub mod unit;
+
+use std::time::{Duration, Instant};
+
+use keepalive_confparse::load::load;
+use keepalive_confparse::model::Config;
+use keepalive_netlink::{RcvBuf, Reflector, Rtnl};
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
 
 use crate::cli::Cli;
+use crate::signals::{Request, Signals};
+use router::{Previous, Router, SOCKET_TOKEN_BASE};
+
+const SIGNALS: Token = Token(0);
+const NETLINK: Token = Token(1);
 
 /// Runs the VRRP process until it is told to stop; returns the exit code.
-pub fn run(_cli: &Cli) -> i32 {
-    crate::log_err!("VRRP child not written yet");
-    1
+pub fn run(cli: &Cli) -> i32 {
+    match Vrrpd::start(cli) {
+        Ok(mut d) => d.serve(),
+        Err(e) => {
+            log_err!("{e}");
+            1
+        }
+    }
+}
+
+/// Why the VRRP process could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// epoll or signalfd.
+    #[error("cannot set up the event loop: {0}")]
+    Loop(#[from] std::io::Error),
+    /// signalfd.
+    #[error("cannot set up signal handling: {0}")]
+    Signals(#[from] nix::Error),
+    /// rtnetlink.
+    #[error("netlink: {0}")]
+    Netlink(#[from] keepalive_netlink::Error),
+}
+
+/// The loop's state.
+struct Vrrpd<'a> {
+    cli: &'a Cli,
+    poll: Poll,
+    signals: Signals,
+    router: Router,
+    config: Config,
+    statics: Statics,
+}
+
+/// Reads and checks the configuration; `None` when it has errors (a reload then keeps
+/// the running one).
+fn read_config(cli: &Cli) -> (Config, bool) {
+    let options = keepalive_confparse::Options {
+        config_id: cli.config_id.clone(),
+        include_check_all: cli.all_config,
+        ..Default::default()
+    };
+    let loaded = load(&cli.config_path(), &options);
+    let mut ok = true;
+    for d in loaded.diagnostics.iter() {
+        if d.severity == keepalive_confparse::diag::Severity::Error {
+            ok = false;
+            log_err!("{d}");
+        } else {
+            log_warn!("{d}");
+        }
+    }
+    (loaded.config, ok)
+}
+
+fn rcvbuf(b: &keepalive_confparse::model::global::RcvBufs) -> Option<RcvBuf> {
+    b.size.map(|s| RcvBuf {
+        bytes: s as usize,
+        force: b.force,
+    })
+}
+
+impl<'a> Vrrpd<'a> {
+    fn start(cli: &'a Cli) -> Result<Vrrpd<'a>, StartError> {
+        let (config, _) = read_config(cli);
+        let poll = Poll::new()?;
+        let mut signals = Signals::new()?;
+        poll.registry()
+            .register(&mut signals, SIGNALS, Interest::READABLE)?;
+        let g = &config.global;
+        let reflector = Reflector::open(rcvbuf(&g.vrrp_netlink_monitor_rcv_bufs))?;
+        let rtnl = Rtnl::open(rcvbuf(&g.vrrp_netlink_cmd_rcv_bufs))?;
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&reflector);
+        poll.registry()
+            .register(&mut SourceFd(&fd), NETLINK, Interest::READABLE)?;
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+            ^ u64::from(std::process::id());
+        let mut router = Router::new(reflector, rtnl, seed);
+        router.dont_release = cli.dont_release_vrrp;
+        router.set_garp_intervals(&config);
+        let mut d = Vrrpd {
+            cli,
+            poll,
+            signals,
+            router,
+            config,
+            statics: Statics::default(),
+        };
+        d.router.create_vmacs(&d.config);
+        d.statics.install(&mut d.router, &d.config);
+        let plan = mapping::plan(&d.config, d.router.reflector.table());
+        d.router.start(
+            d.poll.registry(),
+            plan,
+            Instant::now(),
+            &Previous::default(),
+        );
+        log_info!(
+            "VRRP started with {} instance(s)",
+            d.router.instance_count()
+        );
+        Ok(d)
+    }
+
+    fn serve(&mut self) -> i32 {
+        let mut events = Events::with_capacity(256);
+        let mut buf = vec![0u8; 65536];
+        loop {
+            let timeout = self
+                .router
+                .next_deadline()
+                .map(|t| t.saturating_duration_since(Instant::now()));
+            // Round up so a deadline is never polled for as 0 ms early.
+            let timeout = timeout.map(|t| t + Duration::from_micros(500));
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    log_err!("poll: {e}");
+                    return 1;
+                }
+            }
+            let now = Instant::now();
+            self.router.handle_timeout(now);
+            for ev in &events {
+                match ev.token() {
+                    SIGNALS => {
+                        while let Some(req) = self.signals.next() {
+                            if let Some(code) = self.on_signal(req) {
+                                return code;
+                            }
+                        }
+                    }
+                    NETLINK => self.router.netlink_ready(now),
+                    t if t.0 >= SOCKET_TOKEN_BASE => self.router.socket_ready(t, now, &mut buf),
+                    _ => {}
+                }
+            }
+            self.router.handle_timeout(Instant::now());
+            self.router.notifications.clear();
+        }
+    }
+
+    fn on_signal(&mut self, req: Request) -> Option<i32> {
+        match req {
+            Request::Stop => {
+                log_info!("Stopping");
+                let now = Instant::now();
+                self.router.shutdown(now);
+                if !self.cli.dont_release_vrrp {
+                    self.statics.remove(&mut self.router);
+                }
+                self.router.cleanup();
+                log_info!("Stopped");
+                Some(0)
+            }
+            Request::Reload => {
+                log_info!("Reloading");
+                let (config, ok) = read_config(self.cli);
+                if !ok {
+                    log_err!("Configuration has errors - keeping the running configuration");
+                    return None;
+                }
+                self.router.set_garp_intervals(&config);
+                self.router
+                    .reload(self.poll.registry(), &config, Instant::now());
+                self.statics.remove(&mut self.router);
+                self.config = config;
+                self.statics.install(&mut self.router, &self.config);
+                None
+            }
+            Request::DumpData | Request::DumpStats | Request::DumpJson | Request::Child => None,
+        }
+    }
+}
+
+/// `static_ipaddress`, `static_routes`, `static_rules`: installed at start, removed at
+/// exit (unless `-V`) and replaced on reload.
+#[derive(Debug, Default)]
+struct Statics {
+    addresses: Vec<keepalive_netlink::AddressSpec>,
+    routes: Vec<keepalive_netlink::RouteSpec>,
+    rules: Vec<keepalive_netlink::RuleSpec>,
+}
+
+impl Statics {
+    fn install(&mut self, router: &mut Router, config: &Config) {
+        let v = &config.vrrp;
+        let table = router.reflector.table().clone();
+        for a in &v.static_ipaddress {
+            let Some(dev) = a.dev.as_deref() else {
+                continue;
+            };
+            match netspec::address(&table, a, dev) {
+                Ok(spec) => {
+                    if router.rtnl_add_address(&spec) {
+                        self.addresses.push(spec);
+                    }
+                }
+                Err(e) => log_err!("static_ipaddress {}: {e}", a.addr.addr),
+            }
+        }
+        for r in &v.static_routes {
+            match netspec::route(&table, r) {
+                Ok(spec) => {
+                    if router.rtnl_add_route(&spec) {
+                        self.routes.push(spec);
+                    }
+                }
+                Err(e) => log_err!("static_routes: {e}"),
+            }
+        }
+        for r in &v.static_rules {
+            match netspec::rule(r) {
+                Ok(spec) => {
+                    if router.rtnl_add_rule(&spec) {
+                        self.rules.push(spec);
+                    }
+                }
+                Err(e) => log_err!("static_rules: {e}"),
+            }
+        }
+    }
+
+    fn remove(&mut self, router: &mut Router) {
+        for r in self.rules.drain(..) {
+            router.rtnl_del_rule(&r);
+        }
+        for r in self.routes.drain(..) {
+            router.rtnl_del_route(&r);
+        }
+        for a in self.addresses.drain(..) {
+            router.rtnl_del_address(&a);
+        }
+    }
 }

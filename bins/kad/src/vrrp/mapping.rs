@@ -1,0 +1,534 @@
+//! `keepalived.conf` → what the VRRP loop runs: each `vrrp_instance` becomes a
+//! `keepalive_vrrp::InstanceConfig` plus the parts only the daemon uses (interfaces,
+//! address options, routes, rules, notify scripts), and every tracked object gets one
+//! [`TrackerId`] shared by all instances that track it.
+//!
+//! Defaults follow keepalived.conf(5): instance keywords override `global_defs`'
+//! `vrrp_*` settings, which override keepalived's built-in defaults.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use keepalive_confparse::model::global::GlobalDefs;
+use keepalive_confparse::model::vrrp::address::{Family as ConfFamily, IpAddress, Route, Rule};
+use keepalive_confparse::model::vrrp::instance::{
+    AuthType, InitialState as ConfState, Instance as ConfInstance, Notify, OldChecksum,
+};
+use keepalive_confparse::model::vrrp::track::{TrackRef, Tracking};
+use keepalive_confparse::model::vrrp::VrrpConfig;
+use keepalive_confparse::model::Config;
+use keepalive_netlink::Table;
+use keepalive_vrrp::auth::Auth;
+use keepalive_vrrp::config::{InitialState, InstanceConfig};
+use keepalive_vrrp::garp::{ExtraIf, GarpConfig};
+use keepalive_vrrp::packet::{AdverInt, Version};
+use keepalive_vrrp::priority::Priority;
+use keepalive_vrrp::rx::{OldUnicastChecksum, UnicastPeer};
+use keepalive_vrrp::sync_group::SyncGroupConfig;
+use keepalive_vrrp::tracker::{TrackerConfig, TrackerId, TrackerKind, TrackerState};
+
+/// Where a tracker's state comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// An interface's link state (`track_interface`, or the instance's own interface).
+    Interface(String),
+    /// A `vrrp_script`.
+    Script(String),
+    /// A `track_file`.
+    File(String),
+    /// A `vrrp_track_process`.
+    Process(String),
+    /// A `bfd_instance` (no BFD process yet: stays up).
+    Bfd(String),
+}
+
+/// One id per tracked object, so a script run once updates every instance tracking it.
+#[derive(Debug, Default)]
+pub struct Trackers {
+    ids: HashMap<Source, TrackerId>,
+    sources: Vec<Source>,
+}
+
+impl Trackers {
+    /// The id for `source`, allocated on first use.
+    pub fn id(&mut self, source: Source) -> TrackerId {
+        if let Some(id) = self.ids.get(&source) {
+            return *id;
+        }
+        let id = TrackerId(self.sources.len() as u32);
+        self.ids.insert(source.clone(), id);
+        self.sources.push(source);
+        id
+    }
+
+    /// The id of an already tracked object.
+    pub fn get(&self, source: &Source) -> Option<TrackerId> {
+        self.ids.get(source).copied()
+    }
+
+    /// Every tracked object with its id.
+    pub fn iter(&self) -> impl Iterator<Item = (TrackerId, &Source)> {
+        self.sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (TrackerId(i as u32), s))
+    }
+}
+
+/// A `use_vmac` interface to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VmacPlan {
+    /// Its name (`vrrp.<vrid>` unless given).
+    pub name: String,
+    /// `vmac_xmit_base`: adverts leave through the parent interface.
+    pub xmit_base: bool,
+}
+
+/// One instance as the loop runs it.
+#[derive(Debug, Clone)]
+pub struct InstancePlan {
+    /// The protocol settings.
+    pub config: InstanceConfig,
+    /// `interface`.
+    pub interface: String,
+    /// `use_vmac`.
+    pub vmac: Option<VmacPlan>,
+    /// `virtual_ipaddress` then `virtual_ipaddress_excluded`, with their options.
+    pub addresses: Vec<IpAddress>,
+    /// `virtual_routes`.
+    pub routes: Vec<Route>,
+    /// `virtual_rules`.
+    pub rules: Vec<Rule>,
+    /// Notify scripts.
+    pub notify: Notify,
+    /// `smtp_alert` (instance, else `vrrp_smtp_alert`/`smtp_alert` from global_defs).
+    pub smtp_alert: bool,
+    /// Interface names whose state feeds a tracker of this instance.
+    pub tracked_interfaces: Vec<String>,
+}
+
+impl InstancePlan {
+    /// The interface VIPs go on and adverts are sent from (the VMAC when there is one).
+    pub fn vrrp_interface(&self) -> &str {
+        self.vmac.as_ref().map_or(&self.interface, |v| &v.name)
+    }
+
+    /// The interface the advert socket binds to (`vmac_xmit_base` keeps the parent).
+    pub fn socket_interface(&self) -> &str {
+        match &self.vmac {
+            Some(v) if !v.xmit_base => &v.name,
+            _ => &self.interface,
+        }
+    }
+}
+
+/// A `vrrp_sync_group`.
+#[derive(Debug, Clone)]
+pub struct GroupPlan {
+    /// The protocol settings (name, group trackers).
+    pub config: SyncGroupConfig,
+    /// Notify scripts.
+    pub notify: Notify,
+    /// `smtp_alert`.
+    pub smtp_alert: bool,
+}
+
+/// What the loop runs: single instances, or sync groups with their members.
+#[derive(Debug, Clone)]
+pub struct UnitPlan {
+    /// The group, or `None` for a lone instance (then `members` has one entry).
+    pub group: Option<GroupPlan>,
+    /// The instances.
+    pub members: Vec<InstancePlan>,
+}
+
+/// Why an instance cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// No `interface` and no `unicast_src_ip` to derive one from.
+    #[error("({0}) no interface configured")]
+    NoInterface(String),
+    /// No usable source address on the interface.
+    #[error("({name}) Cannot find an IP address to use for interface {interface}")]
+    NoAddress {
+        /// Instance name.
+        name: String,
+        /// Interface name.
+        interface: String,
+    },
+    /// The protocol crate refused the settings.
+    #[error("({0}) {1}")]
+    Invalid(String, keepalive_vrrp::config::ConfigError),
+}
+
+/// The whole VRRP side of a configuration.
+#[derive(Debug)]
+pub struct Plan {
+    /// Instances and groups.
+    pub units: Vec<UnitPlan>,
+    /// Tracked objects.
+    pub trackers: Trackers,
+    /// Instances that could not be mapped (logged, not run).
+    pub errors: Vec<PlanError>,
+}
+
+/// Maps the configuration; `table` gives interface addresses for the adverts' source.
+pub fn plan(config: &Config, table: &Table) -> Plan {
+    let g = &config.global;
+    let v = &config.vrrp;
+    let mut trackers = Trackers::default();
+    let mut errors = Vec::new();
+    let mut by_name: HashMap<&str, InstancePlan> = HashMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    for inst in &v.instances {
+        match instance(inst, g, v, table, &mut trackers) {
+            Ok(p) => {
+                order.push(&inst.name);
+                by_name.insert(&inst.name, p);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    let mut units = Vec::new();
+    for sg in &v.sync_groups {
+        let members: Vec<InstancePlan> = sg
+            .members
+            .iter()
+            .filter_map(|m| by_name.remove(m.name.as_str()))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let mut cfg = SyncGroupConfig::new(sg.name.clone());
+        cfg.trackers = tracker_configs(&sg.track, v, &mut trackers, &mut Vec::new());
+        units.push(UnitPlan {
+            group: Some(GroupPlan {
+                config: cfg,
+                notify: sg.notify.clone(),
+                smtp_alert: sg.smtp_alert.unwrap_or(smtp_default(g)),
+            }),
+            members,
+        });
+    }
+    for name in order {
+        if let Some(p) = by_name.remove(name) {
+            units.push(UnitPlan {
+                group: None,
+                members: vec![p],
+            });
+        }
+    }
+    Plan {
+        units,
+        trackers,
+        errors,
+    }
+}
+
+fn instance(
+    inst: &ConfInstance,
+    g: &GlobalDefs,
+    v: &VrrpConfig,
+    table: &Table,
+    trackers: &mut Trackers,
+) -> Result<InstancePlan, PlanError> {
+    let name = inst.name.clone();
+    let interface = inst
+        .interface
+        .clone()
+        .ok_or_else(|| PlanError::NoInterface(name.clone()))?;
+    let ipv6 = is_ipv6(inst);
+    let vmac = inst.use_vmac.as_ref().map(|vm| VmacPlan {
+        name: vm.ifname.clone().unwrap_or_else(|| {
+            keepalive_netlink::vmac::default_vmac_name("vrrp", inst.virtual_router_id.unwrap_or(0))
+        }),
+        xmit_base: inst.vmac_xmit_base,
+    });
+    let primary = match inst.src_ip {
+        Some(a) => a,
+        None => {
+            // keepalived: the interface's primary IPv4 address, or its IPv6 link-local
+            // address. A VMAC's link-local is derived from its MAC when the kernel gave it none.
+            let on = match &vmac {
+                Some(v) if !v.xmit_base && ipv6 => v.name.as_str(),
+                _ => interface.as_str(),
+            };
+            primary_address(table, on, ipv6)
+                .or_else(|| {
+                    vmac.as_ref().filter(|_| ipv6).map(|_| {
+                        IpAddr::V6(keepalive_netlink::vmac::eui64_link_local(
+                            keepalive_netlink::vmac::vrrp_mac(
+                                inst.virtual_router_id.unwrap_or(0),
+                                true,
+                            ),
+                        ))
+                    })
+                })
+                .ok_or_else(|| PlanError::NoAddress {
+                    name: name.clone(),
+                    interface: interface.clone(),
+                })?
+        }
+    };
+    let mut c = InstanceConfig::new(name.clone(), inst.virtual_router_id.unwrap_or(0), primary);
+    c.version = match (ipv6, inst.version.unwrap_or(g.vrrp_version)) {
+        (true, _) | (_, 3) => Version::V3,
+        _ => Version::V2,
+    };
+    c.priority = Priority(inst.priority.unwrap_or(100));
+    c.advert_interval = AdverInt::from_centis(
+        u16::try_from(inst.advert_int.0 .0 / 10_000)
+            .unwrap_or(u16::MAX)
+            .max(1),
+    );
+    c.initial_state = match inst.state {
+        Some(ConfState::Master) => InitialState::Master,
+        _ => InitialState::Backup,
+    };
+    for a in &inst.virtual_ipaddress {
+        c.vips.push(a.addr.addr);
+    }
+    for a in &inst.virtual_ipaddress_excluded {
+        c.excluded_vips.push(a.addr.addr);
+    }
+    c.has_virtual_routes = !inst.virtual_routes.is_empty();
+    c.has_virtual_rules = !inst.virtual_rules.is_empty();
+    c.unicast_peers = inst
+        .unicast_peers
+        .iter()
+        .map(|p| UnicastPeer {
+            addr: p.addr,
+            min_ttl: p.min_ttl,
+            max_ttl: p.max_ttl,
+        })
+        .collect();
+    c.unicast_ttl = inst.unicast_ttl.unwrap_or(255);
+    c.check_unicast_src = inst.check_unicast_src || g.vrrp_check_unicast_src;
+    c.skip_check_adv_addr = inst
+        .skip_check_adv_addr
+        .unwrap_or(g.vrrp_skip_check_adv_addr);
+    c.checksum.mcast_group4 = g.vrrp_mcast_group4;
+    c.checksum.old_unicast = match inst.old_unicast_checksum {
+        Some(OldChecksum::Always) => OldUnicastChecksum::Always,
+        Some(OldChecksum::Never) => OldUnicastChecksum::Never,
+        None => OldUnicastChecksum::Detect,
+    };
+    c.mcast_group = match inst.mcast_dst_ip {
+        Some(a) => Some(a),
+        None if ipv6 && g.vrrp_mcast_group6 != keepalive_vrrp::config::MCAST_V6 => {
+            Some(IpAddr::V6(g.vrrp_mcast_group6))
+        }
+        None if !ipv6 && g.vrrp_mcast_group4 != keepalive_vrrp::config::MCAST_V4 => {
+            Some(IpAddr::V4(g.vrrp_mcast_group4))
+        }
+        None => None,
+    };
+    c.nopreempt = inst.nopreempt;
+    c.preempt_delay = micros(inst.preempt_delay.0);
+    c.down_timer_adverts = inst.down_timer_adverts.unwrap_or(g.vrrp_down_timer_adverts);
+    c.lower_prio_no_advert = inst
+        .lower_prio_no_advert
+        .unwrap_or(g.vrrp_lower_prio_no_advert);
+    c.higher_prio_send_advert = inst
+        .higher_prio_send_advert
+        .unwrap_or(g.vrrp_higher_prio_send_advert);
+    c.accept = inst.accept;
+    c.strict = inst.strict_mode.unwrap_or(g.vrrp_strict);
+    c.startup_delay = g.vrrp_startup_delay.map_or(Duration::ZERO, |m| micros(m.0));
+    c.garp = garp(inst, g);
+    c.notify_priority_changes = inst
+        .notify_priority_changes
+        .unwrap_or(g.vrrp_notify_priority_changes);
+    c.auth = match &inst.authentication {
+        Some(a) => {
+            let key = Auth::pass_octets(a.auth_pass.as_deref().unwrap_or(""));
+            match a.auth_type {
+                Some(AuthType::Ah) => Auth::Ah(key),
+                Some(AuthType::Pass) => Auth::Pass(key),
+                None => Auth::None,
+            }
+        }
+        None => Auth::None,
+    };
+
+    let mut tracked_interfaces = Vec::new();
+    c.trackers = tracker_configs(&inst.track, v, trackers, &mut tracked_interfaces);
+    if !inst.dont_track_primary {
+        // The instance's own interface (and its VMAC) fault it when down (keepalived's
+        // implicit tracking, weight 0).
+        let mut own = vec![interface.clone()];
+        if let Some(vm) = &vmac {
+            own.push(vm.name.clone());
+        }
+        for ifname in own {
+            let id = trackers.id(Source::Interface(ifname.clone()));
+            if !c.trackers.iter().any(|t| t.id == id) {
+                c.trackers
+                    .push(TrackerConfig::new(id, TrackerKind::Interface, 0));
+                tracked_interfaces.push(ifname);
+            }
+        }
+    }
+    c.validate()
+        .map_err(|e| PlanError::Invalid(name.clone(), e))?;
+
+    let mut addresses = inst.virtual_ipaddress.clone();
+    addresses.extend(inst.virtual_ipaddress_excluded.iter().cloned());
+    Ok(InstancePlan {
+        config: c,
+        interface,
+        vmac,
+        addresses,
+        routes: inst.virtual_routes.clone(),
+        rules: inst.virtual_rules.clone(),
+        notify: inst.notify.clone(),
+        smtp_alert: inst.smtp_alert.unwrap_or(smtp_default(g)),
+        tracked_interfaces,
+    })
+}
+
+/// `smtp_alert_vrrp`, else `smtp_alert`, else off.
+fn smtp_default(g: &GlobalDefs) -> bool {
+    g.smtp_alert_vrrp.or(g.smtp_alert).unwrap_or(false)
+}
+
+fn is_ipv6(inst: &ConfInstance) -> bool {
+    if let Some(f) = inst.family {
+        return f == ConfFamily::Inet6;
+    }
+    inst.virtual_ipaddress
+        .first()
+        .map(|a| a.addr.addr.is_ipv6())
+        .or_else(|| inst.unicast_peers.first().map(|p| p.addr.is_ipv6()))
+        .or_else(|| inst.src_ip.map(|a| a.is_ipv6()))
+        .unwrap_or(false)
+}
+
+/// The address keepalived advertises from: the first IPv4 address of the interface, or
+/// its first IPv6 link-local address.
+pub fn primary_address(table: &Table, ifname: &str, ipv6: bool) -> Option<IpAddr> {
+    let link = table.link_by_name(ifname)?;
+    link.addresses.iter().map(|a| a.addr).find(|a| match a {
+        IpAddr::V4(_) => !ipv6,
+        IpAddr::V6(v6) => ipv6 && (v6.segments()[0] & 0xffc0) == 0xfe80,
+    })
+}
+
+fn micros(us: u64) -> Duration {
+    Duration::from_micros(us)
+}
+
+fn garp(inst: &ConfInstance, g: &GlobalDefs) -> GarpConfig {
+    let refresh = inst
+        .garp_master_refresh
+        .unwrap_or(g.vrrp_garp_master_refresh);
+    let extra = inst.garp_extra_if.or(g.vrrp_garp_extra_if);
+    let mut c = GarpConfig {
+        master_delay: micros(inst.garp_master_delay.unwrap_or(g.vrrp_garp_master_delay).0),
+        master_repeat: inst.garp_master_repeat.unwrap_or(g.vrrp_garp_master_repeat),
+        master_refresh: (refresh.0 > 0).then(|| micros(refresh.0)),
+        master_refresh_repeat: inst
+            .garp_master_refresh_repeat
+            .unwrap_or(g.vrrp_garp_master_refresh_repeat),
+        lower_prio_delay: micros(
+            inst.garp_lower_prio_delay
+                .or(g.vrrp_garp_lower_prio_delay)
+                .unwrap_or(inst.garp_master_delay.unwrap_or(g.vrrp_garp_master_delay))
+                .0,
+        ),
+        lower_prio_repeat: inst
+            .garp_lower_prio_repeat
+            .or(g.vrrp_garp_lower_prio_repeat)
+            .unwrap_or(inst.garp_master_repeat.unwrap_or(g.vrrp_garp_master_repeat)),
+        extra_if: extra.filter(|e| e.delay_secs > 0).map(|e| ExtraIf {
+            interval: Duration::from_secs(u64::from(e.delay_secs)),
+            all: e.all,
+        }),
+    };
+    if g.vrrp_min_garp {
+        c = GarpConfig::min_garp();
+    }
+    c
+}
+
+/// The instance's (or group's) `track_*` lines as protocol trackers; a line's weight
+/// defaults to the tracked object's own.
+fn tracker_configs(
+    track: &Tracking,
+    v: &VrrpConfig,
+    trackers: &mut Trackers,
+    interfaces: &mut Vec<String>,
+) -> Vec<TrackerConfig> {
+    let mut out = Vec::new();
+    let mut add = |r: &TrackRef, src: Source, kind, weight: i32, reverse: bool, init| {
+        let id = trackers.id(src);
+        let mut t = TrackerConfig::new(id, kind, r.weight.unwrap_or(weight));
+        if r.reverse.unwrap_or(reverse) {
+            t = t.reversed();
+        }
+        if let Some(init) = init {
+            t = t.starting(init);
+        }
+        out.push(t);
+    };
+    for r in &track.interfaces {
+        interfaces.push(r.name.clone());
+        add(
+            r,
+            Source::Interface(r.name.clone()),
+            TrackerKind::Interface,
+            0,
+            false,
+            None,
+        );
+    }
+    for r in &track.scripts {
+        let s = v.scripts.iter().find(|s| s.name == r.name);
+        let (w, rev) = s.map_or((0, false), |s| (s.weight, s.reverse));
+        let init = s.filter(|s| s.init_fail).map(|_| TrackerState::Down);
+        add(
+            r,
+            Source::Script(r.name.clone()),
+            TrackerKind::Script,
+            w,
+            rev,
+            init,
+        );
+    }
+    for r in &track.files {
+        let f = v.track_files.iter().find(|f| f.name == r.name);
+        let (w, rev) = f.map_or((1, false), |f| (f.weight, f.reverse));
+        add(
+            r,
+            Source::File(r.name.clone()),
+            TrackerKind::File,
+            w,
+            rev,
+            None,
+        );
+    }
+    for r in &track.processes {
+        let p = v.track_processes.iter().find(|p| p.name == r.name);
+        let (w, rev) = p.map_or((0, false), |p| (p.weight, p.reverse));
+        add(
+            r,
+            Source::Process(r.name.clone()),
+            TrackerKind::Process,
+            w,
+            rev,
+            None,
+        );
+    }
+    for r in &track.bfds {
+        add(
+            r,
+            Source::Bfd(r.name.clone()),
+            TrackerKind::Bfd,
+            0,
+            false,
+            None,
+        );
+    }
+    out
+}

@@ -1,0 +1,884 @@
+//! The VRRP process's state: the units (instances and sync groups) with their sockets,
+//! and the execution of what the state machines ask for. keepalived's `vrrp_scheduler.c`
+//! and `vrrp.c` action side; the protocol decisions stay in keepalive-vrrp.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+use std::time::Instant;
+
+use keepalive_confparse::model::Config;
+use keepalive_netlink::{Change, Reflector, Rtnl, SysctlGuard, VmacSpec};
+use keepalive_vrrp::action::{Action, Notification, NotifyEvent, NotifyScope};
+use keepalive_vrrp::sync_group::Origin;
+use keepalive_vrrp::tracker::{TrackerId, TrackerState};
+use keepalive_vrrp::{Instance, State, SyncGroup};
+use mio::{Interest, Registry, Token};
+
+use super::garp::GarpPacer;
+use super::mapping::{self, InstancePlan, Plan, Source, UnitPlan};
+use super::netspec;
+use super::unit::Unit;
+use crate::vrrp_net::link::{Link, LinkSender};
+use crate::vrrp_net::pool::{Delivery, SockId, SocketPool};
+use crate::vrrp_net::socket::{SockKey, TxOpts};
+
+/// First mio token of the VRRP sockets (lower ones are the loop's own sources).
+pub const SOCKET_TOKEN_BASE: usize = 16;
+
+/// (unit, member) — the pool's handle for an instance.
+pub type Handle = (usize, usize);
+
+/// Per-instance runtime data the protocol crate does not hold.
+#[derive(Debug)]
+struct Member {
+    sock: Option<SockId>,
+    tx: TxOpts,
+    /// The interface VIPs are on (its VMAC with `use_vmac`), for GARP/NA.
+    link: Option<Link>,
+    /// The state last reported, for keepalived's "(init)" wording and the dumps.
+    state: State,
+    /// When that state was entered.
+    since: std::time::SystemTime,
+}
+
+/// A unit and its plan.
+#[derive(Debug)]
+struct Running {
+    unit: Unit,
+    plan: UnitPlan,
+    members: Vec<Member>,
+    /// Scheduled `handle_timeout`, as held in `Router::timers`.
+    deadline: Option<Instant>,
+}
+
+/// The VRRP process.
+#[derive(Debug)]
+pub struct Router {
+    units: Vec<Running>,
+    by_name: HashMap<String, (usize, usize)>,
+    timers: BTreeSet<(Instant, usize)>,
+    pool: SocketPool<Handle>,
+    sender: LinkSender,
+    rtnl: Rtnl,
+    /// Mirror of links and addresses.
+    pub reflector: Reflector,
+    trackers: mapping::Trackers,
+    /// Last state of each tracked object.
+    tracker_states: HashMap<TrackerId, TrackerState>,
+    garp: GarpPacer,
+    vmacs: Vec<(u32, String)>,
+    sysctls: SysctlGuard,
+    /// `-V`/`--dont-release-vrrp`: leave the VIPs in place on exit.
+    pub dont_release: bool,
+    stopping: bool,
+    seed: u64,
+    /// Notifications for the notify scripts / FIFOs / SMTP, drained by the loop.
+    pub notifications: Vec<(Notification, usize, Option<usize>)>,
+}
+
+impl Router {
+    /// An empty router using these netlink sockets.
+    pub fn new(reflector: Reflector, rtnl: Rtnl, seed: u64) -> Router {
+        Router {
+            units: Vec::new(),
+            by_name: HashMap::new(),
+            timers: BTreeSet::new(),
+            pool: SocketPool::new(None),
+            sender: LinkSender::new(),
+            rtnl,
+            reflector,
+            trackers: mapping::Trackers::default(),
+            tracker_states: HashMap::new(),
+            garp: GarpPacer::default(),
+            vmacs: Vec::new(),
+            sysctls: SysctlGuard::new(),
+            dont_release: false,
+            stopping: false,
+            seed,
+            notifications: Vec::new(),
+        }
+    }
+
+    /// `vrrp_garp_interval` / `vrrp_gna_interval` pace GARP/NA rounds.
+    pub fn set_garp_intervals(&mut self, config: &Config) {
+        let g = &config.global;
+        self.garp.garp_interval = std::time::Duration::from_micros(g.vrrp_garp_interval.0);
+        self.garp.gna_interval = std::time::Duration::from_micros(g.vrrp_gna_interval.0);
+        self.garp.round_interval = self.garp.garp_interval.max(self.garp.gna_interval);
+    }
+
+    /// Adds a static address; false if it was there already (so it is not ours to remove).
+    pub fn rtnl_add_address(&mut self, spec: &keepalive_netlink::AddressSpec) -> bool {
+        report_add(self.rtnl.add_address(spec))
+    }
+
+    /// Adds a static route; false if it was there already or failed.
+    pub fn rtnl_add_route(&mut self, spec: &keepalive_netlink::RouteSpec) -> bool {
+        report_add(self.rtnl.add_route(spec))
+    }
+
+    /// Adds a static rule; false if it was there already or failed.
+    pub fn rtnl_add_rule(&mut self, spec: &keepalive_netlink::RuleSpec) -> bool {
+        report_add(self.rtnl.add_rule(spec))
+    }
+
+    /// Removes a static address.
+    pub fn rtnl_del_address(&mut self, spec: &keepalive_netlink::AddressSpec) {
+        if let Err(e) = self.rtnl.del_address(spec) {
+            log_debug!("{e}");
+        }
+    }
+
+    /// Removes a static route.
+    pub fn rtnl_del_route(&mut self, spec: &keepalive_netlink::RouteSpec) {
+        if let Err(e) = self.rtnl.del_route(spec) {
+            log_debug!("{e}");
+        }
+    }
+
+    /// Removes a static rule.
+    pub fn rtnl_del_rule(&mut self, spec: &keepalive_netlink::RuleSpec) {
+        if let Err(e) = self.rtnl.del_rule(spec) {
+            log_debug!("{e}");
+        }
+    }
+
+    /// Creates the `use_vmac` interfaces the configuration asks for that do not exist
+    /// yet (keepalived creates them before looking for addresses).
+    pub fn create_vmacs(&mut self, config: &Config) {
+        let mut created = false;
+        for inst in &config.vrrp.instances {
+            let (Some(vm), Some(ifname)) = (&inst.use_vmac, &inst.interface) else {
+                continue;
+            };
+            let vrid = inst.virtual_router_id.unwrap_or(0);
+            let ipv6 = inst
+                .virtual_ipaddress
+                .first()
+                .is_some_and(|a| a.addr.addr.is_ipv6());
+            let Some(parent) = self.reflector.table().link_by_name(ifname).map(|l| l.index) else {
+                log_err!(
+                    "({}) interface {} for use_vmac does not exist",
+                    inst.name,
+                    ifname
+                );
+                continue;
+            };
+            let mut spec = VmacSpec::for_vrid(vrid, ipv6, parent);
+            if let Some(n) = &vm.ifname {
+                spec.name.clone_from(n);
+            }
+            if let Some(mac) = vm.mac {
+                spec.mac = mac;
+            }
+            if self.reflector.table().link_by_name(&spec.name).is_some() {
+                continue;
+            }
+            match self.rtnl.create_vmac(&spec) {
+                Ok(index) => {
+                    log_info!(
+                        "({}) Success creating VMAC interface {}",
+                        inst.name,
+                        spec.name
+                    );
+                    let settings = keepalive_netlink::vmac::vmac_sysctls(&spec.name, ifname);
+                    if !ipv6 {
+                        if let Err(e) = self.sysctls.set_all(settings.iter()) {
+                            log_warn!("({}) VMAC sysctls: {e}", inst.name);
+                        }
+                        let names: Vec<String> = self
+                            .reflector
+                            .table()
+                            .links()
+                            .map(|l| l.name.clone())
+                            .collect();
+                        if let Err(e) = keepalive_netlink::vmac::relax_all_rp_filter(
+                            &mut self.sysctls,
+                            names.iter().map(String::as_str),
+                        ) {
+                            log_warn!("({}) rp_filter: {e}", inst.name);
+                        }
+                    }
+                    self.vmacs.push((index, spec.name.clone()));
+                    created = true;
+                }
+                Err(e) => log_err!("({}) Unable to create VMAC {}: {e}", inst.name, spec.name),
+            }
+        }
+        if created {
+            if let Err(e) = self.reflector.resync() {
+                log_warn!("netlink resync after creating VMACs: {e}");
+            }
+        }
+    }
+
+    /// Starts every unit of `plan` (first start, or after a reload with no old state).
+    pub fn start(&mut self, registry: &Registry, plan: Plan, now: Instant, previous: &Previous) {
+        for e in &plan.errors {
+            log_err!("{e}");
+        }
+        self.trackers = plan.trackers;
+        for unit_plan in plan.units {
+            self.add_unit(registry, unit_plan, now, previous);
+        }
+        self.refresh_interface_trackers(now);
+        for u in 0..self.units.len() {
+            self.drain(u, now);
+        }
+    }
+
+    /// Interface trackers from the kernel's view.
+    fn refresh_interface_trackers(&mut self, now: Instant) {
+        let ifaces: Vec<(TrackerId, String)> = self
+            .trackers
+            .iter()
+            .filter_map(|(id, s)| match s {
+                Source::Interface(n) => Some((id, n.clone())),
+                _ => None,
+            })
+            .collect();
+        for (id, name) in ifaces {
+            let up = self
+                .reflector
+                .table()
+                .link_by_name(&name)
+                .is_some_and(|l| l.is_up());
+            self.set_tracker(
+                now,
+                id,
+                if up {
+                    TrackerState::Up
+                } else {
+                    TrackerState::Down
+                },
+            );
+        }
+    }
+
+    fn add_unit(&mut self, registry: &Registry, plan: UnitPlan, now: Instant, previous: &Previous) {
+        let u = self.units.len();
+        self.seed = self
+            .seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let configs: Vec<_> = plan.members.iter().map(|m| m.config.clone()).collect();
+        let unit = match &plan.group {
+            None => {
+                let c = configs.into_iter().next().expect("one member");
+                let inst = match previous.states.get(&c.name) {
+                    Some(&st) => Instance::reloaded(c, now, self.seed, st),
+                    None => Instance::new(c, now, self.seed),
+                };
+                Unit::Single(Box::new(inst))
+            }
+            Some(g) => Unit::Group(SyncGroup::new(g.config.clone(), configs, now, self.seed)),
+        };
+        let mut members = Vec::new();
+        for (m, p) in plan.members.iter().enumerate() {
+            self.by_name.insert(p.config.name.clone(), (u, m));
+            let sock = self.open_socket(registry, p, (u, m));
+            members.push(Member {
+                sock,
+                tx: TxOpts::for_instance(&p.config),
+                link: Link::by_name(p.vrrp_interface()).ok(),
+                state: previous
+                    .states
+                    .get(&p.config.name)
+                    .copied()
+                    .unwrap_or(State::Init),
+                since: std::time::SystemTime::now(),
+            });
+        }
+        self.units.push(Running {
+            unit,
+            plan,
+            members,
+            deadline: None,
+        });
+    }
+
+    fn open_socket(&mut self, registry: &Registry, p: &InstancePlan, h: Handle) -> Option<SockId> {
+        let ifname = p.socket_interface();
+        let link = match Link::by_name(ifname) {
+            Ok(l) => l,
+            Err(e) => {
+                log_err!("({}) {e}", p.config.name);
+                return None;
+            }
+        };
+        let key = SockKey::for_instance(&p.config, link.ifindex);
+        let existed = self.pool.find(&key).is_some();
+        match self.pool.register(&link, key, p.config.vrid, h) {
+            Ok(id) => {
+                if !existed {
+                    if let Some(rx) = self.pool.rx_mut(id) {
+                        if let Err(e) = registry.register(
+                            rx,
+                            Token(SOCKET_TOKEN_BASE + id.0),
+                            Interest::READABLE,
+                        ) {
+                            log_err!("({}) cannot poll its socket: {e}", p.config.name);
+                        }
+                    }
+                }
+                Some(id)
+            }
+            Err(e) => {
+                log_err!(
+                    "({}) cannot open VRRP socket on {ifname}: {e}",
+                    p.config.name
+                );
+                None
+            }
+        }
+    }
+
+    /// Reads every datagram waiting on socket `token` and hands it to its instance.
+    pub fn socket_ready(&mut self, token: Token, now: Instant, buf: &mut [u8]) {
+        let id = SockId(token.0 - SOCKET_TOKEN_BASE);
+        loop {
+            match self.pool.recv(id, buf) {
+                Ok(None) => break,
+                Ok(Some(Delivery::Instance { handle, len, meta })) => {
+                    let (u, m) = handle;
+                    let Some(r) = self.units.get_mut(u) else {
+                        continue;
+                    };
+                    if let Err(e) = r.unit.handle_packet(now, m, &buf[..len], &meta) {
+                        if crate::log::enabled(crate::log::Level::Debug) {
+                            log_debug!(
+                                "({}) dropped advert from {}: {e}",
+                                r.unit.member(m).name(),
+                                meta.src
+                            );
+                        }
+                    }
+                    self.drain(u, now);
+                }
+                Ok(Some(Delivery::UnknownVrid { vrid, meta })) => {
+                    if crate::log::enabled(crate::log::Level::Debug) {
+                        log_debug!(
+                            "Unknown VRID({vrid}) received from {}. ignoring...",
+                            meta.src
+                        );
+                    }
+                }
+                Ok(Some(Delivery::Malformed { error, meta })) => {
+                    if crate::log::enabled(crate::log::Level::Debug) {
+                        log_debug!("malformed VRRP packet from {}: {error}", meta.src);
+                    }
+                }
+                Err(e) if e.is_would_block() => break,
+                Err(e) => {
+                    log_debug!("VRRP receive: {e}");
+                }
+            }
+        }
+    }
+
+    /// The earliest deadline of any unit or paced GARP round.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let t = self.timers.first().map(|(t, _)| *t);
+        match (t, self.garp.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Fires what is due.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(&(t, u)) = self.timers.first() {
+            if t > now {
+                break;
+            }
+            self.timers.pop_first();
+            self.units[u].deadline = None;
+            self.units[u].unit.handle_timeout(now);
+            self.drain(u, now);
+        }
+        let Router { garp, sender, .. } = self;
+        garp.fire(now, sender);
+    }
+
+    /// A tracked object changed state.
+    pub fn set_tracker(&mut self, now: Instant, id: TrackerId, state: TrackerState) {
+        if self.tracker_states.insert(id, state) == Some(state) {
+            return;
+        }
+        for u in 0..self.units.len() {
+            self.units[u].unit.set_tracker(now, id, state);
+            self.drain(u, now);
+        }
+    }
+
+    /// The id of a tracked object.
+    pub fn tracker(&self, source: &Source) -> Option<TrackerId> {
+        self.trackers.get(source)
+    }
+
+    /// Netlink events: interface state feeds the interface trackers; a VIP removed by
+    /// someone else from a master is put back (unless `no_track`).
+    pub fn netlink_ready(&mut self, now: Instant) {
+        let changes = match self.reflector.process() {
+            Ok(c) => c,
+            Err(e) => {
+                log_warn!("netlink monitor: {e}");
+                return;
+            }
+        };
+        for ch in changes {
+            match ch {
+                Change::LinkUp { name, .. } => {
+                    log_info!("Netlink reports {name} up");
+                    self.interface_changed(now, &name, true);
+                }
+                Change::LinkDown { name, .. } => {
+                    log_info!("Netlink reports {name} down");
+                    self.interface_changed(now, &name, false);
+                }
+                Change::LinkAdded { name, up, .. } => {
+                    self.refresh_links(&name);
+                    self.interface_changed(now, &name, up);
+                }
+                Change::LinkRemoved { name, index } => {
+                    self.sender.forget(index);
+                    self.interface_changed(now, &name, false);
+                }
+                Change::AddrRemoved { index, addr, .. } => self.address_removed(now, index, addr),
+                _ => {}
+            }
+        }
+    }
+
+    fn refresh_links(&mut self, name: &str) {
+        for r in &mut self.units {
+            for (m, p) in r.plan.members.iter().enumerate() {
+                if p.vrrp_interface() == name {
+                    r.members[m].link = Link::by_name(name).ok();
+                }
+            }
+        }
+    }
+
+    fn interface_changed(&mut self, now: Instant, name: &str, up: bool) {
+        if let Some(id) = self.trackers.get(&Source::Interface(name.to_owned())) {
+            self.set_tracker(
+                now,
+                id,
+                if up {
+                    TrackerState::Up
+                } else {
+                    TrackerState::Down
+                },
+            );
+        }
+    }
+
+    fn address_removed(&mut self, now: Instant, index: u32, addr: IpAddr) {
+        let table = self.reflector.table();
+        let mut restore = Vec::new();
+        for r in &self.units {
+            for (m, p) in r.plan.members.iter().enumerate() {
+                let inst = r.unit.member(m);
+                if inst.state() != State::Master || !inst.vips_installed() {
+                    continue;
+                }
+                for a in p
+                    .addresses
+                    .iter()
+                    .filter(|a| a.addr.addr == addr && !a.no_track)
+                {
+                    if let Ok(spec) = netspec::address(table, a, p.vrrp_interface()) {
+                        if spec.ifindex == index {
+                            restore.push((p.config.name.clone(), spec));
+                        }
+                    }
+                }
+            }
+        }
+        let _ = now;
+        for (name, spec) in restore {
+            log_info!("({name}) VIP {} was removed - restoring it", spec.addr);
+            if let Err(e) = self.rtnl.add_address(&spec) {
+                log_warn!("({name}) restoring {}: {e}", spec.addr);
+            }
+        }
+    }
+
+    /// Runs the actions unit `u` has queued, then reschedules its timer.
+    fn drain(&mut self, u: usize, now: Instant) {
+        while let Some((origin, action)) = self.units[u].unit.poll_action() {
+            self.execute(u, origin, action, now);
+        }
+        let next = self.units[u].unit.poll_timeout();
+        let r = &mut self.units[u];
+        if r.deadline != next {
+            if let Some(old) = r.deadline {
+                self.timers.remove(&(old, u));
+            }
+            if let Some(t) = next {
+                self.timers.insert((t, u));
+            }
+            r.deadline = next;
+        }
+    }
+
+    fn execute(&mut self, u: usize, origin: Origin, action: Action, now: Instant) {
+        let m = match origin {
+            Origin::Member(m) => m,
+            Origin::Group => {
+                if let Action::Notify(n) = action {
+                    self.group_notification(u, n);
+                }
+                return;
+            }
+        };
+        let table = self.reflector.table();
+        let r = &mut self.units[u];
+        let p = &r.plan.members[m];
+        let name = &p.config.name;
+        match action {
+            Action::SendAdvert { bytes, dst, .. } => {
+                let Some(sock) = r.members[m].sock else {
+                    return;
+                };
+                if let Err(e) = self.pool.send_advert(sock, &bytes, dst, &r.members[m].tx) {
+                    if !e.is_would_block() {
+                        log_warn!("({name}) send advert to {dst}: {e}");
+                    }
+                }
+            }
+            Action::AddVips { addrs, .. } => {
+                if crate::log::enabled(crate::log::Level::Debug) {
+                    log_info!("({name}) setting VIPs.");
+                }
+                for a in p.addresses.iter().filter(|a| addrs.contains(&a.addr.addr)) {
+                    match netspec::address(table, a, p.vrrp_interface()) {
+                        Ok(spec) => match self.rtnl.add_address(&spec) {
+                            Ok(()) => {}
+                            Err(keepalive_netlink::Error::Kernel { errno, .. })
+                                if errno == nix::errno::Errno::EEXIST => {}
+                            Err(e) => log_err!("({name}) {e}"),
+                        },
+                        Err(e) => log_err!("({name}) VIP {}: {e}", a.addr.addr),
+                    }
+                }
+            }
+            Action::DelVips { addrs, .. } => {
+                if self.stopping && self.dont_release {
+                    return;
+                }
+                if crate::log::enabled(crate::log::Level::Debug) {
+                    log_info!("({name}) removing VIPs.");
+                }
+                for a in p.addresses.iter().filter(|a| addrs.contains(&a.addr.addr)) {
+                    if let Ok(spec) = netspec::address(table, a, p.vrrp_interface()) {
+                        match self.rtnl.del_address(&spec) {
+                            Ok(()) => {}
+                            Err(keepalive_netlink::Error::Kernel { errno, .. })
+                                if errno == nix::errno::Errno::EADDRNOTAVAIL
+                                    || errno == nix::errno::Errno::ENODEV => {}
+                            Err(e) => log_warn!("({name}) {e}"),
+                        }
+                    }
+                }
+            }
+            Action::AddRoutes => {
+                for rt in &p.routes {
+                    match netspec::route(table, rt).map(|s| self.rtnl.add_route(&s)) {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => log_err!("({name}) {e}"),
+                        Err(e) => log_err!("({name}) route: {e}"),
+                    }
+                }
+            }
+            Action::DelRoutes => {
+                if self.stopping && self.dont_release {
+                    return;
+                }
+                for rt in &p.routes {
+                    if let Ok(s) = netspec::route(table, rt) {
+                        let _ = self.rtnl.del_route(&s);
+                    }
+                }
+            }
+            Action::AddRules => {
+                for rl in &p.rules {
+                    match netspec::rule(rl).map(|s| self.rtnl.add_rule(&s)) {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => log_err!("({name}) {e}"),
+                        Err(e) => log_err!("({name}) rule: {e}"),
+                    }
+                }
+            }
+            Action::DelRules => {
+                if self.stopping && self.dont_release {
+                    return;
+                }
+                for rl in &p.rules {
+                    if let Ok(s) = netspec::rule(rl) {
+                        let _ = self.rtnl.del_rule(&s);
+                    }
+                }
+            }
+            Action::Garp { addrs, repeat, .. } => {
+                if let Some(link) = &r.members[m].link {
+                    let ips = addrs.into_iter().map(IpAddr::V4).collect();
+                    self.garp
+                        .queue(now, link.clone(), ips, repeat, &mut self.sender);
+                }
+            }
+            Action::UnsolicitedNa { addrs, repeat, .. } => {
+                if let Some(link) = &r.members[m].link {
+                    let ips = addrs.into_iter().map(IpAddr::V6).collect();
+                    self.garp
+                        .queue(now, link.clone(), ips, repeat, &mut self.sender);
+                }
+            }
+            Action::Notify(n) => self.instance_notification(u, m, n),
+            _ => {}
+        }
+    }
+
+    fn instance_notification(&mut self, u: usize, m: usize, n: Notification) {
+        let member = &mut self.units[u].members[m];
+        if let NotifyEvent::State(state) = n.event {
+            let prev = member.state;
+            member.state = state;
+            member.since = std::time::SystemTime::now();
+            let init = if prev == State::Init { " (init)" } else { "" };
+            match state {
+                State::Master => log_info!("({}) Entering MASTER STATE", n.name),
+                State::Backup => log_info!("({}) Entering BACKUP STATE{init}", n.name),
+                State::Fault => log_info!("({}) Entering FAULT STATE{init}", n.name),
+                State::Stopped => log_info!("({}) sent 0 priority", n.name),
+                _ => {}
+            }
+        }
+        self.notifications.push((n, u, Some(m)));
+    }
+
+    fn group_notification(&mut self, u: usize, n: Notification) {
+        if n.scope == NotifyScope::Group {
+            if let NotifyEvent::State(state) = n.event {
+                if matches!(state, State::Master | State::Backup | State::Fault) {
+                    log_info!(
+                        "VRRP_Group({}) Syncing instances to {} state",
+                        n.name,
+                        state.keyword()
+                    );
+                }
+            }
+        }
+        self.notifications.push((n, u, None));
+    }
+
+    /// SIGTERM: every instance sends priority 0 and releases its VIPs (unless `-V`).
+    pub fn shutdown(&mut self, now: Instant) {
+        self.stopping = true;
+        for u in 0..self.units.len() {
+            self.units[u].unit.shutdown(now);
+            self.drain(u, now);
+        }
+    }
+
+    /// Removes the VMACs kad created and restores the sysctls it changed.
+    pub fn cleanup(&mut self) {
+        for (index, name) in std::mem::take(&mut self.vmacs) {
+            if let Err(e) = self.rtnl.delete_link(index) {
+                log_warn!("deleting VMAC {name}: {e}");
+            }
+        }
+        if let Err(e) = self.sysctls.restore() {
+            log_warn!("restoring sysctls: {e}");
+        }
+    }
+
+    /// The state of every instance, for a reload to carry over.
+    pub fn previous(&self) -> Previous {
+        let mut states = HashMap::new();
+        for r in &self.units {
+            if r.plan.group.is_some() {
+                continue;
+            }
+            for m in 0..r.unit.len() {
+                let i = r.unit.member(m);
+                states.insert(i.name().to_owned(), i.state());
+            }
+        }
+        Previous { states }
+    }
+
+    /// SIGHUP with a valid configuration: instances that stay keep their state and VIPs,
+    /// removed ones are deleted (their VIPs go), new ones start. A sync group whose
+    /// settings did not change is kept as it is; a changed one restarts.
+    pub fn reload(&mut self, registry: &Registry, config: &Config, now: Instant) {
+        self.create_vmacs(config);
+        let plan = mapping::plan(config, self.reflector.table());
+        let previous = self.previous();
+        let mut old: Vec<Option<Running>> = Vec::new();
+        for u in 0..self.units.len() {
+            let r = &self.units[u];
+            let stays = match &r.plan.group {
+                None => plan.units.iter().any(|n| {
+                    n.group.is_none() && n.members[0].config.name == r.plan.members[0].config.name
+                }),
+                Some(g) => plan.units.iter().any(|n| same_group(n, &r.plan, g)),
+            };
+            if !stays {
+                self.units[u].unit.delete(now);
+                self.drain(u, now);
+            }
+        }
+        // Addresses dropped from an instance that stays master go now.
+        for r in &self.units {
+            if r.plan.group.is_some() || r.unit.member(0).state() != State::Master {
+                continue;
+            }
+            let Some(newp) = plan
+                .units
+                .iter()
+                .filter(|u| u.group.is_none())
+                .map(|u| &u.members[0])
+                .find(|m| m.config.name == r.plan.members[0].config.name)
+            else {
+                continue;
+            };
+            for a in &r.plan.members[0].addresses {
+                if !newp.addresses.iter().any(|b| b.addr == a.addr) {
+                    let dev = r.plan.members[0].vrrp_interface();
+                    if let Ok(spec) = netspec::address(self.reflector.table(), a, dev) {
+                        let _ = self.rtnl.del_address(&spec);
+                    }
+                }
+            }
+        }
+        for r in self.units.drain(..) {
+            old.push(Some(r));
+        }
+        self.by_name.clear();
+        self.timers.clear();
+        for id in self.pool.ids().collect::<Vec<_>>() {
+            if let Some(rx) = self.pool.rx_mut(id) {
+                let _ = registry.deregister(rx);
+            }
+        }
+        self.pool = SocketPool::new(None);
+        for e in &plan.errors {
+            log_err!("{e}");
+        }
+        let carried: Vec<(Source, TrackerState)> = self
+            .trackers
+            .iter()
+            .filter_map(|(id, src)| self.tracker_states.get(&id).map(|st| (src.clone(), *st)))
+            .collect();
+        self.tracker_states.clear();
+        self.trackers = plan.trackers;
+        for unit_plan in plan.units {
+            let reuse = unit_plan.group.as_ref().and_then(|g| {
+                old.iter_mut()
+                    .find(|o| {
+                        o.as_ref()
+                            .is_some_and(|o| same_group(&unit_plan, &o.plan, g))
+                    })
+                    .and_then(Option::take)
+            });
+            match reuse {
+                Some(r) => self.add_existing(registry, r),
+                None => self.add_unit(registry, unit_plan, now, &previous),
+            }
+        }
+        // Tracked objects keep their last known state across the reload.
+        for (src, st) in carried {
+            if let Some(id) = self.trackers.get(&src) {
+                self.set_tracker(now, id, st);
+            }
+        }
+        self.refresh_interface_trackers(now);
+        for u in 0..self.units.len() {
+            self.drain(u, now);
+        }
+    }
+
+    fn add_existing(&mut self, registry: &Registry, mut r: Running) {
+        let u = self.units.len();
+        for (m, p) in r.plan.members.iter().enumerate() {
+            self.by_name.insert(p.config.name.clone(), (u, m));
+            r.members[m].sock = self.open_socket(registry, p, (u, m));
+        }
+        r.deadline = None;
+        self.units.push(r);
+    }
+
+    /// Each instance for the state dumps: (plan, protocol state, state-since).
+    pub fn instances(
+        &self,
+    ) -> impl Iterator<Item = (&InstancePlan, &Instance, std::time::SystemTime)> {
+        self.units.iter().flat_map(|r| {
+            r.plan
+                .members
+                .iter()
+                .enumerate()
+                .map(move |(m, p)| (p, r.unit.member(m), r.members[m].since))
+        })
+    }
+
+    /// Sync groups for the state dumps: (name, state, member names).
+    pub fn groups(&self) -> impl Iterator<Item = (&str, State, Vec<&str>)> {
+        self.units.iter().filter_map(|r| match &r.unit {
+            Unit::Group(g) => Some((
+                g.name(),
+                g.state(),
+                r.plan
+                    .members
+                    .iter()
+                    .map(|m| m.config.name.as_str())
+                    .collect(),
+            )),
+            Unit::Single(_) => None,
+        })
+    }
+
+    /// The plan of the unit/member a notification came from.
+    pub fn plan_of(&self, u: usize, m: Option<usize>) -> (&UnitPlan, Option<&InstancePlan>) {
+        let p = &self.units[u].plan;
+        (p, m.map(|m| &p.members[m]))
+    }
+
+    /// Number of instances.
+    pub fn instance_count(&self) -> usize {
+        self.units.iter().map(|r| r.unit.len()).sum()
+    }
+}
+
+fn report_add(r: keepalive_netlink::Result<()>) -> bool {
+    match r {
+        Ok(()) => true,
+        Err(keepalive_netlink::Error::Kernel { errno, .. })
+            if errno == nix::errno::Errno::EEXIST =>
+        {
+            false
+        }
+        Err(e) => {
+            log_err!("{e}");
+            false
+        }
+    }
+}
+
+/// Whether `new` is the group `old` with nothing changed (members' settings included).
+fn same_group(new: &UnitPlan, old: &UnitPlan, g: &mapping::GroupPlan) -> bool {
+    new.group.as_ref().is_some_and(|n| n.config == g.config)
+        && new.members.len() == old.members.len()
+        && new
+            .members
+            .iter()
+            .zip(&old.members)
+            .all(|(a, b)| a.config == b.config && a.interface == b.interface)
+}
+
+/// What a reload carries over: the state of each lone instance by name.
+#[derive(Debug, Default)]
+pub struct Previous {
+    states: HashMap<String, State>,
+}
