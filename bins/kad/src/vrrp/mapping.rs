@@ -41,6 +41,8 @@ pub enum Source {
     Process(String),
     /// A `bfd_instance` (no BFD process yet: stays up).
     Bfd(String),
+    /// The address adverts are sent from: an instance faults while it is missing.
+    Address(IpAddr),
 }
 
 /// One id per tracked object, so a script run once updates every instance tracking it.
@@ -369,6 +371,11 @@ fn instance(
                 tracked_interfaces.push(ifname);
             }
         }
+    }
+    if vmac.is_none() {
+        let id = trackers.id(Source::Address(primary));
+        c.trackers
+            .push(TrackerConfig::new(id, TrackerKind::Interface, 0));
     }
     c.validate()
         .map_err(|e| PlanError::Invalid(name.clone(), e))?;

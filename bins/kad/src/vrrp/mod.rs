@@ -113,6 +113,7 @@ impl<'a> Vrrpd<'a> {
         let mut router = Router::new(reflector, rtnl, seed);
         router.dont_release = cli.dont_release_vrrp;
         router.set_garp_intervals(&config);
+        router.set_link_delays(&config);
         let mut d = Vrrpd {
             cli,
             poll,
@@ -195,6 +196,7 @@ impl<'a> Vrrpd<'a> {
                     return None;
                 }
                 self.router.set_garp_intervals(&config);
+                self.router.set_link_delays(&config);
                 self.router
                     .reload(self.poll.registry(), &config, Instant::now());
                 self.statics.remove(&mut self.router);

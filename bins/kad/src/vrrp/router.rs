@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use keepalive_confparse::model::Config;
 use keepalive_netlink::{Change, Reflector, Rtnl, SysctlGuard, VmacSpec};
@@ -66,6 +66,10 @@ pub struct Router {
     /// Last state of each tracked object.
     tracker_states: HashMap<TrackerId, TrackerState>,
     garp: GarpPacer,
+    /// `interface_up_down_delays`: (down, up) per interface.
+    link_delays: HashMap<String, (Duration, Duration)>,
+    /// Link changes waiting out their delay: (when, up).
+    link_pending: HashMap<String, (Instant, bool)>,
     vmacs: Vec<(u32, String)>,
     sysctls: SysctlGuard,
     /// `-V`/`--dont-release-vrrp`: leave the VIPs in place on exit.
@@ -90,6 +94,8 @@ impl Router {
             trackers: mapping::Trackers::default(),
             tracker_states: HashMap::new(),
             garp: GarpPacer::default(),
+            link_delays: HashMap::new(),
+            link_pending: HashMap::new(),
             vmacs: Vec::new(),
             sysctls: SysctlGuard::new(),
             dont_release: false,
@@ -227,8 +233,21 @@ impl Router {
         }
     }
 
-    /// Interface trackers from the kernel's view.
+    /// Interface and source-address trackers from the kernel's view.
     fn refresh_interface_trackers(&mut self, now: Instant) {
+        let addrs: Vec<(TrackerId, IpAddr)> = self
+            .trackers
+            .iter()
+            .filter_map(|(id, s)| match s {
+                Source::Address(a) => Some((id, *a)),
+                _ => None,
+            })
+            .collect();
+        for (id, a) in addrs {
+            let present = self.reflector.table().find_address(a).is_some();
+            let st = if present { TrackerState::Up } else { TrackerState::Down };
+            self.set_tracker(now, id, st);
+        }
         let ifaces: Vec<(TrackerId, String)> = self
             .trackers
             .iter()
@@ -378,11 +397,14 @@ impl Router {
 
     /// The earliest deadline of any unit or paced GARP round.
     pub fn next_deadline(&self) -> Option<Instant> {
-        let t = self.timers.first().map(|(t, _)| *t);
-        match (t, self.garp.next_deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.timers.first().map(|(t, _)| *t),
+            self.garp.next_deadline(),
+            self.link_pending.values().map(|(t, _)| *t).min(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Fires what is due.
@@ -398,6 +420,9 @@ impl Router {
         }
         let Router { garp, sender, .. } = self;
         garp.fire(now, sender);
+        if !self.link_pending.is_empty() {
+            self.fire_link_delays(now);
+        }
     }
 
     /// A tracked object changed state.
@@ -444,9 +469,23 @@ impl Router {
                     self.sender.forget(index);
                     self.interface_changed(now, &name, false);
                 }
-                Change::AddrRemoved { index, addr, .. } => self.address_removed(now, index, addr),
+                Change::AddrRemoved { index, addr, .. } => {
+                    self.source_address(now, addr, false);
+                    self.address_removed(now, index, addr);
+                }
+                Change::AddrAdded { addr, .. } => self.source_address(now, addr, true),
                 _ => {}
             }
+        }
+    }
+
+    fn source_address(&mut self, now: Instant, addr: IpAddr, present: bool) {
+        if let Some(id) = self.trackers.get(&Source::Address(addr)) {
+            if !present {
+                log_info!("Source address {addr} removed - instances using it go to FAULT");
+            }
+            let st = if present { TrackerState::Up } else { TrackerState::Down };
+            self.set_tracker(now, id, st);
         }
     }
 
@@ -460,7 +499,50 @@ impl Router {
         }
     }
 
+    /// `interface_up_down_delays`: a link change counts only once it has lasted the
+    /// interface's delay; the opposite change before that cancels it.
     fn interface_changed(&mut self, now: Instant, name: &str, up: bool) {
+        let delay = self
+            .link_delays
+            .get(name)
+            .map_or(Duration::ZERO, |(down, upd)| if up { *upd } else { *down });
+        if delay.is_zero() {
+            self.link_pending.remove(name);
+            self.apply_link(now, name, up);
+        } else {
+            self.link_pending.insert(name.to_owned(), (now + delay, up));
+        }
+    }
+
+    /// Sets `interface_up_down_delays` from the configuration.
+    pub fn set_link_delays(&mut self, config: &Config) {
+        self.link_delays = config
+            .vrrp
+            .interface_up_down_delays
+            .iter()
+            .map(|d| {
+                (
+                    d.interface.clone(),
+                    (Duration::from_micros(d.down.0), Duration::from_micros(d.up.0)),
+                )
+            })
+            .collect();
+    }
+
+    fn fire_link_delays(&mut self, now: Instant) {
+        let due: Vec<(String, bool)> = self
+            .link_pending
+            .iter()
+            .filter(|(_, (t, _))| *t <= now)
+            .map(|(n, (_, up))| (n.clone(), *up))
+            .collect();
+        for (name, up) in due {
+            self.link_pending.remove(&name);
+            self.apply_link(now, &name, up);
+        }
+    }
+
+    fn apply_link(&mut self, now: Instant, name: &str, up: bool) {
         if let Some(id) = self.trackers.get(&Source::Interface(name.to_owned())) {
             self.set_tracker(
                 now,
