@@ -66,6 +66,10 @@ pub struct Router {
     /// Last state of each tracked object.
     tracker_states: HashMap<TrackerId, TrackerState>,
     garp: GarpPacer,
+    /// Rate limit for logging dropped packets (a flood must not become a log flood).
+    drop_log: RateLimit,
+    /// Datagrams on VRRP sockets that were not VRRP at all.
+    pub malformed: u64,
     /// `interface_up_down_delays`: (down, up) per interface.
     link_delays: HashMap<String, (Duration, Duration)>,
     /// Link changes waiting out their delay: (when, up).
@@ -95,6 +99,8 @@ impl Router {
             tracker_states: HashMap::new(),
             garp: GarpPacer::default(),
             link_delays: HashMap::new(),
+            drop_log: RateLimit::default(),
+            malformed: 0,
             link_pending: HashMap::new(),
             vmacs: Vec::new(),
             sysctls: SysctlGuard::new(),
@@ -364,8 +370,8 @@ impl Router {
                         continue;
                     };
                     if let Err(e) = r.unit.handle_packet(now, m, &buf[..len], &meta) {
-                        if crate::log::enabled(crate::log::Level::Debug) {
-                            log_debug!(
+                        if self.drop_log.allow(now) {
+                            log_info!(
                                 "({}) dropped advert from {}: {e}",
                                 r.unit.member(m).name(),
                                 meta.src
@@ -375,7 +381,7 @@ impl Router {
                     self.drain(u, now);
                 }
                 Ok(Some(Delivery::UnknownVrid { vrid, meta })) => {
-                    if crate::log::enabled(crate::log::Level::Debug) {
+                    if crate::log::enabled(crate::log::Level::Debug) && self.drop_log.allow(now) {
                         log_debug!(
                             "Unknown VRID({vrid}) received from {}. ignoring...",
                             meta.src
@@ -383,8 +389,9 @@ impl Router {
                     }
                 }
                 Ok(Some(Delivery::Malformed { error, meta })) => {
-                    if crate::log::enabled(crate::log::Level::Debug) {
-                        log_debug!("malformed VRRP packet from {}: {error}", meta.src);
+                    self.malformed += 1;
+                    if self.drop_log.allow(now) {
+                        log_info!("malformed VRRP packet from {}: {error}", meta.src);
                     }
                 }
                 Err(e) if e.is_would_block() => break,
@@ -930,6 +937,39 @@ impl Router {
     /// Number of instances.
     pub fn instance_count(&self) -> usize {
         self.units.iter().map(|r| r.unit.len()).sum()
+    }
+}
+
+/// At most `RateLimit::PER_SECOND` log lines a second; says how many it held back.
+#[derive(Debug, Default)]
+struct RateLimit {
+    window: Option<Instant>,
+    used: u32,
+    held: u64,
+}
+
+impl RateLimit {
+    const PER_SECOND: u32 = 10;
+
+    fn allow(&mut self, now: Instant) -> bool {
+        match self.window {
+            Some(w) if now.duration_since(w) < Duration::from_secs(1) => {}
+            _ => {
+                if self.held > 0 {
+                    log_info!("{} more dropped VRRP packets were not logged", self.held);
+                }
+                self.window = Some(now);
+                self.used = 0;
+                self.held = 0;
+            }
+        }
+        if self.used < Self::PER_SECOND {
+            self.used += 1;
+            true
+        } else {
+            self.held += 1;
+            false
+        }
     }
 }
 
