@@ -25,6 +25,7 @@ use mio::{Events, Interest, Poll, Token};
 
 use crate::cli::Cli;
 use crate::signals::{Request, Signals};
+use crate::spawn::Runner;
 use router::{Previous, Router, SOCKET_TOKEN_BASE};
 
 const SIGNALS: Token = Token(0);
@@ -63,6 +64,7 @@ struct Vrrpd<'a> {
     router: Router,
     config: Config,
     statics: Statics,
+    runner: Runner,
 }
 
 /// Reads and checks the configuration; `None` when it has errors (a reload then keeps
@@ -121,6 +123,7 @@ impl<'a> Vrrpd<'a> {
             router,
             config,
             statics: Statics::default(),
+            runner: Runner::new(),
         };
         d.router.create_vmacs(&d.config);
         d.statics.install(&mut d.router, &d.config);
@@ -142,10 +145,11 @@ impl<'a> Vrrpd<'a> {
         let mut events = Events::with_capacity(256);
         let mut buf = vec![0u8; 65536];
         loop {
-            let timeout = self
-                .router
-                .next_deadline()
-                .map(|t| t.saturating_duration_since(Instant::now()));
+            let deadline = [self.router.next_deadline(), self.runner.next_deadline()]
+                .into_iter()
+                .flatten()
+                .min();
+            let timeout = deadline.map(|t| t.saturating_duration_since(Instant::now()));
             // Round up so a deadline is never polled for as 0 ms early.
             let timeout = timeout.map(|t| t + Duration::from_micros(500));
             if let Err(e) = self.poll.poll(&mut events, timeout) {
@@ -170,8 +174,12 @@ impl<'a> Vrrpd<'a> {
                     _ => {}
                 }
             }
-            self.router.handle_timeout(Instant::now());
-            self.router.notifications.clear();
+            let now = Instant::now();
+            self.router.handle_timeout(now);
+            if self.runner.next_deadline().is_some_and(|t| t <= now) {
+                self.reap(now);
+            }
+            self.dispatch_notifications(now);
         }
     }
 
@@ -184,7 +192,9 @@ impl<'a> Vrrpd<'a> {
                 if !self.cli.dont_release_vrrp {
                     self.statics.remove(&mut self.router);
                 }
+                self.dispatch_notifications(now);
                 self.router.cleanup();
+                self.stop_scripts();
                 log_info!("Stopped");
                 Some(0)
             }
@@ -204,7 +214,43 @@ impl<'a> Vrrpd<'a> {
                 self.statics.install(&mut self.router, &self.config);
                 None
             }
-            Request::DumpData | Request::DumpStats | Request::DumpJson | Request::Child => None,
+            Request::Child => {
+                self.reap(Instant::now());
+                None
+            }
+            Request::DumpData | Request::DumpStats | Request::DumpJson => None,
+        }
+    }
+}
+
+impl Vrrpd<'_> {
+    /// Finished scripts: results go to whoever started them.
+    fn reap(&mut self, now: Instant) {
+        for (_id, _outcome) in self.runner.reap(now) {}
+    }
+
+    /// Notify scripts, FIFO lines and mail for what the instances reported.
+    fn dispatch_notifications(&mut self, _now: Instant) {
+        self.router.notifications.clear();
+    }
+
+    /// At exit: `notify_stop` scripts (just started) get a second to finish, since they
+    /// die with this process; then what is left gets SIGTERM, and SIGKILL after a grace
+    /// period.
+    fn stop_scripts(&mut self) {
+        self.wait_scripts(Duration::from_secs(1));
+        if self.runner.running() > 0 {
+            self.runner.terminate_all();
+            self.wait_scripts(crate::spawn::SHUTDOWN_GRACE + Duration::from_millis(500));
+            self.runner.kill_all();
+        }
+    }
+
+    fn wait_scripts(&mut self, limit: Duration) {
+        let until = Instant::now() + limit;
+        while self.runner.running() > 0 && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+            self.runner.reap(Instant::now());
         }
     }
 }
