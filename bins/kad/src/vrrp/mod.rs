@@ -9,6 +9,7 @@ pub mod dump;
 pub mod garp;
 pub mod mapping;
 pub mod netspec;
+pub mod nft;
 pub mod router;
 pub mod script_track;
 pub mod track_file;

@@ -66,6 +66,7 @@ pub struct Router {
     /// Last state of each tracked object.
     tracker_states: HashMap<TrackerId, TrackerState>,
     garp: GarpPacer,
+    no_accept: super::nft::NoAccept,
     /// Rate limit for logging dropped packets (a flood must not become a log flood).
     drop_log: RateLimit,
     /// Datagrams on VRRP sockets that were not VRRP at all.
@@ -98,6 +99,7 @@ impl Router {
             trackers: mapping::Trackers::default(),
             tracker_states: HashMap::new(),
             garp: GarpPacer::default(),
+            no_accept: super::nft::NoAccept::default(),
             link_delays: HashMap::new(),
             drop_log: RateLimit::default(),
             malformed: 0,
@@ -251,7 +253,11 @@ impl Router {
             .collect();
         for (id, a) in addrs {
             let present = self.reflector.table().find_address(a).is_some();
-            let st = if present { TrackerState::Up } else { TrackerState::Down };
+            let st = if present {
+                TrackerState::Up
+            } else {
+                TrackerState::Down
+            };
             self.set_tracker(now, id, st);
         }
         let ifaces: Vec<(TrackerId, String)> = self
@@ -491,7 +497,11 @@ impl Router {
             if !present {
                 log_info!("Source address {addr} removed - instances using it go to FAULT");
             }
-            let st = if present { TrackerState::Up } else { TrackerState::Down };
+            let st = if present {
+                TrackerState::Up
+            } else {
+                TrackerState::Down
+            };
             self.set_tracker(now, id, st);
         }
     }
@@ -530,7 +540,10 @@ impl Router {
             .map(|d| {
                 (
                     d.interface.clone(),
-                    (Duration::from_micros(d.down.0), Duration::from_micros(d.up.0)),
+                    (
+                        Duration::from_micros(d.down.0),
+                        Duration::from_micros(d.up.0),
+                    ),
                 )
             })
             .collect();
@@ -637,7 +650,10 @@ impl Router {
                     }
                 }
             }
-            Action::AddVips { addrs, .. } => {
+            Action::AddVips { addrs, no_accept } => {
+                if no_accept {
+                    self.no_accept.add(&addrs);
+                }
                 if crate::log::enabled(crate::log::Level::Debug) {
                     log_info!("({name}) setting VIPs.");
                 }
@@ -653,9 +669,12 @@ impl Router {
                     }
                 }
             }
-            Action::DelVips { addrs, .. } => {
+            Action::DelVips { addrs, no_accept } => {
                 if self.stopping && self.dont_release {
                     return;
+                }
+                if no_accept {
+                    self.no_accept.del(&addrs);
                 }
                 if crate::log::enabled(crate::log::Level::Debug) {
                     log_info!("({name}) removing VIPs.");
@@ -773,6 +792,9 @@ impl Router {
 
     /// Removes the VMACs kad created and restores the sysctls it changed.
     pub fn cleanup(&mut self) {
+        if !self.dont_release {
+            self.no_accept.remove();
+        }
         for (index, name) in std::mem::take(&mut self.vmacs) {
             if let Err(e) = self.rtnl.delete_link(index) {
                 log_warn!("deleting VMAC {name}: {e}");
