@@ -14,6 +14,7 @@ DEBS=(
     cpio              # packs the VM's initramfs
     openssl           # genhash tests: test certificates and `openssl s_server -WWW`
     python3           # genhash tests: http.server and a scripted TLS/HTTP server
+    python3-aiosmtpd  # SMTP alert tests: a real SMTP server on loopback
 )
 
 missing=()

@@ -176,7 +176,9 @@ pub struct Plan {
 }
 
 /// Maps the configuration; `table` gives interface addresses for the adverts' source.
-pub fn plan(config: &Config, table: &Table) -> Plan {
+/// `disabled_scripts` are `vrrp_script`s that can never run; keepalived drops them from the
+/// instances and groups that track them.
+pub fn plan(config: &Config, table: &Table, disabled_scripts: &[String]) -> Plan {
     let g = &config.global;
     let v = &config.vrrp;
     let mut trackers = Trackers::default();
@@ -184,7 +186,7 @@ pub fn plan(config: &Config, table: &Table) -> Plan {
     let mut by_name: HashMap<&str, InstancePlan> = HashMap::new();
     let mut order: Vec<&str> = Vec::new();
     for inst in &v.instances {
-        match instance(inst, g, v, table, &mut trackers) {
+        match instance(inst, g, v, table, &mut trackers, disabled_scripts) {
             Ok(p) => {
                 order.push(&inst.name);
                 by_name.insert(&inst.name, p);
@@ -203,7 +205,13 @@ pub fn plan(config: &Config, table: &Table) -> Plan {
             continue;
         }
         let mut cfg = SyncGroupConfig::new(sg.name.clone());
-        cfg.trackers = tracker_configs(&sg.track, v, &mut trackers, &mut Vec::new());
+        cfg.trackers = tracker_configs(
+            &sg.track,
+            v,
+            &mut trackers,
+            &mut Vec::new(),
+            disabled_scripts,
+        );
         units.push(UnitPlan {
             group: Some(GroupPlan {
                 config: cfg,
@@ -234,6 +242,7 @@ fn instance(
     v: &VrrpConfig,
     table: &Table,
     trackers: &mut Trackers,
+    disabled_scripts: &[String],
 ) -> Result<InstancePlan, PlanError> {
     let name = inst.name.clone();
     let interface = inst
@@ -355,7 +364,13 @@ fn instance(
     };
 
     let mut tracked_interfaces = Vec::new();
-    c.trackers = tracker_configs(&inst.track, v, trackers, &mut tracked_interfaces);
+    c.trackers = tracker_configs(
+        &inst.track,
+        v,
+        trackers,
+        &mut tracked_interfaces,
+        disabled_scripts,
+    );
     if !inst.dont_track_primary {
         // The instance's own interface (and its VMAC) fault it when down (keepalived's
         // implicit tracking, weight 0).
@@ -466,6 +481,7 @@ fn tracker_configs(
     v: &VrrpConfig,
     trackers: &mut Trackers,
     interfaces: &mut Vec<String>,
+    disabled_scripts: &[String],
 ) -> Vec<TrackerConfig> {
     let mut out = Vec::new();
     let mut add = |r: &TrackRef, src: Source, kind, weight: i32, reverse: bool, init| {
@@ -490,7 +506,11 @@ fn tracker_configs(
             None,
         );
     }
-    for r in &track.scripts {
+    for r in track
+        .scripts
+        .iter()
+        .filter(|r| !disabled_scripts.contains(&r.name))
+    {
         let s = v.scripts.iter().find(|s| s.name == r.name);
         let (w, rev) = s.map_or((0, false), |s| (s.weight, s.reverse));
         let init = s.filter(|s| s.init_fail).map(|_| TrackerState::Down);

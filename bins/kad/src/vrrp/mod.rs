@@ -26,7 +26,9 @@ use mio::{Events, Interest, Poll, Token};
 
 use crate::cli::Cli;
 use crate::signals::{Request, Signals};
-use crate::spawn::Runner;
+use crate::notify::Notifier;
+use crate::spawn::{Runner, ScriptUsers};
+use script_track::ScriptTrackers;
 use router::{Previous, Router, SOCKET_TOKEN_BASE};
 
 const SIGNALS: Token = Token(0);
@@ -66,6 +68,8 @@ struct Vrrpd<'a> {
     config: Config,
     statics: Statics,
     runner: Runner,
+    notifier: Notifier,
+    scripts: ScriptTrackers,
 }
 
 /// Reads and checks the configuration; `None` when it has errors (a reload then keeps
@@ -117,6 +121,22 @@ impl<'a> Vrrpd<'a> {
         router.dont_release = cli.dont_release_vrrp;
         router.set_garp_intervals(&config);
         router.set_link_delays(&config);
+        let now = Instant::now();
+        let mut runner = Runner::new();
+        let notifier = Notifier::new(&config, &mut runner, now);
+        let scripts = ScriptTrackers::new(
+            &config.vrrp.scripts,
+            &ScriptUsers::new(&config.global),
+            now,
+        );
+        let now = Instant::now();
+        let mut runner = Runner::new();
+        let notifier = Notifier::new(&config, &mut runner, now);
+        let scripts = ScriptTrackers::new(
+            &config.vrrp.scripts,
+            &ScriptUsers::new(&config.global),
+            now,
+        );
         let mut d = Vrrpd {
             cli,
             poll,
@@ -124,17 +144,16 @@ impl<'a> Vrrpd<'a> {
             router,
             config,
             statics: Statics::default(),
-            runner: Runner::new(),
+            runner,
+            notifier,
+            scripts,
         };
         d.router.create_vmacs(&d.config);
         d.statics.install(&mut d.router, &d.config);
-        let plan = mapping::plan(&d.config, d.router.reflector.table());
-        d.router.start(
-            d.poll.registry(),
-            plan,
-            Instant::now(),
-            &Previous::default(),
-        );
+        let plan = mapping::plan(&d.config, d.router.reflector.table(), d.scripts.disabled());
+        d.router
+            .start(d.poll.registry(), plan, now, &Previous::default());
+        d.script_changes(now);
         log_info!(
             "VRRP started with {} instance(s)",
             d.router.instance_count()
@@ -146,7 +165,11 @@ impl<'a> Vrrpd<'a> {
         let mut events = Events::with_capacity(256);
         let mut buf = vec![0u8; 65536];
         loop {
-            let deadline = [self.router.next_deadline(), self.runner.next_deadline()]
+            let deadline = [
+                self.router.next_deadline(),
+                self.runner.next_deadline(),
+                self.scripts.poll_timeout(),
+            ]
                 .into_iter()
                 .flatten()
                 .min();
@@ -180,6 +203,9 @@ impl<'a> Vrrpd<'a> {
             if self.runner.next_deadline().is_some_and(|t| t <= now) {
                 self.reap(now);
             }
+            if self.scripts.poll_timeout().is_some_and(|t| t <= now) {
+                self.scripts.handle_timeout(now, &mut self.runner);
+            }
             self.dispatch_notifications(now);
         }
     }
@@ -196,6 +222,7 @@ impl<'a> Vrrpd<'a> {
                 self.dispatch_notifications(now);
                 self.router.cleanup();
                 self.stop_scripts();
+                self.notifier.close();
                 log_info!("Stopped");
                 Some(0)
             }
@@ -208,8 +235,19 @@ impl<'a> Vrrpd<'a> {
                 }
                 self.router.set_garp_intervals(&config);
                 self.router.set_link_delays(&config);
+                let now = Instant::now();
+                let mut scripts = ScriptTrackers::new(
+                    &config.vrrp.scripts,
+                    &ScriptUsers::new(&config.global),
+                    now,
+                );
+                scripts.carry_over(&self.scripts);
+                self.scripts = scripts;
+                self.notifier.close();
+                self.notifier = Notifier::new(&config, &mut self.runner, now);
                 self.router
-                    .reload(self.poll.registry(), &config, Instant::now());
+                    .reload(self.poll.registry(), &config, self.scripts.disabled(), now);
+                self.script_changes(now);
                 self.statics.remove(&mut self.router);
                 self.config = config;
                 self.statics.install(&mut self.router, &self.config);
@@ -227,12 +265,29 @@ impl<'a> Vrrpd<'a> {
 impl Vrrpd<'_> {
     /// Finished scripts: results go to whoever started them.
     fn reap(&mut self, now: Instant) {
-        for (_id, _outcome) in self.runner.reap(now) {}
+        for (id, outcome) in self.runner.reap(now) {
+            if self.scripts.job_done(id, &outcome, now) {
+                self.script_changes(now);
+            } else {
+                self.notifier.job_done(id, &outcome);
+            }
+        }
+    }
+
+    /// `vrrp_script` results become tracker states.
+    fn script_changes(&mut self, now: Instant) {
+        while let Some((name, state)) = self.scripts.poll_change() {
+            if let Some(id) = self.router.tracker(&mapping::Source::Script(name)) {
+                self.router.set_tracker(now, id, state);
+            }
+        }
     }
 
     /// Notify scripts, FIFO lines and mail for what the instances reported.
-    fn dispatch_notifications(&mut self, _now: Instant) {
-        self.router.notifications.clear();
+    fn dispatch_notifications(&mut self, now: Instant) {
+        for (n, _, _) in std::mem::take(&mut self.router.notifications) {
+            self.notifier.notify(&mut self.runner, now, &n);
+        }
     }
 
     /// At exit: `notify_stop` scripts (just started) get a second to finish, since they

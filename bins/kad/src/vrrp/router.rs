@@ -823,9 +823,15 @@ impl Router {
     /// SIGHUP with a valid configuration: instances that stay keep their state and VIPs,
     /// removed ones are deleted (their VIPs go), new ones start. A sync group whose
     /// settings did not change is kept as it is; a changed one restarts.
-    pub fn reload(&mut self, registry: &Registry, config: &Config, now: Instant) {
+    pub fn reload(
+        &mut self,
+        registry: &Registry,
+        config: &Config,
+        disabled_scripts: &[String],
+        now: Instant,
+    ) {
         self.create_vmacs(config);
-        let plan = mapping::plan(config, self.reflector.table());
+        let plan = mapping::plan(config, self.reflector.table(), disabled_scripts);
         let previous = self.previous();
         let mut old: Vec<Option<Running>> = Vec::new();
         for u in 0..self.units.len() {
