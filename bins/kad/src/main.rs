@@ -92,13 +92,12 @@ fn run(cli: &Cli) -> i32 {
     if let Some(format) = cli.dump_conf {
         return dump_conf(cli, format);
     }
-    if std::env::var_os("KAD_CHILD").is_some_and(|v| v == "vrrp") {
-        return vrrp::run(cli);
+    match daemon::child_role() {
+        Some(role @ log::Role::Vrrp) => daemon::child_main(cli, role, vrrp::run),
+        Some(role @ log::Role::Checker) => daemon::child_main(cli, role, checker::run),
+        Some(_) => 1,
+        None => daemon::run(cli),
     }
-    eprintln!(
-        "kad: daemon mode is not implemented yet; use -t to check a configuration or -d to dump it"
-    );
-    1
 }
 
 /// The options the preprocessor needs from the command line. Without `-i` the preprocessor

@@ -28,8 +28,8 @@ pub enum Request {
 }
 
 /// A non-blocking signalfd for the signals in [`Request`]; they are blocked for normal
-/// delivery while it lives. Children started with `std::process::Command` get an empty
-/// signal mask back.
+/// delivery while it lives. Children inherit the blocked mask (std's `Command` does not
+/// reset it), so `spawn.rs` clears it before exec.
 #[derive(Debug)]
 pub struct Signals {
     fd: SignalFd,

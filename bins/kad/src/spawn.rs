@@ -125,6 +125,8 @@ struct Running {
     phase: Phase,
     /// Whether the signals were sent because of the job's timeout (rather than a shutdown).
     timed_out: bool,
+    /// SIGKILL straight away at the timeout.
+    hard: bool,
     deadline: Option<Instant>,
 }
 
@@ -180,6 +182,17 @@ impl Runner {
     /// Starts `job` now. A job that cannot start is reported as [`Outcome::SpawnFailed`] by
     /// the next [`reap`](Runner::reap), so that every id gets exactly one outcome.
     pub fn spawn(&mut self, now: Instant, job: Job) -> JobId {
+        self.start_job(now, job, false)
+    }
+
+    /// As [`spawn`](Runner::spawn), but at the timeout the process group gets SIGKILL
+    /// without a SIGTERM first: keepalived's `child_killed_thread()`, used for `notify_stop`
+    /// and the generic `notify` script reporting STOP (1 s, `TIMER_HZ`).
+    pub fn spawn_kill_on_timeout(&mut self, now: Instant, job: Job) -> JobId {
+        self.start_job(now, job, true)
+    }
+
+    fn start_job(&mut self, now: Instant, job: Job, hard: bool) -> JobId {
         self.next_id += 1;
         let id = JobId(self.next_id);
         match self.start(&job) {
@@ -191,6 +204,7 @@ impl Runner {
                         program: job.argv[0].clone(),
                         phase: Phase::Running,
                         timed_out: false,
+                        hard,
                         deadline: job.timeout.map(|t| now + t),
                     },
                 );
@@ -201,7 +215,7 @@ impl Runner {
                     "Error exec-ing command '{}', error {}: {}",
                     program,
                     e.raw_os_error().unwrap_or(0),
-                    e
+                    strerror(&e)
                 );
                 self.failed
                     .push((id, Outcome::SpawnFailed(format!("{program}: {e}")), now));
@@ -305,12 +319,37 @@ impl Runner {
         }
     }
 
+    /// Sends SIGTERM to one job's process group, SIGKILL [`SHUTDOWN_GRACE`] later if it is
+    /// still there; nothing if it has ended.
+    pub fn terminate(&mut self, id: JobId) {
+        let now = Instant::now();
+        if let Some(job) = self.running.get_mut(&id) {
+            if job.phase == Phase::Running {
+                job.signal_group(Signal::SIGTERM);
+                job.phase = Phase::Terminating;
+            }
+            job.deadline = Some(
+                job.deadline
+                    .map_or(now + SHUTDOWN_GRACE, |d| d.min(now + SHUTDOWN_GRACE)),
+            );
+        }
+    }
+
     /// Sends SIGKILL to every job's process group now (the last step of a shutdown).
     pub fn kill_all(&mut self) {
         for job in self.running.values_mut() {
             job.signal_group(Signal::SIGKILL);
             job.phase = Phase::Killing;
         }
+    }
+}
+
+/// An error as C's `%m` prints it: "No such file or directory", without Rust's
+/// " (os error 2)".
+pub fn strerror(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(n) => nix::errno::Errno::from_raw(n).desc().to_string(),
+        None => e.to_string(),
     }
 }
 
@@ -323,6 +362,12 @@ fn escalate(job: &mut Running, now: Instant) {
         return;
     }
     match job.phase {
+        Phase::Running if job.hard => {
+            job.timed_out = true;
+            job.signal_group(Signal::SIGKILL);
+            job.phase = Phase::Killing;
+            job.deadline = Some(now + KILL_RETRY);
+        }
         Phase::Running => {
             job.timed_out = true;
             job.signal_group(Signal::SIGTERM);
@@ -389,6 +434,347 @@ pub fn shell_command(argv: &[String]) -> String {
         }
     }
     s
+}
+
+// ----- scripts from the configuration -----
+
+/// A configured script resolved as keepalived resolves it at start-up
+/// (`notify_script_init()`, `check_script_secure()`, lib/notify.c): the user and group it
+/// runs as, its program found and checked. Build [`Job`]s from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    /// Program (path-searched and made absolute) and arguments.
+    pub argv: Vec<String>,
+    /// User id it runs as.
+    pub uid: u32,
+    /// Group id it runs as.
+    pub gid: u32,
+    /// `</path` or `>...`: a shell redirection test, nothing executed (keepalived's
+    /// `SC_SYSTEM`). keepalived accepts these for `vrrp_script` only.
+    pub system: bool,
+    /// The script runs with root rights and some part of its path is writable by others
+    /// (logged "Unsafe permissions found for script"); only possible without
+    /// `enable_script_security`, which refuses such scripts.
+    pub insecure: bool,
+}
+
+impl Prepared {
+    /// A job running the script with `extra` arguments appended.
+    pub fn job(&self, extra: &[&str], timeout: Option<Duration>) -> Job {
+        let mut argv = self.argv.clone();
+        argv.extend(extra.iter().map(|s| s.to_string()));
+        Job {
+            argv,
+            uid: Some(self.uid),
+            gid: Some(self.gid),
+            timeout,
+            env: Vec::new(),
+        }
+    }
+}
+
+/// Why a configured script will not be run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejected {
+    /// Its `user`/`group`, or the default script user, does not exist.
+    User,
+    /// Its program cannot be found or accessed (keepalived's `SC_NOTFOUND`).
+    NotFound,
+    /// Its program is not executable by the user it would run as.
+    NotExecutable,
+    /// `enable_script_security` and its path is writable by non-root (`SC_INHIBIT`).
+    Insecure,
+}
+
+/// The users scripts run as: `script_user`, else `keepalived_script` if it exists, else the
+/// daemon's own user (`get_default_script_user()`); `enable_script_security` decides whether
+/// insecure scripts run.
+#[derive(Debug, Clone)]
+pub struct ScriptUsers {
+    /// `None`: no usable default (a missing `script_user`, or `keepalived_script` missing
+    /// under `enable_script_security`).
+    default: Option<(u32, u32)>,
+    security: bool,
+}
+
+impl ScriptUsers {
+    /// Resolves the default user from `global_defs`.
+    pub fn new(global: &keepalive_confparse::model::global::GlobalDefs) -> ScriptUsers {
+        let ours = (
+            nix::unistd::geteuid().as_raw(),
+            nix::unistd::getegid().as_raw(),
+        );
+        let security = global.enable_script_security;
+        let default = match &global.script_user {
+            Some((user, group)) => lookup(user, group.as_deref()),
+            // keepalived resolves this default only when a script needs it, so a daemon
+            // without scripts does not log about a missing keepalived_script user.
+            None => match nix::unistd::User::from_name("keepalived_script")
+                .ok()
+                .flatten()
+            {
+                Some(pw) => Some((pw.uid.as_raw(), pw.gid.as_raw())),
+                None if security => {
+                    log_err!("Unable to set default user keepalived_script for script");
+                    None
+                }
+                None => Some(ours),
+            },
+        };
+        ScriptUsers { default, security }
+    }
+
+    /// The ids for an explicit `user [group]`, or the default ones.
+    pub fn ids(&self, user: Option<&str>, group: Option<&str>) -> Option<(u32, u32)> {
+        match user {
+            Some(u) => lookup(u, group),
+            None => self.default,
+        }
+    }
+
+    /// Resolves and checks `script`; `what` names it in log lines ("notify_master",
+    /// "vrrp_notify_fifo"...). Logs keepalived's complaints; the caller logs its own
+    /// consequence of a rejection (e.g. "Disabling track script ...").
+    pub fn prepare(
+        &self,
+        script: &keepalive_confparse::model::script::Script,
+        what: &str,
+    ) -> Result<Prepared, Rejected> {
+        let program = script.args.first().cloned().unwrap_or_default();
+        let Some((uid, gid)) = self.ids(script.user.as_deref(), script.group.as_deref()) else {
+            if script.user.is_some() {
+                log_info!("Invalid user/group for {what} script {program} - ignoring");
+            } else {
+                log_info!("Failed to set default user for {what} script {program} - ignoring");
+            }
+            return Err(Rejected::User);
+        };
+        let mut argv = script.args.clone();
+        if let Some(rest) = program.strip_prefix('<') {
+            if rest.trim_start_matches([' ', '\t']).starts_with('/') {
+                return Ok(Prepared {
+                    argv,
+                    uid,
+                    gid,
+                    system: true,
+                    insecure: false,
+                });
+            }
+        }
+        let insecure = check_program(&mut argv, uid, gid, self.security)?;
+        Ok(Prepared {
+            argv,
+            uid,
+            gid,
+            system: false,
+            insecure,
+        })
+    }
+}
+
+/// `getpwnam` (and `getgrnam` for an explicit group), logging keepalived's words.
+fn lookup(user: &str, group: Option<&str>) -> Option<(u32, u32)> {
+    let pw = match nix::unistd::User::from_name(user) {
+        Ok(Some(pw)) => pw,
+        Ok(None) => {
+            log_info!("Script user '{user}' does not exist");
+            return None;
+        }
+        Err(_) => {
+            log_info!("Unable to resolve script username '{user}' - ignoring");
+            return None;
+        }
+    };
+    let gid = match group {
+        None => pw.gid.as_raw(),
+        Some(g) => match nix::unistd::Group::from_name(g) {
+            Ok(Some(gr)) => gr.gid.as_raw(),
+            Ok(None) => {
+                log_info!("Script group '{g}' does not exist");
+                return None;
+            }
+            Err(_) => {
+                log_info!("Unable to resolve script group name '{g}' - ignoring");
+                return None;
+            }
+        },
+    };
+    Some((pw.uid.as_raw(), gid))
+}
+
+/// keepalived's `is_executable()`: root needs any x bit, the owner the user bit, the group
+/// the group bit, others the other bit.
+fn is_executable(meta: &std::fs::Metadata, uid: u32, gid: u32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let mode = meta.mode();
+    (uid == 0 && mode & 0o111 != 0)
+        || (uid == meta.uid() && mode & 0o100 != 0)
+        || (uid != meta.uid()
+            && ((gid == meta.gid() && mode & 0o010 != 0)
+                || (gid != meta.gid() && mode & 0o001 != 0)))
+}
+
+/// The part of `check_script_secure()` that needs the file system: path search, existence,
+/// the execute permission of the user, and, for scripts with root rights, the ownership and
+/// write permissions of every component of the path. Returns whether it is insecure.
+fn check_program(
+    argv: &mut [String],
+    uid: u32,
+    gid: u32,
+    security: bool,
+) -> Result<bool, Rejected> {
+    use std::os::unix::fs::MetadataExt;
+    if !argv[0].contains('/') {
+        let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
+        let mut denied = false;
+        let found = std::env::split_paths(&path)
+            .map(|d| d.join(&argv[0]))
+            .find(|p| match std::fs::metadata(p) {
+                Ok(m) if m.is_file() && is_executable(&m, uid, gid) => true,
+                Ok(_) => {
+                    denied = true;
+                    false
+                }
+                Err(_) => false,
+            });
+        match found {
+            Some(p) => {
+                let p = p.to_string_lossy().into_owned();
+                log_info!(
+                    "WARNING - script `{}` resolved by path search to `{}`. Please specify full path.",
+                    argv[0],
+                    p
+                );
+                argv[0] = p;
+            }
+            None if denied => {
+                log_info!(
+                    "Permissions failure for script {} in path - disabling",
+                    argv[0]
+                );
+                return Err(Rejected::NotFound);
+            }
+            None => {
+                log_info!("Cannot find script {} in path - disabling", argv[0]);
+                return Err(Rejected::NotFound);
+            }
+        }
+    }
+    let real = match std::fs::canonicalize(&argv[0]) {
+        Ok(r) => r.to_string_lossy().into_owned(),
+        Err(e) => {
+            log_info!("Script {} cannot be accessed - {}", argv[0], strerror(&e));
+            return Err(Rejected::NotFound);
+        }
+    };
+    // keepalived runs the resolved path, but keeps the name the script was called by when a
+    // symbolic link renamed it (some programs behave according to their name); then the
+    // link's target is checked too.
+    let mut real_file = None;
+    if real != argv[0] {
+        let name = |p: &str| p.rsplit('/').next().unwrap_or("").to_string();
+        let (orig_name, real_name) = (name(&argv[0]), name(&real));
+        if orig_name == real_name {
+            argv[0] = real;
+        } else {
+            let dir = &real[..real.len() - real_name.len()];
+            let renamed = format!("{dir}{orig_name}");
+            if same_file(&renamed, &real) {
+                argv[0] = renamed;
+            } else {
+                argv[0] = real.clone();
+            }
+            if argv[0] != real {
+                real_file = Some(real);
+            }
+        }
+    }
+    let Ok(meta) = std::fs::metadata(real_file.as_deref().unwrap_or(&argv[0])) else {
+        log_info!("Unable to access script `{}` - disabling", argv[0]);
+        return Err(Rejected::NotFound);
+    };
+    if !is_executable(&meta, uid, gid) {
+        log_info!(
+            "WARNING - script '{}' is not executable for uid:gid {}:{} - disabling.",
+            argv[0],
+            uid,
+            gid
+        );
+        return Err(Rejected::NotExecutable);
+    }
+    let mode = meta.mode();
+    let root_rights = uid == 0
+        || gid == 0
+        || (meta.uid() == 0 && mode & 0o100 != 0 && mode & 0o4000 != 0)
+        || (meta.gid() == 0 && mode & 0o010 != 0 && mode & 0o2000 != 0);
+    if !root_rights {
+        return Ok(false);
+    }
+    let mut insecure = check_path_security(&argv[0], security)?;
+    if let Some(real) = &real_file {
+        insecure |= check_path_security(real, security)?;
+    }
+    Ok(insecure)
+}
+
+fn same_file(a: &str, b: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+/// keepalived's `check_security()`: every directory on the path and the file itself must be
+/// owned by root and not writable by a non-root group or by others (a directory with the
+/// sticky bit may be). Returns whether the path is insecure; an error when the script must
+/// not run.
+fn check_path_security(path: &str, security: bool) -> Result<bool, Rejected> {
+    use std::os::unix::fs::MetadataExt;
+    let absolute = path.starts_with('/');
+    let mut prefixes: Vec<&str> = if absolute { vec!["/"] } else { Vec::new() };
+    for (i, _) in path.match_indices('/').skip(usize::from(absolute)) {
+        prefixes.push(&path[..i]);
+    }
+    prefixes.push(path);
+    let last = prefixes.len() - 1;
+    for (i, p) in prefixes.iter().enumerate() {
+        let meta = match std::fs::symlink_metadata(p) {
+            Ok(m) => m,
+            Err(e) => {
+                let errno = e.raw_os_error().unwrap_or(0);
+                if [libc::EACCES, libc::ELOOP, libc::ENOENT, libc::ENOTDIR].contains(&errno) {
+                    log_info!("check_script_secure could not find script '{path}' - disabling");
+                } else {
+                    log_info!(
+                        "check_script_secure('{path}') returned errno {errno} - {} - disabling",
+                        strerror(&e)
+                    );
+                }
+                return Err(Rejected::NotFound);
+            }
+        };
+        let ft = meta.file_type();
+        if (i < last && !ft.is_dir()) || (i == last && !ft.is_file() && !ft.is_symlink()) {
+            log_info!("Wrong file type found in script path '{path}'.");
+            return Err(Rejected::Insecure);
+        }
+        let mode = meta.mode();
+        let writable = (ft.is_dir() && mode & 0o1000 == 0 || ft.is_file())
+            && ((meta.gid() != 0 && mode & 0o020 != 0) || mode & 0o002 != 0);
+        if meta.uid() != 0 || writable {
+            log_info!(
+                "Unsafe permissions found for script '{path}'{}.",
+                if security { " - disabling" } else { "" }
+            );
+            return if security {
+                Err(Rejected::Insecure)
+            } else {
+                Ok(true)
+            };
+        }
+    }
+    Ok(false)
 }
 
 /// Whether this process runs under a real-time policy (`vrrp_rt_priority`), which
@@ -670,9 +1056,9 @@ mod tests {
         let mut r = Runner::new();
         let start = Instant::now();
         let mut job = sh(&body);
-        job.timeout = Some(Duration::from_millis(300));
+        job.timeout = Some(Duration::from_secs(2));
         let id = r.spawn(start, job);
-        assert!(r.next_deadline().unwrap() <= start + Duration::from_millis(300));
+        assert!(r.next_deadline().unwrap() <= start + Duration::from_secs(2));
         wait_for(LONG, || d.read("grandchild").filter(|s| !s.is_empty())).unwrap();
         assert_eq!(run_to_end(&mut r, id), Outcome::TimedOut);
         let gc: i32 = d.read("grandchild").unwrap().trim().parse().unwrap();
@@ -694,23 +1080,32 @@ mod tests {
         let mut r = Runner::new();
         let start = Instant::now();
         let mut job = sh(&body);
-        job.timeout = Some(Duration::from_millis(200));
+        job.timeout = Some(Duration::from_secs(2));
         let id = r.spawn(start, job);
         wait_for(LONG, || d.read("ready")).unwrap();
+        if start.elapsed() >= Duration::from_secs(2) {
+            // The shell reached its trap only after the deadline: nothing to learn here.
+            r.kill_all();
+            return;
+        }
         assert_eq!(run_to_end(&mut r, id), Outcome::TimedOut);
         assert!(start.elapsed() >= TERM_GRACE);
     }
 
     #[test]
     fn terminate_all_ends_every_job() {
+        let d = TempDir::new("spawn");
         let mut r = Runner::new();
         let a = r.spawn(Instant::now(), sh("sleep 300"));
         let b = r.spawn(
             Instant::now(),
-            sh("trap '' TERM; while :; do sleep 1; done"),
+            sh(&format!(
+                "trap '' TERM; touch {}/ready; while :; do sleep 1; done",
+                d.0.display()
+            )),
         );
-        // Let both shells get as far as their loop.
-        std::thread::sleep(Duration::from_millis(200));
+        // The second one must have set its trap before it is asked to stop.
+        wait_for(LONG, || d.read("ready")).unwrap();
         r.terminate_all();
         assert!(r.next_deadline().is_some());
         let mut seen = Vec::new();
@@ -764,5 +1159,105 @@ mod tests {
         .unwrap();
         let mut r = r;
         assert_eq!(run_to_end(&mut r, id), Outcome::Signalled(libc::SIGTERM));
+    }
+
+    fn script(args: &[&str], user: Option<&str>) -> keepalive_confparse::model::script::Script {
+        keepalive_confparse::model::script::Script {
+            command: args.join(" "),
+            args: args.iter().map(|s| s.to_string()).collect(),
+            user: user.map(str::to_string),
+            group: None,
+            loc: keepalive_confparse::token::Loc::new("t".into(), 1, 1),
+        }
+    }
+
+    fn users(security: bool, script_user: Option<&str>) -> ScriptUsers {
+        ScriptUsers::new(&keepalive_confparse::model::global::GlobalDefs {
+            enable_script_security: security,
+            script_user: script_user.map(|u| (u.to_string(), None)),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn prepare_searches_path_and_keeps_arguments() {
+        let p = users(false, Some("root"))
+            .prepare(&script(&["true", "x"], None), "test")
+            .unwrap();
+        assert!(
+            p.argv[0].ends_with("/true") && p.argv[0].starts_with('/'),
+            "{p:?}"
+        );
+        assert_eq!(p.argv[1], "x");
+        assert_eq!((p.uid, p.gid), (0, 0));
+        let job = p.job(&["INSTANCE", "VI_1"], None);
+        assert_eq!(&job.argv[1..], ["x", "INSTANCE", "VI_1"]);
+        assert_eq!(
+            users(false, Some("root")).prepare(&script(&["kad-no-such-program"], None), "t"),
+            Err(Rejected::NotFound)
+        );
+        assert_eq!(
+            users(false, Some("root")).prepare(&script(&["/nonexistent/x"], None), "t"),
+            Err(Rejected::NotFound)
+        );
+        let sys = users(false, Some("root"))
+            .prepare(&script(&["</etc/passwd"], None), "t")
+            .unwrap();
+        assert!(sys.system);
+    }
+
+    #[test]
+    fn prepare_resolves_users() {
+        let u = users(false, Some("nobody"));
+        let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+        let p = u.prepare(&script(&["/bin/true"], None), "t").unwrap();
+        assert_eq!(p.uid, nobody.uid.as_raw());
+        let p = u
+            .prepare(&script(&["/bin/true"], Some("root")), "t")
+            .unwrap();
+        assert_eq!(p.uid, 0);
+        assert_eq!(
+            u.prepare(&script(&["/bin/true"], Some("kad-no-such-user")), "t"),
+            Err(Rejected::User)
+        );
+        assert_eq!(
+            users(false, Some("kad-no-such-user")).prepare(&script(&["/bin/true"], None), "t"),
+            Err(Rejected::User)
+        );
+    }
+
+    #[test]
+    fn prepare_checks_permissions() {
+        if !nix::unistd::geteuid().is_root() {
+            return;
+        }
+        use std::os::unix::fs::PermissionsExt;
+        let d = TempDir::new("prep");
+        let s = d.script("chk.sh", "exit 0");
+        // Root-owned file in a world-writable directory without the sticky bit: insecure.
+        let root = users(false, Some("root"));
+        let p = root.prepare(&script(&[&s], None), "t").unwrap();
+        assert!(p.insecure);
+        assert_eq!(
+            users(true, Some("root")).prepare(&script(&[&s], None), "t"),
+            Err(Rejected::Insecure)
+        );
+        // Not executable for nobody.
+        std::fs::set_permissions(&s, std::fs::Permissions::from_mode(0o744)).unwrap();
+        assert_eq!(
+            users(false, Some("nobody")).prepare(&script(&[&s], None), "t"),
+            Err(Rejected::NotExecutable)
+        );
+        // A non-root user's script is not checked for write permissions.
+        std::fs::set_permissions(&s, std::fs::Permissions::from_mode(0o757)).unwrap();
+        let p = users(true, Some("nobody"))
+            .prepare(&script(&[&s], None), "t")
+            .unwrap();
+        assert!(!p.insecure);
+        // Root-owned and only root-writable all the way: secure.
+        let p = users(true, Some("root"))
+            .prepare(&script(&["/bin/true"], None), "t")
+            .unwrap();
+        assert!(!p.insecure);
     }
 }

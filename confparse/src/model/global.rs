@@ -343,7 +343,7 @@ pub struct GlobalDefs {
     pub reload_repeat: bool,
     /// `reload_file [PATH]`: `Some(None)` = the default path.
     pub reload_file: Option<Option<String>>,
-    /// `data_use_instance` (default true).
+    /// `data_use_instance` (keepalived 2.2.7 leaves it off unless configured).
     pub data_use_instance: bool,
     /// `json_version` (1 or 2).
     pub json_version: Option<u8>,
@@ -447,7 +447,7 @@ impl Default for GlobalDefs {
             reload_time_file: None,
             reload_repeat: false,
             reload_file: None,
-            data_use_instance: true,
+            data_use_instance: false,
             json_version: None,
         }
     }

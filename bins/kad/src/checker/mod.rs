@@ -1,1 +1,156 @@
-//! (being written)
+//! The checker child process (keepalived's healthchecker, `check/check_daemon.c`): it builds
+//! the pool of virtual and real servers from the configuration, installs them into IPVS, runs
+//! every health checker in one event loop and keeps IPVS true to the results.
+//!
+//! * SIGHUP reloads: a configuration with errors is refused and the running one kept; real
+//!   servers that stay keep their state (keepalive-checkers' `Pool::reload`).
+//! * SIGTERM stops: every IPVS entry kad installed is removed, unless `--dont-release-ipvs`.
+//! * Without IPVS in the kernel the checks still run; see [`ipvs`].
+
+mod event_loop;
+mod io;
+mod ipvs;
+mod mapping;
+mod script;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use keepalive_confparse::diag::Severity;
+
+use keepalive_confparse::load::{load, Loaded};
+use keepalive_confparse::Options;
+use keepalive_ipvs::from_config;
+
+use crate::cli::Cli;
+use crate::signals::Signals;
+
+use event_loop::Loop;
+use mapping::Plan;
+
+/// keepalived's `KEEPALIVED_EXIT_FATAL`.
+const EXIT_FATAL: i32 = 1;
+/// keepalived's `KEEPALIVED_EXIT_CONFIG`.
+const EXIT_CONFIG: i32 = 2;
+
+fn options(cli: &Cli) -> Options {
+    Options {
+        config_id: cli.config_id.clone(),
+        include_check_all: cli.all_config,
+        ..Options::default()
+    }
+}
+
+/// Load and map the configuration, logging its diagnostics.
+///
+/// keepalived runs a configuration whatever its complaints (missing `lvs_sched` is a
+/// "configuration error" that it fixes with a default), so at start-up only a configuration
+/// that cannot be mapped at all is refused. On reload, a configuration with errors that the
+/// running one did not have (`known`) is refused and the running one kept.
+fn read(cli: &Cli, known: Option<&HashSet<String>>) -> Option<(Loaded, Plan, HashSet<String>)> {
+    let loaded = load(&cli.config_path(), &options(cli));
+    let mut errors = HashSet::new();
+    let mut new_errors = 0;
+    for d in loaded.diagnostics.iter() {
+        let text = d.to_string();
+        if d.severity == Severity::Error {
+            if known.is_some_and(|k| !k.contains(&text)) {
+                new_errors += 1;
+            }
+            errors.insert(text.clone());
+        }
+        if known.is_none() || new_errors > 0 {
+            log_info!("{text}");
+        }
+    }
+    if new_errors > 0 {
+        log_err!("Configuration has {new_errors} new error(s); keeping the running configuration");
+        return None;
+    }
+    match mapping::plan(&loaded.config) {
+        Ok(plan) => Some((loaded, plan, errors)),
+        Err(e) => {
+            log_err!("{e}");
+            None
+        }
+    }
+}
+
+fn tls(loaded: &Loaded) -> Option<io::Tls> {
+    let ssl = loaded.config.lvs.ssl.as_ref();
+    let pair = ssl.and_then(|s| match (&s.certificate, &s.key) {
+        (Some(c), Some(k)) => Some((c.as_str(), k.as_str())),
+        _ => None,
+    });
+    if ssl.is_some_and(|s| s.password.is_some()) {
+        log_warn!("SSL: encrypted private keys (password) are not supported; key used as is");
+    }
+    match io::Tls::new(pair) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            log_err!("SSL: {e}; trying without a client certificate");
+            io::Tls::new(None).ok()
+        }
+    }
+}
+
+struct PidFile(Option<PathBuf>);
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// The checker child's main function (env `KAD_CHILD=checker`). Returns the exit code.
+// Live once main.rs dispatches `KAD_CHILD=checker` here (the lead wires it).
+#[allow(dead_code)]
+pub fn run(cli: &Cli) -> i32 {
+    // Blocked before anything else so no signal is lost while the configuration loads.
+    let signals = match Signals::new() {
+        Ok(s) => s,
+        Err(e) => {
+            log_err!("Healthcheck child process: cannot set up signals: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    let _pid = PidFile(cli.checkers_pid.clone().filter(|p| {
+        match std::fs::write(p, format!("{}\n", std::process::id())) {
+            Ok(()) => true,
+            Err(_) => {
+                log_info!("Healthcheck child process: cannot write pidfile");
+                false
+            }
+        }
+    }));
+    let Some((loaded, plan, errors)) = read(cli, None) else {
+        return EXIT_CONFIG;
+    };
+    let g = &loaded.config.global;
+    let netns = loaded.config.top.net_namespace_ipvs.as_deref();
+    let ipvs = ipvs::Ipvs::start(from_config::lvs_settings(g), netns);
+    let tls = tls(&loaded);
+    let mut event_loop = match Loop::new(plan, signals, ipvs, tls, &loaded.config.global) {
+        Ok(l) => l,
+        Err(e) => {
+            log_err!("Healthcheck child process: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    let cli_reload = cli.clone();
+    let mut known = errors;
+    let reloader: event_loop::Reloader = Box::new(move || {
+        let (loaded, plan, errors) = read(&cli_reload, Some(&known))?;
+        known = errors;
+        let global = loaded.config.global;
+        Some((plan, from_config::lvs_settings(&global), global))
+    });
+    let _ = event_loop.run(reloader);
+    if !cli.dont_release_ipvs {
+        event_loop.release_ipvs();
+    }
+    log_info!("Stopped");
+    0
+}

@@ -1,1 +1,883 @@
-//! (being written)
+//! The kad parent process and the start of each child: keepalived 2.2.7's process model
+//! (`keepalived_main()`, `start_keepalived()`, `sigend()`, `propagate_signal()` in
+//! `core/main.c`, `start_vrrp_child()` and `vrrp_respawn_thread()` in `vrrp/vrrp_daemon.c`).
+//!
+//! - The parent reads the configuration, refuses to start when the file is missing (exit 6)
+//!   or when another instance runs ("daemon is already running", exit 0), daemonises unless
+//!   `-n`, writes its pid file and starts one child per subsystem that has configuration
+//!   (VRRP unless `-C`, checkers unless `-P`; both with `--all`).
+//! - Daemonising re-executes `/proc/self/exe` with the same arguments; the copy starts a new
+//!   session, moves to `/` and goes on, and the original exits 0. No `fork()`.
+//! - A child is `/proc/self/exe` again with `KAD_CHILD=vrrp|checker`. It asks for SIGTERM when
+//!   the parent dies, writes its own pid file, then runs its subsystem.
+//! - A child that dies is restarted (paced as keepalived's `calc_restart_delay()`), unless `-R`,
+//!   in which case everything stops; a child exiting with a permanent error code (1, 2, 4)
+//!   makes the parent stop with that code.
+//! - SIGHUP re-reads the configuration, starts children that now have work, and forwards
+//!   SIGHUP (each child re-reads and keeps its running configuration if the new one has
+//!   errors); SIGUSR1 goes to every child, SIGUSR2 and the JSON signal to VRRP only;
+//!   SIGTERM/SIGINT stop the children (SIGKILL after `child_wait_time`), remove the pid
+//!   files and exit 0.
+
+mod children;
+mod config;
+mod notify;
+mod pidfile;
+
+use std::ffi::OsString;
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+use nix::errno::Errno;
+use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+
+use crate::cli::Cli;
+use crate::log::{self, Role, Settings};
+use crate::signals::{json_signal, Request, Signals};
+
+use children::{ChildEnv, Kind, Slot};
+use config::{NoConfig, ParentView};
+// The children's loops call it once their configuration is read.
+#[allow(unused_imports)]
+pub use notify::config_read;
+use pidfile::PidFiles;
+
+/// Environment variables the parent sets for the processes it starts.
+pub(crate) mod env {
+    /// `vrrp` or `checker`: this process is that child.
+    pub const CHILD: &str = "KAD_CHILD";
+    /// The pid file the child writes.
+    pub const PIDFILE: &str = "KAD_PIDFILE";
+    /// The parent's pid, to notice a parent that died before PR_SET_PDEATHSIG took effect.
+    pub const PARENT_PID: &str = "KAD_PARENT_PID";
+    /// `net_namespace`/`-s`, for the child's log ident and file.
+    pub const NAMESPACE: &str = "KAD_NAMESPACE";
+    /// `instance`, for the child's log ident and file.
+    pub const INSTANCE: &str = "KAD_INSTANCE";
+    /// Set in the re-executed copy that becomes the daemon.
+    pub const DAEMONIZED: &str = "KAD_DAEMONIZED";
+    /// The configuration file as an absolute path, so `/` as working directory changes nothing.
+    pub const CONFIG: &str = "KAD_CONFIG";
+    /// stdin is the parent's readiness pipe.
+    pub const READY: &str = "KAD_READY";
+}
+
+/// keepalived's default file-creation mask (`umask_val` in `lib/utils.c`): 0177.
+const DEFAULT_UMASK: u32 = 0o177;
+/// How long the parent waits for a child's "configuration read" report before counting it
+/// as read anyway, so start-up and reload completion never hang on a child that does not
+/// report.
+const READY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The version string where keepalived prints "Keepalived v2.2.7 (01/16,2022)".
+fn version() -> String {
+    format!("kad v{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Which child this process is, from `KAD_CHILD`.
+pub fn child_role() -> Option<Role> {
+    match std::env::var(env::CHILD).ok()?.as_str() {
+        "vrrp" => Some(Role::Vrrp),
+        "checker" => Some(Role::Checker),
+        "bfd" => Some(Role::Bfd),
+        _ => None,
+    }
+}
+
+/// The start of a child process: parent-death signal, logging, pid file, then `run`.
+pub fn child_main(cli: &Cli, role: Role, run: fn(&Cli) -> i32) -> i32 {
+    // keepalived: prctl(PR_SET_PDEATHSIG, SIGTERM), then "check our parent hasn't already
+    // changed since the fork".
+    let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGTERM);
+    let take = |name: &str| {
+        let v = std::env::var_os(name);
+        std::env::remove_var(name);
+        v
+    };
+    let _ = take(env::CHILD);
+    let parent = take(env::PARENT_PID).and_then(|p| p.to_str()?.parse::<i32>().ok());
+    if parent.is_some_and(|p| p != nix::unistd::getppid().as_raw()) {
+        return 0;
+    }
+    let pid_path = take(env::PIDFILE).map(PathBuf::from);
+    let text = |v: Option<OsString>| v.and_then(|s| s.into_string().ok());
+    let namespace = text(take(env::NAMESPACE));
+    let instance = text(take(env::INSTANCE));
+    let config = take(env::CONFIG).map(PathBuf::from);
+    match role {
+        Role::Vrrp => notify::child_init(Kind::Vrrp),
+        Role::Checker => notify::child_init(Kind::Checker),
+        Role::Parent | Role::Bfd => {}
+    }
+
+    let mut settings = Settings::from_cli(cli, role);
+    settings.namespace = namespace;
+    settings.instance = instance;
+    log::init(settings);
+
+    if let Some(path) = &pid_path {
+        if pidfile::write(path, std::process::id()).is_err() {
+            let (title, code) = match role {
+                Role::Vrrp => ("VRRP", 0),
+                Role::Checker => ("Healthcheck", children::EXIT_FATAL),
+                _ => ("BFD", 0),
+            };
+            log_info!("{title} child process: cannot write pidfile");
+            log::flush();
+            return code;
+        }
+    }
+    let code = match config {
+        Some(path) => {
+            let mut cli = cli.clone();
+            cli.use_file = Some(path);
+            run(&cli)
+        }
+        None => run(cli),
+    };
+    if let Some(path) = &pid_path {
+        pidfile::remove(path);
+    }
+    log::flush();
+    code
+}
+
+/// The parent: everything `keepalived` does without `-t`/`-d`. Returns the exit code.
+pub fn run(cli: &Cli) -> i32 {
+    let daemonized = std::env::var_os(env::DAEMONIZED).is_some();
+    std::env::remove_var(env::DAEMONIZED);
+    if daemonized {
+        // xdaemon(): new session, working directory /.
+        let _ = nix::unistd::setsid();
+    }
+    let umask_cmdline = cli.umask.as_deref().and_then(crate::cli::parse_umask);
+    set_umask(umask_cmdline.unwrap_or(DEFAULT_UMASK));
+
+    // Absolute configuration path: the daemon and the children run from `/`.
+    let mut cli = cli.clone();
+    let config_path = absolute(&cli.config_path());
+    cli.use_file = Some(config_path.clone());
+    if daemonized {
+        let _ = std::env::set_current_dir("/");
+    }
+    let cli = &cli;
+
+    log::init(Settings::from_cli(cli, Role::Parent));
+    // The original process already logged the start-up lines and the configuration's problems.
+    let quiet = daemonized;
+    if !quiet {
+        log_info!("Starting {}", version());
+        log_running_on();
+        log_command_line();
+    }
+
+    let read = match config::read(cli, quiet) {
+        Ok(r) => r,
+        Err(e) => {
+            if !matches!(e, NoConfig::File(_)) {
+                log_info!("{e}");
+            }
+            log::flush();
+            return config::EXIT_NO_CONFIG;
+        }
+    };
+    let view = read.view;
+    if umask_cmdline.is_none() {
+        if let Some(mask) = view.umask {
+            set_umask(mask);
+        }
+    }
+    if view.namespace.is_some() || view.instance.is_some() {
+        log::set_names(view.namespace.as_deref(), view.instance.as_deref());
+        if !quiet {
+            log_info!("Changing syslog ident to {}", log::ident());
+        }
+    }
+    let pids = PidFiles::new(cli, view.instance.as_deref(), view.use_pid_dir);
+    let mut code = 0;
+    let mut report_stopped = true;
+    if pids.use_pid_dir {
+        pidfile::create_dir();
+    }
+    let netns_ok = match &view.namespace {
+        Some(ns) => match set_namespace(ns) {
+            Ok(()) => true,
+            Err(()) => {
+                log_err!("Unable to set network namespace {ns} - exiting");
+                false
+            }
+        },
+        None => true,
+    };
+    if netns_ok {
+        if already_running(cli, &pids) {
+            log_info!("daemon is already running");
+            report_stopped = false;
+        } else if !cli.dont_fork && !daemonized {
+            log::flush();
+            return match daemonize() {
+                Ok(()) => 0,
+                Err(e) => {
+                    log_info!("xdaemon: fork error - {e}");
+                    1
+                }
+            };
+        } else if pidfile::write(&pids.main, std::process::id()).is_err() {
+            log_info!(
+                "pidfile_write : Cannot open {} pidfile",
+                pids.main.display()
+            );
+        } else {
+            code = match Parent::new(cli, view, pids.clone()) {
+                Ok(mut parent) => parent.serve(),
+                Err(e) => {
+                    log_err!("cannot set up the parent's event loop: {e}");
+                    1
+                }
+            };
+            // stop_keepalived(): the children's files too, in case one was killed.
+            if !cli.check_only {
+                pidfile::remove(&pids.vrrp);
+            }
+            if !cli.vrrp_only {
+                pidfile::remove(&pids.checkers);
+            }
+            pidfile::remove(&pids.main);
+        }
+    }
+    if report_stopped {
+        if log::detail() {
+            log_cpu_usage();
+        }
+        log_info!("Stopped {}", version());
+    }
+    if pids.use_pid_dir {
+        pidfile::remove_dir();
+    }
+    log::flush();
+    code
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_owned()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_owned())
+    }
+}
+
+fn set_umask(mask: u32) {
+    use nix::sys::stat::{umask, Mode};
+    umask(Mode::from_bits_truncate(mask as libc::mode_t));
+}
+
+/// `keepalived_running()`: the parent's pid file, and the children's for the subsystems the
+/// command line does not exclude.
+fn already_running(cli: &Cli, pids: &PidFiles) -> bool {
+    pidfile::process_running(&pids.main)
+        || (!cli.check_only && pidfile::process_running(&pids.vrrp))
+        || (!cli.vrrp_only && pidfile::process_running(&pids.checkers))
+}
+
+/// Start the daemon copy of this process: same binary and arguments, detached from the
+/// terminal (stdin, stdout and stderr on /dev/null, as keepalived's `set_std_fd()`).
+fn daemonize() -> std::io::Result<()> {
+    use std::os::unix::process::CommandExt;
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let mut cmd = Command::new("/proc/self/exe");
+    if let Some(a0) = args.first() {
+        cmd.arg0(a0);
+    }
+    cmd.args(args.iter().skip(1))
+        .env(env::DAEMONIZED, "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // The copy is adopted by init once this process exits; it is never waited for here.
+    cmd.spawn().map(drop)
+}
+
+/// keepalived's `set_namespaces()`: join `/run/netns/NAME` (children inherit it).
+fn set_namespace(name: &str) -> Result<(), ()> {
+    let path = format!("/run/netns/{name}");
+    let f = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(_) => {
+            log_info!("Failed to open {path}");
+            return Err(());
+        }
+    };
+    setns_net(&f).map_err(|e| {
+        log_info!(
+            "setns() failed with error {}",
+            e.raw_os_error().unwrap_or(0)
+        );
+    })
+}
+
+/// Moves this (single-threaded) process into the network namespace `f` refers to.
+#[allow(unsafe_code)]
+fn setns_net(f: &std::fs::File) -> std::io::Result<()> {
+    // SAFETY: setns() takes a descriptor, valid for the call because `f` is borrowed, and a
+    // flag; it touches no memory of ours.
+    let r = unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) };
+    if r == -1 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// "Running on Linux 6.1.0 #1 SMP ..." from `/proc/sys/kernel`.
+fn log_running_on() {
+    let read = |f: &str| {
+        std::fs::read_to_string(format!("/proc/sys/kernel/{f}"))
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    };
+    log_info!(
+        "Running on {} {} {}",
+        read("ostype"),
+        read("osrelease"),
+        read("version")
+    );
+}
+
+/// `log_command_line()`: "Command line: 'kad' '-n' ..." wrapped as keepalived's
+/// `log_options()` wraps it (lines of at most 100 characters less the label, continued with
+/// the label's width of spaces).
+fn log_command_line() {
+    let line: Vec<String> = std::env::args_os()
+        .map(|a| format!("'{}'", a.to_string_lossy()))
+        .collect();
+    for l in wrap_option("Command line", &line.join(" ")) {
+        log_info!("{l}");
+    }
+}
+
+fn wrap_option(label: &str, text: &str) -> Vec<String> {
+    let max = 100usize.saturating_sub(label.len()).max(1);
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        rest = rest.trim_start_matches(' ');
+        if rest.is_empty() {
+            break;
+        }
+        let end = if rest.len() <= max {
+            rest.len()
+        } else {
+            let mut cut = max;
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            if rest.as_bytes()[cut] == b' ' {
+                cut
+            } else {
+                match rest[..cut].rfind(' ') {
+                    Some(i) if i > 0 => i,
+                    _ => cut,
+                }
+            }
+        };
+        let (chunk, tail) = rest.split_at(end);
+        if out.is_empty() {
+            out.push(format!("{label}: {chunk}"));
+        } else {
+            out.push(format!("{:width$}{chunk}", "", width = label.len() + 2));
+        }
+        rest = tail;
+    }
+    out
+}
+
+/// The `-D` line keepalived logs at exit.
+fn log_cpu_usage() {
+    let (me, kids) = (rusage(libc::RUSAGE_SELF), rusage(libc::RUSAGE_CHILDREN));
+    let t = |tv: libc::timeval| format!("{}.{:06}", tv.tv_sec, tv.tv_usec);
+    log_info!(
+        "CPU usage (self/children) user: {}/{} system: {}/{}",
+        t(me.ru_utime),
+        t(kids.ru_utime),
+        t(me.ru_stime),
+        t(kids.ru_stime)
+    );
+}
+
+/// getrusage(2); nix's wrapper needs a feature kad does not enable.
+#[allow(unsafe_code)]
+fn rusage(who: libc::c_int) -> libc::rusage {
+    // SAFETY: all-zero is a valid `rusage`; getrusage() writes only into the struct it is
+    // given, which lives for the call.
+    unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(who, &mut u);
+        u
+    }
+}
+
+const SIGNALS: Token = Token(0);
+const READY: Token = Token(1);
+
+/// The parent's loop state.
+struct Parent<'a> {
+    cli: &'a Cli,
+    args: Vec<OsString>,
+    view: ParentView,
+    slots: Vec<Slot>,
+    /// Per slot: waiting for its "configuration read" report since this instant.
+    awaiting: Vec<Option<Instant>>,
+    signals: Signals,
+    poll: Poll,
+    ready: Option<notify::ReadyPipe>,
+    systemd: Option<notify::Systemd>,
+    /// Whether start-up has completed (the next completion is a reload's).
+    loaded: bool,
+    /// A start-up or reload is waiting for the children's reports.
+    in_progress: bool,
+    reload_queued: bool,
+    /// Set when the loop must end: `Some((code, stop_children_with_log))`.
+    exit: Option<(i32, bool)>,
+}
+
+impl<'a> Parent<'a> {
+    fn new(cli: &'a Cli, view: ParentView, pids: PidFiles) -> std::io::Result<Parent<'a>> {
+        let poll = Poll::new()?;
+        let mut signals = Signals::new()?;
+        poll.registry()
+            .register(&mut signals, SIGNALS, Interest::READABLE)?;
+        let ready = notify::ReadyPipe::new().ok();
+        if let Some(r) = &ready {
+            poll.registry().register(
+                &mut SourceFd(&r.reader().as_raw_fd()),
+                READY,
+                Interest::READABLE,
+            )?;
+        }
+        // Orphaned grandchildren (a dead child's scripts) are reparented here and reaped.
+        let _ = nix::sys::prctl::set_child_subreaper(true);
+        let slots = vec![
+            Slot::new(Kind::Checker, pids.checkers.clone()),
+            Slot::new(Kind::Vrrp, pids.vrrp.clone()),
+        ];
+        Ok(Parent {
+            cli,
+            args: std::env::args_os().collect(),
+            view,
+            awaiting: vec![None; slots.len()],
+            slots,
+            signals,
+            poll,
+            ready,
+            systemd: notify::Systemd::from_env(),
+            loaded: false,
+            in_progress: false,
+            reload_queued: false,
+            exit: None,
+        })
+    }
+
+    fn wanted(&self, kind: Kind) -> bool {
+        match kind {
+            Kind::Vrrp => self.view.run_vrrp(self.cli),
+            Kind::Checker => self.view.run_checker(self.cli),
+        }
+    }
+
+    fn child_env(&self) -> ChildEnv {
+        ChildEnv {
+            namespace: self.view.namespace.clone(),
+            instance: self.view.instance.clone(),
+        }
+    }
+
+    /// `start_vrrp_child()` / `start_check_child()`, parent side.
+    fn start(&mut self, i: usize, count_ready: bool) {
+        log::flush();
+        let extra = self.child_env();
+        let ready = self.ready.as_ref().and_then(notify::ReadyPipe::for_child);
+        let slot = &mut self.slots[i];
+        slot.restart_at = None;
+        match children::spawn(slot, &self.args, &extra, ready) {
+            Ok(pid) => {
+                slot.pid = Some(pid);
+                slot.started = Instant::now();
+                log_info!("Starting {} child process, pid={pid}", slot.kind.title());
+                if count_ready {
+                    self.awaiting[i] = Some(Instant::now());
+                }
+            }
+            Err(e) => log_info!("{} child process: fork error({e})", slot.kind.title()),
+        }
+    }
+
+    /// `start_keepalived()`.
+    fn start_children(&mut self) {
+        let mut any = false;
+        for i in 0..self.slots.len() {
+            if self.wanted(self.slots[i].kind) {
+                self.start(i, true);
+                any = true;
+            }
+        }
+        if !any {
+            log_info!("Warning - keepalived has no configuration to run");
+        }
+        self.in_progress = true;
+        self.check_complete();
+    }
+
+    fn serve(&mut self) -> i32 {
+        self.start_children();
+        let mut events = Events::with_capacity(16);
+        while self.exit.is_none() {
+            let timeout = self
+                .next_deadline()
+                .map(|t| t.saturating_duration_since(Instant::now()) + Duration::from_millis(1));
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    log_err!("poll: {e}");
+                    self.exit = Some((1, false));
+                    break;
+                }
+            }
+            for ev in events.iter() {
+                match ev.token() {
+                    SIGNALS => {
+                        while let Some(req) = self.signals.next() {
+                            self.on_signal(req);
+                        }
+                    }
+                    READY => self.on_ready(),
+                    _ => {}
+                }
+            }
+            self.on_timers(Instant::now());
+        }
+        let (code, announce) = self.exit.unwrap_or((0, true));
+        self.stop_children(announce);
+        code
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let restarts = self.slots.iter().filter_map(|s| s.restart_at);
+        let ready = self.awaiting.iter().flatten().map(|t| *t + READY_TIMEOUT);
+        restarts.chain(ready).min()
+    }
+
+    fn on_timers(&mut self, now: Instant) {
+        for i in 0..self.slots.len() {
+            if self.exit.is_some() {
+                return;
+            }
+            if self.slots[i].restart_at.is_some_and(|t| t <= now) {
+                let report = std::mem::take(&mut self.slots[i].report_on_restart);
+                self.start(i, report);
+            }
+        }
+        let mut changed = false;
+        for a in self.awaiting.iter_mut() {
+            if a.is_some_and(|t| t + READY_TIMEOUT <= now) {
+                *a = None;
+                changed = true;
+            }
+        }
+        if changed {
+            self.check_complete();
+        }
+    }
+
+    fn on_signal(&mut self, req: Request) {
+        match req {
+            Request::Stop => {
+                if self.exit.is_none() {
+                    self.exit = Some((0, true));
+                }
+            }
+            Request::Reload => {
+                if self.in_progress {
+                    if log::detail() {
+                        log_info!("Reload already in progress, request queued");
+                    }
+                    self.reload_queued = true;
+                } else {
+                    self.reload();
+                }
+            }
+            Request::DumpData => {
+                log_info!(
+                    "Printing parent data for process({}) on signal",
+                    std::process::id()
+                );
+                self.forward(Signal::SIGUSR1 as i32, true);
+            }
+            // Only the VRRP process consumes SIGUSR2 and the JSON signal.
+            Request::DumpStats => self.forward(Signal::SIGUSR2 as i32, false),
+            Request::DumpJson => self.forward(json_signal(), false),
+            Request::Child => self.reap(),
+        }
+    }
+
+    /// `propagate_signal()`.
+    fn forward(&mut self, sig: i32, to_all: bool) {
+        for slot in &self.slots {
+            if slot.kind != Kind::Vrrp && !to_all {
+                continue;
+            }
+            if let Some(pid) = slot.pid {
+                send(pid, sig);
+            }
+        }
+    }
+
+    /// `reload_config()` + `do_reload()`.
+    fn reload(&mut self) {
+        log_info!("Reloading ...");
+        let read = match config::read(self.cli, false) {
+            Ok(r) => r,
+            Err(e) => {
+                if !matches!(e, NoConfig::File(_)) {
+                    log_info!("{e}");
+                }
+                log_info!("New config failed validation - keeping the running configuration");
+                return;
+            }
+        };
+        let unsupported = self.view.unsupported_changes(&read.view);
+        if !unsupported.is_empty() {
+            for what in unsupported {
+                log_info!("Cannot change {what} at a reload - please restart kad");
+            }
+            return;
+        }
+        if let Some(file) = &read.view.reload_check {
+            if log::detail() {
+                log_info!("validate conf before Reload");
+            }
+            config::write_check_log(file.as_deref(), &read.report);
+            if read.has_errors {
+                log_info!(
+                    "New config failed validation, see {} for details",
+                    file.as_deref().unwrap_or("/dev/null")
+                );
+                return;
+            }
+        }
+        if self.cli.umask.is_none() {
+            if let Some(mask) = read.view.umask {
+                set_umask(mask);
+            }
+        }
+        self.view = read.view;
+        if let Some(sd) = &self.systemd {
+            sd.reloading();
+        }
+        for i in 0..self.slots.len() {
+            match self.slots[i].pid {
+                Some(pid) => {
+                    send(pid, Signal::SIGHUP as i32);
+                    self.awaiting[i] = Some(Instant::now());
+                }
+                None if self.wanted(self.slots[i].kind) && self.slots[i].restart_at.is_none() => {
+                    self.start(i, true)
+                }
+                None => {}
+            }
+        }
+        self.in_progress = true;
+        self.check_complete();
+    }
+
+    fn on_ready(&mut self) {
+        let Some(pipe) = self.ready.as_mut() else {
+            return;
+        };
+        for kind in pipe.drain_kinds() {
+            if let Some(i) = self.slots.iter().position(|s| s.kind == kind) {
+                self.awaiting[i] = None;
+            }
+        }
+        self.check_complete();
+    }
+
+    /// `child_reloaded_thread()`: every child has read its configuration.
+    fn check_complete(&mut self) {
+        let pending_restart = self
+            .slots
+            .iter()
+            .any(|s| s.report_on_restart && s.restart_at.is_some());
+        if !self.in_progress || pending_restart || self.awaiting.iter().any(Option::is_some) {
+            return;
+        }
+        self.in_progress = false;
+        if self.slots.iter().any(|s| s.pid.is_some()) {
+            log_info!(
+                "{} complete",
+                if self.loaded { "Reload" } else { "Startup" }
+            );
+        }
+        if let Some(sd) = &self.systemd {
+            sd.ready();
+        }
+        self.loaded = true;
+        if self.reload_queued {
+            self.reload_queued = false;
+            if log::detail() {
+                log_info!("Processing queued reload");
+            }
+            self.reload();
+        }
+    }
+
+    /// SIGCHLD: reap every child that ended, ours or adopted.
+    fn reap(&mut self) {
+        loop {
+            let status = match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) | Err(_) => return,
+                Ok(s) => s,
+            };
+            let Some(pid) = status.pid() else { continue };
+            if !matches!(status, WaitStatus::Exited(..) | WaitStatus::Signaled(..)) {
+                continue;
+            }
+            if let Some(i) = self.slots.iter().position(|s| s.pid == Some(pid)) {
+                self.child_died(i, pid, &status);
+            }
+        }
+    }
+
+    /// `vrrp_respawn_thread()` / `check_respawn_thread()`.
+    fn child_died(&mut self, i: usize, pid: Pid, status: &WaitStatus) {
+        self.slots[i].pid = None;
+        // A start-up or reload this child had not reported yet waits for its replacement.
+        let was_awaiting = self.awaiting[i].take().is_some();
+        if self.exit.is_some() {
+            return;
+        }
+        // keepalived clears the child's pid before naming it, so it reports "pid N".
+        if let Some(code) = children::report_status(status, &format!("pid {pid}")) {
+            if let Some(sd) = &self.systemd {
+                sd.error(if code == children::EXIT_MISSING_PERMISSION {
+                    libc::EPERM
+                } else {
+                    libc::EINVAL
+                });
+            }
+            self.exit = Some((code, false));
+            return;
+        }
+        let kind = self.slots[i].kind;
+        if self.cli.dont_respawn {
+            log::log(
+                log::Level::Alert,
+                format_args!("{} child process({pid}) died: Exiting", kind.title()),
+            );
+            self.exit = Some((0, true));
+            return;
+        }
+        children::log_died(kind, pid);
+        let delay = children::restart_delay(&mut self.slots[i], Instant::now());
+        if delay.is_zero() {
+            self.start(i, was_awaiting);
+        } else {
+            self.slots[i].restart_at = Some(Instant::now() + delay);
+            self.slots[i].report_on_restart = was_awaiting;
+        }
+    }
+
+    /// `sigend()`: SIGTERM to the children, wait up to `child_wait_time` for them, SIGKILL
+    /// the rest. `announce` logs "Stopping" (not when a child's permanent error ends kad).
+    fn stop_children(&mut self, announce: bool) {
+        if announce {
+            log_info!("Stopping");
+            if let Some(sd) = &self.systemd {
+                sd.stopping();
+            }
+        }
+        for slot in &mut self.slots {
+            slot.restart_at = None;
+            if let Some(pid) = slot.pid {
+                if kill(pid, Signal::SIGTERM) == Err(Errno::ESRCH) {
+                    slot.pid = None;
+                }
+            }
+        }
+        let deadline = Instant::now() + self.view.child_wait;
+        let mut events = Events::with_capacity(16);
+        while self.slots.iter().any(|s| s.pid.is_some()) {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            let _ = self.poll.poll(&mut events, Some(deadline - now));
+            // Only SIGCHLD matters now; other requests are dropped.
+            while self.signals.next().is_some() {}
+            self.reap_stopping();
+        }
+        for slot in &mut self.slots {
+            if let Some(pid) = slot.pid.take() {
+                log_info!(
+                    "{} process failed to die - forcing termination",
+                    slot.kind.short()
+                );
+                let _ = kill(pid, Signal::SIGKILL);
+                let _ = waitpid(pid, None);
+            }
+        }
+    }
+
+    fn reap_stopping(&mut self) {
+        loop {
+            let status = match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) | Err(_) => return,
+                Ok(s) => s,
+            };
+            let Some(pid) = status.pid() else { continue };
+            if let Some(slot) = self.slots.iter_mut().find(|s| s.pid == Some(pid)) {
+                if matches!(status, WaitStatus::Exited(..) | WaitStatus::Signaled(..)) {
+                    children::report_status(&status, slot.kind.prog());
+                    slot.pid = None;
+                }
+            }
+        }
+    }
+}
+
+/// kill(2) by number: the JSON signal is real-time, which nix's `Signal` cannot name.
+#[allow(unsafe_code)]
+fn send(pid: Pid, sig: i32) {
+    // SAFETY: kill(2) takes two integers and touches no memory of ours.
+    let _ = unsafe { libc::kill(pid.as_raw(), sig) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_wraps_like_log_options() {
+        let long = (0..30)
+            .map(|i| format!("'-{i}'"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let lines = wrap_option("Command line", &long);
+        assert!(lines.len() > 1);
+        assert!(lines[0].starts_with("Command line: '-0'"));
+        assert!(lines[1].starts_with("              '"));
+        for l in &lines {
+            assert!(l.len() <= 100 + 2, "{l}");
+        }
+        assert_eq!(
+            wrap_option("Command line", "'kad' '-n'"),
+            vec!["Command line: 'kad' '-n'"]
+        );
+    }
+}

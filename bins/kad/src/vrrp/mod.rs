@@ -12,6 +12,7 @@ pub mod netspec;
 pub mod nft;
 pub mod router;
 pub mod script_track;
+pub mod snapshot;
 pub mod track_file;
 pub mod track_process;
 pub mod unit;
@@ -21,12 +22,15 @@ use std::time::{Duration, Instant};
 use keepalive_confparse::load::load;
 use keepalive_confparse::model::Config;
 use keepalive_netlink::{RcvBuf, Reflector, Rtnl};
+use keepalive_vrrp::action::{NotifyEvent, NotifyScope};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 
 use crate::cli::Cli;
 use crate::signals::{Request, Signals};
 use crate::notify::Notifier;
+use crate::smtp_alert::{Mailer, StateGate};
+use std::collections::HashMap;
 use crate::spawn::{Runner, ScriptUsers};
 use script_track::ScriptTrackers;
 use router::{Previous, Router, SOCKET_TOKEN_BASE};
@@ -70,6 +74,9 @@ struct Vrrpd<'a> {
     runner: Runner,
     notifier: Notifier,
     scripts: ScriptTrackers,
+    mailer: Option<Mailer>,
+    /// keepalived's `last_email_state`, per instance or group name.
+    mailed: HashMap<String, StateGate>,
 }
 
 /// Reads and checks the configuration; `None` when it has errors (a reload then keeps
@@ -147,7 +154,10 @@ impl<'a> Vrrpd<'a> {
             runner,
             notifier,
             scripts,
+            mailer: None,
+            mailed: HashMap::new(),
         };
+        d.mailer = d.new_mailer();
         d.router.create_vmacs(&d.config);
         d.statics.install(&mut d.router, &d.config);
         let plan = mapping::plan(&d.config, d.router.reflector.table(), d.scripts.disabled());
@@ -243,13 +253,13 @@ impl<'a> Vrrpd<'a> {
                 );
                 scripts.carry_over(&self.scripts);
                 self.scripts = scripts;
-                self.notifier.close();
-                self.notifier = Notifier::new(&config, &mut self.runner, now);
+                self.notifier.reload(&config, &mut self.runner, now);
                 self.router
                     .reload(self.poll.registry(), &config, self.scripts.disabled(), now);
                 self.script_changes(now);
                 self.statics.remove(&mut self.router);
                 self.config = config;
+                self.mailer = self.new_mailer();
                 self.statics.install(&mut self.router, &self.config);
                 None
             }
@@ -257,7 +267,18 @@ impl<'a> Vrrpd<'a> {
                 self.reap(Instant::now());
                 None
             }
-            Request::DumpData | Request::DumpStats | Request::DumpJson => None,
+            Request::DumpData => {
+                snapshot::write(snapshot::Kind::Data, &self.router, &self.config);
+                None
+            }
+            Request::DumpStats => {
+                snapshot::write(snapshot::Kind::Stats, &self.router, &self.config);
+                None
+            }
+            Request::DumpJson => {
+                snapshot::write(snapshot::Kind::Json, &self.router, &self.config);
+                None
+            }
         }
     }
 }
@@ -285,8 +306,35 @@ impl Vrrpd<'_> {
 
     /// Notify scripts, FIFO lines and mail for what the instances reported.
     fn dispatch_notifications(&mut self, now: Instant) {
-        for (n, _, _) in std::mem::take(&mut self.router.notifications) {
+        for (n, u, m) in std::mem::take(&mut self.router.notifications) {
             self.notifier.notify(&mut self.runner, now, &n);
+            let (Some(mailer), NotifyEvent::State(state)) = (&self.mailer, n.event) else {
+                continue;
+            };
+            let (unit, member) = self.router.plan_of(u, m);
+            let enabled = match (member, &unit.group) {
+                (Some(p), _) => p.smtp_alert,
+                (None, Some(g)) => g.smtp_alert,
+                (None, None) => false,
+            };
+            let gate = self.mailed.entry(n.name.clone()).or_default();
+            if gate.admit(enabled, self.config.global.no_email_faults, state) {
+                match n.scope {
+                    NotifyScope::Instance => mailer.vrrp_instance(&n.name, state),
+                    NotifyScope::Group => mailer.vrrp_group(&n.name, state),
+                };
+            }
+        }
+    }
+
+    /// The SMTP alert sender, if `global_defs` configures one.
+    fn new_mailer(&self) -> Option<Mailer> {
+        match Mailer::new(&self.config.global, self.cli.log_detail > 0) {
+            Ok(m) => m,
+            Err(e) => {
+                log_err!("SMTP alerts disabled: {e}");
+                None
+            }
         }
     }
 

@@ -1,0 +1,991 @@
+//! The checker process's single-threaded loop: every checker's sockets and child processes,
+//! their timers, signals, the pool and IPVS, in one mio poll.
+//!
+//! Each checker is a sans-IO [`Checker`]; this loop performs its actions (sockets through
+//! [`Conn`], scripts through [`Children`]), feeds back what happened, and hands results to the
+//! [`Pool`], whose events become log lines, notify scripts, FIFO lines and IPVS updates.
+//! Timers live in one ordered set keyed by (deadline, checker), so thousands of checkers cost
+//! one `BTreeSet` and no thread each.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::time::{Duration, Instant};
+
+use keepalive_checkers::{
+    CheckAction, CheckResult, Checker, CheckerKind, FailReason, IoEvent, Pool, PoolEvent,
+};
+use mio::{Events, Interest, Poll, Token};
+
+use super::io::{Conn, Ev, Tls};
+use super::ipvs::Ipvs;
+use super::mapping::{format_rs, key_protocol, CheckerSpec, Plan};
+use super::script::{Children, Owner};
+use crate::notify::{FifoKind, FifoSet};
+use crate::signals::{Request, Signals};
+use keepalive_confparse::model::global::GlobalDefs;
+
+const SIGNALS: Token = Token(0);
+/// How often FILE_CHECK files and `ha_suspend` addresses are looked at.
+const HOUSEKEEPING: Duration = Duration::from_secs(1);
+
+/// One checker and what it holds.
+#[derive(Debug)]
+struct Slot {
+    spec: CheckerSpec,
+    checker: Checker,
+    rs_label: String,
+    vs_label: String,
+    conn: Option<Conn>,
+    script: Option<crate::spawn::JobId>,
+    timer: Option<Instant>,
+    file_value: Option<i64>,
+}
+
+/// What `run` should do after the loop ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// SIGTERM/SIGINT.
+    Stopped,
+}
+
+/// How the loop loads a new configuration on SIGHUP.
+pub type Reloader =
+    Box<dyn FnMut() -> Option<(Plan, keepalive_ipvs::reconcile::LvsSettings, GlobalDefs)>>;
+
+/// The loop's state.
+pub struct Loop {
+    poll: Poll,
+    signals: Signals,
+    plan: Plan,
+    pool: Pool,
+    ipvs: Ipvs,
+    slots: Vec<Slot>,
+    timers: BTreeSet<(Instant, usize)>,
+    backlog: Vec<usize>,
+    children: Children,
+    tls: Option<Tls>,
+    fifos: FifoSet,
+    alive: Vec<Vec<bool>>,
+    sorry_alive: Vec<bool>,
+    vip_present: Vec<Option<bool>>,
+    stopping: bool,
+    seed: u64,
+}
+
+impl std::fmt::Debug for Loop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loop")
+            .field("checkers", &self.slots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn vs_label(plan: &Plan, v: usize) -> String {
+    keepalive_checkers::pool::format_vs(&plan.vss[v].key)
+}
+
+fn rs_label(plan: &Plan, v: usize, r: usize) -> String {
+    let vs = &plan.vss[v];
+    let rs = &vs.reals[r];
+    format_rs(rs.addr, key_protocol(&vs.key), rs.port)
+}
+
+fn sorry_label(plan: &Plan, v: usize) -> String {
+    let vs = &plan.vss[v];
+    vs.sorry_server
+        .as_ref()
+        .map(|s| format_rs(s.addr, key_protocol(&vs.key), s.port))
+        .unwrap_or_default()
+}
+
+impl Loop {
+    /// A loop for `plan`; nothing runs until [`Loop::run`].
+    pub fn new(
+        plan: Plan,
+        signals: Signals,
+        ipvs: Ipvs,
+        tls: Option<Tls>,
+        global: &GlobalDefs,
+    ) -> io::Result<Loop> {
+        let poll = Poll::new()?;
+        let mut children = Children::new(global);
+        let fifos = fifo_set(global, &mut children);
+        let seed = u64::from(std::process::id())
+            ^ std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0);
+        let pool = Pool::new(plan.vss.clone(), plan.settings);
+        let mut l = Loop {
+            poll,
+            signals,
+            pool,
+            ipvs,
+            slots: Vec::new(),
+            timers: BTreeSet::new(),
+            backlog: Vec::new(),
+            children,
+            tls,
+            fifos,
+            alive: Vec::new(),
+            sorry_alive: Vec::new(),
+            vip_present: Vec::new(),
+            stopping: false,
+            seed,
+            plan,
+        };
+        l.poll
+            .registry()
+            .register(&mut l.signals, SIGNALS, Interest::READABLE)?;
+        Ok(l)
+    }
+
+    fn build_slots(&mut self, now: Instant) {
+        self.slots.clear();
+        self.timers.clear();
+        self.backlog.clear();
+        for (i, spec) in self.plan.checkers.iter().enumerate() {
+            self.seed = self
+                .seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let checker = match Checker::new(spec.config.clone(), now, self.seed ^ i as u64) {
+                Ok(c) => c,
+                Err(e) => {
+                    // mapping::plan already built each checker once.
+                    log_err!("{}: {e}", spec.keyword);
+                    continue;
+                }
+            };
+            if matches!(spec.config.kind, CheckerKind::Bfd(_)) {
+                log_warn!(
+                    "BFD_CHECK of {} is not run by kad's checker process yet",
+                    rs_label(&self.plan, spec.vs, spec.rs)
+                );
+            }
+            self.slots.push(Slot {
+                rs_label: rs_label(&self.plan, spec.vs, spec.rs),
+                vs_label: vs_label(&self.plan, spec.vs),
+                spec: spec.clone(),
+                checker,
+                conn: None,
+                script: None,
+                timer: None,
+                file_value: None,
+            });
+        }
+        for i in 0..self.slots.len() {
+            let s = &self.slots[i];
+            log_info!(
+                "Activating healthchecker for service {} for VS {}",
+                s.rs_label,
+                s.vs_label
+            );
+            self.resched(i);
+        }
+        self.alive = self
+            .plan
+            .vss
+            .iter()
+            .enumerate()
+            .map(|(v, vs)| {
+                (0..vs.reals.len())
+                    .map(|r| self.pool.is_alive(v, r))
+                    .collect()
+            })
+            .collect();
+        self.sorry_alive.resize(self.plan.vss.len(), false);
+        self.vip_present = vec![None; self.plan.vss.len()];
+    }
+
+    /// Install the initial table and run until SIGTERM.
+    pub fn run(&mut self, mut reload: Reloader) -> Exit {
+        let now = Instant::now();
+        self.pool.start();
+        self.alive = vec![];
+        self.sorry_alive = vec![false; self.plan.vss.len()];
+        // Log the initial additions the way keepalived's init_services does not: silently.
+        self.alive = self
+            .plan
+            .vss
+            .iter()
+            .map(|vs| vec![false; vs.reals.len()])
+            .collect();
+        self.drain_pool(now, true);
+        self.build_slots(now);
+        self.housekeeping(now);
+        let mut next_housekeeping = now + HOUSEKEEPING;
+        let mut events = Events::with_capacity(1024);
+        loop {
+            let now = Instant::now();
+            let mut wake = next_housekeeping;
+            if let Some((t, _)) = self.timers.first() {
+                wake = wake.min(*t);
+            }
+            if let Some(t) = self.children.next_deadline() {
+                wake = wake.min(t);
+            }
+            let timeout = if self.backlog.is_empty() {
+                wake.saturating_duration_since(now)
+            } else {
+                Duration::ZERO
+            };
+            if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    log_err!("checker poll failed: {e}");
+                    return Exit::Stopped;
+                }
+            }
+            let now = Instant::now();
+            for ev in events.iter() {
+                if ev.token() == SIGNALS {
+                    while let Some(req) = self.signals.next() {
+                        match req {
+                            Request::Stop => {
+                                self.shutdown(now);
+                                return Exit::Stopped;
+                            }
+                            Request::Reload => {
+                                log_info!("Reloading");
+                                if let Some((plan, settings, global)) = reload() {
+                                    self.ipvs.set_settings(settings);
+                                    self.fifos.close();
+                                    self.children.reconfigure(&global);
+                                    self.fifos = fifo_set(&global, &mut self.children);
+                                    self.reload(now, plan);
+                                }
+                            }
+                            Request::Child => self.reap(now),
+                            Request::DumpData | Request::DumpStats | Request::DumpJson => {
+                                self.dump()
+                            }
+                        }
+                    }
+                    continue;
+                }
+                let i = ev.token().0 - 1;
+                if i >= self.slots.len() {
+                    continue;
+                }
+                let mut out = Vec::new();
+                let mut more = false;
+                if let Some(c) = self.slots[i].conn.as_mut() {
+                    if ev.is_writable() {
+                        c.writable(&mut out);
+                    }
+                    if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                        more = c.readable(&mut out);
+                    }
+                }
+                self.feed(i, now, out);
+                if more && self.slots[i].conn.is_some() {
+                    self.backlog.push(i);
+                }
+            }
+            // Connections with more to read than one turn allows.
+            for i in std::mem::take(&mut self.backlog) {
+                let mut out = Vec::new();
+                let more = match self.slots.get_mut(i).and_then(|s| s.conn.as_mut()) {
+                    Some(c) => c.readable(&mut out),
+                    None => continue,
+                };
+                self.feed(i, now, out);
+                if more && self.slots[i].conn.is_some() {
+                    self.backlog.push(i);
+                }
+            }
+            // Timers.
+            while let Some(&(t, i)) = self.timers.first() {
+                if t > now {
+                    break;
+                }
+                self.timers.pop_first();
+                self.slots[i].timer = None;
+                self.slots[i].checker.handle_timeout(now);
+                self.drive(i, now);
+            }
+            if self.children.next_deadline().is_some_and(|t| t <= now) {
+                self.reap(now);
+            }
+            if now >= next_housekeeping {
+                self.housekeeping(now);
+                next_housekeeping = now + HOUSEKEEPING;
+            }
+        }
+    }
+
+    fn token(i: usize) -> Token {
+        Token(i + 1)
+    }
+
+    /// Feed socket events to checker `i`, then act on what it wants.
+    fn feed(&mut self, i: usize, now: Instant, evs: Vec<Ev>) {
+        for ev in evs {
+            // A check that concluded closed its socket: later events are stale.
+            if self.slots[i].conn.is_none() {
+                break;
+            }
+            let c = &mut self.slots[i].checker;
+            match &ev {
+                Ev::Connected => c.handle_event(now, IoEvent::Connected),
+                Ev::ConnectFailed(m) => c.handle_event(now, IoEvent::ConnectFailed(m)),
+                Ev::Data(d) => c.handle_event(now, IoEvent::Data(d)),
+                Ev::Eof => c.handle_event(now, IoEvent::Eof),
+                Ev::IcmpError(m) => c.handle_event(now, IoEvent::IcmpError(m)),
+            }
+            self.drive(i, now);
+        }
+    }
+
+    /// Perform checker `i`'s actions, hand its results to the pool, re-arm its timer.
+    fn drive(&mut self, i: usize, now: Instant) {
+        loop {
+            let mut pending = Vec::new();
+            while let Some(a) = self.slots[i].checker.poll_action() {
+                self.perform(i, a, &mut pending);
+            }
+            while let Some(r) = self.slots[i].checker.poll_result() {
+                self.result(i, now, &r);
+            }
+            if pending.is_empty() {
+                break;
+            }
+            for ev in pending {
+                let c = &mut self.slots[i].checker;
+                match &ev {
+                    Ev::Connected => c.handle_event(now, IoEvent::Connected),
+                    Ev::ConnectFailed(m) => c.handle_event(now, IoEvent::ConnectFailed(m)),
+                    Ev::Data(d) => c.handle_event(now, IoEvent::Data(d)),
+                    Ev::Eof => c.handle_event(now, IoEvent::Eof),
+                    Ev::IcmpError(m) => c.handle_event(now, IoEvent::IcmpError(m)),
+                }
+            }
+        }
+        self.resched(i);
+    }
+
+    fn resched(&mut self, i: usize) {
+        let s = &mut self.slots[i];
+        let next = s.checker.poll_timeout();
+        if s.timer != next {
+            if let Some(t) = s.timer.take() {
+                self.timers.remove(&(t, i));
+            }
+            if let Some(t) = next {
+                self.timers.insert((t, i));
+            }
+            s.timer = next;
+        }
+    }
+
+    fn perform(&mut self, i: usize, action: CheckAction, pending: &mut Vec<Ev>) {
+        let registry = self.poll.registry();
+        let slot = &mut self.slots[i];
+        match action {
+            CheckAction::Connect {
+                transport,
+                family,
+                target,
+                tls,
+            } => {
+                if let Some(old) = slot.conn.take() {
+                    old.close(registry);
+                }
+                let tls_pair = match (&tls, &self.tls) {
+                    (Some(p), Some(t)) => Some((t, p)),
+                    (Some(_), None) => {
+                        pending.push(Ev::ConnectFailed("TLS unavailable".into()));
+                        return;
+                    }
+                    _ => None,
+                };
+                match Conn::connect(
+                    registry,
+                    Self::token(i),
+                    transport,
+                    family,
+                    &target,
+                    tls_pair,
+                    pending,
+                ) {
+                    Ok(c) => slot.conn = Some(c),
+                    Err(e) => pending.push(Ev::ConnectFailed(e.to_string())),
+                }
+            }
+            CheckAction::Send(bytes) => match slot.conn.as_mut() {
+                Some(c) => c.send(&bytes, pending),
+                None => pending.push(Ev::ConnectFailed("not connected".into())),
+            },
+            CheckAction::Close => {
+                if let Some(c) = slot.conn.take() {
+                    c.close(registry);
+                }
+                self.backlog.retain(|&b| b != i);
+            }
+            CheckAction::SendIcmp {
+                family,
+                target,
+                packet,
+            } => {
+                if let Some(old) = slot.conn.take() {
+                    old.close(registry);
+                }
+                match Conn::icmp(registry, Self::token(i), family, &target, &packet, pending) {
+                    Ok(c) => slot.conn = Some(c),
+                    Err(e) => {
+                        log_info!(
+                            "ICMP{} connect fail to create socket. Rescheduling.",
+                            if family == keepalive_checkers::Family::Inet {
+                                ""
+                            } else {
+                                "v6"
+                            }
+                        );
+                        pending.push(Ev::ConnectFailed(e.to_string()));
+                    }
+                }
+            }
+            CheckAction::RunScript(script) => match self.children.spawn(
+                Instant::now(),
+                &script,
+                Owner::Checker(i),
+                misc_timeout(&slot.spec),
+                "MISC_CHECK",
+            ) {
+                Ok(id) => slot.script = Some(id),
+                Err(e) => {
+                    log_info!(
+                        "Misc check for [{} VS {}]: {e}",
+                        slot.rs_label,
+                        slot.vs_label
+                    );
+                    // Reported as the exit of a program that could not run (shell's 127).
+                    let now = Instant::now();
+                    slot.checker.handle_event(
+                        now,
+                        IoEvent::ScriptExited(keepalive_checkers::ScriptStatus::Exited(127)),
+                    );
+                }
+            },
+            CheckAction::KillScript => {
+                // The runner terminates it at the same timeout; its end is not wanted.
+                if let Some(id) = slot.script.take() {
+                    self.children.disown(id);
+                }
+            }
+        }
+    }
+
+    fn reap(&mut self, now: Instant) {
+        let reaped = self.children.reap(now);
+        for (id, outcome) in reaped.others {
+            self.fifos.job_done(id, &outcome);
+        }
+        for (id, i, status) in reaped.checks {
+            if self.slots.get(i).is_some_and(|s| s.script == Some(id)) {
+                self.slots[i].script = None;
+                self.slots[i]
+                    .checker
+                    .handle_event(now, IoEvent::ScriptExited(status));
+                self.drive(i, now);
+            }
+        }
+    }
+
+    /// A checker's result: keepalived's log line, then the pool.
+    fn result(&mut self, i: usize, now: Instant, r: &CheckResult) {
+        log_result(&self.slots[i], r);
+        if r.retry_pending {
+            return;
+        }
+        let s = &self.slots[i].spec;
+        self.pool.checker_result(s.vs, s.rs, s.index, r);
+        self.drain_pool(now, false);
+    }
+
+    fn drain_pool(&mut self, now: Instant, init: bool) {
+        while let Some(ev) = self.pool.poll_event() {
+            match ev {
+                PoolEvent::RunScript(s) => {
+                    // A refused script was logged in keepalived's words by the check.
+                    let _ = self.children.spawn(now, &s, Owner::Notify, None, "notify");
+                }
+                PoolEvent::FifoLine(line) => self.fifos.write_line(line.trim_end_matches('\n')),
+                PoolEvent::RealServer { vs, rs, alive } => {
+                    let was = self.alive.get(vs).and_then(|v| v.get(rs)).copied();
+                    if was == Some(alive) || vs >= self.plan.vss.len() {
+                        continue;
+                    }
+                    if let Some(slot) = self.alive.get_mut(vs).and_then(|v| v.get_mut(rs)) {
+                        *slot = alive;
+                    }
+                    if init || self.stopping || rs >= self.plan.vss[vs].reals.len() {
+                        continue;
+                    }
+                    let inhibit = self.plan.vss[vs].reals[rs].inhibit_on_failure;
+                    let verb = match (alive, inhibit) {
+                        (true, true) => "Enabl",
+                        (true, false) => "Add",
+                        (false, true) => "Disabl",
+                        (false, false) => "Remov",
+                    };
+                    let prep = if inhibit {
+                        "of"
+                    } else if alive {
+                        "to"
+                    } else {
+                        "from"
+                    };
+                    log_info!(
+                        "{verb}ing service {} {prep} VS {}",
+                        rs_label(&self.plan, vs, rs),
+                        vs_label(&self.plan, vs)
+                    );
+                }
+                PoolEvent::Quorum {
+                    vs,
+                    up,
+                    init: at_start,
+                    threshold,
+                    weight_sum,
+                } => {
+                    if self.stopping || vs >= self.plan.vss.len() {
+                        continue;
+                    }
+                    let c = &self.plan.vss[vs];
+                    let label = vs_label(&self.plan, vs);
+                    if up {
+                        log_info!(
+                            "Gained quorum {}+{}={threshold} <= {weight_sum} for VS {label}",
+                            c.quorum,
+                            c.hysteresis
+                        );
+                        if let Some(s) = &c.sorry_server {
+                            if self.sorry_alive[vs] {
+                                log_info!(
+                                    "{} sorry server {} from VS {label}",
+                                    if s.inhibit { "Disabling" } else { "Removing" },
+                                    sorry_label(&self.plan, vs)
+                                );
+                                log_info!("Adding alive servers to the pool for VS {label}");
+                                self.sorry_alive[vs] = false;
+                            }
+                        }
+                    } else {
+                        log_info!(
+                            "{} {}-{}={threshold} > {weight_sum} for VS {label}",
+                            if at_start {
+                                "Starting with quorum down"
+                            } else {
+                                "Lost quorum"
+                            },
+                            c.quorum,
+                            c.hysteresis
+                        );
+                        if let Some(s) = &c.sorry_server {
+                            if !self.sorry_alive[vs] {
+                                log_info!(
+                                    "{} sorry server {} to VS {label}",
+                                    if s.inhibit { "Enabling" } else { "Adding" },
+                                    sorry_label(&self.plan, vs)
+                                );
+                                log_info!("Removing alive servers from the pool for VS {label}");
+                                self.sorry_alive[vs] = true;
+                            }
+                        }
+                    }
+                }
+                PoolEvent::SuspendCheckers { vs, suspended } => {
+                    for i in 0..self.slots.len() {
+                        if self.slots[i].spec.vs == vs {
+                            self.slots[i].checker.set_suspended(now, suspended);
+                            self.drive(i, now);
+                        }
+                    }
+                }
+            }
+        }
+        if self.pool.take_table_changed() {
+            let desired = self.pool.desired();
+            self.ipvs.apply(&self.plan, &desired);
+        }
+    }
+
+    /// FILE_CHECK values and `ha_suspend` virtual addresses.
+    fn housekeeping(&mut self, now: Instant) {
+        for i in 0..self.slots.len() {
+            let Some(path) = self.slots[i].spec.track_path.clone() else {
+                continue;
+            };
+            let value = read_track_file(&path);
+            if self.slots[i].file_value != Some(value) {
+                self.slots[i].file_value = Some(value);
+                self.slots[i]
+                    .checker
+                    .handle_event(now, IoEvent::FileValue(value));
+                self.drive(i, now);
+            }
+        }
+        for v in 0..self.plan.vss.len() {
+            if !self.plan.vss[v].ha_suspend {
+                continue;
+            }
+            let addr = match &self.plan.vss[v].key {
+                keepalive_checkers::VsKey::Addr { addr, .. } => *addr,
+                _ => continue,
+            };
+            let present = std::net::UdpSocket::bind((addr, 0)).is_ok();
+            if self.vip_present[v] != Some(present) {
+                self.vip_present[v] = Some(present);
+                self.pool.set_vip_present(v, present);
+                self.drain_pool(now, false);
+            }
+        }
+    }
+
+    fn close_all(&mut self) {
+        let registry = self.poll.registry();
+        for s in &mut self.slots {
+            if let Some(c) = s.conn.take() {
+                c.close(registry);
+            }
+            s.script = None;
+        }
+        self.children.disown_all();
+    }
+
+    fn reload(&mut self, now: Instant, plan: Plan) {
+        self.close_all();
+        let old = std::mem::replace(&mut self.plan, plan);
+        self.pool.reload(self.plan.vss.clone());
+        // Events of a reload mix old indices (removed servers) and new ones: log removals
+        // with the old configuration's names.
+        while let Some(ev) = self.pool.poll_event() {
+            match ev {
+                PoolEvent::RunScript(s) => {
+                    let _ = self.children.spawn(now, &s, Owner::Notify, None, "notify");
+                }
+                PoolEvent::FifoLine(line) => self.fifos.write_line(line.trim_end_matches('\n')),
+                PoolEvent::RealServer {
+                    vs,
+                    rs,
+                    alive: false,
+                } if vs < old.vss.len() && rs < old.vss[vs].reals.len() => {
+                    log_info!(
+                        "Removing service {} from VS {}",
+                        rs_label(&old, vs, rs),
+                        vs_label(&old, vs)
+                    );
+                }
+                _ => {}
+            }
+        }
+        self.build_slots(now);
+        if self.pool.take_table_changed() {
+            let desired = self.pool.desired();
+            self.ipvs.apply(&self.plan, &desired);
+        }
+        self.housekeeping(now);
+    }
+
+    fn shutdown(&mut self, now: Instant) {
+        self.close_all();
+        self.children.terminate_all();
+        for v in 0..self.plan.vss.len() {
+            for r in 0..self.plan.vss[v].reals.len() {
+                log_info!(
+                    "Shutting down service {} from VS {}",
+                    rs_label(&self.plan, v, r),
+                    vs_label(&self.plan, v)
+                );
+            }
+        }
+        self.stopping = true;
+        self.pool.stop();
+        self.drain_pool(now, false);
+        self.fifos.close();
+    }
+
+    /// Release IPVS entries kad installed.
+    pub fn release_ipvs(&mut self) {
+        self.ipvs.stop();
+    }
+
+    fn dump(&self) {
+        for (v, vs) in self.plan.vss.iter().enumerate() {
+            log_info!(
+                " VS {} quorum {}",
+                vs_label(&self.plan, v),
+                if self.pool.has_quorum(v) {
+                    "up"
+                } else {
+                    "down"
+                }
+            );
+            for r in 0..vs.reals.len() {
+                log_info!(
+                    "   RS {} {} weight {}",
+                    rs_label(&self.plan, v, r),
+                    if self.pool.is_alive(v, r) {
+                        "alive"
+                    } else {
+                        "down"
+                    },
+                    self.pool.effective_weight(v, r).unwrap_or(0)
+                );
+            }
+        }
+    }
+}
+
+/// `notify_fifo` and `lvs_notify_fifo`, with their scripts.
+fn fifo_set(global: &GlobalDefs, children: &mut Children) -> FifoSet {
+    let users = children.users().clone();
+    FifoSet::open(
+        global,
+        FifoKind::Lvs,
+        &users,
+        children.runner(),
+        Instant::now(),
+    )
+}
+
+/// MISC_CHECK's `misc_timeout` (default `delay_loop`), for the runner.
+fn misc_timeout(spec: &CheckerSpec) -> Option<Duration> {
+    match &spec.config.kind {
+        CheckerKind::Misc(m) => Some(m.timeout.unwrap_or(spec.config.timing.delay_loop)),
+        _ => None,
+    }
+}
+
+/// keepalived reads a track file's first number (`strtol`); anything else counts as 0.
+fn read_track_file(path: &str) -> i64 {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let t = text.trim_start();
+    let end = t
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && (c == '-' || c == '+'))))
+        .map(|(i, _)| i)
+        .unwrap_or(t.len());
+    t[..end].parse().unwrap_or(0)
+}
+
+/// "failed after N retries." or "failed."
+fn failed(retry: u32, first: bool) -> String {
+    if retry > 0 && !first {
+        format!("failed after {retry} retries.")
+    } else {
+        "failed.".into()
+    }
+}
+
+/// keepalived's DNS_CHECK messages (`dns_final`).
+fn dns_message(reason: &FailReason) -> String {
+    match reason {
+        FailReason::Timeout => "read timeout from socket".into(),
+        FailReason::DnsRcode(code) => format!("read error occurred. (rcode = {code})"),
+        FailReason::ConnectFailed(_) => "connection error.".into(),
+        FailReason::Icmp(_) => "connection failure.".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The log lines keepalived writes for a checker's result (`tcp_epilog`, `epilog` of
+/// check_http.c, `smtp_final`, `dns_final`, `misc_check_child_thread`, `udp_epilog`,
+/// `icmp_epilog`).
+fn log_result(s: &Slot, r: &CheckResult) {
+    let rs = &s.rs_label;
+    let vs = &s.vs_label;
+    let retry = s.spec.retry;
+    if r.retry_pending {
+        match &s.spec.config.kind {
+            CheckerKind::Tcp => log_info!(
+                "TCP connection to {rs} {}.",
+                if r.reason == Some(FailReason::Timeout) {
+                    "timeout"
+                } else {
+                    "failed"
+                }
+            ),
+            CheckerKind::Http(_) => log_info!("{} server {rs}.", http_message(r.reason.as_ref())),
+            CheckerKind::Udp(_) => log_info!("UDP connection to {rs} failed."),
+            CheckerKind::Ping(_) => log_info!("ICMP connection to {rs} of {vs} failed."),
+            CheckerKind::Dns(_) => log_info!(
+                "DNS_CHECK ({rs}) {}",
+                dns_message(r.reason.as_ref().unwrap_or(&FailReason::Timeout))
+            ),
+            CheckerKind::Smtp(_) => log_info!(
+                "SMTP_CHECK {} server [{}]:{}",
+                smtp_message(r.reason.as_ref()),
+                s.spec.config.target.addr,
+                s.spec.config.target.port
+            ),
+            CheckerKind::Misc(m) => log_info!(
+                "Misc check for [{rs} VS {vs}] by [{}] {}.",
+                m.script.args.first().map(String::as_str).unwrap_or(""),
+                misc_outcome(
+                    r.reason.as_ref(),
+                    &format!(
+                        ", will do {retry} {}",
+                        if retry == 1 { "retry" } else { "retries" }
+                    )
+                )
+            ),
+            _ => {}
+        }
+        return;
+    }
+    if r.up {
+        if !(r.changed || r.first) {
+            return;
+        }
+        match &s.spec.config.kind {
+            CheckerKind::Tcp => log_info!("TCP connection to {rs} success."),
+            CheckerKind::Http(_) => log_info!("Remote Web server {rs} succeed on service."),
+            CheckerKind::Smtp(_) => log_info!("Remote SMTP server {rs} succeed on service."),
+            CheckerKind::Udp(_) => log_info!("UDP connection to {rs} success."),
+            CheckerKind::Ping(_) => log_info!("ICMP connection to {rs} success."),
+            CheckerKind::Misc(m) => log_info!(
+                "Misc check for [{rs} VS {vs}] by [{}] succeeded.",
+                m.script.args.first().map(String::as_str).unwrap_or("")
+            ),
+            CheckerKind::Dns(_) | CheckerKind::File(_) | CheckerKind::Bfd(_) => {}
+        }
+        return;
+    }
+    if !(r.changed || r.first) {
+        return;
+    }
+    let reason = r.reason.as_ref();
+    match &s.spec.config.kind {
+        CheckerKind::Tcp => log_info!("TCP_CHECK on service {rs} {}", failed(retry, r.first)),
+        CheckerKind::Http(_) => {
+            if let Some(why) = reason {
+                log_info!("{} server {rs}.", http_message(Some(why)));
+            }
+            log_info!("HTTP_CHECK on service {rs} {}", failed(retry, r.first))
+        }
+        CheckerKind::Smtp(_) => {
+            let t = &s.spec.config.target;
+            log_info!(
+                "SMTP_CHECK {} server [{}]:{}",
+                smtp_message(reason),
+                t.addr,
+                t.port
+            )
+        }
+        CheckerKind::Dns(_) => log_info!(
+            "DNS_CHECK ({rs}) {}{}",
+            dns_message(reason.unwrap_or(&FailReason::Timeout)),
+            if retry > 0 && !r.first {
+                format!(" after {retry} retries")
+            } else {
+                String::new()
+            }
+        ),
+        CheckerKind::Udp(_) => {
+            if reason == Some(&FailReason::UdpReplyMismatch) {
+                log_info!("UDP check to {rs} reply data mismatch.");
+            }
+            log_info!("UDP_CHECK on service {rs} {}", failed(retry, r.first))
+        }
+        CheckerKind::Ping(_) => {
+            if retry > 0 && !r.first {
+                log_info!("ICMP CHECK on service {rs} of {vs} failed after {retry} retries.")
+            } else {
+                log_info!("ICMP CHECK on service {rs} failed.")
+            }
+        }
+        CheckerKind::Misc(m) => {
+            let tail = if retry == 0 {
+                " with retry disabled".to_string()
+            } else {
+                format!(
+                    " after {retry} {}",
+                    if retry == 1 { "retry" } else { "retries" }
+                )
+            };
+            log_info!(
+                "Misc check for [{rs} VS {vs}] by [{}] {}.",
+                m.script.args.first().map(String::as_str).unwrap_or(""),
+                misc_outcome(reason, &tail)
+            )
+        }
+        CheckerKind::File(f) => log_info!(
+            "FILE_CHECK of {rs}: track file {} reports fault",
+            f.track_file
+        ),
+        CheckerKind::Bfd(_) => {}
+    }
+}
+
+/// `timeout_epilog`'s messages in check_http.c.
+fn http_message(reason: Option<&FailReason>) -> &'static str {
+    match reason {
+        Some(FailReason::HttpStatus { .. }) => "HTTP status code error to",
+        Some(FailReason::DigestMismatch { .. }) => "MD5 digest error to",
+        Some(FailReason::Regex { .. }) => "Regex match failed to",
+        Some(FailReason::Timeout) => "Timeout WEB read",
+        Some(FailReason::ConnectFailed(_)) => "WEB connection error to",
+        Some(FailReason::UnexpectedEof) => "Read error with",
+        _ => "HTTP read error from",
+    }
+}
+
+/// `smtp_final`'s messages.
+fn smtp_message(reason: Option<&FailReason>) -> &'static str {
+    match reason {
+        Some(FailReason::SmtpReply {
+            stage: "banner", ..
+        }) => "Bad greeting banner from",
+        Some(FailReason::SmtpReply { .. }) => "Bad HELO response from",
+        Some(FailReason::Timeout) => "Read timeout from",
+        Some(FailReason::ConnectFailed(_)) => "Error connecting to",
+        _ => "Read failure from",
+    }
+}
+
+/// "failed<tail> (exited with status N)", "timed out<tail>", "failed<tail> (due to signal N)".
+fn misc_outcome(reason: Option<&FailReason>, tail: &str) -> String {
+    match reason {
+        Some(FailReason::ScriptExit(c)) => format!("failed{tail} (exited with status {c})"),
+        Some(FailReason::ScriptSignal(s)) => format!("failed{tail} (due to signal {s})"),
+        Some(FailReason::Timeout) => format!("timed out{tail}"),
+        _ => format!("failed{tail}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn track_file_values_read_like_strtol() {
+        let dir = std::env::temp_dir().join(format!("kad-f-track-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("v");
+        for (text, want) in [("12\n", 12), ("  -3 x", -3), ("abc", 0), ("", 0), ("+7", 7)] {
+            std::fs::write(&p, text).unwrap();
+            assert_eq!(read_track_file(p.to_str().unwrap()), want, "{text:?}");
+        }
+        assert_eq!(read_track_file("/nonexistent/kad"), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn failure_wording() {
+        assert_eq!(failed(3, false), "failed after 3 retries.");
+        assert_eq!(failed(3, true), "failed.");
+        assert_eq!(
+            misc_outcome(Some(&FailReason::ScriptExit(1)), " with retry disabled"),
+            "failed with retry disabled (exited with status 1)"
+        );
+        assert_eq!(
+            http_message(Some(&FailReason::HttpStatus {
+                code: 500,
+                url: "/".into()
+            })),
+            "HTTP status code error to"
+        );
+    }
+}

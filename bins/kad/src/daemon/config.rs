@@ -1,0 +1,279 @@
+//! What the parent takes from the configuration: which children to run, names for pid files
+//! and logs, and the reload guards. The parent parses the whole file (as keepalived's parent
+//! does) and logs every problem; the children parse it again themselves.
+
+use std::path::Path;
+use std::time::Duration;
+
+use keepalive_confparse::diag::{Diagnostic, Severity};
+use keepalive_confparse::load::{load, Loaded};
+use keepalive_confparse::model::Config;
+use keepalive_confparse::Options;
+
+use crate::cli::Cli;
+
+/// keepalived's `CHILD_WAIT_SECS`: how long a stop waits for children before SIGKILL.
+const CHILD_WAIT_SECS: u64 = 5;
+
+/// The parts of a configuration the parent acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParentView {
+    /// `have_vrrp_config`: a `vrrp_instance` or a `static_ipaddress`/`_routes`/`_rules` block.
+    pub have_vrrp: bool,
+    /// `have_checker_config`: a `virtual_server`.
+    pub have_checker: bool,
+    /// `net_namespace`, or `-s` which overrides it.
+    pub namespace: Option<String>,
+    /// `instance`.
+    pub instance: Option<String>,
+    /// `use_pid_dir` (also implied by `instance` and a namespace).
+    pub use_pid_dir: bool,
+    /// `child_wait_time`.
+    pub child_wait: Duration,
+    /// `umask` from `global_defs`.
+    pub umask: Option<u32>,
+    /// `reload_check_config [FILE]`.
+    pub reload_check: Option<Option<String>>,
+    /// `net_namespace_ipvs`, which a reload may not change.
+    pub namespace_ipvs: Option<String>,
+}
+
+impl ParentView {
+    /// Extract the view, applying `-s` over `net_namespace`.
+    pub fn new(config: &Config, cli: &Cli) -> ParentView {
+        let v = &config.vrrp;
+        let namespace = cli
+            .namespace
+            .clone()
+            .or_else(|| config.top.net_namespace.clone());
+        ParentView {
+            have_vrrp: !v.instances.is_empty()
+                || !v.static_ipaddress.is_empty()
+                || !v.static_routes.is_empty()
+                || !v.static_rules.is_empty(),
+            have_checker: !config.lvs.virtual_servers.is_empty(),
+            use_pid_dir: config.top.use_pid_dir
+                || namespace.is_some()
+                || config.top.instance.is_some(),
+            namespace,
+            instance: config.top.instance.clone(),
+            child_wait: Duration::from_secs(
+                config
+                    .top
+                    .child_wait_time
+                    .map_or(CHILD_WAIT_SECS, u64::from),
+            ),
+            umask: config.global.umask,
+            reload_check: config.global.reload_check_config.clone(),
+            namespace_ipvs: config.top.net_namespace_ipvs.clone(),
+        }
+    }
+
+    /// `running_vrrp()`: VRRP is not excluded by `-C` and has something to do (or `--all`).
+    pub fn run_vrrp(&self, cli: &Cli) -> bool {
+        !cli.check_only && (self.have_vrrp || cli.all)
+    }
+
+    /// `running_checker()`: checkers are not excluded by `-P` and have something to do.
+    pub fn run_checker(&self, cli: &Cli) -> bool {
+        !cli.vrrp_only && (self.have_checker || cli.all)
+    }
+
+    /// keepalived's `reload_config()` refuses a reload that changes these; the message names
+    /// each one ("Cannot change network namespace at a reload - please restart kad").
+    pub fn unsupported_changes(&self, new: &ParentView) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.namespace != new.namespace {
+            out.push("network namespace");
+        }
+        if self.namespace_ipvs != new.namespace_ipvs {
+            out.push("IPVS network namespace");
+        }
+        if self.instance != new.instance {
+            out.push("instance name");
+        }
+        out
+    }
+}
+
+/// A configuration as the parent read it.
+#[derive(Debug)]
+pub struct Read {
+    /// What the parent acts on.
+    pub view: ParentView,
+    /// Whether any error was reported (the children reject such a configuration at reload).
+    pub has_errors: bool,
+    /// Every diagnostic, rendered as `-t` prints them.
+    pub report: Vec<String>,
+}
+
+/// Why there is no configuration at all: keepalived exits `KEEPALIVED_EXIT_NO_CONFIG` (6).
+#[derive(Debug, thiserror::Error)]
+pub enum NoConfig {
+    /// `check_conf_file()`: the file does not exist.
+    #[error("Unable to find configuration file {0}")]
+    NotFound(String),
+    /// `check_conf_file()`: the file exists but cannot be read.
+    #[error("Unable to read configuration file {0}")]
+    Unreadable(String),
+    /// `had_config_file_error()`: a required (`includet`, `-e`) file is missing or unreadable.
+    #[error("configuration file error: {0}")]
+    File(String),
+}
+
+/// `KEEPALIVED_EXIT_NO_CONFIG`.
+pub const EXIT_NO_CONFIG: i32 = 6;
+
+/// The preprocessor options the command line sets (the same as `-t` uses).
+fn options(cli: &Cli) -> Options {
+    Options {
+        config_id: cli.config_id.clone(),
+        include_check_all: cli.all_config,
+        ..Options::default()
+    }
+}
+
+/// Read the configuration; logs "Configuration file X" and every diagnostic unless `quiet`.
+pub fn read(cli: &Cli, quiet: bool) -> Result<Read, NoConfig> {
+    let path = cli.config_path();
+    let shown = path.display().to_string();
+    let pattern = shown.contains(['*', '?', '[', '{']);
+    if !pattern {
+        if !path.exists() {
+            return Err(NoConfig::NotFound(shown));
+        }
+        if std::fs::File::open(&path).is_err() {
+            return Err(NoConfig::Unreadable(shown));
+        }
+    }
+    if !quiet {
+        log_info!("Configuration file {shown}");
+    }
+    let loaded = load(&path, &options(cli));
+    let read = summarise(&loaded, cli);
+    if !quiet {
+        for line in &read.report {
+            log_info!("{line}");
+        }
+    }
+    if let Some(d) = loaded
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error && is_file_error(d))
+    {
+        return Err(NoConfig::File(d.to_string()));
+    }
+    Ok(read)
+}
+
+fn summarise(loaded: &Loaded, cli: &Cli) -> Read {
+    let mut buf = Vec::new();
+    let _ = crate::check::report(&loaded.diagnostics, &mut buf);
+    let report = String::from_utf8_lossy(&buf)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    Read {
+        view: ParentView::new(&loaded.config, cli),
+        has_errors: loaded.diagnostics.has_errors(),
+        report,
+    }
+}
+
+/// The errors keepalived's `file_config_error()` raises, which make it refuse to start
+/// (`had_config_file_error()`): a required configuration or include file that is missing,
+/// unreadable or not a regular file. confparse reports them as errors with these messages.
+fn is_file_error(d: &Diagnostic) -> bool {
+    let m = d.message.as_str();
+    m.starts_with("include file '")
+        || m.starts_with("configuration file '")
+        || m.starts_with("some files of include '")
+        || m.starts_with("no file matches include pattern '")
+        || m.starts_with("cannot read '")
+}
+
+/// `reload_check_config FILE`: write what `-t` would print into FILE (truncated first), as
+/// keepalived's config-test child does; `/dev/null` when no file was named.
+pub fn write_check_log(file: Option<&str>, report: &[String]) {
+    let path = Path::new(file.unwrap_or("/dev/null"));
+    match crate::check::open_log(path) {
+        Ok(f) => {
+            let _ = f.set_len(0);
+            use std::io::Write;
+            let mut f = f;
+            for line in report {
+                let _ = writeln!(f, "{line}");
+            }
+        }
+        Err(e) => log_info!(
+            "truncate of config check log {} failed - {e}",
+            path.display()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{parse, Parsed};
+    use keepalive_confparse::load::load_str;
+
+    fn cli(args: &[&str]) -> Cli {
+        let mut argv = vec!["kad"];
+        argv.extend_from_slice(args);
+        match parse(argv) {
+            Parsed::Run(c) => *c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn view(text: &str, c: &Cli) -> ParentView {
+        ParentView::new(&load_str("k.conf", text, &Options::default()).config, c)
+    }
+
+    const VRRP: &str = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n priority 100\n virtual_ipaddress {\n  192.0.2.1\n }\n}\n";
+    const LVS: &str =
+        "virtual_server 192.0.2.1 80 {\n protocol TCP\n real_server 192.0.2.2 80 {\n }\n}\n";
+
+    #[test]
+    fn children_like_keepalived() {
+        let c = cli(&[]);
+        let v = view(VRRP, &c);
+        assert!(v.run_vrrp(&c) && !v.run_checker(&c));
+        let v = view(LVS, &c);
+        assert!(!v.run_vrrp(&c) && v.run_checker(&c));
+        let v = view("static_ipaddress {\n 192.0.2.9/24 dev lo\n}\n", &c);
+        assert!(v.run_vrrp(&c));
+        let both = format!("{VRRP}{LVS}");
+        let p = cli(&["-P"]);
+        let v = view(&both, &p);
+        assert!(v.run_vrrp(&p) && !v.run_checker(&p));
+        let cc = cli(&["-C"]);
+        assert!(!v.run_vrrp(&cc) && v.run_checker(&cc));
+        let all = cli(&["--all"]);
+        let v = view("global_defs {\n router_id x\n}\n", &all);
+        assert!(v.run_vrrp(&all) && v.run_checker(&all));
+        assert!(!v.run_vrrp(&c) && !v.run_checker(&c));
+    }
+
+    #[test]
+    fn namespace_and_instance() {
+        let c = cli(&["-s", "blue"]);
+        let v = view("net_namespace red\ninstance east\n", &c);
+        assert_eq!(v.namespace.as_deref(), Some("blue"));
+        assert_eq!(v.instance.as_deref(), Some("east"));
+        assert!(v.use_pid_dir);
+        let v2 = view("net_namespace red\n", &cli(&[]));
+        assert_eq!(
+            v2.unsupported_changes(&v),
+            vec!["network namespace", "instance name"]
+        );
+        assert_eq!(v.child_wait, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn missing_file_is_no_config() {
+        let c = cli(&["-f", "/nonexistent/kad/k.conf"]);
+        assert!(matches!(read(&c, true), Err(NoConfig::NotFound(_))));
+    }
+}

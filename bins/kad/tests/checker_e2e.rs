@@ -1,0 +1,755 @@
+//! The checker process end to end: kad's checker child (`KAD_CHILD=checker kad -n -l -C -f
+//! CONF`) runs inside a network namespace the test creates, against real services started in
+//! the same namespace on 192.0.2.0/24 addresses of its loopback: python3's http.server
+//! (HTTP_GET), openssl s_server (SSL_GET), a TCP listener (TCP_CHECK), python3's stdlib
+//! `smtpd` (SMTP_CHECK), a tiny stdlib DNS responder (DNS_CHECK; no DNS server package is
+//! installed here), a UDP echo (UDP_CHECK), real ICMP (PING_CHECK) and shell scripts
+//! (MISC_CHECK). Each test asserts from kad's log that real servers go down when their
+//! service stops or answers wrong and come back when fixed.
+//!
+//! This host's kernel has no IPVS: kad logs keepalived's "IPVS: Can't initialize ipvs" and
+//! keeps checking. The namespace is removed by a Drop guard, and every process started is
+//! killed by its own guard. Without `ip netns` (not root) the tests print SKIP and pass.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+static SEQ: AtomicUsize = AtomicUsize::new(0);
+
+/// Generous: the machine is shared by many builds.
+const WAIT: Duration = Duration::from_secs(30);
+
+fn quiet(cmd: &mut Command) -> bool {
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A network namespace with `lo` up and the given addresses on it.
+struct Netns {
+    name: String,
+    dir: PathBuf,
+}
+
+impl Netns {
+    fn new(addrs: &[&str]) -> Option<Netns> {
+        let n = SEQ.fetch_add(1, Ordering::Relaxed);
+        let name = format!("kadck-{}-{n}", std::process::id());
+        if !quiet(Command::new("ip").args(["netns", "add", &name])) {
+            eprintln!("SKIP: `ip netns add` failed (not root?); checker e2e not run");
+            return None;
+        }
+        let dir = std::env::temp_dir().join(&name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let ns = Netns { name, dir };
+        assert!(ns.ip(&["link", "set", "lo", "up"]));
+        for a in addrs {
+            let dev_addr = if a.contains(':') {
+                format!("{a}/128")
+            } else {
+                format!("{a}/32")
+            };
+            assert!(ns.ip(&["addr", "add", &dev_addr, "dev", "lo"]), "{a}");
+        }
+        Some(ns)
+    }
+
+    fn ip(&self, args: &[&str]) -> bool {
+        quiet(Command::new("ip").args(["-n", &self.name]).args(args))
+    }
+
+    fn cmd(&self, prog: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name, prog]);
+        c
+    }
+
+    /// Start a long-running program in the namespace.
+    fn spawn(&self, prog: &str, args: &[&str]) -> Proc {
+        let child = self
+            .cmd(prog)
+            .args(args)
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        Proc(Some(child))
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        quiet(Command::new("ip").args(["netns", "del", &self.name]));
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A process killed when dropped.
+struct Proc(Option<Child>);
+
+impl Proc {
+    fn stop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// kad's checker child, with its log collected line by line.
+struct Kad {
+    child: Option<Child>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Kad {
+    fn start(ns: &Netns, conf: &Path) -> Kad {
+        let mut child = ns
+            .cmd(env!("CARGO_BIN_EXE_kad"))
+            .args(["-n", "-l", "-C", "-f"])
+            .arg(conf)
+            .env("KAD_CHILD", "checker")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start kad");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        for stream in [
+            Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stdout.take().unwrap()),
+        ] {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    log.lock().unwrap().push(line);
+                }
+            });
+        }
+        Kad {
+            child: Some(child),
+            log,
+        }
+    }
+
+    fn dump(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    fn count(&self, needle: &str) -> usize {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains(needle))
+            .count()
+    }
+
+    /// Wait until the log holds `n` lines containing `needle`.
+    fn wait_n(&self, needle: &str, n: usize) {
+        let end = Instant::now() + WAIT;
+        while Instant::now() < end {
+            if self.count(needle) >= n {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("no {n}x {needle:?} in kad's log:\n{}", self.dump());
+    }
+
+    fn wait(&self, needle: &str) {
+        self.wait_n(needle, 1);
+    }
+
+    fn signal(&self, sig: &str) {
+        let pid = self.child.as_ref().unwrap().id().to_string();
+        // `ip netns exec` execs kad in place, so the pid is kad's.
+        assert!(quiet(Command::new("kill").args(["-s", sig, &pid])));
+    }
+
+    /// SIGTERM and wait for the exit; returns the exit code.
+    fn stop(&mut self) -> Option<i32> {
+        let mut c = self.child.take()?;
+        let pid = c.id().to_string();
+        quiet(Command::new("kill").args(["-s", "TERM", &pid]));
+        let end = Instant::now() + WAIT;
+        while Instant::now() < end {
+            if let Ok(Some(st)) = c.try_wait() {
+                return st.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = c.kill();
+        let _ = c.wait();
+        None
+    }
+}
+
+impl Drop for Kad {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A TCP listener that accepts and closes, in the namespace.
+fn tcp_listener(ns: &Netns, addr: &str, port: u16) -> Proc {
+    let code = format!(
+        "import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n\
+         s.bind(('{addr}',{port}))\ns.listen(64)\nwhile True:\n    c,_=s.accept()\n    c.close()\n"
+    );
+    ns.spawn("python3", &["-c", &code])
+}
+
+fn http_server(ns: &Netns, addr: &str, port: u16, dir: &Path) -> Proc {
+    ns.spawn(
+        "python3",
+        &[
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            addr,
+            "--directory",
+            dir.to_str().unwrap(),
+        ],
+    )
+}
+
+fn md5_hex(p: &Path) -> String {
+    let out = Command::new("md5sum").arg(p).output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..32].to_string()
+}
+
+const HEAD: &str = "global_defs {\n  router_id kadtest\n}\n";
+
+#[test]
+fn tcp_http_and_misc_checks_follow_their_servers() {
+    let Some(ns) = Netns::new(&["192.0.2.1", "192.0.2.10", "192.0.2.11", "192.0.2.12"]) else {
+        return;
+    };
+    let www = ns.path("www");
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::write(www.join("index.html"), "hello from kad's test\n").unwrap();
+    let digest = md5_hex(&www.join("index.html"));
+    let flag = ns.path("misc-ok");
+    std::fs::write(&flag, "").unwrap();
+    let script = ns.write(
+        "misc.sh",
+        &format!("#!/bin/sh\ntest -e {}\n", flag.display()),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let conf = ns.write(
+        "kad.conf",
+        &format!(
+            "{HEAD}virtual_server 192.0.2.1 80 {{\n  delay_loop 1\n  protocol TCP\n  lvs_sched rr\n\
+             real_server 192.0.2.10 8080 {{\n    TCP_CHECK {{\n      connect_timeout 1\n      retry 0\n    }}\n  }}\n\
+             real_server 192.0.2.11 80 {{\n    HTTP_GET {{\n      url {{\n        path /index.html\n        digest {digest}\n        status_code 200\n      }}\n      connect_timeout 2\n      retry 0\n    }}\n  }}\n\
+             real_server 192.0.2.12 80 {{\n    MISC_CHECK {{\n      misc_path {}\n      misc_timeout 3\n      retry 0\n    }}\n  }}\n}}\n",
+            script.display()
+        ),
+    );
+    let mut tcp = tcp_listener(&ns, "192.0.2.10", 8080);
+    let mut http = http_server(&ns, "192.0.2.11", 80, &www);
+    std::thread::sleep(Duration::from_millis(500));
+    let mut kad = Kad::start(&ns, &conf);
+    kad.wait("IPVS: Can't initialize ipvs");
+    kad.wait("TCP connection to [192.0.2.10]:tcp:8080 success.");
+    kad.wait("Remote Web server [192.0.2.11]:tcp:80 succeed on service.");
+    kad.wait("Misc check for [[192.0.2.12]:tcp:80 VS [192.0.2.1]:tcp:80] by [");
+
+    // TCP: listener gone → down, back → up.
+    tcp.stop();
+    kad.wait("TCP_CHECK on service [192.0.2.10]:tcp:8080 failed.");
+    kad.wait("Removing service [192.0.2.10]:tcp:8080 from VS [192.0.2.1]:tcp:80");
+    let _tcp = tcp_listener(&ns, "192.0.2.10", 8080);
+    kad.wait_n("TCP connection to [192.0.2.10]:tcp:8080 success.", 2);
+    kad.wait("Adding service [192.0.2.10]:tcp:8080 to VS [192.0.2.1]:tcp:80");
+
+    // HTTP: the page changes → digest mismatch; restored → up; server stopped → down.
+    std::fs::write(www.join("index.html"), "changed\n").unwrap();
+    kad.wait("MD5 digest error to server [192.0.2.11]:tcp:80.");
+    kad.wait("Removing service [192.0.2.11]:tcp:80 from VS [192.0.2.1]:tcp:80");
+    std::fs::write(www.join("index.html"), "hello from kad's test\n").unwrap();
+    kad.wait("Adding service [192.0.2.11]:tcp:80 to VS [192.0.2.1]:tcp:80");
+    std::fs::remove_file(www.join("index.html")).unwrap();
+    kad.wait("HTTP status code error to server [192.0.2.11]:tcp:80.");
+    std::fs::write(www.join("index.html"), "hello from kad's test\n").unwrap();
+    kad.wait_n(
+        "Adding service [192.0.2.11]:tcp:80 to VS [192.0.2.1]:tcp:80",
+        2,
+    );
+    http.stop();
+    kad.wait_n(
+        "Removing service [192.0.2.11]:tcp:80 from VS [192.0.2.1]:tcp:80",
+        3,
+    );
+
+    // MISC: the script fails while its flag file is missing.
+    std::fs::remove_file(&flag).unwrap();
+    kad.wait("] failed with retry disabled (exited with status 1).");
+    kad.wait("Removing service [192.0.2.12]:tcp:80 from VS [192.0.2.1]:tcp:80");
+    std::fs::write(&flag, "").unwrap();
+    kad.wait("Adding service [192.0.2.12]:tcp:80 to VS [192.0.2.1]:tcp:80");
+
+    assert_eq!(kad.stop(), Some(0), "{}", kad.dump());
+    kad.wait("Shutting down service [192.0.2.10]:tcp:8080 from VS [192.0.2.1]:tcp:80");
+    kad.wait("Stopped");
+}
+
+#[test]
+fn ssl_get_against_openssl_s_server() {
+    let Some(ns) = Netns::new(&["192.0.2.1", "192.0.2.20"]) else {
+        return;
+    };
+    let key = ns.path("key.pem");
+    let cert = ns.path("cert.pem");
+    assert!(quiet(Command::new("openssl").args([
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=www.example.com",
+        "-keyout",
+        key.to_str().unwrap(),
+        "-out",
+        cert.to_str().unwrap(),
+    ])));
+    let conf = ns.write(
+        "kad.conf",
+        &format!(
+            "{HEAD}virtual_server 192.0.2.1 443 {{\n  delay_loop 1\n  protocol TCP\n  alpha\n\
+             real_server 192.0.2.20 4433 {{\n    SSL_GET {{\n      enable_sni\n      virtualhost www.example.com\n      url {{\n        path /\n        status_code 200\n      }}\n      connect_timeout 3\n      retry 0\n    }}\n  }}\n}}\n"
+        ),
+    );
+    let start_server = || {
+        ns.spawn(
+            "openssl",
+            &[
+                "s_server",
+                "-accept",
+                "192.0.2.20:4433",
+                "-cert",
+                cert.to_str().unwrap(),
+                "-key",
+                key.to_str().unwrap(),
+                "-www",
+                "-quiet",
+            ],
+        )
+    };
+    let mut srv = start_server();
+    std::thread::sleep(Duration::from_millis(500));
+    let mut kad = Kad::start(&ns, &conf);
+    kad.wait("Remote Web server [192.0.2.20]:tcp:4433 succeed on service.");
+    kad.wait("Adding service [192.0.2.20]:tcp:4433 to VS [192.0.2.1]:tcp:443");
+    srv.stop();
+    kad.wait("HTTP_CHECK on service [192.0.2.20]:tcp:4433 failed.");
+    kad.wait("Removing service [192.0.2.20]:tcp:4433 from VS [192.0.2.1]:tcp:443");
+    let _srv = start_server();
+    kad.wait_n(
+        "Adding service [192.0.2.20]:tcp:4433 to VS [192.0.2.1]:tcp:443",
+        2,
+    );
+    assert_eq!(kad.stop(), Some(0), "{}", kad.dump());
+}
+
+/// A DNS responder for any question: an A record 192.0.2.53, or REFUSED while `refuse` exists.
+const DNS_PY: &str = r#"
+import os, socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+while True:
+    q, peer = s.recvfrom(512)
+    if len(q) < 12:
+        continue
+    end = 12
+    while q[end] != 0:
+        end += q[end] + 1
+    question = q[12:end + 5]
+    if os.path.exists(sys.argv[2]):
+        s.sendto(q[:2] + b'\x81\x85' + b'\x00\x01\x00\x00\x00\x00\x00\x00' + question, peer)
+        continue
+    answer = b'\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04' + bytes([192, 0, 2, 53])
+    s.sendto(q[:2] + b'\x81\x80' + b'\x00\x01\x00\x01\x00\x00\x00\x00' + question + answer, peer)
+"#;
+
+const UDP_ECHO_PY: &str = r#"
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+while True:
+    d, peer = s.recvfrom(2048)
+    s.sendto(b'OK' + d, peer)
+"#;
+
+#[test]
+fn smtp_dns_udp_and_ping_checks() {
+    let Some(ns) = Netns::new(&[
+        "192.0.2.1",
+        "192.0.2.30",
+        "192.0.2.31",
+        "192.0.2.32",
+        "192.0.2.33",
+    ]) else {
+        return;
+    };
+    let dns_py = ns.write("dns.py", DNS_PY);
+    let echo_py = ns.write("echo.py", UDP_ECHO_PY);
+    let refuse = ns.path("refuse");
+    let conf = ns.write(
+        "kad.conf",
+        &format!(
+            "{HEAD}virtual_server 192.0.2.1 25 {{\n  delay_loop 1\n  protocol TCP\n  alpha\n\
+             real_server 192.0.2.30 2525 {{\n    SMTP_CHECK {{\n      helo_name kad.test\n      connect_timeout 3\n      retry 0\n    }}\n  }}\n\
+             real_server 192.0.2.31 53 {{\n    DNS_CHECK {{\n      type A\n      name www.example.com\n      connect_timeout 2\n      retry 0\n    }}\n  }}\n\
+             real_server 192.0.2.32 7 {{\n    UDP_CHECK {{\n      payload 01020304\n      require_reply 4f4b\n      connect_timeout 2\n      retry 0\n    }}\n  }}\n\
+             real_server 192.0.2.33 80 {{\n    PING_CHECK {{\n      connect_timeout 2\n      retry 0\n    }}\n  }}\n}}\n"
+        ),
+    );
+    let smtp = || {
+        ns.spawn(
+            "python3",
+            &[
+                "-W",
+                "ignore",
+                "-m",
+                "smtpd",
+                "-n",
+                "-c",
+                "DebuggingServer",
+                "192.0.2.30:2525",
+            ],
+        )
+    };
+    let mut smtp_srv = smtp();
+    let _dns = ns.spawn(
+        "python3",
+        &[
+            dns_py.to_str().unwrap(),
+            "192.0.2.31",
+            refuse.to_str().unwrap(),
+        ],
+    );
+    let mut echo = ns.spawn("python3", &[echo_py.to_str().unwrap(), "192.0.2.32", "7"]);
+    std::thread::sleep(Duration::from_millis(800));
+    let mut kad = Kad::start(&ns, &conf);
+    let vs = "VS [192.0.2.1]:tcp:25";
+    kad.wait("Remote SMTP server [192.0.2.30]:tcp:2525 succeed on service.");
+    kad.wait(&format!("Adding service [192.0.2.30]:tcp:2525 to {vs}"));
+    kad.wait(&format!("Adding service [192.0.2.31]:tcp:53 to {vs}"));
+    kad.wait("UDP connection to [192.0.2.32]:tcp:7 success.");
+    kad.wait(&format!("Adding service [192.0.2.32]:tcp:7 to {vs}"));
+    kad.wait("ICMP connection to [192.0.2.33]:tcp:80 success.");
+    kad.wait(&format!("Adding service [192.0.2.33]:tcp:80 to {vs}"));
+
+    smtp_srv.stop();
+    kad.wait("SMTP_CHECK Error connecting to server [192.0.2.30]:2525");
+    kad.wait(&format!("Removing service [192.0.2.30]:tcp:2525 from {vs}"));
+    let _smtp2 = smtp();
+    kad.wait_n(&format!("Adding service [192.0.2.30]:tcp:2525 to {vs}"), 2);
+
+    std::fs::write(&refuse, "").unwrap();
+    kad.wait("DNS_CHECK ([192.0.2.31]:tcp:53) read error occurred. (rcode = 5)");
+    kad.wait(&format!("Removing service [192.0.2.31]:tcp:53 from {vs}"));
+    std::fs::remove_file(&refuse).unwrap();
+    kad.wait_n(&format!("Adding service [192.0.2.31]:tcp:53 to {vs}"), 2);
+
+    echo.stop();
+    kad.wait("UDP_CHECK on service [192.0.2.32]:tcp:7 failed.");
+    kad.wait(&format!("Removing service [192.0.2.32]:tcp:7 from {vs}"));
+
+    assert!(ns.ip(&["addr", "del", "192.0.2.33/32", "dev", "lo"]));
+    kad.wait("ICMP CHECK on service [192.0.2.33]:tcp:80 failed.");
+    kad.wait(&format!("Removing service [192.0.2.33]:tcp:80 from {vs}"));
+    assert_eq!(kad.stop(), Some(0), "{}", kad.dump());
+}
+
+#[test]
+fn quorum_sorry_server_notify_and_reload() {
+    let Some(ns) = Netns::new(&["192.0.2.1", "192.0.2.40", "192.0.2.41"]) else {
+        return;
+    };
+    let fifo = ns.path("lvs.fifo");
+    let notes = ns.path("notes");
+    let conf_text = |second: bool| {
+        format!(
+            "global_defs {{\n  lvs_notify_fifo {fifo}\n}}\n\
+             virtual_server 192.0.2.1 80 {{\n  delay_loop 1\n  protocol TCP\n  quorum {}\n\
+             quorum_down \"/bin/sh -c 'echo qdown >> {notes}'\"\n\
+             quorum_up \"/bin/sh -c 'echo qup >> {notes}'\"\n\
+             sorry_server 192.0.2.99 80\n\
+             real_server 192.0.2.40 80 {{\n    notify_down \"/bin/sh -c 'echo down40 >> {notes}'\"\n    TCP_CHECK {{\n      connect_timeout 1\n      retry 0\n    }}\n  }}\n{}}}\n",
+            if second { 2 } else { 1 },
+            if second {
+                "  real_server 192.0.2.41 80 {\n    TCP_CHECK {\n      connect_timeout 1\n      retry 0\n    }\n  }\n"
+            } else {
+                ""
+            },
+            fifo = fifo.display(),
+            notes = notes.display(),
+        )
+    };
+    let conf = ns.write("kad.conf", &conf_text(true));
+    let mut a = tcp_listener(&ns, "192.0.2.40", 80);
+    let _b = tcp_listener(&ns, "192.0.2.41", 80);
+    std::thread::sleep(Duration::from_millis(500));
+    let mut kad = Kad::start(&ns, &conf);
+    kad.wait("TCP connection to [192.0.2.40]:tcp:80 success.");
+    kad.wait("TCP connection to [192.0.2.41]:tcp:80 success.");
+    a.stop();
+    kad.wait("Removing service [192.0.2.40]:tcp:80 from VS [192.0.2.1]:tcp:80");
+    kad.wait("Lost quorum 2-0=2 > 1 for VS [192.0.2.1]:tcp:80");
+    kad.wait("Adding sorry server [192.0.2.99]:tcp:80 to VS [192.0.2.1]:tcp:80");
+    let end = Instant::now() + WAIT;
+    loop {
+        let text = std::fs::read_to_string(&notes).unwrap_or_default();
+        if text.contains("down40") && text.contains("qdown") {
+            break;
+        }
+        assert!(Instant::now() < end, "notify scripts did not run: {text:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // lvs_notify_fifo: the man page's "RS <rs> <vs> DOWN" line.
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    let mut got = String::new();
+    let _ = std::io::Read::read_to_string(&mut f, &mut got);
+    assert!(
+        got.contains("RS [192.0.2.40]:tcp:80 [192.0.2.1]:tcp:80 DOWN\n"),
+        "{got:?}"
+    );
+    assert!(got.contains("VS [192.0.2.1]:tcp:80 DOWN\n"), "{got:?}");
+    let _a2 = tcp_listener(&ns, "192.0.2.40", 80);
+    kad.wait("Gained quorum 2+0=2 <= 2 for VS [192.0.2.1]:tcp:80");
+    kad.wait("Removing sorry server [192.0.2.99]:tcp:80 from VS [192.0.2.1]:tcp:80");
+
+    // A configuration with errors is refused; the running one stays.
+    std::fs::write(
+        &conf,
+        "virtual_server 192.0.2.1 80 {\n  bogus_keyword\n  real_server {\n",
+    )
+    .unwrap();
+    kad.signal("HUP");
+    kad.wait("Reloading");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        kad.count("Removing service [192.0.2.41]"),
+        0,
+        "{}",
+        kad.dump()
+    );
+    // A valid one without 192.0.2.41: it is removed, 192.0.2.40 keeps its state.
+    std::fs::write(&conf, conf_text(false)).unwrap();
+    let adds_before = kad.count("Adding service [192.0.2.40]:tcp:80");
+    kad.signal("HUP");
+    kad.wait_n("Reloading", 2);
+    kad.wait("Removing service [192.0.2.41]:tcp:80 from VS [192.0.2.1]:tcp:80");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        kad.count("Adding service [192.0.2.40]:tcp:80"),
+        adds_before,
+        "{}",
+        kad.dump()
+    );
+    assert_eq!(kad.stop(), Some(0), "{}", kad.dump());
+}
+
+/// Hostile HTTP servers: an endless body at full speed, a slowloris trickle, endless headers.
+const HOSTILE_PY: &str = r#"
+import socket, sys, threading, time
+mode, addr = sys.argv[1], sys.argv[2]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, 80))
+s.listen(16)
+def serve(c):
+    try:
+        c.recv(4096)
+        if mode == 'flood':
+            c.sendall(b'HTTP/1.0 200 OK\r\n\r\n')
+            chunk = b'x' * 65536
+            while True:
+                c.sendall(chunk)
+        elif mode == 'slow':
+            for b in b'HTTP/1.0 200 OK\r\n\r\nhello':
+                c.sendall(bytes([b]))
+                time.sleep(0.5)
+        else:
+            c.sendall(b'HTTP/1.0 200 OK\r\n')
+            while True:
+                c.sendall(b'X-Endless: ' + b'y' * 1000 + b'\r\n')
+    except OSError:
+        pass
+    c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"#;
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn hostile_http_servers_fail_within_bounds() {
+    let Some(ns) = Netns::new(&["192.0.2.1", "192.0.2.50", "192.0.2.51", "192.0.2.52"]) else {
+        return;
+    };
+    let py = ns.write("hostile.py", HOSTILE_PY);
+    let _flood = ns.spawn("python3", &[py.to_str().unwrap(), "flood", "192.0.2.50"]);
+    let _slow = ns.spawn("python3", &[py.to_str().unwrap(), "slow", "192.0.2.51"]);
+    let _headers = ns.spawn("python3", &[py.to_str().unwrap(), "headers", "192.0.2.52"]);
+    let mut reals = String::new();
+    for a in ["192.0.2.50", "192.0.2.51", "192.0.2.52"] {
+        reals += &format!(
+            "  real_server {a} 80 {{\n    HTTP_GET {{\n      url {{\n        path /\n        digest 00000000000000000000000000000000\n      }}\n      connect_timeout 2\n      retry 0\n    }}\n  }}\n"
+        );
+    }
+    let conf = ns.write(
+        "kad.conf",
+        &format!(
+            "{HEAD}virtual_server 192.0.2.1 80 {{\n  delay_loop 1\n  protocol TCP\n{reals}}}\n"
+        ),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    let mut kad = Kad::start(&ns, &conf);
+    let pid = kad.child.as_ref().unwrap().id();
+    kad.wait("HTTP_CHECK on service [192.0.2.50]:tcp:80 failed.");
+    kad.wait("HTTP_CHECK on service [192.0.2.51]:tcp:80 failed.");
+    kad.wait("HTTP_CHECK on service [192.0.2.52]:tcp:80 failed.");
+    // connect_timeout (2 s) bounds each whole attempt; the first starts within warmup (the
+    // default warmup is delay_loop, 1 s). Generous for a loaded machine.
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    // Keep streaming a few more rounds: memory must stay bounded.
+    std::thread::sleep(Duration::from_secs(5));
+    let rss = rss_kib(pid);
+    eprintln!("checker RSS after 5 s of hostile servers: {rss} KiB");
+    assert!(rss > 0 && rss < 64 * 1024, "checker RSS {rss} KiB");
+    eprintln!("{}", kad.dump());
+    assert_eq!(kad.stop(), Some(0), "{}", kad.dump());
+}
+
+#[test]
+fn ipv6_tcp_check_and_file_check() {
+    let Some(ns) = Netns::new(&["2001:db8::1", "2001:db8::10", "192.0.2.1", "192.0.2.60"]) else {
+        return;
+    };
+    let track = ns.write("track", "0\n");
+    let conf = ns.write(
+        "kad.conf",
+        &format!(
+            "{HEAD}track_file tf {{\n  file {}\n  weight 0\n}}\n\
+             virtual_server 2001:db8::1 80 {{\n  delay_loop 1\n  protocol TCP\n\
+             real_server 2001:db8::10 8080 {{\n    TCP_CHECK {{\n      connect_timeout 1\n      retry 0\n    }}\n  }}\n}}\n\
+             virtual_server 192.0.2.1 80 {{\n  delay_loop 1\n  protocol TCP\n\
+             real_server 192.0.2.60 80 {{\n    FILE_CHECK {{\n      track_file tf\n    }}\n  }}\n}}\n",
+            track.display()
+        ),
+    );
+    let code = "import socket\ns=socket.socket(socket.AF_INET6)\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n\
+                s.bind(('2001:db8::10',8080))\ns.listen(8)\nwhile True:\n    c,_=s.accept()\n    c.close()\n";
+    let mut l6 = ns.spawn("python3", &["-c", code]);
+    std::thread::sleep(Duration::from_millis(500));
+    let mut kad = Kad::start(&ns, &conf);
+    kad.wait("TCP connection to [2001:db8::10]:tcp:8080 success.");
+    l6.stop();
+    kad.wait("TCP_CHECK on service [2001:db8::10]:tcp:8080 failed.");
+    kad.wait("Removing service [2001:db8::10]:tcp:8080 from VS [2001:db8::1]:tcp:80");
+
+    // FILE_CHECK with weight 0: a non-zero value is a fault.
+    std::fs::write(&track, "1\n").unwrap();
+    kad.wait("Removing service [192.0.2.60]:tcp:80 from VS [192.0.2.1]:tcp:80");
+    std::fs::write(&track, "0\n").unwrap();
+    kad.wait("Adding service [192.0.2.60]:tcp:80 to VS [192.0.2.1]:tcp:80");
+    assert_eq!(kad.stop(), Some(0), "{}", kad.dump());
+}
+
+#[test]
+fn misc_timeout_and_ha_suspend() {
+    let Some(ns) = Netns::new(&["192.0.2.1", "192.0.2.80"]) else {
+        return;
+    };
+    let slow = ns.write("slow.sh", "#!/bin/sh\nsleep 30\n");
+    std::fs::set_permissions(&slow, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let conf = ns.write(
+        "kad.conf",
+        &format!(
+            "{HEAD}virtual_server 192.0.2.1 80 {{\n  delay_loop 1\n  protocol TCP\n\
+             real_server 192.0.2.80 80 {{\n    MISC_CHECK {{\n      misc_path {}\n      misc_timeout 1\n    }}\n  }}\n}}\n\
+             virtual_server 192.0.2.70 80 {{\n  delay_loop 1\n  protocol TCP\n  ha_suspend\n\
+             real_server 192.0.2.71 80 {{\n    TCP_CHECK {{\n      connect_timeout 1\n      retry 0\n    }}\n  }}\n}}\n",
+            slow.display()
+        ),
+    );
+    let mut kad = Kad::start(&ns, &conf);
+    // misc_timeout: the script is killed and the check counts as timed out.
+    kad.wait("Misc check for [[192.0.2.80]:tcp:80 VS [192.0.2.1]:tcp:80] by [");
+    kad.wait("] timed out with retry disabled.");
+    kad.wait("Removing service [192.0.2.80]:tcp:80 from VS [192.0.2.1]:tcp:80");
+    // ha_suspend: no check while 192.0.2.70 is not a local address.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(kad.count("[192.0.2.71]:tcp:80 failed"), 0, "{}", kad.dump());
+    assert!(ns.ip(&["addr", "add", "192.0.2.70/32", "dev", "lo"]));
+    kad.wait("TCP_CHECK on service [192.0.2.71]:tcp:80 failed.");
+    assert_eq!(kad.stop(), Some(0), "{}", kad.dump());
+    // No MISC_CHECK child outlives kad (timeouts and shutdown terminate them).
+    let end = Instant::now() + WAIT;
+    loop {
+        let left = Command::new("pgrep")
+            .args(["-f", slow.to_str().unwrap()])
+            .output()
+            .unwrap();
+        if left.stdout.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < end, "slow.sh still running");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
