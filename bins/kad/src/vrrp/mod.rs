@@ -23,6 +23,7 @@ use keepalive_confparse::load::load;
 use keepalive_confparse::model::Config;
 use keepalive_netlink::{RcvBuf, Reflector, Rtnl};
 use keepalive_vrrp::action::{NotifyEvent, NotifyScope};
+use keepalive_vrrp::tracker::TrackerState;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 
@@ -33,10 +34,14 @@ use crate::smtp_alert::{Mailer, StateGate};
 use std::collections::HashMap;
 use crate::spawn::{Runner, ScriptUsers};
 use script_track::ScriptTrackers;
+use track_file::FileTracker;
+use track_process::ProcessTracker;
 use router::{Previous, Router, SOCKET_TOKEN_BASE};
 
 const SIGNALS: Token = Token(0);
 const NETLINK: Token = Token(1);
+const FILES: Token = Token(2);
+const PROCESSES: Token = Token(3);
 
 /// Runs the VRRP process until it is told to stop; returns the exit code.
 pub fn run(cli: &Cli) -> i32 {
@@ -74,6 +79,8 @@ struct Vrrpd<'a> {
     runner: Runner,
     notifier: Notifier,
     scripts: ScriptTrackers,
+    files: Option<FileTracker>,
+    processes: Option<ProcessTracker>,
     mailer: Option<Mailer>,
     /// keepalived's `last_email_state`, per instance or group name.
     mailed: HashMap<String, StateGate>,
@@ -156,7 +163,10 @@ impl<'a> Vrrpd<'a> {
             scripts,
             mailer: None,
             mailed: HashMap::new(),
+            files: None,
+            processes: None,
         };
+        d.open_trackers(track_file::Start::Initial);
         d.mailer = d.new_mailer();
         d.router.create_vmacs(&d.config);
         d.statics.install(&mut d.router, &d.config);
@@ -164,6 +174,7 @@ impl<'a> Vrrpd<'a> {
         d.router
             .start(d.poll.registry(), plan, now, &Previous::default());
         d.script_changes(now);
+        d.tracker_snapshot(now);
         log_info!(
             "VRRP started with {} instance(s)",
             d.router.instance_count()
@@ -179,6 +190,7 @@ impl<'a> Vrrpd<'a> {
                 self.router.next_deadline(),
                 self.runner.next_deadline(),
                 self.scripts.poll_timeout(),
+                self.processes.as_ref().and_then(ProcessTracker::poll_timeout),
             ]
                 .into_iter()
                 .flatten()
@@ -204,6 +216,16 @@ impl<'a> Vrrpd<'a> {
                         }
                     }
                     NETLINK => self.router.netlink_ready(now),
+                    FILES => {
+                        let changed = self.files.as_mut().map(FileTracker::process);
+                        for (name, v) in changed.unwrap_or_default() {
+                            self.set(now, mapping::Source::File(name), TrackerState::Value(v));
+                        }
+                    }
+                    PROCESSES => {
+                        let changed = self.processes.as_mut().map(|p| p.process(now));
+                        self.process_changes(now, changed.unwrap_or_default());
+                    }
                     t if t.0 >= SOCKET_TOKEN_BASE => self.router.socket_ready(t, now, &mut buf),
                     _ => {}
                 }
@@ -212,6 +234,11 @@ impl<'a> Vrrpd<'a> {
             self.router.handle_timeout(now);
             if self.runner.next_deadline().is_some_and(|t| t <= now) {
                 self.reap(now);
+            }
+            let due = self.processes.as_ref().and_then(ProcessTracker::poll_timeout);
+            if due.is_some_and(|t| t <= now) {
+                let changed = self.processes.as_mut().map(|p| p.handle_timeout(now));
+                self.process_changes(now, changed.unwrap_or_default());
             }
             if self.scripts.poll_timeout().is_some_and(|t| t <= now) {
                 self.scripts.handle_timeout(now, &mut self.runner);
@@ -257,8 +284,9 @@ impl<'a> Vrrpd<'a> {
                 self.router
                     .reload(self.poll.registry(), &config, self.scripts.disabled(), now);
                 self.script_changes(now);
-                self.statics.remove(&mut self.router);
                 self.config = config;
+                self.reload_trackers();
+                self.tracker_snapshot(now);
                 self.mailer = self.new_mailer();
                 self.statics.install(&mut self.router, &self.config);
                 None
@@ -292,6 +320,88 @@ impl Vrrpd<'_> {
             } else {
                 self.notifier.job_done(id, &outcome);
             }
+        }
+    }
+
+    /// Opens the `track_file` / `vrrp_track_process` sources the configuration uses.
+    fn open_trackers(&mut self, start: track_file::Start) {
+        let v = &self.config.vrrp;
+        if !v.track_files.is_empty() {
+            match FileTracker::start(&v.track_files, start) {
+                Ok(mut f) => {
+                    if let Err(e) = self
+                        .poll
+                        .registry()
+                        .register(&mut f, FILES, Interest::READABLE)
+                    {
+                        log_err!("track_file: {e}");
+                    }
+                    self.files = Some(f);
+                }
+                Err(e) => log_err!("{e}"),
+            }
+        }
+        if !v.track_processes.is_empty() && self.processes.is_none() {
+            match ProcessTracker::new(&v.track_processes) {
+                Ok(mut p) => {
+                    if let Err(e) = self
+                        .poll
+                        .registry()
+                        .register(&mut p, PROCESSES, Interest::READABLE)
+                    {
+                        log_err!("vrrp_track_process: {e}");
+                    }
+                    self.processes = Some(p);
+                }
+                Err(e) => log_err!("{e}"),
+            }
+        }
+    }
+
+    fn reload_trackers(&mut self) {
+        if let Some(mut f) = self.files.take() {
+            let _ = self.poll.registry().deregister(&mut f);
+        }
+        if let Some(p) = &mut self.processes {
+            if let Err(e) = p.reload(&self.config.vrrp.track_processes) {
+                log_err!("{e}");
+            }
+        }
+        self.open_trackers(track_file::Start::Reload);
+    }
+
+    /// Current values of every file and process tracker (at start and after a reload).
+    fn tracker_snapshot(&mut self, now: Instant) {
+        let files: Vec<(String, i32)> = self
+            .files
+            .iter()
+            .flat_map(|f| f.current().map(|(n, v)| (n.to_owned(), v)))
+            .collect();
+        for (name, v) in files {
+            self.set(now, mapping::Source::File(name), TrackerState::Value(v));
+        }
+        let procs: Vec<(String, bool)> = self
+            .processes
+            .iter()
+            .flat_map(|p| p.current().map(|(n, up)| (n.to_owned(), up)))
+            .collect();
+        self.process_changes(now, procs);
+    }
+
+    fn process_changes(&mut self, now: Instant, changes: Vec<(String, bool)>) {
+        for (name, up) in changes {
+            let st = if up {
+                TrackerState::Up
+            } else {
+                TrackerState::Down
+            };
+            self.set(now, mapping::Source::Process(name), st);
+        }
+    }
+
+    fn set(&mut self, now: Instant, source: mapping::Source, state: TrackerState) {
+        if let Some(id) = self.router.tracker(&source) {
+            self.router.set_tracker(now, id, state);
         }
     }
 
@@ -360,7 +470,7 @@ impl Vrrpd<'_> {
 }
 
 /// `static_ipaddress`, `static_routes`, `static_rules`: installed at start, removed at
-/// exit (unless `-V`) and replaced on reload.
+/// exit (unless `-V`); a reload changes only what changed, so kept ones never flap.
 #[derive(Debug, Default)]
 struct Statics {
     addresses: Vec<keepalive_netlink::AddressSpec>,
@@ -369,40 +479,61 @@ struct Statics {
 }
 
 impl Statics {
-    fn install(&mut self, router: &mut Router, config: &Config) {
+    /// What `config` asks for, as netlink requests.
+    fn wanted(router: &Router, config: &Config) -> Statics {
         let v = &config.vrrp;
-        let table = router.reflector.table().clone();
+        let table = router.reflector.table();
+        let mut w = Statics::default();
         for a in &v.static_ipaddress {
             let Some(dev) = a.dev.as_deref() else {
                 continue;
             };
-            match netspec::address(&table, a, dev) {
-                Ok(spec) => {
-                    if router.rtnl_add_address(&spec) {
-                        self.addresses.push(spec);
-                    }
-                }
+            match netspec::address(table, a, dev) {
+                Ok(spec) => w.addresses.push(spec),
                 Err(e) => log_err!("static_ipaddress {}: {e}", a.addr.addr),
             }
         }
         for r in &v.static_routes {
-            match netspec::route(&table, r) {
-                Ok(spec) => {
-                    if router.rtnl_add_route(&spec) {
-                        self.routes.push(spec);
-                    }
-                }
+            match netspec::route(table, r) {
+                Ok(spec) => w.routes.push(spec),
                 Err(e) => log_err!("static_routes: {e}"),
             }
         }
         for r in &v.static_rules {
             match netspec::rule(r) {
-                Ok(spec) => {
-                    if router.rtnl_add_rule(&spec) {
-                        self.rules.push(spec);
-                    }
-                }
+                Ok(spec) => w.rules.push(spec),
                 Err(e) => log_err!("static_rules: {e}"),
+            }
+        }
+        w
+    }
+
+    /// Installs what `config` asks for and removes what it no longer does.
+    fn install(&mut self, router: &mut Router, config: &Config) {
+        let w = Statics::wanted(router, config);
+        for r in self.rules.iter().filter(|r| !w.rules.contains(r)) {
+            router.rtnl_del_rule(r);
+        }
+        for r in self.routes.iter().filter(|r| !w.routes.contains(r)) {
+            router.rtnl_del_route(r);
+        }
+        for a in self.addresses.iter().filter(|a| !w.addresses.contains(a)) {
+            router.rtnl_del_address(a);
+        }
+        let old = std::mem::take(self);
+        for a in w.addresses {
+            if old.addresses.contains(&a) || router.rtnl_add_address(&a) {
+                self.addresses.push(a);
+            }
+        }
+        for r in w.routes {
+            if old.routes.contains(&r) || router.rtnl_add_route(&r) {
+                self.routes.push(r);
+            }
+        }
+        for r in w.rules {
+            if old.rules.contains(&r) || router.rtnl_add_rule(&r) {
+                self.rules.push(r);
             }
         }
     }
