@@ -91,6 +91,10 @@ pub enum TrackProcessError {
     /// user and PID namespaces).
     #[error("Failed to set/clear process event listen - {}", errno(*.0))]
     Listen(#[source] Errno),
+    /// The socket was opened outside the initial network namespace, where the kernel has no
+    /// connector to answer (open it with [`ProcSocket::open`] before entering a namespace).
+    #[error("Failed to set/clear process event listen - errno 111 - Connection refused (process events are only available in the initial network namespace)")]
+    NotInitialNamespace,
     /// `/proc` could not be listed.
     #[error("Unable to read /proc for track_process - {}", os_err(.0))]
     ProcScan(#[source] io::Error),
@@ -321,6 +325,44 @@ fn read_limited(path: &str, limit: usize) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// The process-events connector socket, subscribed (`nl_connect` + `set_proc_ev_listen`).
+///
+/// A netlink socket stays in the network namespace it was created in, so opening this
+/// before `setns` keeps process tracking working inside `net_namespace`.
+#[derive(Debug)]
+pub struct ProcSocket(Socket);
+
+impl ProcSocket {
+    /// Opens the socket, joins `CN_IDX_PROC` and asks the kernel to send process events.
+    pub fn open() -> Result<Self, TrackProcessError> {
+        let sock = Socket::new(
+            Domain::from(libc::AF_NETLINK),
+            Type::DGRAM.nonblocking().cloexec(),
+            Some(Protocol::from(NETLINK_CONNECTOR)),
+        )
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::EPROTONOSUPPORT) {
+                TrackProcessError::NotSupported
+            } else {
+                TrackProcessError::Socket(e)
+            }
+        })?;
+        // Port id 0: the kernel picks a unique one, so several trackers may coexist.
+        socket::bind(sock.as_raw_fd(), &NetlinkAddr::new(0, CN_IDX_PROC))
+            .map_err(TrackProcessError::Bind)?;
+        socket::send(
+            sock.as_raw_fd(),
+            &mcast_request(PROC_CN_MCAST_LISTEN),
+            MsgFlags::empty(),
+        )
+        .map_err(|e| match e {
+            Errno::ECONNREFUSED => TrackProcessError::NotInitialNamespace,
+            e => TrackProcessError::Listen(e),
+        })?;
+        Ok(ProcSocket(sock))
+    }
+}
+
 /// The `vrrp_track_process`es of the VRRP process: one connector socket, a `mio` source.
 ///
 /// Call order: [`ProcessTracker::new`], read [`ProcessTracker::current`] for the initial
@@ -355,30 +397,22 @@ impl ProcessTracker {
         opts: ProcessOptions,
         now: Instant,
     ) -> Result<Self, TrackProcessError> {
-        let sock = Socket::new(
-            Domain::from(libc::AF_NETLINK),
-            Type::DGRAM.nonblocking().cloexec(),
-            Some(Protocol::from(NETLINK_CONNECTOR)),
-        )
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::EPROTONOSUPPORT) {
-                TrackProcessError::NotSupported
-            } else {
-                TrackProcessError::Socket(e)
-            }
-        })?;
-        // Port id 0: the kernel picks a unique one, so several trackers may coexist.
-        socket::bind(sock.as_raw_fd(), &NetlinkAddr::new(0, CN_IDX_PROC))
-            .map_err(TrackProcessError::Bind)?;
+        Self::with_socket(ProcSocket::open()?, procs, opts, now)
+    }
+
+    /// As [`ProcessTracker::with_options`] over a socket opened earlier, e.g. before entering
+    /// `net_namespace` (the connector exists only in the initial network namespace, which is
+    /// why keepalived opens it before `setns`).
+    pub fn with_socket(
+        sock: ProcSocket,
+        procs: &[TrackProcess],
+        opts: ProcessOptions,
+        now: Instant,
+    ) -> Result<Self, TrackProcessError> {
+        let sock = sock.0;
         if let Some(size) = opts.rcv_bufs {
             set_rcv_buf(&sock, size as usize, opts.rcv_bufs_force);
         }
-        socket::send(
-            sock.as_raw_fd(),
-            &mcast_request(PROC_CN_MCAST_LISTEN),
-            MsgFlags::empty(),
-        )
-        .map_err(TrackProcessError::Listen)?;
         let mut t = ProcessTracker {
             sock,
             trackers: procs.iter().map(Tracker::from_config).collect(),
@@ -1493,6 +1527,37 @@ mod tests {
         let mut d = Driver::with(t);
         d.until("rescan", |d| d.t.rescans() >= 1 && d.up("three"));
         assert_eq!(d.t.count("three"), Some(3));
+    }
+
+    #[test]
+    fn socket_opened_before_entering_a_network_namespace() {
+        let _s = serial();
+        let links = Links::new();
+        let name = unique("ktk");
+        let path = links.link(&name, "/usr/bin/sleep");
+        let sock = ProcSocket::open().unwrap();
+        // unshare(CLONE_NEWNET) moves only this thread, which then ends.
+        let t = std::thread::spawn(move || {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+            let inside = ProcessTracker::new(&[tp("x", &[&name])]);
+            assert!(matches!(
+                inside,
+                Err(TrackProcessError::NotInitialNamespace)
+            ));
+            ProcessTracker::with_socket(
+                sock,
+                &[tp("x", &[&name])],
+                ProcessOptions::default(),
+                Instant::now(),
+            )
+            .unwrap()
+        })
+        .join()
+        .unwrap();
+        let mut d = Driver::with(t);
+        let mut kids = Kids::default();
+        kids.spawn(&path, &["1000"]);
+        d.until("up", |d| d.up("x"));
     }
 
     #[test]

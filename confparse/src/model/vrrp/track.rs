@@ -529,7 +529,6 @@ pub fn parse_track_process(node: &Node, d: &mut Diagnostics) -> Option<TrackProc
         full_command: false,
     };
     let mut weight_set = false;
-    let mut quorum_set = false;
     for c in node.children() {
         match c.name() {
             "process" => {
@@ -580,7 +579,6 @@ pub fn parse_track_process(node: &Node, d: &mut Diagnostics) -> Option<TrackProc
             }
             "quorum" => {
                 if let Some(v) = need_arg(c, 0, d).and_then(|t| parse_uint(t, 1, 65535, d)) {
-                    quorum_set = true;
                     if p.quorum_max.is_some_and(|m| (v as u32) > m) {
                         d.error(
                             &c.args[0].loc,
@@ -593,12 +591,16 @@ pub fn parse_track_process(node: &Node, d: &mut Diagnostics) -> Option<TrackProc
             }
             "quorum_max" => {
                 if let Some(v) = need_arg(c, 0, d).and_then(|t| parse_uint(t, 0, 65535, d)) {
-                    // keepalived compares with an explicit quorum only (its default is applied
-                    // at the end of the block).
-                    if quorum_set && (v as u32) < p.quorum {
+                    // keepalived allows quorum_max 0 unless quorum is above 1, and then
+                    // tracks "no such process running" (quorum 0).
+                    let v = v as u32;
+                    if (v != 0 || p.quorum > 1) && v < p.quorum {
                         d.error(&c.args[0].loc, "quorum_max is less than quorum - ignoring");
                     } else {
-                        p.quorum_max = Some(v as u32);
+                        p.quorum_max = Some(v);
+                        if v == 0 {
+                            p.quorum = 0;
+                        }
                     }
                 }
             }
