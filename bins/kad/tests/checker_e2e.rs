@@ -129,11 +129,18 @@ struct Kad {
 
 impl Kad {
     fn start(ns: &Netns, conf: &Path) -> Kad {
+        Kad::start_with(ns, conf, &[])
+    }
+
+    fn start_with(ns: &Netns, conf: &Path, extra: &[&str]) -> Kad {
         let mut child = ns
             .cmd(env!("CARGO_BIN_EXE_kad"))
-            .args(["-n", "-l", "-C", "-f"])
+            .args(["-n", "-l", "-C"])
+            .args(extra)
+            .arg("-f")
             .arg(conf)
             .env("KAD_CHILD", "checker")
+            .env("TMPDIR", &ns.dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -697,8 +704,30 @@ fn ipv6_tcp_check_and_file_check() {
                 s.bind(('2001:db8::10',8080))\ns.listen(8)\nwhile True:\n    c,_=s.accept()\n    c.close()\n";
     let mut l6 = ns.spawn("python3", &["-c", code]);
     std::thread::sleep(Duration::from_millis(500));
-    let mut kad = Kad::start(&ns, &conf);
+    let pidfile = ns.path("checkers.pid");
+    let mut kad = Kad::start_with(&ns, &conf, &["-c", pidfile.to_str().unwrap()]);
     kad.wait("TCP connection to [2001:db8::10]:tcp:8080 success.");
+    // -c: the checker child's pid file, removed at exit.
+    let pid = kad.child.as_ref().unwrap().id();
+    assert_eq!(
+        std::fs::read_to_string(&pidfile).unwrap().trim(),
+        pid.to_string()
+    );
+    // SIGUSR1: keepalived_check.data in $TMPDIR.
+    kad.signal("USR1");
+    let dump = ns.path("keepalived_check.data");
+    let end = Instant::now() + WAIT;
+    while !std::fs::read_to_string(&dump).is_ok_and(|t| t.contains("alive = 1")) {
+        assert!(Instant::now() < end, "no data dump");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(&dump).unwrap();
+    assert!(text.contains(" VS VIP = 2001:db8::1, VPORT = 80"), "{text}");
+    assert!(
+        text.contains("   RIP = 2001:db8::10, RPORT = 8080, WEIGHT = 1 EFF WEIGHT = 1"),
+        "{text}"
+    );
+    assert!(text.contains("   Keepalive method = FILE_CHECK"), "{text}");
     l6.stop();
     kad.wait("TCP_CHECK on service [2001:db8::10]:tcp:8080 failed.");
     kad.wait("Removing service [2001:db8::10]:tcp:8080 from VS [2001:db8::1]:tcp:80");
@@ -709,6 +738,7 @@ fn ipv6_tcp_check_and_file_check() {
     std::fs::write(&track, "0\n").unwrap();
     kad.wait("Adding service [192.0.2.60]:tcp:80 to VS [192.0.2.1]:tcp:80");
     assert_eq!(kad.stop(), Some(0), "{}", kad.dump());
+    assert!(!pidfile.exists(), "pid file left behind");
 }
 
 #[test]

@@ -711,30 +711,81 @@ impl Loop {
         self.ipvs.stop();
     }
 
+    /// SIGUSR1: keepalived's `keepalived_check.data` (check_print.c), with the state of every
+    /// virtual server, real server and checker, in keepalived's labels.
     fn dump(&self) {
+        let dir = std::env::var("TMPDIR")
+            .ok()
+            .filter(|d| d.starts_with('/'))
+            .unwrap_or_else(|| "/tmp".into());
+        let path = std::path::Path::new(&dir).join("keepalived_check.data");
+        if let Err(e) = std::fs::write(&path, self.dump_text()) {
+            log_info!("Can't open dump file {} - {e}", path.display());
+        }
+    }
+
+    fn dump_text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut o = String::new();
+        let _ = writeln!(o, "------< Health checkers >------");
         for (v, vs) in self.plan.vss.iter().enumerate() {
-            log_info!(
-                " VS {} quorum {}",
-                vs_label(&self.plan, v),
-                if self.pool.has_quorum(v) {
-                    "up"
-                } else {
-                    "down"
+            let _ = writeln!(o, " ------< Virtual server >------");
+            let _ = match &vs.key {
+                keepalive_checkers::VsKey::Addr { addr, port, .. } => {
+                    writeln!(o, " VS VIP = {addr}, VPORT = {port}")
                 }
+                keepalive_checkers::VsKey::Fwmark { mark, .. } => {
+                    writeln!(o, " VS FWMARK = {mark}")
+                }
+                keepalive_checkers::VsKey::Group { .. } => {
+                    writeln!(o, " VS GROUP = {}", vs_label(&self.plan, v))
+                }
+            };
+            let _ = writeln!(o, "   lvs_sched = {}", vs.scheduler);
+            let _ = writeln!(
+                o,
+                "   quorum = {}, hysteresis = {}",
+                vs.quorum, vs.hysteresis
             );
-            for r in 0..vs.reals.len() {
-                log_info!(
-                    "   RS {} {} weight {}",
-                    rs_label(&self.plan, v, r),
-                    if self.pool.is_alive(v, r) {
-                        "alive"
-                    } else {
-                        "down"
-                    },
-                    self.pool.effective_weight(v, r).unwrap_or(0)
+            let _ = writeln!(
+                o,
+                "   quorum_state_up = {}",
+                u8::from(self.pool.has_quorum(v))
+            );
+            for (r, rs) in vs.reals.iter().enumerate() {
+                let eff = self.pool.effective_weight(v, r).unwrap_or(rs.weight);
+                let _ = writeln!(o, "   ------< Real server >------");
+                let _ = writeln!(
+                    o,
+                    "   RIP = {}, RPORT = {}, WEIGHT = {} EFF WEIGHT = {eff}",
+                    rs.addr,
+                    rs.port,
+                    keepalive_checkers::pool::real_weight(eff)
                 );
+                let _ = writeln!(
+                    o,
+                    "   Inhibit on failure is {}",
+                    if rs.inhibit_on_failure { "ON" } else { "OFF" }
+                );
+                let _ = writeln!(o, "   initial weight = {}", rs.weight);
+                let _ = writeln!(o, "   alive = {}", u8::from(self.pool.is_alive(v, r)));
+                for s in self
+                    .slots
+                    .iter()
+                    .filter(|s| s.spec.vs == v && s.spec.rs == r)
+                {
+                    let _ = writeln!(o, "   Keepalive method = {}", s.spec.keyword);
+                    let _ = writeln!(
+                        o,
+                        "     Checker state = {}",
+                        if s.checker.is_up() { "UP" } else { "DOWN" }
+                    );
+                    let t = &s.spec.config.target;
+                    let _ = writeln!(o, "     Connection dest = [{}]:{}", t.addr, t.port);
+                }
             }
         }
+        o
     }
 }
 

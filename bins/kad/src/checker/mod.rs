@@ -94,6 +94,28 @@ fn tls(loaded: &Loaded) -> Option<io::Tls> {
     }
 }
 
+/// keepalived's `set_max_file_limit`: every checker may hold a socket at once (plus MISC
+/// pipes, FIFOs, netlink and a margin), so the soft `RLIMIT_NOFILE` is raised towards the
+/// hard one when 1024 would not do.
+#[allow(unsafe_code)]
+fn raise_fd_limit(checkers: usize) {
+    let want = libc::rlim_t::try_from(checkers.saturating_add(128)).unwrap_or(libc::RLIM_INFINITY);
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the rlimit struct we pass.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 || lim.rlim_cur >= want {
+            return;
+        }
+        lim.rlim_cur = want.min(lim.rlim_max);
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+            log_info!("Failed to raise the open file limit to {}", lim.rlim_cur);
+        }
+    }
+}
+
 struct PidFile(Option<PathBuf>);
 
 impl Drop for PidFile {
@@ -128,6 +150,7 @@ pub fn run(cli: &Cli) -> i32 {
     let Some((loaded, plan, errors)) = read(cli, None) else {
         return EXIT_CONFIG;
     };
+    raise_fd_limit(plan.checkers.len());
     let g = &loaded.config.global;
     let netns = loaded.config.top.net_namespace_ipvs.as_deref();
     let ipvs = ipvs::Ipvs::start(from_config::lvs_settings(g), netns);

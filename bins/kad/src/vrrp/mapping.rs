@@ -13,7 +13,7 @@ use std::time::Duration;
 use keepalive_confparse::model::global::GlobalDefs;
 use keepalive_confparse::model::vrrp::address::{Family as ConfFamily, IpAddress, Route, Rule};
 use keepalive_confparse::model::vrrp::instance::{
-    AuthType, InitialState as ConfState, Instance as ConfInstance, Notify, OldChecksum,
+    AuthType, InitialState as ConfState, Instance as ConfInstance, OldChecksum,
 };
 use keepalive_confparse::model::vrrp::track::{TrackRef, Tracking};
 use keepalive_confparse::model::vrrp::VrrpConfig;
@@ -102,12 +102,8 @@ pub struct InstancePlan {
     pub routes: Vec<Route>,
     /// `virtual_rules`.
     pub rules: Vec<Rule>,
-    /// Notify scripts.
-    pub notify: Notify,
     /// `smtp_alert` (instance, else `vrrp_smtp_alert`/`smtp_alert` from global_defs).
     pub smtp_alert: bool,
-    /// Interface names whose state feeds a tracker of this instance.
-    pub tracked_interfaces: Vec<String>,
 }
 
 impl InstancePlan {
@@ -130,8 +126,6 @@ impl InstancePlan {
 pub struct GroupPlan {
     /// The protocol settings (name, group trackers).
     pub config: SyncGroupConfig,
-    /// Notify scripts.
-    pub notify: Notify,
     /// `smtp_alert`.
     pub smtp_alert: bool,
 }
@@ -215,7 +209,6 @@ pub fn plan(config: &Config, table: &Table, disabled_scripts: &[String]) -> Plan
         units.push(UnitPlan {
             group: Some(GroupPlan {
                 config: cfg,
-                notify: sg.notify.clone(),
                 smtp_alert: sg.smtp_alert.unwrap_or(smtp_default(g)),
             }),
             members,
@@ -404,9 +397,7 @@ fn instance(
         addresses,
         routes: inst.virtual_routes.clone(),
         rules: inst.virtual_rules.clone(),
-        notify: inst.notify.clone(),
         smtp_alert: inst.smtp_alert.unwrap_or(smtp_default(g)),
-        tracked_interfaces,
     })
 }
 

@@ -28,15 +28,15 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 
 use crate::cli::Cli;
-use crate::signals::{Request, Signals};
 use crate::notify::Notifier;
+use crate::signals::{Request, Signals};
 use crate::smtp_alert::{Mailer, StateGate};
-use std::collections::HashMap;
 use crate::spawn::{Runner, ScriptUsers};
+use router::{Previous, Router, SOCKET_TOKEN_BASE};
 use script_track::ScriptTrackers;
+use std::collections::HashMap;
 use track_file::FileTracker;
 use track_process::ProcessTracker;
-use router::{Previous, Router, SOCKET_TOKEN_BASE};
 
 const SIGNALS: Token = Token(0);
 const NETLINK: Token = Token(1);
@@ -138,19 +138,8 @@ impl<'a> Vrrpd<'a> {
         let now = Instant::now();
         let mut runner = Runner::new();
         let notifier = Notifier::new(&config, &mut runner, now);
-        let scripts = ScriptTrackers::new(
-            &config.vrrp.scripts,
-            &ScriptUsers::new(&config.global),
-            now,
-        );
-        let now = Instant::now();
-        let mut runner = Runner::new();
-        let notifier = Notifier::new(&config, &mut runner, now);
-        let scripts = ScriptTrackers::new(
-            &config.vrrp.scripts,
-            &ScriptUsers::new(&config.global),
-            now,
-        );
+        let scripts =
+            ScriptTrackers::new(&config.vrrp.scripts, &ScriptUsers::new(&config.global), now);
         let mut d = Vrrpd {
             cli,
             poll,
@@ -190,11 +179,13 @@ impl<'a> Vrrpd<'a> {
                 self.router.next_deadline(),
                 self.runner.next_deadline(),
                 self.scripts.poll_timeout(),
-                self.processes.as_ref().and_then(ProcessTracker::poll_timeout),
+                self.processes
+                    .as_ref()
+                    .and_then(ProcessTracker::poll_timeout),
             ]
-                .into_iter()
-                .flatten()
-                .min();
+            .into_iter()
+            .flatten()
+            .min();
             let timeout = deadline.map(|t| t.saturating_duration_since(Instant::now()));
             // Round up so a deadline is never polled for as 0 ms early.
             let timeout = timeout.map(|t| t + Duration::from_micros(500));
@@ -235,7 +226,10 @@ impl<'a> Vrrpd<'a> {
             if self.runner.next_deadline().is_some_and(|t| t <= now) {
                 self.reap(now);
             }
-            let due = self.processes.as_ref().and_then(ProcessTracker::poll_timeout);
+            let due = self
+                .processes
+                .as_ref()
+                .and_then(ProcessTracker::poll_timeout);
             if due.is_some_and(|t| t <= now) {
                 let changed = self.processes.as_mut().map(|p| p.handle_timeout(now));
                 self.process_changes(now, changed.unwrap_or_default());
@@ -344,10 +338,10 @@ impl Vrrpd<'_> {
         if !v.track_processes.is_empty() && self.processes.is_none() {
             match ProcessTracker::new(&v.track_processes) {
                 Ok(mut p) => {
-                    if let Err(e) = self
-                        .poll
-                        .registry()
-                        .register(&mut p, PROCESSES, Interest::READABLE)
+                    if let Err(e) =
+                        self.poll
+                            .registry()
+                            .register(&mut p, PROCESSES, Interest::READABLE)
                     {
                         log_err!("vrrp_track_process: {e}");
                     }

@@ -661,8 +661,10 @@ impl Router {
                     match netspec::address(table, a, p.vrrp_interface()) {
                         Ok(spec) => match self.rtnl.add_address(&spec) {
                             Ok(()) => {}
-                            Err(keepalive_netlink::Error::Kernel { errno, .. })
-                                if errno == nix::errno::Errno::EEXIST => {}
+                            Err(keepalive_netlink::Error::Kernel {
+                                errno: nix::errno::Errno::EEXIST,
+                                ..
+                            }) => {}
                             Err(e) => log_err!("({name}) {e}"),
                         },
                         Err(e) => log_err!("({name}) VIP {}: {e}", a.addr.addr),
@@ -1004,11 +1006,10 @@ impl RateLimit {
 fn report_add(r: keepalive_netlink::Result<()>) -> bool {
     match r {
         Ok(()) => true,
-        Err(keepalive_netlink::Error::Kernel { errno, .. })
-            if errno == nix::errno::Errno::EEXIST =>
-        {
-            false
-        }
+        Err(keepalive_netlink::Error::Kernel {
+            errno: nix::errno::Errno::EEXIST,
+            ..
+        }) => false,
         Err(e) => {
             log_err!("{e}");
             false
