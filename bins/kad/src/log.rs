@@ -363,18 +363,15 @@ impl Sink {
             let _ = self.line.write_fmt(args);
             if self.settings.console {
                 // strftime "%c" in the C locale.
-                let _ = writeln!(
-                    io::stderr().lock(),
-                    "{}: {}",
-                    Stamp::console(&tm),
-                    self.line
-                );
+                // One write(2) per line: the parent and its children share this stderr.
+                let text = format!("{}: {}\n", Stamp::Console(&tm), self.line);
+                let _ = io::stderr().lock().write_all(text.as_bytes());
             }
             if let Some(file) = self.file.as_mut() {
                 let _ = writeln!(
                     file,
                     "{}: {}",
-                    Stamp::file(&tm, now.subsec_nanos()),
+                    Stamp::File(&tm, now.subsec_nanos()),
                     self.line
                 );
                 if self.settings.flush {
@@ -393,7 +390,7 @@ impl Sink {
             self.line,
             "<{}>{} {}[{}]: ",
             self.settings.facility | level as u8,
-            Stamp::syslog(tm),
+            Stamp::Syslog(tm),
             self.ident,
             self.pid
         );
@@ -462,18 +459,6 @@ enum Stamp<'a> {
     Console(&'a libc::tm),
     /// `Sat Nov 21 22:42:47.123456789 2026`, keepalived's log-file form.
     File(&'a libc::tm, u32),
-}
-
-impl<'a> Stamp<'a> {
-    fn syslog(tm: &'a libc::tm) -> Self {
-        Stamp::Syslog(tm)
-    }
-    fn console(tm: &'a libc::tm) -> Self {
-        Stamp::Console(tm)
-    }
-    fn file(tm: &'a libc::tm, nanos: u32) -> Self {
-        Stamp::File(tm, nanos)
-    }
 }
 
 fn name(table: &[&'static str], i: libc::c_int) -> &'static str {
@@ -565,10 +550,10 @@ mod tests {
     #[test]
     fn timestamps_match_keepalived() {
         let t = tm(2026, 10, 1, 0, 2, 4, 7);
-        assert_eq!(Stamp::syslog(&t).to_string(), "Nov  1 02:04:07");
-        assert_eq!(Stamp::console(&t).to_string(), "Sun Nov  1 02:04:07 2026");
+        assert_eq!(Stamp::Syslog(&t).to_string(), "Nov  1 02:04:07");
+        assert_eq!(Stamp::Console(&t).to_string(), "Sun Nov  1 02:04:07 2026");
         assert_eq!(
-            Stamp::file(&t, 1234).to_string(),
+            Stamp::File(&t, 1234).to_string(),
             "Sun Nov 01 02:04:07.000001234 2026"
         );
     }

@@ -71,18 +71,19 @@ fn run(cli: &Cli) -> i32 {
             }
         };
     }
-    // keepalived complains about these and carries on with its defaults.
-    if let Some(f) = &cli.log_facility {
+    // keepalived complains about these and carries on with its defaults (the parent only).
+    let child = daemon::child_role().is_some();
+    if let Some(f) = cli.log_facility.as_ref().filter(|_| !child) {
         if cli::LogFacility::parse(f).is_none() {
             eprintln!("Invalid log facility '{f}'");
         }
     }
-    if let Some(u) = &cli.umask {
+    if let Some(u) = cli.umask.as_ref().filter(|_| !child) {
         if cli::parse_umask(u).is_none() {
             eprintln!("Invalid --umask option {u}");
         }
     }
-    if !cli.unexpected.is_empty() {
+    if !cli.unexpected.is_empty() && !child {
         println!("Unexpected argument(s): {} ", cli.unexpected.join(" "));
     }
 

@@ -84,10 +84,14 @@ fn signum_prints_keepalived_numbers() {
 }
 
 #[test]
-fn daemon_mode_says_it_is_not_there_yet() {
-    let o = kad(&["-f", CLEAN]);
-    assert_eq!(code(&o), 1);
-    assert!(stderr(&o).contains("not implemented"), "{}", stderr(&o));
+fn daemon_with_missing_config_exits_6_like_keepalived() {
+    let o = kad(&["-n", "-l", "-f", "/nonexistent/kad-test.conf"]);
+    assert_eq!(code(&o), 6, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Config files missing '/nonexistent/kad-test.conf'."),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -432,10 +432,15 @@ fn missing_config_exits_6() {
     let ns = Netns::new();
     let out = ns.kad(&["-n"]).status().unwrap();
     assert_eq!(out.code(), Some(6));
-    assert!(ns.log().contains(&format!(
-        "Unable to find configuration file {}",
-        ns.path("k.conf").display()
-    )));
+    let log = ns.log();
+    assert!(
+        log.contains(&format!(
+            "Config files missing '{}'.",
+            ns.path("k.conf").display()
+        )),
+        "{log}"
+    );
+    assert!(log.contains("Stopped kad v"));
     assert!(!ns.path("k.pid").exists());
 }
 
@@ -552,5 +557,211 @@ fn tells_systemd_ready_reloading_and_stopping() {
     assert!(ns.log().contains("Reload complete"));
     kill(Pid::from_raw(parent), Signal::SIGTERM).unwrap();
     assert_eq!(next(), "STOPPING=1");
+    assert_eq!(wait_exit(&mut kad), 0);
+}
+
+#[test]
+fn startup_script_runs_before_the_children_and_shutdown_script_at_the_end() {
+    if !root() {
+        return;
+    }
+    let ns = Netns::new();
+    let script = |name: &str, body: &str| {
+        use std::os::unix::fs::PermissionsExt;
+        let p = ns.path(name);
+        fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    };
+    let up = ns.path("up.marker");
+    let down = ns.path("down.marker");
+    let start = script("start.sh", &format!("sleep 1; echo up > {}", up.display()));
+    let stop = script(
+        "stop.sh",
+        &format!("echo down > {}; exit 3", down.display()),
+    );
+    ns.write_config(&format!(
+        "global_defs {{\n  startup_script {}\n  shutdown_script {}\n}}\n{VRRP}",
+        start.display(),
+        stop.display()
+    ));
+    let mut kad = ns.start(&[]);
+    let (parent, _) = wait_up(&ns);
+    // The VRRP child only starts once the startup script has finished.
+    assert!(up.exists(), "{}", ns.log());
+    assert!(!down.exists());
+    kill(Pid::from_raw(parent), Signal::SIGTERM).unwrap();
+    assert_eq!(wait_exit(&mut kad), 0);
+    assert!(down.exists());
+    let log = ns.log();
+    assert!(
+        log.contains("shutdown script script failed, status 3"),
+        "{log}"
+    );
+    assert!(
+        log.contains("SECURITY VIOLATION - start/shutdown scripts"),
+        "{log}"
+    );
+}
+
+#[test]
+fn process_names_from_global_defs() {
+    if !root() {
+        return;
+    }
+    let ns = Netns::new();
+    ns.write_config(&format!(
+        "global_defs {{\n  process_name kadparent\n  vrrp_process_name kadvrrp\n}}\n{VRRP}"
+    ));
+    let mut kad = ns.start(&[]);
+    let (parent, child) = wait_up(&ns);
+    let comm = |pid: i32| {
+        fs::read_to_string(format!("/proc/{pid}/comm"))
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(comm(parent), "kadparent");
+    wait_for("child renamed", || comm(child) == "kadvrrp");
+    kill(Pid::from_raw(parent), Signal::SIGTERM).unwrap();
+    assert_eq!(wait_exit(&mut kad), 0);
+}
+
+#[test]
+fn core_dump_option_lifts_the_core_limit_for_the_tree() {
+    if !root() {
+        return;
+    }
+    let ns = Netns::new();
+    ns.write_config(VRRP);
+    let mut kad = ns.start(&["-m"]);
+    let (parent, child) = wait_up(&ns);
+    for pid in [parent, child] {
+        let limits = fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+        let core = limits
+            .lines()
+            .find(|l| l.starts_with("Max core file size"))
+            .unwrap();
+        assert!(core.contains("unlimited"), "{core}");
+    }
+    kill(Pid::from_raw(parent), Signal::SIGTERM).unwrap();
+    assert_eq!(wait_exit(&mut kad), 0);
+}
+
+#[test]
+fn reload_check_config_rejects_a_broken_config() {
+    if !root() {
+        return;
+    }
+    let ns = Netns::new();
+    let check_log = ns.path("check.log");
+    let good = format!(
+        "global_defs {{\n  reload_check_config {}\n}}\n{VRRP}",
+        check_log.display()
+    );
+    ns.write_config(&good);
+    let mut kad = ns.start(&[]);
+    let (parent, child) = wait_up(&ns);
+    ns.write_config(&format!(
+        "{good}vrrp_instance VI_2 {{\n  virtual_router_id 999\n}}\n"
+    ));
+    kill(Pid::from_raw(parent), Signal::SIGHUP).unwrap();
+    wait_for("validation failure", || {
+        ns.log().contains(&format!(
+            "New config failed validation, see {} for details",
+            check_log.display()
+        ))
+    });
+    assert!(fs::read_to_string(&check_log).unwrap().contains("error"));
+    assert!(alive(child));
+    // Not forwarded: the VRRP child never started a reload.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!ns.log().contains("\nReloading\n") && !ns.log().contains(": Reloading\n"));
+    kill(Pid::from_raw(parent), Signal::SIGTERM).unwrap();
+    assert_eq!(wait_exit(&mut kad), 0);
+}
+
+#[test]
+fn reload_starts_a_child_that_now_has_work() {
+    if !root() {
+        return;
+    }
+    let ns = Netns::new();
+    ns.write_config("global_defs {\n  router_id kadd\n}\n");
+    let mut kad = ns.start(&[]);
+    wait_for("warning", || {
+        ns.log()
+            .contains("Warning - keepalived has no configuration to run")
+    });
+    ns.write_config(VRRP);
+    kill(Pid::from_raw(kad.id() as i32), Signal::SIGHUP).unwrap();
+    let (parent, _) = wait_up(&ns);
+    assert_eq!(parent, kad.id() as i32);
+    kill(Pid::from_raw(parent), Signal::SIGTERM).unwrap();
+    assert_eq!(wait_exit(&mut kad), 0);
+}
+
+#[test]
+fn daemon_with_a_relative_config_path_runs_vrrp() {
+    if !root() {
+        return;
+    }
+    let ns = Netns::new();
+    ns.write_config(VRRP);
+    // `-f k.conf` relative to where kad was started; the daemon and its children run in /.
+    let mut starter = Command::new("ip");
+    starter
+        .args(["netns", "exec", &ns.name, KAD, "-f", "k.conf"])
+        .arg("-p")
+        .arg(ns.path("k.pid"))
+        .arg("-r")
+        .arg(ns.path("v.pid"))
+        .arg("-c")
+        .arg(ns.path("c.pid"))
+        .arg("-G")
+        .current_dir(&ns.dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut starter = starter.spawn().unwrap();
+    assert_eq!(wait_exit(&mut starter), 0);
+    let (parent, _) = wait_up(&ns);
+    // The only VRRP router on its LAN becomes master and adds the VIP.
+    wait_for("the VIP", || {
+        let out = run(Command::new("ip").args(["-n", &ns.name, "-4", "addr", "show", "v0"]));
+        String::from_utf8_lossy(&out.stdout).contains("192.0.2.100/24")
+    });
+    kill(Pid::from_raw(parent), Signal::SIGTERM).unwrap();
+    wait_for("daemon gone", || !alive(parent));
+}
+
+#[test]
+fn dump_and_stats_clear_signals_do_not_stop_the_parent() {
+    if !root() {
+        return;
+    }
+    let ns = Netns::new();
+    ns.write_config(VRRP);
+    let mut kad = ns.start(&[]);
+    let (parent, child) = wait_up(&ns);
+    // keepalived --signum: STATS_CLEAR = SIGRTMAX-1, JSON = SIGRTMIN+2, DATA, STATS.
+    let rt = |n: i32| {
+        Command::new("kill")
+            .args(["-s", &n.to_string(), &parent.to_string()])
+            .status()
+            .unwrap()
+    };
+    assert!(rt(libc::SIGRTMAX() - 1).success());
+    assert!(rt(libc::SIGRTMIN() + 2).success());
+    kill(Pid::from_raw(parent), Signal::SIGUSR1).unwrap();
+    kill(Pid::from_raw(parent), Signal::SIGUSR2).unwrap();
+    wait_for("parent data line", || {
+        ns.log().contains(&format!(
+            "Printing parent data for process({parent}) on signal"
+        ))
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(alive(parent) && alive(child), "{}", ns.log());
+    kill(Pid::from_raw(parent), Signal::SIGTERM).unwrap();
     assert_eq!(wait_exit(&mut kad), 0);
 }

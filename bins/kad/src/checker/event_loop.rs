@@ -214,6 +214,7 @@ impl Loop {
         self.drain_pool(now, true);
         self.build_slots(now);
         self.housekeeping(now);
+        crate::daemon::config_read();
         let mut next_housekeeping = now + HOUSEKEEPING;
         let mut events = Events::with_capacity(1024);
         loop {
@@ -254,6 +255,7 @@ impl Loop {
                                     self.fifos = fifo_set(&global, &mut self.children);
                                     self.reload(now, plan);
                                 }
+                                crate::daemon::config_read();
                             }
                             Request::Child => self.reap(now),
                             Request::DumpData | Request::DumpStats | Request::DumpJson => {

@@ -99,6 +99,10 @@ pub struct ChildEnv {
     pub namespace: Option<String>,
     /// `instance`, for the log ident and file.
     pub instance: Option<String>,
+    /// `vrrp_process_name` / `checker_process_name`.
+    pub process_name: Option<String>,
+    /// The configuration file, absolute (the child's working directory may be `/`).
+    pub config: Option<PathBuf>,
 }
 
 /// Start a child: `/proc/self/exe` with the parent's own arguments and `KAD_CHILD` set,
@@ -127,6 +131,14 @@ pub fn spawn(
     match &extra.instance {
         Some(i) => cmd.env(env::INSTANCE, i),
         None => cmd.env_remove(env::INSTANCE),
+    };
+    match &extra.config {
+        Some(c) => cmd.env(env::CONFIG, c),
+        None => cmd.env_remove(env::CONFIG),
+    };
+    match &extra.process_name {
+        Some(n) => cmd.env(env::PROCESS_NAME, n),
+        None => cmd.env_remove(env::PROCESS_NAME),
     };
     match ready {
         Some(pipe) => {

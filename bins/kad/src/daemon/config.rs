@@ -7,10 +7,13 @@ use std::time::Duration;
 
 use keepalive_confparse::diag::{Diagnostic, Severity};
 use keepalive_confparse::load::{load, Loaded};
+use keepalive_confparse::model::global::GlobalDefs;
+use keepalive_confparse::model::script::Script;
 use keepalive_confparse::model::Config;
 use keepalive_confparse::Options;
 
 use crate::cli::Cli;
+use crate::spawn::{Prepared, ScriptUsers};
 
 /// keepalived's `CHILD_WAIT_SECS`: how long a stop waits for children before SIGKILL.
 const CHILD_WAIT_SECS: u64 = 5;
@@ -36,12 +39,62 @@ pub struct ParentView {
     pub reload_check: Option<Option<String>>,
     /// `net_namespace_ipvs`, which a reload may not change.
     pub namespace_ipvs: Option<String>,
+    /// `startup_script`, resolved and checked.
+    pub startup: Option<Hook>,
+    /// `shutdown_script`, resolved and checked.
+    pub shutdown: Option<Hook>,
+    /// `process_names` / `process_name`: the parent's name, then the VRRP and checker
+    /// children's (`vrrp_process_name`, `checker_process_name`).
+    pub names: [Option<String>; 3],
+}
+
+/// A `startup_script` or `shutdown_script` ready to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hook {
+    /// The program, arguments and credentials.
+    pub prepared: Prepared,
+    /// `startup_script_timeout` / `shutdown_script_timeout` (default 10 s).
+    pub timeout: Duration,
+}
+
+/// keepalived's default `startup_script_timeout` and `shutdown_script_timeout`.
+const SCRIPT_TIMEOUT_SECS: u64 = 10;
+
+/// `check_start_stop_script_secure()` for both scripts, and the security warning keepalived
+/// gives when they would run without `enable_script_security`.
+fn hooks(g: &GlobalDefs) -> (Option<Hook>, Option<Hook>) {
+    if g.startup_script.is_none() && g.shutdown_script.is_none() {
+        return (None, None);
+    }
+    let users = ScriptUsers::new(g);
+    let hook = |s: &Option<Script>, t: Option<u32>, what: &str| {
+        let prepared = users.prepare(s.as_ref()?, what).ok()?;
+        Some(Hook {
+            prepared,
+            timeout: Duration::from_secs(t.map_or(SCRIPT_TIMEOUT_SECS, u64::from)),
+        })
+    };
+    let startup = hook(&g.startup_script, g.startup_script_timeout, "startup");
+    let shutdown = hook(&g.shutdown_script, g.shutdown_script_timeout, "shutdown");
+    let scripts: Vec<&Hook> = startup.iter().chain(shutdown.iter()).collect();
+    if !g.enable_script_security && scripts.iter().any(|h| !h.prepared.system) {
+        log_info!(
+            "SECURITY VIOLATION - start/shutdown scripts are being executed but script_security not enabled.{}",
+            if scripts.iter().any(|h| h.prepared.insecure) {
+                " There are insecure scripts."
+            } else {
+                ""
+            }
+        );
+    }
+    (startup, shutdown)
 }
 
 impl ParentView {
     /// Extract the view, applying `-s` over `net_namespace`.
     pub fn new(config: &Config, cli: &Cli) -> ParentView {
         let v = &config.vrrp;
+        let (startup, shutdown) = hooks(&config.global);
         let namespace = cli
             .namespace
             .clone()
@@ -66,6 +119,13 @@ impl ParentView {
             umask: config.global.umask,
             reload_check: config.global.reload_check_config.clone(),
             namespace_ipvs: config.top.net_namespace_ipvs.clone(),
+            startup,
+            shutdown,
+            names: [
+                config.global.process_name.clone(),
+                config.global.vrrp_process.process_name.clone(),
+                config.global.checker_process.process_name.clone(),
+            ],
         }
     }
 
@@ -110,8 +170,8 @@ pub struct Read {
 /// Why there is no configuration at all: keepalived exits `KEEPALIVED_EXIT_NO_CONFIG` (6).
 #[derive(Debug, thiserror::Error)]
 pub enum NoConfig {
-    /// `check_conf_file()`: the file does not exist.
-    #[error("Unable to find configuration file {0}")]
+    /// `check_conf_file()`: the file does not exist (keepalived's glob reports it missing).
+    #[error("Config files missing '{0}'.")]
     NotFound(String),
     /// `check_conf_file()`: the file exists but cannot be read.
     #[error("Unable to read configuration file {0}")]

@@ -40,6 +40,7 @@ use nix::unistd::Pid;
 use crate::cli::Cli;
 use crate::log::{self, Role, Settings};
 use crate::signals::{json_signal, Request, Signals};
+use crate::spawn::{JobId, Outcome, Runner};
 
 use children::{ChildEnv, Kind, Slot};
 use config::{NoConfig, ParentView};
@@ -66,6 +67,8 @@ pub(crate) mod env {
     pub const CONFIG: &str = "KAD_CONFIG";
     /// stdin is the parent's readiness pipe.
     pub const READY: &str = "KAD_READY";
+    /// The child's `*_process_name`.
+    pub const PROCESS_NAME: &str = "KAD_PROCESS_NAME";
 }
 
 /// keepalived's default file-creation mask (`umask_val` in `lib/utils.c`): 0177.
@@ -110,6 +113,7 @@ pub fn child_main(cli: &Cli, role: Role, run: fn(&Cli) -> i32) -> i32 {
     let namespace = text(take(env::NAMESPACE));
     let instance = text(take(env::INSTANCE));
     let config = take(env::CONFIG).map(PathBuf::from);
+    let process_name = text(take(env::PROCESS_NAME));
     match role {
         Role::Vrrp => notify::child_init(Kind::Vrrp),
         Role::Checker => notify::child_init(Kind::Checker),
@@ -120,6 +124,9 @@ pub fn child_main(cli: &Cli, role: Role, run: fn(&Cli) -> i32) -> i32 {
     settings.namespace = namespace;
     settings.instance = instance;
     log::init(settings);
+    if let Some(name) = process_name {
+        set_process_name(&name);
+    }
 
     if let Some(path) = &pid_path {
         if pidfile::write(path, std::process::id()).is_err() {
@@ -183,11 +190,17 @@ pub fn run(cli: &Cli) -> i32 {
             if !matches!(e, NoConfig::File(_)) {
                 log_info!("{e}");
             }
+            if !quiet {
+                log_info!("Stopped {}", version());
+            }
             log::flush();
             return config::EXIT_NO_CONFIG;
         }
     };
     let view = read.view;
+    if let Some(name) = &view.names[0] {
+        set_process_name(name);
+    }
     if umask_cmdline.is_none() {
         if let Some(mask) = view.umask {
             set_umask(mask);
@@ -234,6 +247,7 @@ pub fn run(cli: &Cli) -> i32 {
                 pids.main.display()
             );
         } else {
+            let core = CoreDump::init(cli);
             code = match Parent::new(cli, view, pids.clone()) {
                 Ok(mut parent) => parent.serve(),
                 Err(e) => {
@@ -249,6 +263,7 @@ pub fn run(cli: &Cli) -> i32 {
                 pidfile::remove(&pids.checkers);
             }
             pidfile::remove(&pids.main);
+            core.restore();
         }
     }
     if report_stopped {
@@ -262,6 +277,65 @@ pub fn run(cli: &Cli) -> i32 {
     }
     log::flush();
     code
+}
+
+/// `-m`/`--core-dump` and `-M`/`--core-dump-pattern` (`core_dump_init()`): unlimited core
+/// size for kad and its children, and `/proc/sys/kernel/core_pattern` set for kad's lifetime.
+struct CoreDump {
+    /// The pattern to put back at exit.
+    original_pattern: Option<String>,
+}
+
+const CORE_PATTERN: &str = "/proc/sys/kernel/core_pattern";
+
+impl CoreDump {
+    fn init(cli: &Cli) -> CoreDump {
+        let mut original_pattern = None;
+        if let Some(p) = &cli.core_dump_pattern {
+            let pattern = if p.is_empty() { "core" } else { p.as_str() };
+            match std::fs::read_to_string(CORE_PATTERN)
+                .and_then(|orig| std::fs::write(CORE_PATTERN, pattern).map(|()| orig))
+            {
+                Ok(orig) => original_pattern = Some(orig.trim_end_matches('\n').to_owned()),
+                Err(_) => log_info!("Unable to read/write core_pattern"),
+            }
+        }
+        if cli.core_dump || cli.core_dump_pattern.is_some() {
+            unlimited_core();
+        }
+        CoreDump { original_pattern }
+    }
+
+    fn restore(self) {
+        if let Some(orig) = self.original_pattern {
+            if std::fs::write(CORE_PATTERN, orig).is_err() {
+                log_info!("Unable to read/write core_pattern");
+            }
+        }
+    }
+}
+
+/// setrlimit(RLIMIT_CORE, infinity); nix's wrapper needs a feature kad does not enable.
+#[allow(unsafe_code)]
+fn unlimited_core() {
+    let lim = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: setrlimit() reads the struct it is given, which lives for the call.
+    if unsafe { libc::setrlimit(libc::RLIMIT_CORE, &lim) } != 0 {
+        log_info!("Failed to set core file size");
+    }
+}
+
+/// `set_process_name()`: the name `ps -o comm`, `top` and `pkill` see (15 bytes at most).
+fn set_process_name(name: &str) {
+    let ok = std::ffi::CString::new(name)
+        .ok()
+        .is_some_and(|c| nix::sys::prctl::set_name(&c).is_ok());
+    if !ok {
+        log_info!("Failed to set process name '{name}'");
+    }
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -426,6 +500,27 @@ fn rusage(who: libc::c_int) -> libc::rusage {
 
 const SIGNALS: Token = Token(0);
 const READY: Token = Token(1);
+const STATS_CLEAR: Token = Token(2);
+
+/// keepalived's `SIGSTATS_CLEAR` (`--signum=STATS_CLEAR`, SIGRTMAX-1), which
+/// [`Signals`] does not cover. Without this descriptor the signal's default action would end
+/// the parent. Only the VRRP process acts on it; it is not forwarded yet because the VRRP
+/// child does not block it either, and it would kill that child.
+#[allow(unsafe_code)]
+fn stats_clear_signal() -> nix::Result<nix::sys::signalfd::SignalFd> {
+    use nix::sys::signal::SigSet;
+    use nix::sys::signalfd::{SfdFlags, SignalFd};
+    // SAFETY: `raw` is initialised by sigemptyset before sigaddset adds one valid signal
+    // number; from_sigset_t_unchecked takes that initialised set by value.
+    let set = unsafe {
+        let mut raw: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut raw);
+        libc::sigaddset(&mut raw, libc::SIGRTMAX() - 1);
+        SigSet::from_sigset_t_unchecked(raw)
+    };
+    set.thread_block()?;
+    SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+}
 
 /// The parent's loop state.
 struct Parent<'a> {
@@ -446,6 +541,12 @@ struct Parent<'a> {
     reload_queued: bool,
     /// Set when the loop must end: `Some((code, stop_children_with_log))`.
     exit: Option<(i32, bool)>,
+    /// `startup_script` and `shutdown_script` run here.
+    runner: Runner,
+    /// The running `startup_script`; the children start when it ends.
+    startup_job: Option<JobId>,
+    /// SIGSTATS_CLEAR, caught so that it does not end the parent.
+    stats_clear: Option<nix::sys::signalfd::SignalFd>,
 }
 
 impl<'a> Parent<'a> {
@@ -454,6 +555,14 @@ impl<'a> Parent<'a> {
         let mut signals = Signals::new()?;
         poll.registry()
             .register(&mut signals, SIGNALS, Interest::READABLE)?;
+        let stats_clear = stats_clear_signal().ok();
+        if let Some(fd) = &stats_clear {
+            poll.registry().register(
+                &mut SourceFd(&fd.as_raw_fd()),
+                STATS_CLEAR,
+                Interest::READABLE,
+            )?;
+        }
         let ready = notify::ReadyPipe::new().ok();
         if let Some(r) = &ready {
             poll.registry().register(
@@ -482,6 +591,9 @@ impl<'a> Parent<'a> {
             in_progress: false,
             reload_queued: false,
             exit: None,
+            runner: Runner::new(),
+            startup_job: None,
+            stats_clear,
         })
     }
 
@@ -492,17 +604,22 @@ impl<'a> Parent<'a> {
         }
     }
 
-    fn child_env(&self) -> ChildEnv {
+    fn child_env(&self, kind: Kind) -> ChildEnv {
         ChildEnv {
             namespace: self.view.namespace.clone(),
             instance: self.view.instance.clone(),
+            process_name: match kind {
+                Kind::Vrrp => self.view.names[1].clone(),
+                Kind::Checker => self.view.names[2].clone(),
+            },
+            config: self.cli.use_file.clone(),
         }
     }
 
     /// `start_vrrp_child()` / `start_check_child()`, parent side.
     fn start(&mut self, i: usize, count_ready: bool) {
         log::flush();
-        let extra = self.child_env();
+        let extra = self.child_env(self.slots[i].kind);
         let ready = self.ready.as_ref().and_then(notify::ReadyPipe::for_child);
         let slot = &mut self.slots[i];
         slot.restart_at = None;
@@ -536,7 +653,17 @@ impl<'a> Parent<'a> {
     }
 
     fn serve(&mut self) -> i32 {
-        self.start_children();
+        match self.view.startup.clone() {
+            // keepalived runs the startup script first and starts the children when it ends.
+            Some(hook) => {
+                if log::detail() {
+                    log_info!("Running startup script {}", hook.prepared.argv[0]);
+                }
+                let job = hook.prepared.job(&[], Some(hook.timeout));
+                self.startup_job = Some(self.runner.spawn(Instant::now(), job));
+            }
+            None => self.start_children(),
+        }
         let mut events = Events::with_capacity(16);
         while self.exit.is_none() {
             let timeout = self
@@ -557,6 +684,11 @@ impl<'a> Parent<'a> {
                         }
                     }
                     READY => self.on_ready(),
+                    STATS_CLEAR => {
+                        if let Some(fd) = self.stats_clear.as_mut() {
+                            while let Ok(Some(_)) = fd.read_signal() {}
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -564,16 +696,83 @@ impl<'a> Parent<'a> {
         }
         let (code, announce) = self.exit.unwrap_or((0, true));
         self.stop_children(announce);
+        if announce {
+            self.run_shutdown_script();
+        }
         code
+    }
+
+    /// `startup_shutdown_script_completed()`.
+    fn script_done(&self, what: &str, outcome: &Outcome) {
+        match outcome {
+            Outcome::Exited(0) => {
+                if log::detail() {
+                    log_info!("{what} script succeeded");
+                }
+            }
+            Outcome::Exited(n) => log_info!("{what} script failed, status {n}"),
+            Outcome::TimedOut => log_info!("{what} timed out"),
+            Outcome::Signalled(_) => {}
+            Outcome::SpawnFailed(e) => log_info!("Call of {what} failed - {e}"),
+        }
+    }
+
+    /// Scripts that ended; the startup script's end starts the children.
+    fn reap_scripts(&mut self) {
+        for (id, outcome) in self.runner.reap(Instant::now()) {
+            if Some(id) == self.startup_job {
+                self.startup_job = None;
+                self.script_done("startup script", &outcome);
+                if self.exit.is_none() {
+                    self.start_children();
+                }
+            }
+        }
+    }
+
+    /// The `shutdown_script`, once the children have stopped; kad exits when it ends (its
+    /// timeout, then SIGTERM and SIGKILL, bound the wait).
+    fn run_shutdown_script(&mut self) {
+        self.runner.terminate_all();
+        let Some(hook) = self.view.shutdown.clone() else {
+            return;
+        };
+        if log::detail() {
+            log_info!("Running shutdown script {}", hook.prepared.argv[0]);
+        }
+        let job = hook.prepared.job(&[], Some(hook.timeout));
+        let id = self.runner.spawn(Instant::now(), job);
+        let mut events = Events::with_capacity(16);
+        while self.runner.running() > 0 {
+            let timeout = self
+                .runner
+                .next_deadline()
+                .map_or(Duration::from_secs(1), |t| {
+                    t.saturating_duration_since(Instant::now()) + Duration::from_millis(1)
+                });
+            let _ = self.poll.poll(&mut events, Some(timeout));
+            while self.signals.next().is_some() {}
+            for (done, outcome) in self.runner.reap(Instant::now()) {
+                if done == id {
+                    self.script_done("shutdown script", &outcome);
+                }
+            }
+        }
     }
 
     fn next_deadline(&self) -> Option<Instant> {
         let restarts = self.slots.iter().filter_map(|s| s.restart_at);
         let ready = self.awaiting.iter().flatten().map(|t| *t + READY_TIMEOUT);
-        restarts.chain(ready).min()
+        restarts
+            .chain(ready)
+            .chain(self.runner.next_deadline())
+            .min()
     }
 
     fn on_timers(&mut self, now: Instant) {
+        if self.runner.next_deadline().is_some_and(|t| t <= now) {
+            self.reap_scripts();
+        }
         for i in 0..self.slots.len() {
             if self.exit.is_some() {
                 return;
@@ -658,7 +857,8 @@ impl<'a> Parent<'a> {
             }
             return;
         }
-        if let Some(file) = &read.view.reload_check {
+        // The running configuration decides whether a new one is checked first.
+        if let Some(file) = &self.view.reload_check {
             if log::detail() {
                 log_info!("validate conf before Reload");
             }
@@ -675,6 +875,9 @@ impl<'a> Parent<'a> {
             if let Some(mask) = read.view.umask {
                 set_umask(mask);
             }
+        }
+        if read.view.names[0] != self.view.names[0] {
+            set_process_name(read.view.names[0].as_deref().unwrap_or("kad"));
         }
         self.view = read.view;
         if let Some(sd) = &self.systemd {
@@ -739,6 +942,22 @@ impl<'a> Parent<'a> {
 
     /// SIGCHLD: reap every child that ended, ours or adopted.
     fn reap(&mut self) {
+        if self.runner.running() > 0 {
+            // The runner waits for its own scripts; reaping any pid here could take their
+            // status, so only our children are waited for until the scripts are done.
+            self.reap_scripts();
+            for i in 0..self.slots.len() {
+                let Some(pid) = self.slots[i].pid else {
+                    continue;
+                };
+                if let Ok(s @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) =
+                    waitpid(pid, Some(WaitPidFlag::WNOHANG))
+                {
+                    self.child_died(i, pid, &s);
+                }
+            }
+            return;
+        }
         loop {
             let status = match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
                 Ok(WaitStatus::StillAlive) | Err(_) => return,

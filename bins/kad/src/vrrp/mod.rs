@@ -164,6 +164,7 @@ impl<'a> Vrrpd<'a> {
             .start(d.poll.registry(), plan, now, &Previous::default());
         d.script_changes(now);
         d.tracker_snapshot(now);
+        crate::daemon::config_read();
         log_info!(
             "VRRP started with {} instance(s)",
             d.router.instance_count()
@@ -262,6 +263,7 @@ impl<'a> Vrrpd<'a> {
                 let (config, ok) = read_config(self.cli);
                 if !ok {
                     log_err!("Configuration has errors - keeping the running configuration");
+                    crate::daemon::config_read();
                     return None;
                 }
                 self.router.set_garp_intervals(&config);
@@ -283,6 +285,7 @@ impl<'a> Vrrpd<'a> {
                 self.tracker_snapshot(now);
                 self.mailer = self.new_mailer();
                 self.statics.install(&mut self.router, &self.config);
+                crate::daemon::config_read();
                 None
             }
             Request::Child => {
