@@ -779,6 +779,73 @@ fn kad_vrrp_child_respawn() {
     vrrp_child_respawn(Kad);
 }
 
+/// What `notify` and `notify_master`/`notify_backup`/`notify_stop` scripts are called with
+/// over a life of start, MASTER, SIGTERM: one line per call, as the scripts wrote them.
+fn notify_calls(kind: Kind) -> Option<Vec<String>> {
+    if !kind.available() {
+        return None;
+    }
+    let lan = Lan::new(1)?;
+    let ha = lan.host(1);
+    let dir = std::env::temp_dir().join(format!("{}-notify", ha.name()));
+    std::fs::create_dir_all(&dir).expect("notify dir");
+    let out = dir.join("calls");
+    let script = dir.join("notify.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$0 $*\" >> {}\n", out.display()),
+    )
+    .expect("script");
+    let perm = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+    std::fs::set_permissions(&script, perm).expect("chmod");
+    let mut extra = format!("  notify {}\n", script.display());
+    for what in ["master", "backup", "stop"] {
+        // One script, told apart by the path it was called as.
+        let link = dir.join(what);
+        std::os::unix::fs::symlink(&script, &link).expect("symlink");
+        extra.push_str(&format!("  notify_{what} {}\n", link.display()));
+    }
+    let mut inst = Instance::new(51, 150, "192.0.2.100/32").master();
+    inst.extra = extra;
+    let mut ra = Router::start(kind, ha, &config("A", "", &[inst]));
+    {
+        let nodes: [Node<'_>; 1] = [(ha, &ra)];
+        assert_vip_only_on(&nodes, vip4(), 1, CONVERGE, Duration::from_secs(2));
+    }
+    let stopped = ra.stop(Duration::from_secs(10));
+    check(stopped, "no exit within 10 s of SIGTERM", &[(ha, &ra)]);
+    // Scripts run detached from the daemon; give the last ones a moment.
+    std::thread::sleep(Duration::from_secs(2));
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let dir_s = format!("{}/", dir.display());
+    let calls = text.lines().map(|l| l.replace(&dir_s, "")).collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(calls)
+}
+
+/// kad calls notify scripts as keepalived does: same scripts, same arguments, same order
+/// (keepalived, run here in the same scenario, is the oracle).
+#[test]
+fn notify_scripts_are_called_as_keepalived_calls_them() {
+    let Some(want) = notify_calls(Keepalived) else {
+        return;
+    };
+    let Some(got) = notify_calls(Kad) else { return };
+    eprintln!("keepalived: {want:?}\nkad: {got:?}");
+    assert!(
+        want.iter().any(|l| l.contains("MASTER")),
+        "keepalived never ran a notify script: {want:?}"
+    );
+    let mut sorted_want = want.clone();
+    let mut sorted_got = got.clone();
+    sorted_want.sort();
+    sorted_got.sort();
+    assert_eq!(
+        sorted_got, sorted_want,
+        "kad's notify calls differ from keepalived's"
+    );
+}
+
 #[test]
 fn vips_are_removed_on_sigterm_with_no_peer() {
     if !Kad.available() {

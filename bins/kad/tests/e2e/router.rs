@@ -81,6 +81,8 @@ pub struct Instance {
     pub nopreempt: bool,
     /// `native_ipv6` (an IPv6-only instance).
     pub native_ipv6: bool,
+    /// More lines for the block, verbatim (`notify …`).
+    pub extra: String,
 }
 
 impl Instance {
@@ -100,6 +102,7 @@ impl Instance {
             track_scripts: Vec::new(),
             nopreempt: false,
             native_ipv6: false,
+            extra: String::new(),
         }
     }
 
@@ -164,6 +167,7 @@ impl Instance {
             }
             s.push_str("  }\n");
         }
+        s.push_str(&self.extra);
         s.push_str("  virtual_ipaddress {\n");
         for v in &self.vips {
             let _ = writeln!(s, "    {v}");
