@@ -110,6 +110,7 @@ cleanup() {
     local rc=$? p ns
     trap - EXIT INT TERM
     set +e
+    disown -a # no "Killed" job reports for what is killed below
     for p in "${bg_pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
     for ns in "${namespaces[@]}"; do kill_ns "$ns"; done
     for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
@@ -122,6 +123,13 @@ trap 'echo "bench-vrrp: interrupted" >&2; exit 130' INT
 trap 'exit 143' TERM
 
 now_us() { echo "${EPOCHREALTIME/./}"; }
+
+# nap SECONDS: a sleep during which SIGINT/SIGTERM run their trap at once (bash defers a trap
+# until the foreground command ends; `wait` it interrupts).
+nap() {
+    sleep "$1" &
+    wait "$!"
+}
 
 # kill_ns NS [SIGNAL]: every process in NS; SIGKILL after SIGSTOP so that none reacts first.
 kill_ns() {
@@ -281,7 +289,7 @@ failover_rep() {
     cap_pid=$!
     bg_pids+=("$cap_pid")
     local deadline=$(($(now_us) + 10000000))
-    until grep -q "Capturing on" "$cell/dumpcap.log"; do
+    until grep -q "Capturing on" "$cell/dumpcap.log" 2>/dev/null; do
         [ "$(now_us)" -lt "$deadline" ] || { kill "$cap_pid"; echo "fail: dumpcap did not start"; return; }
         sleep 0.02
     done
@@ -376,7 +384,11 @@ run_failover() {
             : >"$tmp/samples"
             FO_FAIL[$key]=0
             for ((r = 1; r <= REPS; r++)); do
-                out=$(failover_rep "$impl" "$ver" "$fam" "$adv" "$mode" "$r")
+                # In the background and waited for, so that a signal stops the run at once.
+                failover_rep "$impl" "$ver" "$fam" "$adv" "$mode" "$r" >"$tmp/rep.out" &
+                bg_pids+=("$!")
+                wait "$!" || true
+                out=$(cat "$tmp/rep.out")
                 printf 'failover %-10s v%s IPv%s advert_int %-3s %-4s rep %d: %s%s\n' \
                     "$impl" "$ver" "$fam" "$adv" "$mode" "$r" "$out" "$([[ $out == fail* ]] || echo ' ms')"
                 if [[ $out == fail* ]]; then
@@ -469,7 +481,7 @@ load_cell() {
     start "$impl" b "$d/b.conf"
     # The backup's first Master_Down_Interval, then start-up work (gratuitous ARPs, the first
     # adverts' allocations) settles.
-    sleep 5
+    nap 5
     if ! wait_vips a 4 "$n" 1 || ! wait_vips b 4 0 5; then
         echo "load $impl $n instances: FAILED to converge (master holds $(count_vips a 4) of $n VIPs, backup $(count_vips b 4)); master's log ends: $(tail -n 1 "$d/a/$impl.log" 2>/dev/null)"
         MEM[$impl $n a]="- - -"
@@ -489,7 +501,7 @@ load_cell() {
         a0=$(tree_ticks a)
         b0=$(tree_ticks b)
         t0=$(now_us)
-        sleep "$BENCH_SECONDS"
+        nap "$BENCH_SECONDS"
         a1=$(tree_ticks a)
         b1=$(tree_ticks b)
         t1=$(now_us)

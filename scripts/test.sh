@@ -26,15 +26,16 @@ stage() {
 }
 
 fuzz_all() {
-    local rc=0 t
+    local rc=0 t logs="${CARGO_TARGET_DIR:-target}"
+    mkdir -p "$logs"
     for t in $(cargo +nightly fuzz list --fuzz-dir fuzz 2>/dev/null); do
         echo "fuzz: $t for ${FUZZ_SECONDS}s"
         cargo +nightly fuzz run --fuzz-dir fuzz "$t" -- -max_total_time="$FUZZ_SECONDS" \
-            -rss_limit_mb=2048 -print_final_stats=1 >"target/fuzz-$t.log" 2>&1 || {
-            tail -40 "target/fuzz-$t.log"
+            -rss_limit_mb=2048 -print_final_stats=1 >"$logs/fuzz-$t.log" 2>&1 || {
+            tail -40 "$logs/fuzz-$t.log"
             rc=1
         }
-        grep -E "stat::number_of_executed_units|Done [0-9]+ runs" "target/fuzz-$t.log" | tail -1
+        grep -E "stat::number_of_executed_units|Done [0-9]+ runs" "$logs/fuzz-$t.log" | tail -1
     done
     return $rc
 }

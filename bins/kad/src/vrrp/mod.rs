@@ -25,6 +25,8 @@ use keepalive_netlink::{RcvBuf, Reflector, Rtnl};
 use keepalive_vrrp::action::{NotifyEvent, NotifyScope};
 use keepalive_vrrp::tracker::TrackerState;
 use mio::unix::SourceFd;
+use nix::sys::time::TimeSpec;
+use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
 use mio::{Events, Interest, Poll, Token};
 
 use crate::cli::Cli;
@@ -42,6 +44,7 @@ const SIGNALS: Token = Token(0);
 const NETLINK: Token = Token(1);
 const FILES: Token = Token(2);
 const PROCESSES: Token = Token(3);
+const TIMER: Token = Token(4);
 
 /// Runs the VRRP process until it is told to stop; returns the exit code.
 pub fn run(cli: &Cli) -> i32 {
@@ -82,6 +85,9 @@ struct Vrrpd<'a> {
     files: Option<FileTracker>,
     processes: Option<ProcessTracker>,
     mailer: Option<Mailer>,
+    /// Wakes the loop at the next deadline with nanosecond resolution (epoll's own timeout
+    /// counts whole milliseconds, which would make every advert and takeover up to 1 ms late).
+    timer: TimerFd,
     /// keepalived's `last_email_state`, per instance or group name.
     mailed: HashMap<String, StateGate>,
 }
@@ -140,6 +146,13 @@ impl<'a> Vrrpd<'a> {
         let notifier = Notifier::new(&config, &mut runner, now);
         let scripts =
             ScriptTrackers::new(&config.vrrp.scripts, &ScriptUsers::new(&config.global), now);
+        let timer = TimerFd::new(
+            ClockId::CLOCK_MONOTONIC,
+            TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
+        )?;
+        let timer_fd = std::os::fd::AsRawFd::as_raw_fd(&std::os::fd::AsFd::as_fd(&timer));
+        poll.registry()
+            .register(&mut SourceFd(&timer_fd), TIMER, Interest::READABLE)?;
         let mut d = Vrrpd {
             cli,
             poll,
@@ -154,6 +167,7 @@ impl<'a> Vrrpd<'a> {
             mailed: HashMap::new(),
             files: None,
             processes: None,
+            timer,
         };
         d.open_trackers(track_file::Start::Initial);
         d.mailer = d.new_mailer();
@@ -187,9 +201,7 @@ impl<'a> Vrrpd<'a> {
             .into_iter()
             .flatten()
             .min();
-            let timeout = deadline.map(|t| t.saturating_duration_since(Instant::now()));
-            // Round up so a deadline is never polled for as 0 ms early.
-            let timeout = timeout.map(|t| t + Duration::from_micros(500));
+            let timeout = self.arm(deadline);
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     log_err!("poll: {e}");
@@ -208,6 +220,9 @@ impl<'a> Vrrpd<'a> {
                         }
                     }
                     NETLINK => self.router.netlink_ready(now),
+                    TIMER => {
+                        let _ = self.timer.wait();
+                    }
                     FILES => {
                         let changed = self.files.as_mut().map(FileTracker::process);
                         for (name, v) in changed.unwrap_or_default() {
@@ -309,6 +324,25 @@ impl<'a> Vrrpd<'a> {
 }
 
 impl Vrrpd<'_> {
+    /// Arms the timer for `deadline` and says how long `poll` may wait: forever when the
+    /// timer will wake it, zero when the deadline has passed.
+    fn arm(&mut self, deadline: Option<Instant>) -> Option<Duration> {
+        let Some(deadline) = deadline else {
+            let _ = self.timer.unset();
+            return None;
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Some(Duration::ZERO);
+        }
+        let when = Expiration::OneShot(TimeSpec::from_duration(left));
+        match self.timer.set(when, TimerSetTimeFlags::empty()) {
+            Ok(()) => None,
+            // Without the timer, fall back to epoll's millisecond timeout, rounded up.
+            Err(_) => Some(left + Duration::from_micros(999)),
+        }
+    }
+
     /// Finished scripts: results go to whoever started them.
     fn reap(&mut self, now: Instant) {
         for (id, outcome) in self.runner.reap(now) {
