@@ -14,7 +14,6 @@ mod mapping;
 mod script;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 
 use keepalive_confparse::diag::Severity;
 
@@ -116,19 +115,7 @@ fn raise_fd_limit(checkers: usize) {
     }
 }
 
-struct PidFile(Option<PathBuf>);
-
-impl Drop for PidFile {
-    fn drop(&mut self) {
-        if let Some(p) = &self.0 {
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
 /// The checker child's main function (env `KAD_CHILD=checker`). Returns the exit code.
-// Live once main.rs dispatches `KAD_CHILD=checker` here (the lead wires it).
-#[allow(dead_code)]
 pub fn run(cli: &Cli) -> i32 {
     // Blocked before anything else so no signal is lost while the configuration loads.
     let signals = match Signals::new() {
@@ -138,15 +125,6 @@ pub fn run(cli: &Cli) -> i32 {
             return EXIT_FATAL;
         }
     };
-    let _pid = PidFile(cli.checkers_pid.clone().filter(|p| {
-        match std::fs::write(p, format!("{}\n", std::process::id())) {
-            Ok(()) => true,
-            Err(_) => {
-                log_info!("Healthcheck child process: cannot write pidfile");
-                false
-            }
-        }
-    }));
     let Some((loaded, plan, errors)) = read(cli, None) else {
         return EXIT_CONFIG;
     };

@@ -25,9 +25,9 @@ use keepalive_netlink::{RcvBuf, Reflector, Rtnl};
 use keepalive_vrrp::action::{NotifyEvent, NotifyScope};
 use keepalive_vrrp::tracker::TrackerState;
 use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
 use nix::sys::time::TimeSpec;
 use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
-use mio::{Events, Interest, Poll, Token};
 
 use crate::cli::Cli;
 use crate::notify::Notifier;
