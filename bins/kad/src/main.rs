@@ -15,6 +15,7 @@ mod cli;
 mod daemon;
 mod dump;
 mod host;
+mod memory;
 mod notify;
 mod signals;
 mod smtp_alert;

@@ -140,6 +140,8 @@ pub fn run(cli: &Cli) -> i32 {
             return EXIT_FATAL;
         }
     };
+    drop(loaded);
+    crate::memory::release_free_heap();
     let cli_reload = cli.clone();
     let mut known = errors;
     let reloader: event_loop::Reloader = Box::new(move || {

@@ -184,7 +184,9 @@ pub fn run(cli: &Cli) -> i32 {
         log_command_line();
     }
 
-    let read = match config::read(cli, quiet) {
+    let read = config::read(cli, quiet);
+    crate::memory::release_free_heap();
+    let read = match read {
         Ok(r) => r,
         Err(e) => {
             if !matches!(e, NoConfig::File(_)) {
@@ -840,7 +842,9 @@ impl<'a> Parent<'a> {
     /// `reload_config()` + `do_reload()`.
     fn reload(&mut self) {
         log_info!("Reloading ...");
-        let read = match config::read(self.cli, false) {
+        let read = config::read(self.cli, false);
+        crate::memory::release_free_heap();
+        let read = match read {
             Ok(r) => r,
             Err(e) => {
                 if !matches!(e, NoConfig::File(_)) {
