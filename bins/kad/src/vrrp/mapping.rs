@@ -253,26 +253,15 @@ fn instance(
         Some(a) => a,
         None => {
             // keepalived: the interface's primary IPv4 address, or its IPv6 link-local
-            // address. A VMAC's link-local is derived from its MAC when the kernel gave it none.
+            // address (a VMAC gets its parent's when created).
             let on = match &vmac {
                 Some(v) if !v.xmit_base && ipv6 => v.name.as_str(),
                 _ => interface.as_str(),
             };
-            primary_address(table, on, ipv6)
-                .or_else(|| {
-                    vmac.as_ref().filter(|_| ipv6).map(|_| {
-                        IpAddr::V6(keepalive_netlink::vmac::eui64_link_local(
-                            keepalive_netlink::vmac::vrrp_mac(
-                                inst.virtual_router_id.unwrap_or(0),
-                                true,
-                            ),
-                        ))
-                    })
-                })
-                .ok_or_else(|| PlanError::NoAddress {
-                    name: name.clone(),
-                    interface: interface.clone(),
-                })?
+            primary_address(table, on, ipv6).ok_or_else(|| PlanError::NoAddress {
+                name: name.clone(),
+                interface: interface.clone(),
+            })?
         }
     };
     let mut c = InstanceConfig::new(name.clone(), inst.virtual_router_id.unwrap_or(0), primary);

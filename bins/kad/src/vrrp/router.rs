@@ -213,6 +213,26 @@ impl Router {
                             log_warn!("({}) rp_filter: {e}", inst.name);
                         }
                     }
+                    if ipv6 {
+                        // addr_gen_mode none left the VMAC without a link-local address; the
+                        // adverts need one as their source. keepalived's set_link_local_address:
+                        // the parent's link-local address, else an EUI-64 one from the parent's
+                        // MAC (never the virtual MAC, which both routers share).
+                        let table = self.reflector.table();
+                        let parent_mac = table
+                            .link(parent)
+                            .and_then(|l| <[u8; 6]>::try_from(l.mac.as_slice()).ok())
+                            .unwrap_or(spec.mac);
+                        let ll = match super::mapping::primary_address(table, ifname, true) {
+                            Some(IpAddr::V6(a)) => a,
+                            _ => keepalive_netlink::vmac::eui64_link_local(parent_mac),
+                        };
+                        let mut a = keepalive_netlink::AddressSpec::new(index, IpAddr::V6(ll), 64);
+                        a.scope = keepalive_netlink::Scope::Link;
+                        if let Err(e) = self.rtnl.add_address(&a) {
+                            log_warn!("({}) link-local address on {}: {e}", inst.name, spec.name);
+                        }
+                    }
                     self.vmacs.push((index, spec.name.clone()));
                     created = true;
                 }
