@@ -776,3 +776,72 @@ fn misc_timeout_and_ha_suspend() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// `smtp_alert`: a real server going down is mailed, in keepalived's words, to a real SMTP
+/// server (Debian's python3-aiosmtpd, storing into a maildir).
+#[test]
+fn real_server_down_is_mailed() {
+    // Debian's interpreter: the package installs into its dist-packages.
+    if std::process::Command::new("/usr/bin/python3")
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .map_or(true, |s| !s.success())
+    {
+        eprintln!("SKIPPED: python3-aiosmtpd is not installed");
+        return;
+    }
+    let Some(ns) = Netns::new(&["192.0.2.1", "192.0.2.40", "192.0.2.41"]) else {
+        return;
+    };
+    let maildir = ns.path("maildir");
+    let conf = ns.write(
+        "kad.conf",
+        "global_defs {\n  router_id kadtest\n  notification_email {\n    ops@example.com\n  }\n\
+         notification_email_from kad@example.com\n  smtp_server 192.0.2.41 2525\n\
+         smtp_connect_timeout 5\n}\n\
+         virtual_server 192.0.2.1 80 {\n  delay_loop 1\n  protocol TCP\n\
+         real_server 192.0.2.40 80 {\n    TCP_CHECK {\n      connect_timeout 1\n      retry 0\n    }\n  }\n}\n",
+    );
+    let _smtp = ns.spawn(
+        "/usr/bin/python3",
+        &[
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            "192.0.2.41:2525",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            maildir.to_str().unwrap(),
+        ],
+    );
+    let mut rs = tcp_listener(&ns, "192.0.2.40", 80);
+    std::thread::sleep(Duration::from_millis(500));
+    let mut kad = Kad::start(&ns, &conf);
+    kad.wait("TCP connection to [192.0.2.40]:tcp:80 success.");
+    rs.stop();
+    kad.wait("Removing service [192.0.2.40]:tcp:80 from VS [192.0.2.1]:tcp:80");
+    let end = Instant::now() + WAIT;
+    let mail = loop {
+        let found = std::fs::read_dir(maildir.join("new"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .find(|t| t.contains("DOWN"));
+        if let Some(m) = found {
+            break m;
+        }
+        assert!(Instant::now() < end, "no alert mail\n{}", kad.dump());
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        mail.contains(
+            "Subject: [kadtest] Realserver [192.0.2.40]:tcp:80 of virtual server [192.0.2.1]:tcp:80 - DOWN"
+        ),
+        "{mail}"
+    );
+    assert!(mail.contains("=> TCP CHECK failed on service <="), "{mail}");
+    assert!(mail.contains("X-Mailer: Keepalived"), "{mail}");
+    assert_eq!(kad.stop(), Some(0), "{}", kad.dump());
+}

@@ -7,6 +7,7 @@
 //! Timers live in one ordered set keyed by (deadline, checker), so thousands of checkers cost
 //! one `BTreeSet` and no thread each.
 
+use crate::smtp_alert::{Alert, CheckKind, Mailer};
 use std::collections::BTreeSet;
 use std::io;
 use std::time::{Duration, Instant};
@@ -70,6 +71,8 @@ pub struct Loop {
     vip_present: Vec<Option<bool>>,
     stopping: bool,
     seed: u64,
+    /// `smtp_alert` mail, when `global_defs` has a server and recipients.
+    mailer: Option<Mailer>,
 }
 
 impl std::fmt::Debug for Loop {
@@ -78,6 +81,34 @@ impl std::fmt::Debug for Loop {
             .field("checkers", &self.slots.len())
             .finish_non_exhaustive()
     }
+}
+
+fn new_mailer(global: &GlobalDefs) -> Option<Mailer> {
+    Mailer::new(global, crate::log::enabled(crate::log::Level::Debug)).unwrap_or_else(|e| {
+        log_err!("SMTP alerts disabled: {e}");
+        None
+    })
+}
+
+/// The mail body for a real server's change: the wording of the check that decided it.
+fn rs_mail_body(plan: &Plan, v: usize, r: usize, up: bool) -> String {
+    let keyword = plan
+        .checkers
+        .iter()
+        .find(|c| c.vs == v && c.rs == r)
+        .map_or("", |c| c.keyword);
+    let kind = match keyword {
+        "TCP_CHECK" => CheckKind::Tcp,
+        "UDP_CHECK" => CheckKind::Udp,
+        "SMTP_CHECK" => CheckKind::Smtp,
+        "DNS_CHECK" => CheckKind::Dns,
+        "PING_CHECK" => CheckKind::Ping,
+        "MISC_CHECK" => {
+            return crate::smtp_alert::misc_message(if up { "succeeded" } else { "failed" })
+        }
+        _ => CheckKind::Http,
+    };
+    crate::smtp_alert::checker_message(kind, up, None)
 }
 
 fn vs_label(plan: &Plan, v: usize) -> String {
@@ -133,6 +164,7 @@ impl Loop {
             stopping: false,
             seed,
             plan,
+            mailer: new_mailer(global),
         };
         l.poll
             .registry()
@@ -253,6 +285,7 @@ impl Loop {
                                     self.fifos.close();
                                     self.children.reconfigure(&global);
                                     self.fifos = fifo_set(&global, &mut self.children);
+                                    self.mailer = new_mailer(&global);
                                     self.reload(now, plan);
                                 }
                                 crate::daemon::config_read();
@@ -543,6 +576,21 @@ impl Loop {
                         rs_label(&self.plan, vs, rs),
                         vs_label(&self.plan, vs)
                     );
+                    let wanted = self
+                        .plan
+                        .rs_smtp_alert
+                        .get(vs)
+                        .and_then(|v| v.get(rs))
+                        .copied()
+                        .unwrap_or(false);
+                    if let Some(m) = self.mailer.as_ref().filter(|_| wanted) {
+                        m.send(Alert::RealServer {
+                            rs: rs_label(&self.plan, vs, rs),
+                            vs: vs_label(&self.plan, vs),
+                            up: alive,
+                            body: rs_mail_body(&self.plan, vs, rs, alive),
+                        });
+                    }
                 }
                 PoolEvent::Quorum {
                     vs,
@@ -556,6 +604,21 @@ impl Loop {
                     }
                     let c = &self.plan.vss[vs];
                     let label = vs_label(&self.plan, vs);
+                    let wanted = self.plan.vs_smtp_alert.get(vs).copied().unwrap_or(false);
+                    if let Some(m) = self.mailer.as_ref().filter(|_| wanted) {
+                        m.send(Alert::VirtualServer {
+                            vs: label.clone(),
+                            up,
+                            body: crate::smtp_alert::quorum_message(
+                                up,
+                                at_start,
+                                false,
+                                c.quorum,
+                                c.hysteresis,
+                                weight_sum,
+                            ),
+                        });
+                    }
                     if up {
                         log_info!(
                             "Gained quorum {}+{}={threshold} <= {weight_sum} for VS {label}",

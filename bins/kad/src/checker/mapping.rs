@@ -71,6 +71,11 @@ pub struct Plan {
     pub checkers: Vec<CheckerSpec>,
     /// `rs_init_notifies`.
     pub settings: kc::PoolSettings,
+    /// `smtp_alert` of each real server of each virtual server (resolved: the real server's,
+    /// else `smtp_alert_checker`, else `smtp_alert`, else on, as keepalived).
+    pub rs_smtp_alert: Vec<Vec<bool>>,
+    /// `smtp_alert` of each virtual server (keepalived's default: off).
+    pub vs_smtp_alert: Vec<bool>,
 }
 
 fn dur(m: Micros) -> Duration {
@@ -193,6 +198,20 @@ pub fn plan(cfg: &Config) -> Result<Plan, MappingError> {
         let vkey = key(vs);
         let proto = protocol(vs);
         let mut reals = Vec::with_capacity(vs.real_servers.len());
+        let alert =
+            |own| crate::smtp_alert::alert_enabled(own, g.smtp_alert_checker, g.smtp_alert, true);
+        plan.rs_smtp_alert.push(
+            vs.real_servers
+                .iter()
+                .map(|rs| alert(rs.smtp_alert))
+                .collect(),
+        );
+        plan.vs_smtp_alert.push(crate::smtp_alert::alert_enabled(
+            vs.smtp_alert,
+            g.smtp_alert_checker,
+            g.smtp_alert,
+            false,
+        ));
         for (r, rs) in vs.real_servers.iter().enumerate() {
             let port = rs.port.unwrap_or_else(|| vs_port(vs));
             let weight = i64::from(rs.weight.unwrap_or(vs.weight));
