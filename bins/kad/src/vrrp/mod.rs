@@ -310,15 +310,30 @@ impl<'a> Vrrpd<'a> {
                 None
             }
             Request::DumpData => {
-                snapshot::write(snapshot::Kind::Data, &self.router, &self.config);
+                snapshot::write(
+                    snapshot::Kind::Data,
+                    &self.router,
+                    &self.config,
+                    &self.scripts,
+                );
                 None
             }
             Request::DumpStats => {
-                snapshot::write(snapshot::Kind::Stats, &self.router, &self.config);
+                snapshot::write(
+                    snapshot::Kind::Stats,
+                    &self.router,
+                    &self.config,
+                    &self.scripts,
+                );
                 None
             }
             Request::DumpJson => {
-                snapshot::write(snapshot::Kind::Json, &self.router, &self.config);
+                snapshot::write(
+                    snapshot::Kind::Json,
+                    &self.router,
+                    &self.config,
+                    &self.scripts,
+                );
                 None
             }
         }

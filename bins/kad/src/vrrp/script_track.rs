@@ -184,6 +184,15 @@ impl ScriptTrackers {
         }
     }
 
+    /// For the data dump: keepalived's `result` count, whether a run is in progress, and
+    /// whether the script has not reported yet.
+    pub fn status(&self, name: &str) -> Option<(u32, bool, bool)> {
+        self.scripts
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| (s.result, s.running.is_some(), s.initial))
+    }
+
     /// Names of the scripts that will never run; keepalived removes them from the instances
     /// and sync groups that track them.
     pub fn disabled(&self) -> &[String] {

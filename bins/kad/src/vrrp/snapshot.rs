@@ -7,10 +7,12 @@ use std::time::{Instant, SystemTime};
 use keepalive_confparse::model::Config;
 use keepalive_vrrp::State;
 
+use super::dump::ScriptView;
 use super::dump::{
     self, DumpData, GlobalView, InstanceView, InterfaceView, MasterView, Paths, SyncGroupView,
 };
 use super::router::Router;
+use super::script_track::ScriptTrackers;
 
 /// Which dump a signal asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,8 +130,33 @@ fn interface_views(router: &Router) -> Vec<InterfaceView> {
         .collect()
 }
 
+fn script_views(scripts: &ScriptTrackers, config: &Config) -> Vec<ScriptView> {
+    config
+        .vrrp
+        .scripts
+        .iter()
+        .map(|s| {
+            let mut v = ScriptView::from_config(s, config);
+            let disabled = scripts.disabled().contains(&s.name);
+            v.insecure = disabled;
+            if let Some((result, running, initial)) = scripts.status(&s.name) {
+                v.result = result as i32;
+                v.run_state = if running { "running" } else { "idle" };
+                // keepalived prints its init_state enum: INIT[/FAILED] until the first
+                // result, then "unknown" (SCRIPT_INIT_STATE_DONE has no name).
+                v.init_state = match (initial, s.init_fail) {
+                    (true, false) => "INIT",
+                    (true, true) => "INIT/FAILED",
+                    (false, _) => "unknown",
+                };
+            }
+            v
+        })
+        .collect()
+}
+
 /// Writes the dump `kind` asked for, where keepalived writes it.
-pub fn write(kind: Kind, router: &Router, config: &Config) {
+pub fn write(kind: Kind, router: &Router, config: &Config, scripts: &ScriptTrackers) {
     let paths = Paths::for_config(config);
     let instances = instance_views(router, config);
     let (path, text) = match kind {
@@ -149,7 +176,7 @@ pub fn write(kind: Kind, router: &Router, config: &Config) {
                 instances: &instances,
                 sockets: &[],
                 groups: &groups,
-                scripts: &[],
+                scripts: &script_views(scripts, config),
                 interfaces: &interfaces,
             });
             (paths.data, text)
