@@ -307,16 +307,8 @@ fn instance(
         Some(OldChecksum::Never) => OldUnicastChecksum::Never,
         None => OldUnicastChecksum::Detect,
     };
-    c.mcast_group = match inst.mcast_dst_ip {
-        Some(a) => Some(a),
-        None if ipv6 && g.vrrp_mcast_group6 != keepalive_vrrp::config::MCAST_V6 => {
-            Some(IpAddr::V6(g.vrrp_mcast_group6))
-        }
-        None if !ipv6 && g.vrrp_mcast_group4 != keepalive_vrrp::config::MCAST_V4 => {
-            Some(IpAddr::V4(g.vrrp_mcast_group4))
-        }
-        None => None,
-    };
+    // confparse resolved it: `mcast_dst_ip`, else vrrp_mcast_group4/6; none when unicast.
+    c.mcast_group = inst.mcast_dst_ip;
     c.nopreempt = inst.nopreempt;
     c.preempt_delay = micros(inst.preempt_delay.0);
     c.down_timer_adverts = inst.down_timer_adverts.unwrap_or(g.vrrp_down_timer_adverts);
@@ -538,4 +530,145 @@ fn tracker_configs(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keepalive_confparse::load::load_str;
+    use keepalive_confparse::Options;
+
+    /// Plans `text`; every instance names its source address so no interface is needed.
+    fn plan_of(text: &str, disabled: &[String]) -> Plan {
+        let loaded = load_str("t.conf", text, &Options::default());
+        assert!(
+            !loaded.diagnostics.has_errors(),
+            "{:?}",
+            loaded
+                .diagnostics
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+        );
+        plan(&loaded.config, &Table::default(), disabled)
+    }
+
+    fn only(p: &Plan) -> &InstancePlan {
+        assert_eq!(p.units.len(), 1, "{:?}", p.errors);
+        &p.units[0].members[0]
+    }
+
+    #[test]
+    fn global_vrrp_settings_are_defaults_and_instances_override_them() {
+        let p = plan_of(
+            "global_defs {\n vrrp_version 3\n vrrp_garp_master_repeat 2\n vrrp_higher_prio_send_advert\n}\n\
+             vrrp_instance A {\n interface eth0\n virtual_router_id 7\n mcast_src_ip 192.0.2.1\n\
+             priority 200\n advert_int 0.5\n garp_master_repeat 9\n nopreempt\n\
+             virtual_ipaddress {\n  192.0.2.100/24\n }\n}\n",
+            &[],
+        );
+        let c = &only(&p).config;
+        assert_eq!(c.version, Version::V3);
+        assert_eq!(c.priority, Priority(200));
+        assert_eq!(c.advert_interval, AdverInt::from_centis(50));
+        assert_eq!(c.garp.master_repeat, 9);
+        assert!(c.higher_prio_send_advert);
+        assert!(c.nopreempt);
+        assert_eq!(c.primary_addr, "192.0.2.1".parse::<IpAddr>().unwrap());
+        assert_eq!(c.vips, vec!["192.0.2.100".parse::<IpAddr>().unwrap()]);
+    }
+
+    #[test]
+    fn keepalived_defaults_without_global_defs() {
+        let p = plan_of(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 7\n mcast_src_ip 192.0.2.1\n\
+             authentication {\n  auth_type PASS\n  auth_pass secret99\n }\n\
+             virtual_ipaddress {\n  192.0.2.100\n }\n}\n",
+            &[],
+        );
+        let c = &only(&p).config;
+        assert_eq!(c.version, Version::V2);
+        assert_eq!(c.priority, Priority(100));
+        assert_eq!(c.advert_interval, AdverInt::from_secs(1));
+        assert_eq!(c.down_timer_adverts, 3);
+        assert_eq!(c.garp.master_repeat, 5);
+        assert_eq!(c.auth, Auth::Pass(Auth::pass_octets("secret99")));
+        // confparse resolves the group in use (vrrp_mcast_group4 by default).
+        assert_eq!(c.mcast_group, Some("224.0.0.18".parse().unwrap()));
+    }
+
+    #[test]
+    fn trackers_share_ids_take_the_objects_weight_and_skip_disabled_scripts() {
+        let text = "vrrp_script chk {\n script \"/bin/true\"\n weight -30\n}\n\
+             vrrp_script gone {\n script \"/bin/true\"\n}\n\
+             vrrp_instance A {\n interface eth0\n virtual_router_id 7\n mcast_src_ip 192.0.2.1\n\
+             track_script {\n  chk\n  gone\n }\n virtual_ipaddress {\n  192.0.2.100\n }\n}\n\
+             vrrp_instance B {\n interface eth0\n virtual_router_id 8\n mcast_src_ip 192.0.2.1\n\
+             dont_track_primary\n track_script {\n  chk weight 10\n }\n\
+             virtual_ipaddress {\n  192.0.2.101\n }\n}\n";
+        let p = plan_of(text, &["gone".to_owned()]);
+        let a = &p.units[0].members[0].config;
+        let b = &p.units[1].members[0].config;
+        let chk = p.trackers.get(&Source::Script("chk".into())).unwrap();
+        assert!(p.trackers.get(&Source::Script("gone".into())).is_none());
+        let weight =
+            |c: &InstanceConfig, id| c.trackers.iter().find(|t| t.id == id).map(|t| t.weight);
+        assert_eq!(weight(a, chk), Some(-30));
+        assert_eq!(weight(b, chk), Some(10));
+        // A tracks its interface (weight 0: FAULT when down); B does not.
+        let eth0 = p.trackers.get(&Source::Interface("eth0".into())).unwrap();
+        assert_eq!(weight(a, eth0), Some(0));
+        assert_eq!(weight(b, eth0), None);
+        // Both fault without their source address.
+        let src = p
+            .trackers
+            .get(&Source::Address("192.0.2.1".parse().unwrap()))
+            .unwrap();
+        assert_eq!(weight(a, src), Some(0));
+        assert_eq!(weight(b, src), Some(0));
+    }
+
+    #[test]
+    fn sync_group_members_form_one_unit_and_lone_instances_follow() {
+        let inst = |n: &str, vrid: u8| {
+            format!(
+                "vrrp_instance {n} {{\n interface eth0\n virtual_router_id {vrid}\n\
+                 mcast_src_ip 192.0.2.1\n virtual_ipaddress {{\n  192.0.2.{vrid}\n }}\n}}\n"
+            )
+        };
+        let text = format!(
+            "vrrp_sync_group G {{\n group {{\n  B\n  C\n }}\n}}\n{}{}{}",
+            inst("A", 1),
+            inst("B", 2),
+            inst("C", 3)
+        );
+        let p = plan_of(&text, &[]);
+        assert_eq!(p.units.len(), 2);
+        assert_eq!(
+            p.units[0].group.as_ref().map(|g| g.config.name.as_str()),
+            Some("G")
+        );
+        let names: Vec<&str> = p.units[0]
+            .members
+            .iter()
+            .map(|m| m.config.name.as_str())
+            .collect();
+        assert_eq!(names, ["B", "C"]);
+        assert!(p.units[1].group.is_none());
+        assert_eq!(p.units[1].members[0].config.name, "A");
+    }
+
+    #[test]
+    fn an_instance_without_an_address_is_reported_not_run() {
+        let p = plan_of(
+            "vrrp_instance A {\n interface eth9\n virtual_router_id 7\n\
+             virtual_ipaddress {\n  192.0.2.100\n }\n}\n",
+            &[],
+        );
+        assert!(p.units.is_empty());
+        assert_eq!(
+            p.errors[0].to_string(),
+            "(A) Cannot find an IP address to use for interface eth9"
+        );
+    }
 }

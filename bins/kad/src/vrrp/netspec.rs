@@ -177,3 +177,56 @@ pub fn rule(r: &Rule) -> Result<RuleSpec, SpecError> {
     s.oif.clone_from(&r.oif);
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keepalive_confparse::load::load_str;
+    use keepalive_confparse::Options;
+
+    fn vrrp(text: &str) -> keepalive_confparse::model::vrrp::VrrpConfig {
+        let loaded = load_str("t.conf", text, &Options::default());
+        assert!(!loaded.diagnostics.has_errors());
+        loaded.config.vrrp
+    }
+
+    #[test]
+    fn table_names_and_numbers() {
+        assert_eq!(table_id("main").unwrap(), 254);
+        assert_eq!(table_id("local").unwrap(), 255);
+        assert_eq!(table_id("1000").unwrap(), 1000);
+        assert!(matches!(
+            table_id("no-such-table-kad"),
+            Err(SpecError::Table(_))
+        ));
+    }
+
+    #[test]
+    fn static_routes_and_rules_become_requests() {
+        let v = vrrp(
+            "static_routes {\n 198.51.100.0/24 via 192.0.2.254 table 100 metric 5 no_track\n\
+             blackhole 203.0.113.0/24 no_track\n}\n\
+             static_rules {\n from 192.0.2.0/24 table 100 priority 50\n to 198.51.100.7 blackhole priority 60\n}\n",
+        );
+        let t = Table::default();
+        let r0 = route(&t, &v.static_routes[0]).unwrap();
+        assert_eq!((r0.dst, r0.dst_len), ("198.51.100.0".parse().unwrap(), 24));
+        assert_eq!(r0.gateway, Some("192.0.2.254".parse().unwrap()));
+        assert_eq!((r0.table, r0.metric), (100, Some(5)));
+        let r1 = route(&t, &v.static_routes[1]).unwrap();
+        assert_eq!(r1.kind, RouteType::Blackhole);
+        let q0 = rule(&v.static_rules[0]).unwrap();
+        assert_eq!(q0.target, RuleTarget::Table(100));
+        assert_eq!(q0.from, Some(("192.0.2.0".parse().unwrap(), 24)));
+        assert_eq!(q0.priority, Some(50));
+        let q1 = rule(&v.static_rules[1]).unwrap();
+        assert_eq!(q1.target, RuleTarget::Blackhole);
+    }
+
+    #[test]
+    fn a_missing_interface_is_an_error_not_a_guess() {
+        let v = vrrp("static_ipaddress {\n 192.0.2.9/24 dev eth7 brd + label eth7:x\n}\n");
+        let e = address(&Table::default(), &v.static_ipaddress[0], "eth7").unwrap_err();
+        assert_eq!(e.to_string(), "interface eth7 does not exist");
+    }
+}
