@@ -93,6 +93,10 @@ fn failover(a: Kind, b: Kind, base: &Instance, unicast: bool, how: Failure) -> O
         ib.unicast = Some(peer_of(hb, ha));
     }
     let mut ra = Router::start(a, ha, &config("A", "", &[ia]));
+    // The master first, so a loaded machine cannot make both routers' first master-down
+    // timers expire together (then both are briefly master, which is correct VRRP but not
+    // what this test checks).
+    assert_vip_only_on(&[(ha, &ra)], vip, 1, CONVERGE, Duration::ZERO);
     let rb = Router::start(b, hb, &config("B", "", &[ib]));
     let name = &base.name;
     {

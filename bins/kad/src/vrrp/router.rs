@@ -327,6 +327,9 @@ impl Router {
         let mut members = Vec::new();
         for (m, p) in plan.members.iter().enumerate() {
             self.by_name.insert(p.config.name.clone(), (u, m));
+            if !previous.states.contains_key(&p.config.name) {
+                self.remove_stale_vips(p);
+            }
             let sock = self.open_socket(registry, p, (u, m));
             members.push(Member {
                 sock,
@@ -346,6 +349,32 @@ impl Router {
             members,
             deadline: None,
         });
+    }
+
+    /// A new instance starts as backup, so its VIPs must not be on the interface: they may
+    /// be left there by a VRRP process that was killed (keepalived's "removing VIPs." at
+    /// start-up). Kept instances of a reload are not touched.
+    fn remove_stale_vips(&mut self, p: &InstancePlan) {
+        let table = self.reflector.table();
+        let stale: Vec<keepalive_netlink::AddressSpec> = p
+            .addresses
+            .iter()
+            .filter_map(|a| netspec::address(table, a, p.vrrp_interface()).ok())
+            .filter(|spec| {
+                table
+                    .link(spec.ifindex)
+                    .is_some_and(|l| l.addresses.iter().any(|x| x.addr == spec.addr))
+            })
+            .collect();
+        if stale.is_empty() {
+            return;
+        }
+        log_info!("({}) removing VIPs.", p.config.name);
+        for spec in stale {
+            if let Err(e) = self.rtnl.del_address(&spec) {
+                log_warn!("({}) {e}", p.config.name);
+            }
+        }
     }
 
     fn open_socket(&mut self, registry: &Registry, p: &InstancePlan, h: Handle) -> Option<SockId> {
