@@ -15,6 +15,7 @@ DEBS=(
     openssl           # genhash tests: test certificates and `openssl s_server -WWW`
     python3           # genhash tests: http.server and a scripted TLS/HTTP server
     python3-aiosmtpd  # SMTP alert tests: a real SMTP server on loopback
+    dnsmasq-base      # checker_hostile: DNS_CHECK against a real DNS server
 )
 
 missing=()

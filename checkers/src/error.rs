@@ -62,17 +62,6 @@ pub enum FailReason {
     /// DNS: the reply could not be parsed.
     #[error("malformed DNS reply: {0}")]
     DnsMalformed(String),
-    /// DNS: the reply's id is not the query's.
-    #[error("DNS reply id {got} does not match query id {expected}")]
-    DnsId {
-        /// Query id.
-        expected: u16,
-        /// Reply id.
-        got: u16,
-    },
-    /// DNS: the reply is not a response to our question.
-    #[error("DNS reply is not an answer to the query")]
-    DnsNotResponse,
     /// DNS: the reply's RCODE is not NOERROR.
     #[error("DNS RCODE {0}")]
     DnsRcode(u16),

@@ -144,21 +144,17 @@ impl DnsProbe {
         }
     }
 
-    /// Judge one reply datagram; a datagram too short for a header is ignored, as keepalived
-    /// does.
+    /// Judge one reply datagram. A datagram too short for a header, with another query's id,
+    /// or that is not a response is ignored and the check keeps waiting until its timeout, as
+    /// keepalived's `dns_recv_thread` does: a stray or spoofed datagram cannot mark a server
+    /// down.
     pub fn check_reply(&self, reply: &[u8]) -> Step {
         if reply.len() < HEADER_LEN {
             return Step::Pending;
         }
         let id = u16::from_be_bytes([reply[0], reply[1]]);
-        if id != self.id {
-            return Step::Fail(FailReason::DnsId {
-                expected: self.id,
-                got: id,
-            });
-        }
-        if reply[2] & 0x80 == 0 {
-            return Step::Fail(FailReason::DnsNotResponse);
+        if id != self.id || reply[2] & 0x80 == 0 {
+            return Step::Pending;
         }
         let rcode = u16::from(reply[3] & 0x0f);
         if rcode != 0 {
@@ -229,15 +225,17 @@ mod tests {
         let good = a_reply(&p.query(0xbeef));
         let mut bad_id = good.clone();
         bad_id[1] ^= 1;
-        assert!(matches!(
+        assert_eq!(
             p.check_reply(&bad_id),
-            Step::Fail(FailReason::DnsId { .. })
-        ));
+            Step::Pending,
+            "ignored, as keepalived"
+        );
         let mut not_resp = good.clone();
         not_resp[2] &= 0x7f;
         assert_eq!(
             p.check_reply(&not_resp),
-            Step::Fail(FailReason::DnsNotResponse)
+            Step::Pending,
+            "ignored, as keepalived"
         );
         let mut nx = good.clone();
         nx[3] |= 3;
