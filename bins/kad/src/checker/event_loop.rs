@@ -73,6 +73,8 @@ pub struct Loop {
     seed: u64,
     /// `smtp_alert` mail, when `global_defs` has a server and recipients.
     mailer: Option<Mailer>,
+    /// The pool's table changed since IPVS was last reconciled.
+    table_dirty: bool,
 }
 
 impl std::fmt::Debug for Loop {
@@ -165,6 +167,7 @@ impl Loop {
             seed,
             plan,
             mailer: new_mailer(global),
+            table_dirty: false,
         };
         l.poll
             .registry()
@@ -247,6 +250,7 @@ impl Loop {
         self.build_slots(now);
         self.housekeeping(now);
         crate::daemon::config_read();
+        self.flush_table();
         let mut next_housekeeping = now + HOUSEKEEPING;
         let mut events = Events::with_capacity(1024);
         loop {
@@ -346,6 +350,17 @@ impl Loop {
                 self.housekeeping(now);
                 next_housekeeping = now + HOUSEKEEPING;
             }
+            self.flush_table();
+        }
+    }
+
+    /// Applies the pool's table to IPVS once per loop turn, however many real servers
+    /// changed in it: the reconcile compares the whole table, so doing it per change would
+    /// cost O(changes × servers) when many checks conclude together.
+    fn flush_table(&mut self) {
+        if std::mem::take(&mut self.table_dirty) {
+            let desired = self.pool.desired();
+            self.ipvs.apply(&self.plan, &desired);
         }
     }
 
@@ -671,8 +686,7 @@ impl Loop {
             }
         }
         if self.pool.take_table_changed() {
-            let desired = self.pool.desired();
-            self.ipvs.apply(&self.plan, &desired);
+            self.table_dirty = true;
         }
     }
 
@@ -747,8 +761,7 @@ impl Loop {
         }
         self.build_slots(now);
         if self.pool.take_table_changed() {
-            let desired = self.pool.desired();
-            self.ipvs.apply(&self.plan, &desired);
+            self.table_dirty = true;
         }
         self.housekeeping(now);
     }

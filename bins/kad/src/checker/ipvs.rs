@@ -191,22 +191,29 @@ impl Ipvs {
 /// of its kernel services with the destinations the pool wants, at the pool's weights.
 pub fn kernel_specs(plan: &Plan, desired: &[DesiredVirtual]) -> Vec<VirtualServerSpec> {
     let mut out = Vec::new();
+    let mut hint = 0;
     for d in desired {
-        let Some(v) = plan.vss.iter().position(|c| c.key == d.key) else {
+        let Some(v) = vs_index(plan, d, hint) else {
             continue;
         };
+        hint = v + 1;
         let cfg = &plan.vss[v];
+        // By address and port, so a virtual server of N real servers costs O(N), not O(N²).
+        let index: std::collections::HashMap<(std::net::IpAddr, u16), usize> = cfg
+            .reals
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.addr, r.port), i))
+            .collect();
         for (si, service) in plan.services[v].iter().enumerate() {
             let mut spec = VirtualServerSpec {
                 reals: Vec::with_capacity(d.reals.len()),
                 ..service.clone()
             };
             for want in &d.reals {
-                let real = cfg
-                    .reals
-                    .iter()
-                    .position(|r| r.addr == want.addr && r.port == want.port)
-                    .and_then(|r| service.reals.get(r).copied());
+                let real = index
+                    .get(&(want.addr, want.port))
+                    .and_then(|&r| service.reals.get(r).copied());
                 let dest = match real {
                     Some(r) => Some(r),
                     None => plan
@@ -225,6 +232,15 @@ pub fn kernel_specs(plan: &Plan, desired: &[DesiredVirtual]) -> Vec<VirtualServe
         }
     }
     out
+}
+
+/// The plan's index of a desired virtual server. The pool lists them in plan order, so the
+/// one after the previous match is tried first and the search is linear only when it misses.
+fn vs_index(plan: &Plan, d: &DesiredVirtual, hint: usize) -> Option<usize> {
+    if plan.vss.get(hint).is_some_and(|c| c.key == d.key) {
+        return Some(hint);
+    }
+    plan.vss.iter().position(|c| c.key == d.key)
 }
 
 #[cfg(test)]
