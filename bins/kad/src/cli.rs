@@ -450,17 +450,23 @@ pub fn signum(func: &str) -> Option<i32> {
     }
 }
 
+/// The options of `kad ARGS…`, for unit tests anywhere in the binary.
+#[cfg(test)]
+pub fn for_test(args: &[&str]) -> Cli {
+    let mut argv = vec!["kad"];
+    argv.extend_from_slice(args);
+    match parse(argv) {
+        Parsed::Run(cli) => *cli,
+        other => panic!("expected options, got {other:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn run(args: &[&str]) -> Cli {
-        let mut argv = vec!["kad"];
-        argv.extend_from_slice(args);
-        match parse(argv) {
-            Parsed::Run(cli) => *cli,
-            other => panic!("expected options, got {other:?}"),
-        }
+        for_test(args)
     }
 
     fn exit_code(args: &[&str]) -> i32 {

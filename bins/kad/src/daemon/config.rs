@@ -275,16 +275,10 @@ pub fn write_check_log(file: Option<&str>, report: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::{parse, Parsed};
     use keepalive_confparse::load::load_str;
 
     fn cli(args: &[&str]) -> Cli {
-        let mut argv = vec!["kad"];
-        argv.extend_from_slice(args);
-        match parse(argv) {
-            Parsed::Run(c) => *c,
-            other => panic!("{other:?}"),
-        }
+        crate::cli::for_test(args)
     }
 
     fn view(text: &str, c: &Cli) -> ParentView {

@@ -139,15 +139,9 @@ pub fn remove_dir() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::{parse, Parsed};
 
     fn cli(args: &[&str]) -> Cli {
-        let mut argv = vec!["kad"];
-        argv.extend_from_slice(args);
-        match parse(argv) {
-            Parsed::Run(c) => *c,
-            other => panic!("{other:?}"),
-        }
+        crate::cli::for_test(args)
     }
 
     #[test]
