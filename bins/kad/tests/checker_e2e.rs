@@ -11,229 +11,13 @@
 //! keeps checking. The namespace is removed by a Drop guard, and every process started is
 //! killed by its own guard. Without `ip netns` (not root) the tests print SKIP and pass.
 
-use std::io::{BufRead, BufReader};
+mod checker_common;
+use checker_common::*;
+
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-static SEQ: AtomicUsize = AtomicUsize::new(0);
-
-/// Generous: the machine is shared by many builds.
-const WAIT: Duration = Duration::from_secs(30);
-
-fn quiet(cmd: &mut Command) -> bool {
-    cmd.stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// A network namespace with `lo` up and the given addresses on it.
-struct Netns {
-    name: String,
-    dir: PathBuf,
-}
-
-impl Netns {
-    fn new(addrs: &[&str]) -> Option<Netns> {
-        let n = SEQ.fetch_add(1, Ordering::Relaxed);
-        let name = format!("kadck-{}-{n}", std::process::id());
-        if !quiet(Command::new("ip").args(["netns", "add", &name])) {
-            eprintln!("SKIP: `ip netns add` failed (not root?); checker e2e not run");
-            return None;
-        }
-        let dir = std::env::temp_dir().join(&name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let ns = Netns { name, dir };
-        assert!(ns.ip(&["link", "set", "lo", "up"]));
-        for a in addrs {
-            let dev_addr = if a.contains(':') {
-                format!("{a}/128")
-            } else {
-                format!("{a}/32")
-            };
-            assert!(ns.ip(&["addr", "add", &dev_addr, "dev", "lo"]), "{a}");
-        }
-        Some(ns)
-    }
-
-    fn ip(&self, args: &[&str]) -> bool {
-        quiet(Command::new("ip").args(["-n", &self.name]).args(args))
-    }
-
-    fn cmd(&self, prog: &str) -> Command {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.name, prog]);
-        c
-    }
-
-    /// Start a long-running program in the namespace.
-    fn spawn(&self, prog: &str, args: &[&str]) -> Proc {
-        let child = self
-            .cmd(prog)
-            .args(args)
-            .current_dir(&self.dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn");
-        Proc(Some(child))
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        quiet(Command::new("ip").args(["netns", "del", &self.name]));
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// A process killed when dropped.
-struct Proc(Option<Child>);
-
-impl Proc {
-    fn stop(&mut self) {
-        if let Some(mut c) = self.0.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// kad's checker child, with its log collected line by line.
-struct Kad {
-    child: Option<Child>,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Kad {
-    fn start(ns: &Netns, conf: &Path) -> Kad {
-        Kad::start_with(ns, conf, &[])
-    }
-
-    fn start_with(ns: &Netns, conf: &Path, extra: &[&str]) -> Kad {
-        let mut child = ns
-            .cmd(env!("CARGO_BIN_EXE_kad"))
-            .args(["-n", "-l", "-C"])
-            .args(extra)
-            .arg("-f")
-            .arg(conf)
-            .env("KAD_CHILD", "checker")
-            .env("TMPDIR", &ns.dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start kad");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        for stream in [
-            Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stdout.take().unwrap()),
-        ] {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    log.lock().unwrap().push(line);
-                }
-            });
-        }
-        Kad {
-            child: Some(child),
-            log,
-        }
-    }
-
-    fn dump(&self) -> String {
-        self.log.lock().unwrap().join("\n")
-    }
-
-    fn count(&self, needle: &str) -> usize {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|l| l.contains(needle))
-            .count()
-    }
-
-    /// Wait until the log holds `n` lines containing `needle`.
-    fn wait_n(&self, needle: &str, n: usize) {
-        let end = Instant::now() + WAIT;
-        while Instant::now() < end {
-            if self.count(needle) >= n {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("no {n}x {needle:?} in kad's log:\n{}", self.dump());
-    }
-
-    fn wait(&self, needle: &str) {
-        self.wait_n(needle, 1);
-    }
-
-    fn signal(&self, sig: &str) {
-        let pid = self.child.as_ref().unwrap().id().to_string();
-        // `ip netns exec` execs kad in place, so the pid is kad's.
-        assert!(quiet(Command::new("kill").args(["-s", sig, &pid])));
-    }
-
-    /// SIGTERM and wait for the exit; returns the exit code.
-    fn stop(&mut self) -> Option<i32> {
-        let mut c = self.child.take()?;
-        let pid = c.id().to_string();
-        quiet(Command::new("kill").args(["-s", "TERM", &pid]));
-        let end = Instant::now() + WAIT;
-        while Instant::now() < end {
-            if let Ok(Some(st)) = c.try_wait() {
-                return st.code();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = c.kill();
-        let _ = c.wait();
-        None
-    }
-}
-
-impl Drop for Kad {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-/// A TCP listener that accepts and closes, in the namespace.
-fn tcp_listener(ns: &Netns, addr: &str, port: u16) -> Proc {
-    let code = format!(
-        "import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n\
-         s.bind(('{addr}',{port}))\ns.listen(64)\nwhile True:\n    c,_=s.accept()\n    c.close()\n"
-    );
-    ns.spawn("python3", &["-c", &code])
-}
 
 fn http_server(ns: &Netns, addr: &str, port: u16, dir: &Path) -> Proc {
     ns.spawn(
@@ -254,8 +38,6 @@ fn md5_hex(p: &Path) -> String {
     let out = Command::new("md5sum").arg(p).output().unwrap();
     String::from_utf8(out.stdout).unwrap()[..32].to_string()
 }
-
-const HEAD: &str = "global_defs {\n  router_id kadtest\n}\n";
 
 #[test]
 fn tcp_http_and_misc_checks_follow_their_servers() {
@@ -629,15 +411,6 @@ while True:
     c, _ = s.accept()
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 "#;
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
 
 #[test]
 fn hostile_http_servers_fail_within_bounds() {
