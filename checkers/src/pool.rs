@@ -305,9 +305,17 @@ struct RsState {
     set: bool,
     effective_weight: i64,
     num_failed: usize,
-    checker_up: Vec<bool>,
-    checker_has_run: Vec<bool>,
-    checker_weight: Vec<i64>,
+    /// One entry per checker of the real server, in one allocation: thousands of real
+    /// servers with a single checker each make this the pool's largest per-server cost.
+    checkers: Vec<CheckerState>,
+}
+
+/// What the pool remembers of one checker (keepalived's `checker_t` flags).
+#[derive(Debug, Clone, Copy)]
+struct CheckerState {
+    up: bool,
+    has_run: bool,
+    weight: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -375,9 +383,15 @@ impl Pool {
                         set: false,
                         effective_weight: r.weight,
                         num_failed: r.checker_alpha.iter().filter(|a| **a).count(),
-                        checker_up: r.checker_alpha.iter().map(|a| !a).collect(),
-                        checker_has_run: vec![false; r.checker_alpha.len()],
-                        checker_weight: vec![0; r.checker_alpha.len()],
+                        checkers: r
+                            .checker_alpha
+                            .iter()
+                            .map(|a| CheckerState {
+                                up: !a,
+                                has_run: false,
+                                weight: 0,
+                            })
+                            .collect(),
                     })
                     .collect()
             })
@@ -499,24 +513,24 @@ impl Pool {
                         let st = &mut next.rs[nv][nr];
                         st.alive = old.alive;
                         st.set = old.set;
-                        if old.checker_up.len() == st.checker_up.len() {
-                            st.checker_up = old.checker_up;
-                            st.checker_has_run = old.checker_has_run;
-                            st.checker_weight = old.checker_weight;
+                        if old.checkers.len() == st.checkers.len() {
+                            st.checkers = old.checkers;
                             st.num_failed = old.num_failed;
                         } else {
                             // The checkers changed: keep the server's state, so that a down
                             // server still needs a success (and an up one a failure) to move.
-                            let n = st.checker_up.len();
-                            st.checker_up = vec![old.alive; n];
+                            for c in st.checkers.iter_mut() {
+                                c.up = old.alive;
+                            }
                             if !old.alive {
-                                if let Some(first) = st.checker_up.first_mut() {
-                                    *first = false;
+                                if let Some(first) = st.checkers.first_mut() {
+                                    first.up = false;
                                 }
                             }
-                            st.num_failed = st.checker_up.iter().filter(|u| !**u).count();
+                            st.num_failed = st.checkers.iter().filter(|c| !c.up).count();
                         }
-                        st.effective_weight = iweight + st.checker_weight.iter().sum::<i64>();
+                        st.effective_weight =
+                            iweight + st.checkers.iter().map(|c| c.weight).sum::<i64>();
                         if self.state[ov]
                             .table
                             .iter()
@@ -622,14 +636,14 @@ impl Pool {
             .rs
             .get(vs)
             .and_then(|v| v.get(rs))
-            .is_none_or(|s| checker >= s.checker_up.len())
+            .is_none_or(|s| checker >= s.checkers.len())
             || result.retry_pending
         {
             return;
         }
         if let Some(w) = result.weight {
-            let old = self.rs[vs][rs].checker_weight[checker];
-            self.rs[vs][rs].checker_weight[checker] = w;
+            let old = self.rs[vs][rs].checkers[checker].weight;
+            self.rs[vs][rs].checkers[checker].weight = w;
             let eff = self.rs[vs][rs].effective_weight - old + w;
             if result.up {
                 self.update_svr_wgt(vs, rs, eff);
@@ -682,6 +696,12 @@ impl Pool {
     #[must_use]
     pub fn take_table_changed(&mut self) -> bool {
         std::mem::take(&mut self.table_changed)
+    }
+
+    /// The virtual servers the pool runs, as given to [`Pool::new`] or the last
+    /// [`Pool::reload`]: the caller need not keep its own copy.
+    pub fn virtual_servers(&self) -> &[VirtualServerConfig] {
+        &self.vss
     }
 
     /// Whether real server `rs` of `vs` is alive.
@@ -933,16 +953,16 @@ impl Pool {
 
     /// `update_svr_checker_state` and `set_checker_state`.
     fn update_svr_checker_state(&mut self, v: usize, r: usize, c: usize, alive: bool) {
-        if self.rs[v][r].checker_up[c] == alive {
-            if !self.rs[v][r].checker_has_run[c] {
+        if self.rs[v][r].checkers[c].up == alive {
+            if !self.rs[v][r].checkers[c].has_run {
                 if self.vss[v].reals[r].checker_alpha[c] || !alive {
                     self.rs_notifies(v, r, false);
                 }
-                self.rs[v][r].checker_has_run[c] = true;
+                self.rs[v][r].checkers[c].has_run = true;
             }
             return;
         }
-        self.rs[v][r].checker_has_run[c] = true;
+        self.rs[v][r].checkers[c].has_run = true;
         let failed = self.rs[v][r].num_failed;
         if alive && failed <= 1 {
             self.perform_svr_state(v, r, true);
@@ -950,7 +970,7 @@ impl Pool {
             self.perform_svr_state(v, r, false);
         }
         let s = &mut self.rs[v][r];
-        s.checker_up[c] = alive;
+        s.checkers[c].up = alive;
         if !alive {
             s.num_failed += 1;
         } else {

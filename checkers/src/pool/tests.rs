@@ -471,7 +471,7 @@ mod invariants {
                     prop_assert_eq!(d.weight, real_weight(rs.effective_weight));
                 }
             }
-            prop_assert_eq!(rs.alive, rs.checker_up.iter().all(|u| *u));
+            prop_assert_eq!(rs.alive, rs.checkers.iter().all(|c| c.up));
         }
         if let Some(sorry) = &v.sorry_server {
             let entry = st.table.iter().find(|d| d.addr == sorry.addr);

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use keepalive_checkers::{
     CheckAction, CheckResult, Checker, CheckerKind, FailReason, IoEvent, Pool, PoolEvent,
+    VirtualServerConfig,
 };
 use mio::{Events, Interest, Poll, Token};
 
@@ -93,12 +94,11 @@ fn new_mailer(global: &GlobalDefs) -> Option<Mailer> {
 }
 
 /// The mail body for a real server's change: the wording of the check that decided it.
-fn rs_mail_body(plan: &Plan, v: usize, r: usize, up: bool) -> String {
-    let keyword = plan
-        .checkers
+fn rs_mail_body(slots: &[Slot], v: usize, r: usize, up: bool) -> String {
+    let keyword = slots
         .iter()
-        .find(|c| c.vs == v && c.rs == r)
-        .map_or("", |c| c.keyword);
+        .find(|s| s.spec.vs == v && s.spec.rs == r)
+        .map_or("", |s| s.spec.keyword);
     let kind = match keyword {
         "TCP_CHECK" => CheckKind::Tcp,
         "UDP_CHECK" => CheckKind::Udp,
@@ -113,18 +113,18 @@ fn rs_mail_body(plan: &Plan, v: usize, r: usize, up: bool) -> String {
     crate::smtp_alert::checker_message(kind, up, None)
 }
 
-fn vs_label(plan: &Plan, v: usize) -> String {
-    keepalive_checkers::pool::format_vs(&plan.vss[v].key)
+fn vs_label(vss: &[VirtualServerConfig], v: usize) -> String {
+    keepalive_checkers::pool::format_vs(&vss[v].key)
 }
 
-fn rs_label(plan: &Plan, v: usize, r: usize) -> String {
-    let vs = &plan.vss[v];
+fn rs_label(vss: &[VirtualServerConfig], v: usize, r: usize) -> String {
+    let vs = &vss[v];
     let rs = &vs.reals[r];
     format_rs(rs.addr, key_protocol(&vs.key), rs.port)
 }
 
-fn sorry_label(plan: &Plan, v: usize) -> String {
-    let vs = &plan.vss[v];
+fn sorry_label(vss: &[VirtualServerConfig], v: usize) -> String {
+    let vs = &vss[v];
     vs.sorry_server
         .as_ref()
         .map(|s| format_rs(s.addr, key_protocol(&vs.key), s.port))
@@ -134,7 +134,7 @@ fn sorry_label(plan: &Plan, v: usize) -> String {
 impl Loop {
     /// A loop for `plan`; nothing runs until [`Loop::run`].
     pub fn new(
-        plan: Plan,
+        mut plan: Plan,
         signals: Signals,
         ipvs: Ipvs,
         tls: Option<Tls>,
@@ -148,7 +148,8 @@ impl Loop {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_nanos() as u64)
                 .unwrap_or(0);
-        let pool = Pool::new(plan.vss.clone(), plan.settings);
+        // The pool owns the virtual servers; the loop reads them through it.
+        let pool = Pool::new(std::mem::take(&mut plan.vss), plan.settings);
         let mut l = Loop {
             poll,
             signals,
@@ -176,10 +177,13 @@ impl Loop {
     }
 
     fn build_slots(&mut self, now: Instant) {
-        self.slots.clear();
         self.timers.clear();
         self.backlog.clear();
-        for (i, spec) in self.plan.checkers.iter().enumerate() {
+        // Each spec moves into its slot (no second copy of every checker's configuration),
+        // and the slots are allocated at their final size.
+        let specs = std::mem::take(&mut self.plan.checkers);
+        self.slots = Vec::with_capacity(specs.len());
+        for (i, spec) in specs.into_iter().enumerate() {
             self.seed = self
                 .seed
                 .wrapping_mul(6364136223846793005)
@@ -195,13 +199,13 @@ impl Loop {
             if matches!(spec.config.kind, CheckerKind::Bfd(_)) {
                 log_warn!(
                     "BFD_CHECK of {} is not run by kad's checker process yet",
-                    rs_label(&self.plan, spec.vs, spec.rs)
+                    rs_label(self.pool.virtual_servers(), spec.vs, spec.rs)
                 );
             }
             self.slots.push(Slot {
-                rs_label: rs_label(&self.plan, spec.vs, spec.rs),
-                vs_label: vs_label(&self.plan, spec.vs),
-                spec: spec.clone(),
+                rs_label: rs_label(self.pool.virtual_servers(), spec.vs, spec.rs),
+                vs_label: vs_label(self.pool.virtual_servers(), spec.vs),
+                spec,
                 checker,
                 conn: None,
                 script: None,
@@ -219,8 +223,8 @@ impl Loop {
             self.resched(i);
         }
         self.alive = self
-            .plan
-            .vss
+            .pool
+            .virtual_servers()
             .iter()
             .enumerate()
             .map(|(v, vs)| {
@@ -229,8 +233,11 @@ impl Loop {
                     .collect()
             })
             .collect();
-        self.sorry_alive.resize(self.plan.vss.len(), false);
-        self.vip_present = vec![None; self.plan.vss.len()];
+        self.sorry_alive
+            .resize(self.pool.virtual_servers().len(), false);
+        self.vip_present = vec![None; self.pool.virtual_servers().len()];
+        // The previous slots and the plan's scratch are gone: hand their pages back.
+        crate::memory::release_free_heap();
     }
 
     /// Install the initial table and run until SIGTERM.
@@ -238,11 +245,11 @@ impl Loop {
         let now = Instant::now();
         self.pool.start();
         self.alive = vec![];
-        self.sorry_alive = vec![false; self.plan.vss.len()];
+        self.sorry_alive = vec![false; self.pool.virtual_servers().len()];
         // Log the initial additions the way keepalived's init_services does not: silently.
         self.alive = self
-            .plan
-            .vss
+            .pool
+            .virtual_servers()
             .iter()
             .map(|vs| vec![false; vs.reals.len()])
             .collect();
@@ -563,16 +570,16 @@ impl Loop {
                 PoolEvent::FifoLine(line) => self.fifos.write_line(line.trim_end_matches('\n')),
                 PoolEvent::RealServer { vs, rs, alive } => {
                     let was = self.alive.get(vs).and_then(|v| v.get(rs)).copied();
-                    if was == Some(alive) || vs >= self.plan.vss.len() {
+                    if was == Some(alive) || vs >= self.pool.virtual_servers().len() {
                         continue;
                     }
                     if let Some(slot) = self.alive.get_mut(vs).and_then(|v| v.get_mut(rs)) {
                         *slot = alive;
                     }
-                    if init || self.stopping || rs >= self.plan.vss[vs].reals.len() {
+                    if init || self.stopping || rs >= self.pool.virtual_servers()[vs].reals.len() {
                         continue;
                     }
-                    let inhibit = self.plan.vss[vs].reals[rs].inhibit_on_failure;
+                    let inhibit = self.pool.virtual_servers()[vs].reals[rs].inhibit_on_failure;
                     let verb = match (alive, inhibit) {
                         (true, true) => "Enabl",
                         (true, false) => "Add",
@@ -588,8 +595,8 @@ impl Loop {
                     };
                     log_info!(
                         "{verb}ing service {} {prep} VS {}",
-                        rs_label(&self.plan, vs, rs),
-                        vs_label(&self.plan, vs)
+                        rs_label(self.pool.virtual_servers(), vs, rs),
+                        vs_label(self.pool.virtual_servers(), vs)
                     );
                     let wanted = self
                         .plan
@@ -600,10 +607,10 @@ impl Loop {
                         .unwrap_or(false);
                     if let Some(m) = self.mailer.as_ref().filter(|_| wanted) {
                         m.send(Alert::RealServer {
-                            rs: rs_label(&self.plan, vs, rs),
-                            vs: vs_label(&self.plan, vs),
+                            rs: rs_label(self.pool.virtual_servers(), vs, rs),
+                            vs: vs_label(self.pool.virtual_servers(), vs),
                             up: alive,
-                            body: rs_mail_body(&self.plan, vs, rs, alive),
+                            body: rs_mail_body(&self.slots, vs, rs, alive),
                         });
                     }
                 }
@@ -614,11 +621,11 @@ impl Loop {
                     threshold,
                     weight_sum,
                 } => {
-                    if self.stopping || vs >= self.plan.vss.len() {
+                    if self.stopping || vs >= self.pool.virtual_servers().len() {
                         continue;
                     }
-                    let c = &self.plan.vss[vs];
-                    let label = vs_label(&self.plan, vs);
+                    let c = &self.pool.virtual_servers()[vs];
+                    let label = vs_label(self.pool.virtual_servers(), vs);
                     let wanted = self.plan.vs_smtp_alert.get(vs).copied().unwrap_or(false);
                     if let Some(m) = self.mailer.as_ref().filter(|_| wanted) {
                         m.send(Alert::VirtualServer {
@@ -645,7 +652,7 @@ impl Loop {
                                 log_info!(
                                     "{} sorry server {} from VS {label}",
                                     if s.inhibit { "Disabling" } else { "Removing" },
-                                    sorry_label(&self.plan, vs)
+                                    sorry_label(self.pool.virtual_servers(), vs)
                                 );
                                 log_info!("Adding alive servers to the pool for VS {label}");
                                 self.sorry_alive[vs] = false;
@@ -667,7 +674,7 @@ impl Loop {
                                 log_info!(
                                     "{} sorry server {} to VS {label}",
                                     if s.inhibit { "Enabling" } else { "Adding" },
-                                    sorry_label(&self.plan, vs)
+                                    sorry_label(self.pool.virtual_servers(), vs)
                                 );
                                 log_info!("Removing alive servers from the pool for VS {label}");
                                 self.sorry_alive[vs] = true;
@@ -705,11 +712,11 @@ impl Loop {
                 self.drive(i, now);
             }
         }
-        for v in 0..self.plan.vss.len() {
-            if !self.plan.vss[v].ha_suspend {
+        for v in 0..self.pool.virtual_servers().len() {
+            if !self.pool.virtual_servers()[v].ha_suspend {
                 continue;
             }
-            let addr = match &self.plan.vss[v].key {
+            let addr = match &self.pool.virtual_servers()[v].key {
                 keepalive_checkers::VsKey::Addr { addr, .. } => *addr,
                 _ => continue,
             };
@@ -735,8 +742,9 @@ impl Loop {
 
     fn reload(&mut self, now: Instant, plan: Plan) {
         self.close_all();
-        let old = std::mem::replace(&mut self.plan, plan);
-        self.pool.reload(self.plan.vss.clone());
+        self.plan = plan;
+        let old = self.pool.virtual_servers().to_vec();
+        self.pool.reload(std::mem::take(&mut self.plan.vss));
         // Events of a reload mix old indices (removed servers) and new ones: log removals
         // with the old configuration's names.
         while let Some(ev) = self.pool.poll_event() {
@@ -749,7 +757,7 @@ impl Loop {
                     vs,
                     rs,
                     alive: false,
-                } if vs < old.vss.len() && rs < old.vss[vs].reals.len() => {
+                } if vs < old.len() && rs < old[vs].reals.len() => {
                     log_info!(
                         "Removing service {} from VS {}",
                         rs_label(&old, vs, rs),
@@ -769,12 +777,12 @@ impl Loop {
     fn shutdown(&mut self, now: Instant) {
         self.close_all();
         self.children.terminate_all();
-        for v in 0..self.plan.vss.len() {
-            for r in 0..self.plan.vss[v].reals.len() {
+        for v in 0..self.pool.virtual_servers().len() {
+            for r in 0..self.pool.virtual_servers()[v].reals.len() {
                 log_info!(
                     "Shutting down service {} from VS {}",
-                    rs_label(&self.plan, v, r),
-                    vs_label(&self.plan, v)
+                    rs_label(self.pool.virtual_servers(), v, r),
+                    vs_label(self.pool.virtual_servers(), v)
                 );
             }
         }
@@ -806,7 +814,7 @@ impl Loop {
         use std::fmt::Write as _;
         let mut o = String::new();
         let _ = writeln!(o, "------< Health checkers >------");
-        for (v, vs) in self.plan.vss.iter().enumerate() {
+        for (v, vs) in self.pool.virtual_servers().iter().enumerate() {
             let _ = writeln!(o, " ------< Virtual server >------");
             let _ = match &vs.key {
                 keepalive_checkers::VsKey::Addr { addr, port, .. } => {
@@ -816,7 +824,11 @@ impl Loop {
                     writeln!(o, " VS FWMARK = {mark}")
                 }
                 keepalive_checkers::VsKey::Group { .. } => {
-                    writeln!(o, " VS GROUP = {}", vs_label(&self.plan, v))
+                    writeln!(
+                        o,
+                        " VS GROUP = {}",
+                        vs_label(self.pool.virtual_servers(), v)
+                    )
                 }
             };
             let _ = writeln!(o, "   lvs_sched = {}", vs.scheduler);
