@@ -20,6 +20,7 @@ mod notify;
 mod signals;
 mod smtp_alert;
 mod spawn;
+mod track_file;
 mod vrrp;
 #[allow(dead_code)]
 mod vrrp_net;

@@ -176,6 +176,82 @@ fn ssl_get_against_openssl_s_server() {
     assert_eq!(kad.stop(), Some(0), "{}", kad.dump());
 }
 
+/// `SSL { password certificate key }`: kad's client certificate, whose RSA key is encrypted
+/// the way `openssl rsa -aes256 -traditional` writes it, is signed by the CA that openssl
+/// s_server requires (`-Verify 1 -CAfile`). With the right password the real server comes
+/// up; with a wrong one kad logs keepalived's line and the cause, checks without a client
+/// certificate, and the server's refusal fails the check.
+#[test]
+fn ssl_get_with_an_encrypted_client_key() {
+    let Some(ns) = Netns::new(&["192.0.2.1", "192.0.2.20"]) else {
+        return;
+    };
+    let p = |name: &str| ns.path(name).to_str().unwrap().to_string();
+    // Runs in the namespace's directory; no argument holds a space.
+    let openssl = |args: &str| {
+        let mut cmd = Command::new("openssl");
+        cmd.args(args.split_whitespace()).current_dir(&ns.dir);
+        assert!(quiet(&mut cmd), "openssl {args}");
+    };
+    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1";
+    openssl(&format!(
+        "req -x509 {ec} -subj /CN=kad-test-ca -keyout ca.key -out ca.pem"
+    ));
+    openssl(&format!(
+        "req -x509 {ec} -subj /CN=www.example.com -keyout server.key -out server.pem"
+    ));
+    openssl("genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out plain.key");
+    openssl("rsa -in plain.key -traditional -aes256 -passout pass:secret -out client.key");
+    let client_key = std::fs::read_to_string(ns.path("client.key")).unwrap();
+    assert!(
+        client_key.contains("DEK-Info: AES-256-CBC,"),
+        "{client_key}"
+    );
+    openssl("req -new -key client.key -passin pass:secret -subj /CN=kad-client -out client.csr");
+    openssl(
+        "x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
+         -out client.pem",
+    );
+    let conf = |name: &str, password: &str| {
+        ns.write(
+            name,
+            &format!(
+                "{HEAD}SSL {{\n  password {password}\n  ca {ca}\n  certificate {cert}\n  key {key}\n}}\n\
+                 virtual_server 192.0.2.1 443 {{\n  delay_loop 1\n  protocol TCP\n  alpha\n\
+                 real_server 192.0.2.20 4433 {{\n    SSL_GET {{\n      url {{\n        path /\n        status_code 200\n      }}\n      connect_timeout 3\n      retry 0\n    }}\n  }}\n}}\n",
+                ca = p("ca.pem"),
+                cert = p("client.pem"),
+                key = p("client.key"),
+            ),
+        )
+    };
+    let server = format!(
+        "s_server -accept 192.0.2.20:4433 -cert {} -key {} -Verify 1 -CAfile {} -www -quiet",
+        p("server.pem"),
+        p("server.key"),
+        p("ca.pem")
+    );
+    let _srv = ns.spawn("openssl", &server.split_whitespace().collect::<Vec<_>>());
+    std::thread::sleep(Duration::from_millis(500));
+
+    let mut kad = Kad::start(&ns, &conf("good.conf", "secret"));
+    kad.wait("Remote Web server [192.0.2.20]:tcp:4433 succeed on service.");
+    kad.wait("Adding service [192.0.2.20]:tcp:4433 to VS [192.0.2.1]:tcp:443");
+    assert_eq!(kad.count("SSL error"), 0, "{}", kad.dump());
+    assert_eq!(kad.stop(), Some(0), "{}", kad.dump());
+
+    let mut kad = Kad::start(&ns, &conf("bad.conf", "wrong"));
+    kad.wait("SSL error : Cant load key file...");
+    kad.wait(&format!("SSL key {}: bad decrypt", p("client.key")));
+    kad.wait("trying without a client certificate");
+    kad.wait("WEB connection error to server [192.0.2.20]:tcp:4433.");
+    kad.wait("HTTP_CHECK on service [192.0.2.20]:tcp:4433 failed.");
+    // A few more checks (delay_loop 1) refused just the same.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(kad.count("Adding service"), 0, "{}", kad.dump());
+    assert_eq!(kad.stop(), Some(0), "{}", kad.dump());
+}
+
 /// A DNS responder for any question: an A record 192.0.2.53, or REFUSED while `refuse` exists.
 const DNS_PY: &str = r#"
 import os, socket, struct, sys
@@ -504,6 +580,121 @@ fn ipv6_tcp_check_and_file_check() {
     kad.wait("Removing service [192.0.2.60]:tcp:80 from VS [192.0.2.1]:tcp:80");
     std::fs::write(&track, "0\n").unwrap();
     kad.wait("Adding service [192.0.2.60]:tcp:80 to VS [192.0.2.1]:tcp:80");
+    assert_eq!(kad.stop(), Some(0), "{}", kad.dump());
+}
+
+/// Runs `act` (a write, rename or delete), then returns how long kad took to log the `n`th
+/// `needle`, looked for every 5 ms.
+fn latency(kad: &Kad, needle: &str, n: usize, act: impl FnOnce()) -> Duration {
+    let start = Instant::now();
+    act();
+    while kad.count(needle) < n {
+        assert!(
+            start.elapsed() < WAIT,
+            "no {n}x {needle:?} in kad's log:\n{}",
+            kad.dump()
+        );
+        kad.assert_alive();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    start.elapsed()
+}
+
+/// FILE_CHECK follows its file through inotify, as keepalived's checker process does
+/// (`track_file.c`): a write, a file renamed over it, a deletion, a rename away and back are
+/// each seen at once, not at the next poll; `init_file` is applied by the checker process,
+/// a track file whose directory is missing leaves its FILE_CHECK up, and a reload (SIGHUP)
+/// follows the new configuration's file and forgets the old one.
+#[test]
+fn file_check_follows_its_file_at_once() {
+    let Some(ns) = Netns::new(&["192.0.2.1"]) else {
+        return;
+    };
+    let track = ns.write("track", "0\n");
+    let init = ns.path("init");
+    let conf_text = |tf: &Path, extra: &str| {
+        format!(
+            "{HEAD}track_file tf {{\n  file {}\n  weight 0\n}}\n\
+             track_file gone {{\n  file {}\n  weight 0\n}}\n\
+             track_file init {{\n  file {}\n  weight 0\n  init_file 1\n}}\n{extra}\
+             virtual_server 192.0.2.1 80 {{\n  delay_loop 1\n  protocol TCP\n  lvs_sched rr\n  lvs_method NAT\n\
+             real_server 192.0.2.60 80 {{\n    FILE_CHECK {{\n      track_file tf\n    }}\n  }}\n\
+             real_server 192.0.2.61 80 {{\n    FILE_CHECK {{\n      track_file gone\n    }}\n  }}\n\
+             real_server 192.0.2.62 80 {{\n    FILE_CHECK {{\n      track_file init\n    }}\n  }}\n}}\n",
+            tf.display(),
+            ns.path("missing-dir/value").display(),
+            init.display(),
+        )
+    };
+    let conf = ns.write("kad.conf", &conf_text(&track, ""));
+    let mut kad = Kad::start(&ns, &conf);
+    kad.wait("Track file directory for gone does not exist - removing");
+    // The files are watched before the checkers are activated.
+    kad.wait("Activating healthchecker for service [192.0.2.62]:tcp:80");
+    // `init_file 1` in the checker process: created, and a fault with weight 0.
+    assert_eq!(std::fs::read_to_string(&init).unwrap(), "1\n");
+    std::fs::write(&init, "0\n").unwrap();
+    kad.wait("Adding service [192.0.2.62]:tcp:80 to VS [192.0.2.1]:tcp:80");
+
+    let down = "Removing service [192.0.2.60]:tcp:80 from VS [192.0.2.1]:tcp:80";
+    let up = "Adding service [192.0.2.60]:tcp:80 to VS [192.0.2.1]:tcp:80";
+    let moved = ns.path("track.moved");
+    let mut seen = vec![
+        // Written in place (IN_CLOSE_WRITE).
+        latency(&kad, down, 1, || std::fs::write(&track, "1\n").unwrap()),
+        latency(&kad, up, 1, || std::fs::write(&track, "0\n").unwrap()),
+        // Replaced by rename (IN_MOVED_TO).
+        latency(&kad, down, 2, || {
+            let tmp = ns.write("track.tmp", "1\n");
+            std::fs::rename(&tmp, &track).unwrap();
+        }),
+        // Deleted (IN_DELETE): 0.
+        latency(&kad, up, 2, || std::fs::remove_file(&track).unwrap()),
+        // Created again.
+        latency(&kad, down, 3, || std::fs::write(&track, "1\n").unwrap()),
+        // Renamed away (IN_MOVED_FROM): 0; and back.
+        latency(&kad, up, 3, || std::fs::rename(&track, &moved).unwrap()),
+        latency(&kad, down, 4, || std::fs::rename(&moved, &track).unwrap()),
+        latency(&kad, up, 4, || std::fs::write(&track, "0\n").unwrap()),
+    ];
+    eprintln!("FILE_CHECK latencies: {seen:?}");
+    // Polled once a second, few of these would be under 300 ms; event driven, all are but
+    // perhaps one delayed by the loaded machine.
+    seen.sort();
+    assert!(
+        seen[seen.len() - 2] < Duration::from_millis(300),
+        "{seen:?}"
+    );
+    // The FILE_CHECK without a watched file stayed up.
+    assert_eq!(kad.count("[192.0.2.61]:tcp:80 from"), 0, "{}", kad.dump());
+
+    // SIGHUP: `tf` now names another file; `init_file` is applied to every block again,
+    // creating a missing file even for a block no FILE_CHECK names.
+    let track2 = ns.write("track2", "0\n");
+    let init2 = ns.path("init2");
+    let extra = format!(
+        "track_file unused {{\n  file {}\n  init_file 3\n}}\n",
+        init2.display()
+    );
+    std::fs::write(&conf, conf_text(&track2, &extra)).unwrap();
+    kad.signal("HUP");
+    kad.wait_n(
+        "Activating healthchecker for service [192.0.2.62]:tcp:80",
+        2,
+    );
+    assert_eq!(std::fs::read_to_string(&init2).unwrap(), "3\n");
+    // `init_file 1` does not overwrite on a reload.
+    assert_eq!(std::fs::read_to_string(&init).unwrap(), "0\n");
+    std::fs::write(&track, "1\n").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        kad.count(down),
+        4,
+        "old file still followed:\n{}",
+        kad.dump()
+    );
+    std::fs::write(&track2, "1\n").unwrap();
+    kad.wait_n(down, 5);
     assert_eq!(kad.stop(), Some(0), "{}", kad.dump());
 }
 

@@ -5,10 +5,11 @@
 //! [`Conn`], scripts through [`Children`]), feeds back what happened, and hands results to the
 //! [`Pool`], whose events become log lines, notify scripts, FIFO lines and IPVS updates.
 //! Timers live in one ordered set keyed by (deadline, checker), so thousands of checkers cost
-//! one `BTreeSet` and no thread each.
+//! one `BTreeSet` and no thread each. FILE_CHECK values come from the shared inotify
+//! [`FileTracker`] the moment a file is written, replaced or removed, as in keepalived.
 
 use crate::smtp_alert::{Alert, CheckKind, Mailer};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::time::{Duration, Instant};
 
@@ -24,11 +25,15 @@ use super::mapping::{format_rs, key_protocol, CheckerSpec, Plan};
 use super::script::{Children, Owner};
 use crate::notify::{FifoKind, FifoSet};
 use crate::signals::{Request, Signals};
+use crate::track_file::{self, FileTracker};
 use keepalive_confparse::model::global::GlobalDefs;
 
 const SIGNALS: Token = Token(0);
-/// How often FILE_CHECK files and `ha_suspend` addresses are looked at.
-const HOUSEKEEPING: Duration = Duration::from_secs(1);
+/// The `track_file` inotify descriptor; checker `i` uses `Token(i + FIRST_CHECKER)`.
+const FILES: Token = Token(1);
+const FIRST_CHECKER: usize = 2;
+/// How often `ha_suspend` virtual addresses are looked at (only when one is configured).
+const VIP_POLL: Duration = Duration::from_secs(1);
 
 /// One checker and what it holds.
 #[derive(Debug)]
@@ -40,7 +45,6 @@ struct Slot {
     conn: Option<Conn>,
     script: Option<crate::spawn::JobId>,
     timer: Option<Instant>,
-    file_value: Option<i64>,
 }
 
 /// What `run` should do after the loop ends.
@@ -50,9 +54,20 @@ pub enum Exit {
     Stopped,
 }
 
+/// What a SIGHUP brings: the new plan and the settings around it.
+pub struct Reloaded {
+    /// Virtual servers and checkers.
+    pub plan: Plan,
+    /// IPVS timeouts and sync daemon.
+    pub settings: keepalive_ipvs::reconcile::LvsSettings,
+    /// Scripts' user, FIFOs, SMTP alerts.
+    pub global: GlobalDefs,
+    /// The `SSL` block's client settings, rebuilt as keepalived's reload does.
+    pub tls: Option<Tls>,
+}
+
 /// How the loop loads a new configuration on SIGHUP.
-pub type Reloader =
-    Box<dyn FnMut() -> Option<(Plan, keepalive_ipvs::reconcile::LvsSettings, GlobalDefs)>>;
+pub type Reloader = Box<dyn FnMut() -> Option<Reloaded>>;
 
 /// The loop's state.
 pub struct Loop {
@@ -64,12 +79,18 @@ pub struct Loop {
     slots: Vec<Slot>,
     timers: BTreeSet<(Instant, usize)>,
     backlog: Vec<usize>,
+    /// The `track_file`s FILE_CHECKs name; `None` without any, or if inotify failed.
+    files: Option<FileTracker>,
+    /// The FILE_CHECK slots of each track file.
+    file_checks: HashMap<String, Vec<usize>>,
     children: Children,
     tls: Option<Tls>,
     fifos: FifoSet,
     alive: Vec<Vec<bool>>,
     sorry_alive: Vec<bool>,
     vip_present: Vec<Option<bool>>,
+    /// Some virtual server is `ha_suspend`, so addresses are looked at every [`VIP_POLL`].
+    polls_vips: bool,
     stopping: bool,
     seed: u64,
     /// `smtp_alert` mail, when `global_defs` has a server and recipients.
@@ -158,12 +179,15 @@ impl Loop {
             slots: Vec::new(),
             timers: BTreeSet::new(),
             backlog: Vec::new(),
+            files: None,
+            file_checks: HashMap::new(),
             children,
             tls,
             fifos,
             alive: Vec::new(),
             sorry_alive: Vec::new(),
             vip_present: Vec::new(),
+            polls_vips: false,
             stopping: false,
             seed,
             plan,
@@ -179,6 +203,7 @@ impl Loop {
     fn build_slots(&mut self, now: Instant) {
         self.timers.clear();
         self.backlog.clear();
+        self.file_checks.clear();
         // Each spec moves into its slot (no second copy of every checker's configuration),
         // and the slots are allocated at their final size.
         let specs = std::mem::take(&mut self.plan.checkers);
@@ -202,6 +227,12 @@ impl Loop {
                     rs_label(self.pool.virtual_servers(), spec.vs, spec.rs)
                 );
             }
+            if let CheckerKind::File(f) = &spec.config.kind {
+                self.file_checks
+                    .entry(f.track_file.clone())
+                    .or_default()
+                    .push(self.slots.len());
+            }
             self.slots.push(Slot {
                 rs_label: rs_label(self.pool.virtual_servers(), spec.vs, spec.rs),
                 vs_label: vs_label(self.pool.virtual_servers(), spec.vs),
@@ -210,7 +241,6 @@ impl Loop {
                 conn: None,
                 script: None,
                 timer: None,
-                file_value: None,
             });
         }
         for i in 0..self.slots.len() {
@@ -233,15 +263,18 @@ impl Loop {
                     .collect()
             })
             .collect();
-        self.sorry_alive
-            .resize(self.pool.virtual_servers().len(), false);
-        self.vip_present = vec![None; self.pool.virtual_servers().len()];
+        let vss = self.pool.virtual_servers();
+        self.sorry_alive.resize(vss.len(), false);
+        self.vip_present = vec![None; vss.len()];
+        self.polls_vips = vss.iter().any(|vs| vs.ha_suspend);
         // The previous slots and the plan's scratch are gone: hand their pages back.
         crate::memory::release_free_heap();
     }
 
     /// Install the initial table and run until SIGTERM.
     pub fn run(&mut self, mut reload: Reloader) -> Exit {
+        // keepalived's `init_track_files` comes before `init_services`.
+        self.open_files(track_file::Start::Initial);
         let now = Instant::now();
         self.pool.start();
         self.alive = vec![];
@@ -255,26 +288,29 @@ impl Loop {
             .collect();
         self.drain_pool(now, true);
         self.build_slots(now);
-        self.housekeeping(now);
+        self.file_values(now);
+        self.check_vips(now);
         crate::daemon::config_read();
         self.flush_table();
-        let mut next_housekeeping = now + HOUSEKEEPING;
+        let mut next_vip_poll = now + VIP_POLL;
         let mut events = Events::with_capacity(1024);
         loop {
             let now = Instant::now();
-            let mut wake = next_housekeeping;
-            if let Some((t, _)) = self.timers.first() {
-                wake = wake.min(*t);
-            }
-            if let Some(t) = self.children.next_deadline() {
-                wake = wake.min(t);
-            }
+            let vip_poll = self.polls_vips.then_some(next_vip_poll);
+            let wake = [
+                vip_poll,
+                self.timers.first().map(|&(t, _)| t),
+                self.children.next_deadline(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let timeout = if self.backlog.is_empty() {
-                wake.saturating_duration_since(now)
+                wake.map(|w| w.saturating_duration_since(now))
             } else {
-                Duration::ZERO
+                Some(Duration::ZERO)
             };
-            if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     log_err!("checker poll failed: {e}");
                     return Exit::Stopped;
@@ -291,8 +327,15 @@ impl Loop {
                             }
                             Request::Reload => {
                                 log_info!("Reloading");
-                                if let Some((plan, settings, global)) = reload() {
+                                if let Some(Reloaded {
+                                    plan,
+                                    settings,
+                                    global,
+                                    tls,
+                                }) = reload()
+                                {
                                     self.ipvs.set_settings(settings);
+                                    self.tls = tls;
                                     self.fifos.close();
                                     self.children.reconfigure(&global);
                                     self.fifos = fifo_set(&global, &mut self.children);
@@ -309,7 +352,16 @@ impl Loop {
                     }
                     continue;
                 }
-                let i = ev.token().0 - 1;
+                if ev.token() == FILES {
+                    let changes = self.files.as_mut().map(FileTracker::process);
+                    for (name, value) in changes.unwrap_or_default() {
+                        self.file_value(now, &name, value);
+                    }
+                    continue;
+                }
+                let Some(i) = ev.token().0.checked_sub(FIRST_CHECKER) else {
+                    continue;
+                };
                 if i >= self.slots.len() {
                     continue;
                 }
@@ -353,9 +405,9 @@ impl Loop {
             if self.children.next_deadline().is_some_and(|t| t <= now) {
                 self.reap(now);
             }
-            if now >= next_housekeeping {
-                self.housekeeping(now);
-                next_housekeeping = now + HOUSEKEEPING;
+            if now >= next_vip_poll {
+                self.check_vips(now);
+                next_vip_poll = now + VIP_POLL;
             }
             self.flush_table();
         }
@@ -372,7 +424,7 @@ impl Loop {
     }
 
     fn token(i: usize) -> Token {
-        Token(i + 1)
+        Token(i + FIRST_CHECKER)
     }
 
     /// Feed socket events to checker `i`, then act on what it wants.
@@ -697,21 +749,61 @@ impl Loop {
         }
     }
 
-    /// FILE_CHECK values and `ha_suspend` virtual addresses.
-    fn housekeeping(&mut self, now: Instant) {
-        for i in 0..self.slots.len() {
-            let Some(path) = self.slots[i].spec.track_path.clone() else {
-                continue;
-            };
-            let value = read_track_file(&path);
-            if self.slots[i].file_value != Some(value) {
-                self.slots[i].file_value = Some(value);
-                self.slots[i]
-                    .checker
-                    .handle_event(now, IoEvent::FileValue(value));
-                self.drive(i, now);
-            }
+    /// Watches the track files FILE_CHECKs name, after applying every `track_file`'s
+    /// `init_file` (keepalived does both in the checker process too: `track_file_end_handler`
+    /// while parsing, `init_track_files` at start and after each reload).
+    fn open_files(&mut self, start: track_file::Start) {
+        if let Some(mut old) = self.files.take() {
+            let _ = self.poll.registry().deregister(&mut old);
         }
+        if self.plan.track_files.is_empty() {
+            return;
+        }
+        let plan = &self.plan;
+        match FileTracker::start(&plan.track_files, |n| plan.tracks_file(n), start) {
+            Ok(mut f) => {
+                if let Err(e) = self
+                    .poll
+                    .registry()
+                    .register(&mut f, FILES, Interest::READABLE)
+                {
+                    log_err!("track_file: {e}");
+                }
+                self.files = Some(f);
+            }
+            Err(e) => log_err!("{e}"),
+        }
+    }
+
+    /// Every FILE_CHECK's first value (at start and after a reload). A FILE_CHECK whose file
+    /// is not watched (its directory is missing) gets none and stays up, as in keepalived,
+    /// whose checker then has no file to follow.
+    fn file_values(&mut self, now: Instant) {
+        let current: Vec<(String, i32)> = self
+            .files
+            .iter()
+            .flat_map(|f| f.current().map(|(n, v)| (n.to_owned(), v)))
+            .collect();
+        for (name, value) in current {
+            self.file_value(now, &name, value);
+        }
+    }
+
+    /// A track file's new value, to every FILE_CHECK that names it.
+    fn file_value(&mut self, now: Instant, name: &str, value: i32) {
+        let Some(slots) = self.file_checks.get(name).cloned() else {
+            return;
+        };
+        for i in slots {
+            self.slots[i]
+                .checker
+                .handle_event(now, IoEvent::FileValue(i64::from(value)));
+            self.drive(i, now);
+        }
+    }
+
+    /// `ha_suspend`: a virtual server's checkers run only while its address is local.
+    fn check_vips(&mut self, now: Instant) {
         for v in 0..self.pool.virtual_servers().len() {
             if !self.pool.virtual_servers()[v].ha_suspend {
                 continue;
@@ -767,11 +859,13 @@ impl Loop {
                 _ => {}
             }
         }
+        self.open_files(track_file::Start::Reload);
         self.build_slots(now);
         if self.pool.take_table_changed() {
             self.table_dirty = true;
         }
-        self.housekeeping(now);
+        self.file_values(now);
+        self.check_vips(now);
     }
 
     fn shutdown(&mut self, now: Instant) {
@@ -897,18 +991,6 @@ fn misc_timeout(spec: &CheckerSpec) -> Option<Duration> {
         CheckerKind::Misc(m) => Some(m.timeout.unwrap_or(spec.config.timing.delay_loop)),
         _ => None,
     }
-}
-
-/// keepalived reads a track file's first number (`strtol`); anything else counts as 0.
-fn read_track_file(path: &str) -> i64 {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let t = text.trim_start();
-    let end = t
-        .char_indices()
-        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && (c == '-' || c == '+'))))
-        .map(|(i, _)| i)
-        .unwrap_or(t.len());
-    t[..end].parse().unwrap_or(0)
 }
 
 /// "failed after N retries." or "failed."
@@ -1099,19 +1181,6 @@ fn misc_outcome(reason: Option<&FailReason>, tail: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn track_file_values_read_like_strtol() {
-        let dir = std::env::temp_dir().join(format!("kad-f-track-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join("v");
-        for (text, want) in [("12\n", 12), ("  -3 x", -3), ("abc", 0), ("", 0), ("+7", 7)] {
-            std::fs::write(&p, text).unwrap();
-            assert_eq!(read_track_file(p.to_str().unwrap()), want, "{text:?}");
-        }
-        assert_eq!(read_track_file("/nonexistent/kad"), 0);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
 
     #[test]
     fn failure_wording() {

@@ -5,20 +5,25 @@
 //!
 //! TLS follows keepalived's SSL_GET: the server certificate is never verified (keepalived's
 //! OpenSSL context never sets `SSL_VERIFY_PEER`, even with `ca`), SNI is sent only with
-//! `enable_sni`, and the `SSL` block's `certificate`/`key` become the client certificate.
+//! `enable_sni`, and the `SSL` block's `certificate`/`key` (decrypted with `password`, see
+//! [`tls_key`]) become the client certificate.
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
 use std::sync::Arc;
 
 use keepalive_checkers::{Family, Target, TlsParams, Transport};
 use mio::{Interest, Registry, Token};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+use super::tls_key::{self, KeyError};
 
 /// Bytes read from a socket in one call.
 const READ_CHUNK: usize = 16 * 1024;
@@ -104,19 +109,86 @@ pub enum TlsError {
         /// Why.
         message: String,
     },
-    /// The `key` file could not be read (encrypted keys, `password`, are not supported).
-    #[error("SSL key {path}: {message}")]
+    /// The `key` is not the key of the `certificate`.
+    #[error("SSL key {key} does not match the certificate {certificate}")]
+    KeyMismatch {
+        /// The certificate file.
+        certificate: String,
+        /// The key file.
+        key: String,
+    },
+    /// The `key` file gave no private key (unreadable, not a key, or an encrypted key that
+    /// `password` does not open).
+    #[error("SSL key {path}: {source}")]
     Key {
         /// The file.
         path: String,
         /// Why.
-        message: String,
+        source: KeyError,
     },
 }
 
+impl TlsError {
+    /// keepalived's log line for the same failure (`check_ssl.c`, `build_ssl_ctx`), for the
+    /// scripts that grep for it.
+    pub fn keepalived_line(&self) -> &'static str {
+        match self {
+            TlsError::Certificate { .. } => "SSL error : Cant load certificate file...",
+            TlsError::Key { .. } | TlsError::KeyMismatch { .. } | TlsError::Rustls(_) => {
+                "SSL error : Cant load key file..."
+            }
+        }
+    }
+}
+
+/// The `SSL` block's client certificate: `certificate`, `key` and the `password` of the key.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientCert<'a> {
+    /// PEM certificate chain.
+    pub certificate: &'a str,
+    /// PEM private key, maybe encrypted.
+    pub key: &'a str,
+    /// Pass phrase of an encrypted `key`.
+    pub password: Option<&'a str>,
+}
+
+/// The client certificate chain and its key, checked to belong together as OpenSSL's
+/// `SSL_CTX_use_PrivateKey_file` does ("key values mismatch"). rustls's own check
+/// (`with_client_auth_cert`) is not used: it parses the certificate with webpki, which refuses
+/// the X.509 v1 certificates that `openssl x509 -req` writes without extensions and that
+/// keepalived uses without complaint.
+fn client_cert(provider: &CryptoProvider, c: ClientCert<'_>) -> Result<CertifiedKey, TlsError> {
+    let cert_error = |message: String| TlsError::Certificate {
+        path: c.certificate.into(),
+        message,
+    };
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(c.certificate)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| cert_error(e.to_string()))?;
+    let spki = chain
+        .first()
+        .ok_or_else(|| cert_error("no certificate in the file".into()))
+        .and_then(|cert| {
+            tls_key::certificate_spki(cert)
+                .ok_or_else(|| cert_error("not an X.509 certificate".into()))
+        })?;
+    let key = tls_key::load(Path::new(c.key), c.password).map_err(|source| TlsError::Key {
+        path: c.key.into(),
+        source,
+    })?;
+    let key = provider.key_provider.load_private_key(key)?;
+    if key.public_key().is_some_and(|k| k.as_ref() != spki) {
+        return Err(TlsError::KeyMismatch {
+            certificate: c.certificate.into(),
+            key: c.key.into(),
+        });
+    }
+    Ok(CertifiedKey::new(chain, key))
+}
+
 impl Tls {
-    /// Client settings, with a client certificate when `cert_key` names both files.
-    pub fn new(cert_key: Option<(&str, &str)>) -> Result<Tls, TlsError> {
+    /// Client settings, with a client certificate when `client` is given.
+    pub fn new(client: Option<ClientCert<'_>>) -> Result<Tls, TlsError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let verifier = Arc::new(AcceptAnyServerCert {
             algorithms: provider.signature_verification_algorithms,
@@ -125,19 +197,10 @@ impl Tls {
             .with_safe_default_protocol_versions()?
             .dangerous()
             .with_custom_certificate_verifier(verifier);
-        let mut config = match cert_key {
-            Some((cert, key)) => {
-                let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-                    .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-                    .map_err(|e| TlsError::Certificate {
-                        path: cert.into(),
-                        message: e.to_string(),
-                    })?;
-                let key = PrivateKeyDer::from_pem_file(key).map_err(|e| TlsError::Key {
-                    path: key.into(),
-                    message: e.to_string(),
-                })?;
-                builder.with_client_auth_cert(chain, key)?
+        let mut config = match client {
+            Some(c) => {
+                let key = client_cert(&provider, c)?;
+                builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(key)))
             }
             None => builder.with_no_client_auth(),
         };

@@ -14,6 +14,7 @@ use keepalive_confparse::model::checker::{self as cc, CheckerKind as CfgKind};
 use keepalive_confparse::model::lvs::{self, Forwarding, RealServer, VirtualServer, VsAddress};
 use keepalive_confparse::model::script::Script as CfgScript;
 use keepalive_confparse::model::values::Micros;
+use keepalive_confparse::model::vrrp::track::TrackFile;
 use keepalive_confparse::model::Config;
 use keepalive_ipvs::from_config::{self, MapError, SorryServerSpec};
 use keepalive_ipvs::reconcile::VirtualServerSpec;
@@ -53,8 +54,6 @@ pub struct CheckerSpec {
     pub keyword: &'static str,
     /// `retry` as configured, for "failed after N retries".
     pub retry: u32,
-    /// FILE_CHECK: the path of its `track_file`.
-    pub track_path: Option<String>,
 }
 
 /// Everything the checker process runs for one configuration.
@@ -76,6 +75,19 @@ pub struct Plan {
     pub rs_smtp_alert: Vec<Vec<bool>>,
     /// `smtp_alert` of each virtual server (keepalived's default: off).
     pub vs_smtp_alert: Vec<bool>,
+    /// Every top-level `track_file` block: the checker process applies their `init_file`
+    /// and watches those a FILE_CHECK names ([`Plan::tracks_file`]).
+    pub track_files: Vec<TrackFile>,
+}
+
+impl Plan {
+    /// Whether a FILE_CHECK names track file `name` (keepalived's checker process forgets
+    /// the other `track_file` blocks in `init_track_files`).
+    pub fn tracks_file(&self, name: &str) -> bool {
+        self.checkers
+            .iter()
+            .any(|c| matches!(&c.config.kind, kc::CheckerKind::File(f) if f.track_file == name))
+    }
 }
 
 fn dur(m: Micros) -> Duration {
@@ -177,16 +189,17 @@ pub fn key_protocol(key: &kc::VsKey) -> kc::Protocol {
 /// The whole plan for `cfg`.
 pub fn plan(cfg: &Config) -> Result<Plan, MappingError> {
     let g = &cfg.global;
-    let track_files: HashMap<&str, (&str, i32)> = cfg
+    let track_files: HashMap<&str, (i32, bool)> = cfg
         .vrrp
         .track_files
         .iter()
-        .map(|t| (t.name.as_str(), (t.file.as_str(), t.weight)))
+        .map(|t| (t.name.as_str(), (t.weight, t.reverse)))
         .collect();
     let mut plan = Plan {
         settings: kc::PoolSettings {
             rs_init_notifies: g.rs_init_notifies,
         },
+        track_files: cfg.vrrp.track_files.clone(),
         ..Plan::default()
     };
     for vs in &cfg.lvs.virtual_servers {
@@ -289,7 +302,7 @@ fn checker(
     vs: &VirtualServer,
     rs: &RealServer,
     c: &cc::Checker,
-    track_files: &HashMap<&str, (&str, i32)>,
+    track_files: &HashMap<&str, (i32, bool)>,
     v: usize,
     r: usize,
     index: usize,
@@ -313,7 +326,7 @@ fn checker(
         connect_timeout = t;
     }
     let t = &c.timing;
-    let timing = kc::Timing {
+    let mut timing = kc::Timing {
         delay_loop: dur(t.delay_loop),
         retry: t.retry,
         delay_before_retry: dur(t.delay_before_retry),
@@ -322,7 +335,6 @@ fn checker(
         alpha: t.alpha,
         log_all_failures: t.log_all_failures || g.checker_log_all_failures,
     };
-    let mut track_path = None;
     let kind = match &c.kind {
         CfgKind::Tcp => kc::CheckerKind::Tcp,
         CfgKind::HttpGet(h) => kc::CheckerKind::Http(http(h, None)),
@@ -369,15 +381,22 @@ fn checker(
             ignore_identifier: true,
         }),
         CfgKind::File(f) => {
-            let (path, weight) = track_files
+            // confparse already dropped a FILE_CHECK naming an unknown track_file, as
+            // keepalived does ("track_file NAME not found").
+            let (weight, reverse) = track_files
                 .get(f.track_file.as_str())
                 .copied()
-                .unwrap_or(("", 1));
-            track_path = Some(path.to_string());
+                .unwrap_or((1, false));
+            // `add_rs_to_track_files`: "we know the state of the checker immediately".
+            timing.alpha = false;
+            let (weight, reverse) = match f.weight {
+                Some(w) => (w, f.reverse),
+                None => (weight, reverse),
+            };
             kc::CheckerKind::File(kc::FileConfig {
                 track_file: f.track_file.clone(),
-                weight: f.weight.unwrap_or(weight),
-                reverse: f.reverse,
+                weight,
+                reverse,
                 dynamic: f.dynamic,
             })
         }
@@ -399,7 +418,6 @@ fn checker(
         keyword: c.kind.keyword(),
         retry: t.retry,
         config,
-        track_path,
     })
 }
 
@@ -522,6 +540,38 @@ mod tests {
             h.tls.as_ref().unwrap().sni.as_deref(),
             Some("www.example.com")
         );
+    }
+
+    #[test]
+    fn file_check_takes_its_track_file_defaults_and_no_alpha() {
+        let p = plan_of(
+            "track_file tf {\n file /tmp/kad-tf\n weight -3 reverse\n}\n\
+             track_file other {\n file /tmp/kad-other\n init_file 2\n}\n\
+             virtual_server 192.0.2.1 80 {\n protocol TCP\n alpha\n\
+             real_server 192.0.2.10 80 {\n FILE_CHECK {\n track_file tf\n }\n }\n\
+             real_server 192.0.2.11 80 {\n FILE_CHECK {\n track_file tf\n weight 2\n }\n }\n\
+             real_server 192.0.2.12 80 {\n FILE_CHECK {\n track_file nosuch\n }\n TCP_CHECK {\n }\n }\n\
+             }\n",
+        );
+        let file = |i: usize| match &p.checkers[i].config.kind {
+            kc::CheckerKind::File(f) => (f.track_file.as_str(), f.weight, f.reverse),
+            other => panic!("{other:?}"),
+        };
+        // keepalived's `file_end_handler`: no weight means the track_file's weight and reverse.
+        assert_eq!(file(0), ("tf", -3, true));
+        assert_eq!(file(1), ("tf", 2, false));
+        // `add_rs_to_track_files` clears alpha; the TCP_CHECK keeps the virtual server's.
+        assert_eq!(p.vss[0].reals[0].checker_alpha, vec![false]);
+        assert!(!p.checkers[0].config.timing.alpha);
+        // "track_file nosuch not found": that FILE_CHECK is dropped, the TCP_CHECK stays.
+        assert_eq!(p.checkers.len(), 3);
+        assert_eq!(p.checkers[2].keyword, "TCP_CHECK");
+        assert_eq!(p.vss[0].reals[2].checker_alpha, vec![true]);
+        // Every block is kept for init_file; only named ones are watched.
+        assert_eq!(p.track_files.len(), 2);
+        assert!(p.tracks_file("tf"));
+        assert!(!p.tracks_file("other"));
+        assert!(!p.tracks_file("nosuch"));
     }
 
     #[test]

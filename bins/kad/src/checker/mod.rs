@@ -12,6 +12,7 @@ mod io;
 mod ipvs;
 mod mapping;
 mod script;
+mod tls_key;
 
 use std::collections::HashSet;
 
@@ -75,18 +76,24 @@ fn read(cli: &Cli, known: Option<&HashSet<String>>) -> Option<(Loaded, Plan, Has
     }
 }
 
-fn tls(loaded: &Loaded) -> Option<io::Tls> {
-    let ssl = loaded.config.lvs.ssl.as_ref();
-    let pair = ssl.and_then(|s| match (&s.certificate, &s.key) {
-        (Some(c), Some(k)) => Some((c.as_str(), k.as_str())),
-        _ => None,
+/// The TLS settings of every SSL_GET, from the `SSL` block.
+///
+/// keepalived stops the checker process, and with it the daemon, when the certificate or key
+/// cannot be loaded (`init_ssl_ctx` failing is `KEEPALIVED_EXIT_FATAL`); kad logs keepalived's
+/// line and the cause, and keeps checking without a client certificate, so servers that do
+/// not require one stay up.
+fn client_tls(loaded: &Loaded) -> Option<io::Tls> {
+    let client = loaded.config.lvs.ssl.as_ref().and_then(|s| {
+        Some(io::ClientCert {
+            certificate: s.certificate.as_deref()?,
+            key: s.key.as_deref()?,
+            password: s.password.as_deref(),
+        })
     });
-    if ssl.is_some_and(|s| s.password.is_some()) {
-        log_warn!("SSL: encrypted private keys (password) are not supported; key used as is");
-    }
-    match io::Tls::new(pair) {
+    match io::Tls::new(client) {
         Ok(t) => Some(t),
         Err(e) => {
+            log_info!("{}", e.keepalived_line());
             log_err!("SSL: {e}; trying without a client certificate");
             io::Tls::new(None).ok()
         }
@@ -132,7 +139,7 @@ pub fn run(cli: &Cli) -> i32 {
     let g = &loaded.config.global;
     let netns = loaded.config.top.net_namespace_ipvs.as_deref();
     let ipvs = ipvs::Ipvs::start(from_config::lvs_settings(g), netns);
-    let tls = tls(&loaded);
+    let tls = client_tls(&loaded);
     let mut event_loop = match Loop::new(plan, signals, ipvs, tls, &loaded.config.global) {
         Ok(l) => l,
         Err(e) => {
@@ -147,8 +154,14 @@ pub fn run(cli: &Cli) -> i32 {
     let reloader: event_loop::Reloader = Box::new(move || {
         let (loaded, plan, errors) = read(&cli_reload, Some(&known))?;
         known = errors;
+        let tls = client_tls(&loaded);
         let global = loaded.config.global;
-        Some((plan, from_config::lvs_settings(&global), global))
+        Some(event_loop::Reloaded {
+            plan,
+            settings: from_config::lvs_settings(&global),
+            tls,
+            global,
+        })
     });
     let _ = event_loop.run(reloader);
     if !cli.dont_release_ipvs {

@@ -6,7 +6,7 @@
 //! Defaults follow keepalived.conf(5): instance keywords override `global_defs`'
 //! `vrrp_*` settings, which override keepalived's built-in defaults.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -167,6 +167,17 @@ pub struct Plan {
     pub trackers: Trackers,
     /// Instances that could not be mapped (logged, not run).
     pub errors: Vec<PlanError>,
+}
+
+/// The `track_file`s some instance or sync group tracks: the VRRP process watches only these
+/// (keepalived's `init_track_files` forgets a file nothing tracks).
+pub fn tracked_files(v: &VrrpConfig) -> HashSet<&str> {
+    v.instances
+        .iter()
+        .map(|i| &i.track)
+        .chain(v.sync_groups.iter().map(|g| &g.track))
+        .flat_map(|t| t.files.iter().map(|r| r.name.as_str()))
+        .collect()
 }
 
 /// Maps the configuration; `table` gives interface addresses for the adverts' source.
@@ -626,6 +637,19 @@ mod tests {
             .unwrap();
         assert_eq!(weight(a, src), Some(0));
         assert_eq!(weight(b, src), Some(0));
+    }
+
+    #[test]
+    fn only_tracked_files_are_watched() {
+        let text = "track_file a {\n file /tmp/kad-a\n}\ntrack_file b {\n file /tmp/kad-b\n}\n\
+             track_file c {\n file /tmp/kad-c\n}\n\
+             vrrp_sync_group G {\n group {\n  A\n }\n track_file {\n  b\n }\n}\n\
+             vrrp_instance A {\n interface eth0\n virtual_router_id 7\n mcast_src_ip 192.0.2.1\n\
+             track_file {\n  a\n }\n virtual_ipaddress {\n  192.0.2.100\n }\n}\n";
+        let loaded = load_str("t.conf", text, &Options::default());
+        let mut got: Vec<&str> = tracked_files(&loaded.config.vrrp).into_iter().collect();
+        got.sort_unstable();
+        assert_eq!(got, ["a", "b"]);
     }
 
     #[test]

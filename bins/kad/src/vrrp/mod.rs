@@ -13,7 +13,6 @@ pub mod nft;
 pub mod router;
 pub mod script_track;
 pub mod snapshot;
-pub mod track_file;
 pub mod track_process;
 pub mod unit;
 
@@ -34,10 +33,10 @@ use crate::notify::Notifier;
 use crate::signals::{Request, Signals};
 use crate::smtp_alert::{Mailer, StateGate};
 use crate::spawn::{Runner, ScriptUsers};
+use crate::track_file::{self, FileTracker};
 use router::{Previous, Router, SOCKET_TOKEN_BASE};
 use script_track::ScriptTrackers;
 use std::collections::HashMap;
-use track_file::FileTracker;
 use track_process::ProcessTracker;
 
 const SIGNALS: Token = Token(0);
@@ -375,7 +374,8 @@ impl Vrrpd<'_> {
     fn open_trackers(&mut self, start: track_file::Start) {
         let v = &self.config.vrrp;
         if !v.track_files.is_empty() {
-            match FileTracker::start(&v.track_files, start) {
+            let tracked = mapping::tracked_files(v);
+            match FileTracker::start(&v.track_files, |n| tracked.contains(n), start) {
                 Ok(mut f) => {
                     if let Err(e) = self
                         .poll

@@ -1,11 +1,15 @@
 //! `track_file` (deprecated `vrrp_track_file`): an integer read from a file, re-read whenever
 //! the file is written, replaced or removed, as keepalived 2.2.7 does in
-//! `keepalived/trackers/track_file.c`.
+//! `keepalived/trackers/track_file.c`. Both children use it: the VRRP process for the
+//! instances' and sync groups' `track_file`, the checker process for `FILE_CHECK` (keepalived
+//! shares `track_file.c` between them the same way, through `check_file.c`).
 //!
 //! keepalived's rules, which this module keeps:
 //! - the *directory* holding each file is watched with inotify for `IN_CLOSE_WRITE`,
 //!   `IN_DELETE` and `IN_MOVE`, so a file may be absent at start, created later, replaced by
 //!   `rename(2)` or deleted (`init_track_files`, `process_inotify`);
+//! - only files that something tracks are watched; the others are forgotten without a word
+//!   (`init_track_files` drops a file whose `tracking_obj` list is empty);
 //! - a file that exists at start is resolved with `realpath(3)`, so a symlink is followed once
 //!   and its target's directory is watched; a missing file needs an existing directory, else
 //!   the track file is dropped ("Track file directory for NAME does not exist - removing");
@@ -18,15 +22,16 @@
 //! - `init_file [VALUE] [overwrite]` writes `VALUE\n` at start when the file is missing, or
 //!   always with `overwrite` (but never over a non-regular file, and never on a reload),
 //!   through a temporary file renamed into place (`track_file_end_handler`, `fopen_safe`).
+//!   keepalived does this while parsing, for every `track_file` block, tracked or not, in each
+//!   process that parses them (VRRP and checker alike).
 //!
 //! Differences, all deliberate: `i32::MAX + 1` (which keepalived accepts) is reported as
 //! `i32::MAX`, which has the same effect once multiplied by a weight in -254..=254 and clamped
 //! to keepalived's priority range; and an inotify queue overflow re-reads every file instead of
 //! only logging "Unknown inotify event 0x4000", since events were lost.
 //!
-//! The weight/`reverse` effect is not applied here: the VRRP side multiplies the value.
-
-#![allow(dead_code)] // Used by the VRRP loop, which the lead is wiring up.
+//! The weight/`reverse` effect is not applied here: the VRRP side multiplies the value, and
+//! keepalive-checkers' `FileConfig` does for `FILE_CHECK`.
 
 use std::ffi::OsStr;
 use std::io::{self, Read, Write};
@@ -40,7 +45,7 @@ use nix::errno::Errno;
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
 
 /// Why a track file could not be set up or read. Only [`TrackFileError::Init`] is returned by
-/// [`FileTracker::new`]; the others are per-file problems that keepalived logs and survives,
+/// [`FileTracker::start`]; the others are per-file problems that keepalived logs and survives,
 /// so they are logged with keepalived's wording and kept in [`FileTracker::problems`].
 #[derive(Debug, thiserror::Error)]
 pub enum TrackFileError {
@@ -96,7 +101,7 @@ pub enum TrackFileError {
 /// Whether `init_file` may overwrite: keepalived never overwrites on a reload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Start {
-    /// The first start of the VRRP process.
+    /// The first start of the process.
     Initial,
     /// A configuration reload (SIGHUP).
     Reload,
@@ -114,33 +119,39 @@ struct Watched {
     value: i32,
 }
 
-/// The `track_file`s of the VRRP process: one inotify descriptor, a `mio` source.
+/// The `track_file`s of one process: one inotify descriptor, a `mio` source.
 ///
-/// Call order: [`FileTracker::new`], read [`FileTracker::current`] for the initial values,
+/// Call order: [`FileTracker::start`], read [`FileTracker::current`] for the initial values,
 /// register it with `mio` (readable), and on each readable event call
 /// [`FileTracker::process`], which drains the descriptor and returns the changed values.
 #[derive(Debug)]
 pub struct FileTracker {
     inotify: Inotify,
     files: Vec<Watched>,
+    /// Kept for the tests; the daemon has each one logged as it happens.
+    #[cfg_attr(not(test), allow(dead_code))]
     problems: Vec<TrackFileError>,
 }
 
 impl FileTracker {
-    /// Sets up `files` at the first start (`init_file` applied, then every file watched and
-    /// read).
+    /// Sets up and watches every one of `files` at the first start.
+    #[cfg(test)]
     pub fn new(files: &[TrackFile]) -> Result<Self, TrackFileError> {
-        Self::start(files, Start::Initial)
+        Self::start(files, |_| true, Start::Initial)
     }
 
-    /// Sets up `files`; `start` says whether `init_file ... overwrite` may overwrite.
+    /// Sets up the track files of one process: `init_file` is applied to every one of
+    /// `declared` (`start` says whether `overwrite` may overwrite), then those whose name
+    /// `tracked` accepts are watched and read; keepalived forgets the others.
     ///
-    /// Pass the track files that at least one instance or sync group tracks (keepalived
-    /// forgets the others). Files dropped because of a per-file problem are absent from
-    /// [`FileTracker::current`].
-    pub fn start(files: &[TrackFile], start: Start) -> Result<Self, TrackFileError> {
+    /// Files dropped because of a per-file problem are absent from [`FileTracker::current`].
+    pub fn start(
+        declared: &[TrackFile],
+        tracked: impl Fn(&str) -> bool,
+        start: Start,
+    ) -> Result<Self, TrackFileError> {
         let mut problems = Vec::new();
-        for f in files {
+        for f in declared {
             if let Some((value, overwrite)) = f.init_file {
                 if let Err(e) = init_file(f, value, overwrite, start) {
                     crate::log_err!("{e}");
@@ -148,6 +159,7 @@ impl FileTracker {
                 }
             }
         }
+        let files: Vec<&TrackFile> = declared.iter().filter(|f| tracked(&f.name)).collect();
         let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)
             .map_err(TrackFileError::Init)?;
         let mut watched: Vec<Watched> = Vec::with_capacity(files.len());
@@ -217,11 +229,13 @@ impl FileTracker {
     }
 
     /// The value of track file `name`, if it is watched.
+    #[cfg(test)]
     pub fn value(&self, name: &str) -> Option<i32> {
         self.files.iter().find(|f| f.name == name).map(|f| f.value)
     }
 
     /// Per-file problems met while setting up (already logged).
+    #[cfg(test)]
     pub fn problems(&self) -> &[TrackFileError] {
         &self.problems
     }
@@ -563,7 +577,10 @@ mod tests {
 
     impl Driver {
         fn new(files: &[TrackFile]) -> Self {
-            let mut t = FileTracker::new(files).unwrap();
+            Self::with(FileTracker::new(files).unwrap())
+        }
+
+        fn with(mut t: FileTracker) -> Self {
             let poll = mio::Poll::new().unwrap();
             poll.registry()
                 .register(&mut t, mio::Token(7), mio::Interest::READABLE)
@@ -771,7 +788,8 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "8\n");
         assert_eq!(t.value("n"), Some(8));
         // overwrite on a reload: left alone.
-        let t = FileTracker::start(&[tf("n", &p, Some((2, true)))], Start::Reload).unwrap();
+        let t =
+            FileTracker::start(&[tf("n", &p, Some((2, true)))], |_| true, Start::Reload).unwrap();
         assert_eq!(t.value("n"), Some(8));
         // overwrite at start: replaced.
         let t = FileTracker::new(&[tf("n", &p, Some((2, true)))]).unwrap();
@@ -790,6 +808,29 @@ mod tests {
         assert!(dir.is_dir());
         // A directory where the file should be reads as 0.
         assert_eq!(t.value("dir"), Some(0));
+    }
+
+    #[test]
+    fn only_tracked_files_are_watched_but_every_init_file_is_applied() {
+        let d = TempDir::new();
+        let (used, unused) = (d.path("used"), d.path("unused"));
+        let gone = d.path("no/such/dir/val");
+        let files = [
+            tf("used", &used, Some((4, false))),
+            tf("unused", &unused, Some((5, false))),
+            tf("gone", &gone, None),
+        ];
+        let mut dr =
+            Driver::with(FileTracker::start(&files, |n| n == "used", Start::Initial).unwrap());
+        assert_eq!(dr.t.current().collect::<Vec<_>>(), vec![("used", 4)]);
+        // keepalived writes init_file while parsing, whether or not the file is tracked...
+        assert_eq!(std::fs::read_to_string(&unused).unwrap(), "5\n");
+        // ...and forgets an untracked file before looking for its directory.
+        assert!(dr.t.problems().is_empty());
+        std::fs::write(&unused, "9").unwrap();
+        assert!(dr.quiet().is_empty());
+        std::fs::write(&used, "8").unwrap();
+        assert_eq!(dr.until(last_is("used", 8)), vec![("used".into(), 8)]);
     }
 
     #[test]
