@@ -37,7 +37,9 @@
 #              saturates the VM's CPU, and then this, not CPU per minute, is the fair figure
 #              (a saturated checker makes fewer checks than delay_loop asks for);
 #   rss        peak VmRSS of the checker child sampled every 2 s of the interval (and its
-#              VmHWM), and the peak sum over parent + children ("tree");
+#              VmHWM), and the peak sum over parent + children ("tree"); at the end of the
+#              interval its RssAnon (heap, stacks) and RssFile (executable and library pages)
+#              and its PSS (file pages shared with the other processes counted in part);
 #   detect_s   failure detection: the victim's listener is killed at T, and the time until the
 #              log line "Removing service [192.0.2.199]:tcp:9999 ..." appears (polled every
 #              20 ms, given up after delay_loop + 30 s; expected within delay_loop + connect_timeout);
@@ -138,6 +140,9 @@ END {
     row("parent CPU s per minute", "parent_cpu_s_per_min")
     row("checker RSS peak (KiB)", "rss_kb")
     row("checker VmHWM (KiB)", "hwm_kb")
+    row("  of which anonymous, at end (KiB)", "rss_anon_kb")
+    row("  of which file pages, at end (KiB)", "rss_file_kb")
+    row("checker PSS at end (KiB)", "pss_kb")
     row("tree RSS peak (KiB)", "tree_rss_kb")
     row("detection latency (s)", "detect_s")
     row("start to full IPVS table (s)", "table_s")

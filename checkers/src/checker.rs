@@ -53,15 +53,17 @@ pub struct CheckerConfig {
     pub timing: Timing,
 }
 
+/// The probes that carry more than a few words are boxed, so that a TCP_CHECK (the common
+/// case, by the thousand) does not pay for the largest one.
 #[derive(Debug)]
 enum Probe {
     Tcp(TcpProbe),
     Http(Box<HttpProbe>),
     Smtp(SmtpProbe),
-    Dns(DnsProbe),
-    Udp(UdpProbe),
+    Dns(Box<DnsProbe>),
+    Udp(Box<UdpProbe>),
     Ping(PingProbe),
-    Misc(MiscProbe),
+    Misc(Box<MiscProbe>),
     File(FileConfig),
     Bfd(BfdConfig),
 }
@@ -96,6 +98,8 @@ impl Probe {
     fn on_deadline(&mut self) -> Step {
         match self {
             Probe::Udp(p) => p.on_deadline(),
+            Probe::Http(p) => Step::Fail(p.deadline_reason()),
+            Probe::Smtp(p) => Step::Fail(p.deadline_reason()),
             _ => Step::Fail(FailReason::Timeout),
         }
     }
@@ -189,10 +193,10 @@ impl Checker {
             CheckerKind::Tcp => Probe::Tcp(TcpProbe),
             CheckerKind::Http(c) => Probe::Http(Box::new(HttpProbe::new(c, &config.target)?)),
             CheckerKind::Smtp(c) => Probe::Smtp(SmtpProbe::new(c)),
-            CheckerKind::Dns(c) => Probe::Dns(DnsProbe::new(c)?),
-            CheckerKind::Udp(c) => Probe::Udp(UdpProbe::new(c)?),
+            CheckerKind::Dns(c) => Probe::Dns(Box::new(DnsProbe::new(c)?)),
+            CheckerKind::Udp(c) => Probe::Udp(Box::new(UdpProbe::new(c)?)),
             CheckerKind::Ping(c) => Probe::Ping(PingProbe::new(c)),
-            CheckerKind::Misc(c) => Probe::Misc(MiscProbe::new(c)),
+            CheckerKind::Misc(c) => Probe::Misc(Box::new(MiscProbe::new(c))),
             CheckerKind::File(c) => Probe::File(c),
             CheckerKind::Bfd(c) => Probe::Bfd(c),
         };
@@ -227,6 +231,13 @@ impl Checker {
     /// Whether the checker currently considers the service up.
     pub fn is_up(&self) -> bool {
         self.up
+    }
+
+    /// How many failed attempts of the current check have been retried so far (keepalived's
+    /// `retry_it`): after a `retry_pending` result, its position among the retries, which
+    /// MISC_CHECK's log line names ("on retry 2/3").
+    pub fn retries_done(&self) -> u32 {
+        self.retry_it
     }
 
     /// Whether at least one check has completed.
@@ -598,7 +609,8 @@ mod tests {
         c.handle_timeout(t0 + secs(3));
         assert_eq!(drain(&mut c), vec![CheckAction::Close]);
         let r = c.poll_result().unwrap();
-        assert_eq!(r.reason, Some(FailReason::Timeout));
+        // The response had begun: keepalived's "Timeout HTTP read", not "Timeout WEB read".
+        assert_eq!(r.reason, Some(FailReason::ResponseTimeout));
         assert!(!r.up);
         // A late reply is ignored.
         c.handle_event(t0 + secs(4), IoEvent::Data(b"HTTP/1.0 200 OK\r\n\r\n"));

@@ -7,9 +7,21 @@ pub enum FailReason {
     /// The whole attempt exceeded `connect_timeout` (or `misc_timeout`).
     #[error("timed out")]
     Timeout,
+    /// The connection was not established within `connect_timeout` (HTTP_GET, SSL_GET,
+    /// SMTP_CHECK; keepalived's "Timeout connecting" / "Connection timeout to server").
+    #[error("timed out connecting")]
+    ConnectTimeout,
+    /// HTTP: the response had begun but did not end within `connect_timeout` (keepalived's
+    /// "Timeout HTTP read", as opposed to "Timeout WEB read" when nothing came back).
+    #[error("timed out reading the response")]
+    ResponseTimeout,
     /// The connection could not be made.
     #[error("connection failed: {0}")]
     ConnectFailed(String),
+    /// An established connection failed (HTTP_GET, SSL_GET, SMTP_CHECK; keepalived's
+    /// "Read error with server" / "Read failure from server").
+    #[error("connection error: {0}")]
+    ReadFailed(String),
     /// The peer closed before the check was complete.
     #[error("connection closed early")]
     UnexpectedEof,

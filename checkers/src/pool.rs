@@ -163,10 +163,11 @@ pub struct RealServerConfig {
     pub l_threshold: u32,
     /// `inhibit_on_failure`.
     pub inhibit_on_failure: bool,
-    /// `notify_up`.
-    pub notify_up: Option<Script>,
+    /// `notify_up`. Boxed, like `notify_down`: most real servers have none, and thousands of
+    /// them should not each carry two scripts' worth of empty fields.
+    pub notify_up: Option<Box<Script>>,
     /// `notify_down`.
-    pub notify_down: Option<Script>,
+    pub notify_down: Option<Box<Script>>,
     /// The `alpha` setting of each of its checkers, in the order results will name them.
     pub checker_alpha: Vec<bool>,
 }
@@ -289,6 +290,20 @@ pub enum PoolEvent {
         threshold: i64,
         /// The alive weight.
         weight_sum: i64,
+    },
+    /// A real server's IPVS weight changed (MISC_CHECK `misc_dynamic`, FILE_CHECK weights),
+    /// whether or not it is in the pool (keepalived's `update_svr_wgt`).
+    Weight {
+        /// Virtual server index.
+        vs: usize,
+        /// Real server index.
+        rs: usize,
+        /// The weight before.
+        from: i32,
+        /// The weight now.
+        to: i32,
+        /// The real server is alive.
+        alive: bool,
     },
     /// Suspend or resume every checker of this virtual server (`ha_suspend`).
     SuspendCheckers {
@@ -841,7 +856,8 @@ impl Pool {
         let c = &self.vss[v].reals[r];
         let script = if alive { &c.notify_up } else { &c.notify_down };
         if let Some(s) = script {
-            self.events.push_back(PoolEvent::RunScript(s.clone()));
+            self.events
+                .push_back(PoolEvent::RunScript(Script::clone(s)));
         }
         let line = format!(
             "RS {} {} {}\n",
@@ -943,6 +959,13 @@ impl Pool {
         let old = real_weight(self.rs[v][r].effective_weight);
         self.rs[v][r].effective_weight = weight;
         if real_weight(weight) != old {
+            self.events.push_back(PoolEvent::Weight {
+                vs: v,
+                rs: r,
+                from: old,
+                to: real_weight(weight),
+                alive: self.rs[v][r].alive,
+            });
             let s = &self.rs[v][r];
             if s.set && s.alive && (self.state[v].quorum_up || !self.sorry_alive(v)) {
                 self.ipvs_cmd(v, Who::Real(r), Cmd::Edit);

@@ -94,6 +94,13 @@ run_one() {
   }'
   echo "BENCH $name rss_kb=$rss"
   echo "BENCH $name hwm_kb=${hwm:-0}"
+  # What the RSS is made of at the end of the interval: the process's own heap and stacks
+  # (anonymous) against pages of its executable and libraries (file), and the proportional
+  # set size, which shares those file pages among the processes mapping them.
+  echo "BENCH $name rss_anon_kb=$(kb "$child" RssAnon)"
+  # In the VM the binaries live in the initramfs, so their pages count as shared memory.
+  echo "BENCH $name rss_file_kb=$(($(kb "$child" RssFile) + $(kb "$child" RssShmem)))"
+  echo "BENCH $name pss_kb=$(awk '$1 == "Pss:" { print $2 }' "/proc/$child/smaps_rollup" 2>/dev/null)"
   echo "BENCH $name tree_rss_kb=$tree"
   echo "BENCH $name removals_before_failure=$removed1"
   # Detection: stop the victim's listener, time the "Removing service" line.

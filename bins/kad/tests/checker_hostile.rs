@@ -465,8 +465,8 @@ fn big_http(ns: &Netns, mode: &str, addr: &str, mib: u32) -> (Proc, String) {
 }
 
 /// Big bodies. 1 GiB at full speed and 1 GiB trickled (64 KiB / 100 ms) both carry the
-/// right digest, yet fail with keepalived's "Timeout WEB read" once connect_timeout (3 s)
-/// has passed, since it bounds the whole check; memory stays bounded while the fast one
+/// right digest, yet fail with keepalived's "Timeout HTTP read" (logged with
+/// `log_all_failures`) once connect_timeout (3 s) has passed, since it bounds the whole check; memory stays bounded while the fast one
 /// streams round after round. A 64 MiB body with the right digest passes: the digest is
 /// computed on the stream, not on a buffered body. (A debug-build kad digests too slowly to
 /// finish 1 GiB inside a test's time budget; the 64 MiB pass shows the same code path.)
@@ -480,7 +480,7 @@ fn http_get_one_gib_body() {
     let (_mid, mid_digest) = big_http(&ns, "fast", "192.0.2.52", 64);
     let check = |addr: &str, digest: &str, timeout: u32| {
         format!(
-            "  real_server {addr} 80 {{\n    HTTP_GET {{\n      url {{\n        path /\n        digest {digest}\n      }}\n      connect_timeout {timeout}\n      warmup 0\n      retry 0\n    }}\n  }}\n"
+            "  real_server {addr} 80 {{\n    HTTP_GET {{\n      url {{\n        path /\n        digest {digest}\n      }}\n      connect_timeout {timeout}\n      warmup 0\n      retry 0\n      log_all_failures\n    }}\n  }}\n"
         )
     };
     let conf = ns.write(
@@ -497,7 +497,7 @@ fn http_get_one_gib_body() {
     let mut kad = Kad::start(&ns, &conf);
     let rss = RssPeak::watch(kad.pid());
     for addr in ["192.0.2.50", "192.0.2.51"] {
-        kad.wait(&format!("Timeout WEB read server [{addr}]:tcp:80."));
+        kad.wait(&format!("Timeout HTTP read server [{addr}]:tcp:80."));
         kad.wait(&format!("HTTP_CHECK on service [{addr}]:tcp:80 failed."));
     }
     let cut = started.elapsed();
@@ -579,7 +579,7 @@ fn udp_check_under_flood() {
         "kad.conf",
         &format!(
             "{HEAD}virtual_server 192.0.2.1 7 {{\n  delay_loop 1\n  protocol UDP\n\
-             real_server 192.0.2.32 7 {{\n    UDP_CHECK {{\n      payload 01020304\n      require_reply 4f4b01020304\n      connect_timeout 2\n      retry 0\n    }}\n  }}\n}}\n\
+             real_server 192.0.2.32 7 {{\n    UDP_CHECK {{\n      payload 01020304\n      require_reply 4f4b01020304\n      connect_timeout 2\n      retry 0\n      log_all_failures\n    }}\n  }}\n}}\n\
              virtual_server 192.0.2.1 80 {{\n  delay_loop 1\n  protocol TCP\n\
              real_server 192.0.2.33 80 {{\n    TCP_CHECK {{\n      connect_timeout 2\n      retry 0\n    }}\n  }}\n}}\n"
         ),

@@ -5,11 +5,11 @@ fn ip(last: u8) -> IpAddr {
     Ipv4Addr::new(192, 0, 2, last).into()
 }
 
-fn script(name: &str) -> Option<Script> {
-    Some(Script {
+fn script(name: &str) -> Option<Box<Script>> {
+    Some(Box::new(Script {
         args: vec![name.into()],
         ..Script::default()
-    })
+    }))
 }
 
 fn rs(last: u8, weight: i64, alpha: &[bool]) -> RealServerConfig {
@@ -43,8 +43,8 @@ fn vs(reals: Vec<RealServerConfig>) -> VirtualServerConfig {
         hysteresis: 0,
         omega: false,
         ha_suspend: false,
-        quorum_up: script("qup"),
-        quorum_down: script("qdown"),
+        quorum_up: script("qup").map(|s| *s),
+        quorum_down: script("qdown").map(|s| *s),
         sorry_server: None,
         reals,
     }
@@ -292,6 +292,7 @@ fn thresholds_pass_through_and_dynamic_weights_edit() {
     p.start();
     let d = &p.desired()[0].reals[0];
     assert_eq!((d.u_threshold, d.l_threshold), (100, 10));
+    events(&mut p);
     // misc_dynamic exit 22 with weight 3: contribution 17, effective 20.
     p.checker_result(
         0,
@@ -303,6 +304,14 @@ fn thresholds_pass_through_and_dynamic_weights_edit() {
         },
     );
     assert_eq!(table(&p), vec![(2, 20)]);
+    // keepalived logs "Changing weight from 3 to 20 for active service ...".
+    assert!(events(&mut p).contains(&PoolEvent::Weight {
+        vs: 0,
+        rs: 0,
+        from: 3,
+        to: 20,
+        alive: true
+    }));
     p.checker_result(
         0,
         0,

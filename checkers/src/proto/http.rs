@@ -282,7 +282,20 @@ impl HttpProbe {
                 self.maybe_finish()
             }
             (Stage::Body, IoEvent::Eof) => self.finish(),
+            (Stage::Header(_) | Stage::Body, IoEvent::ConnectFailed(why)) => {
+                Step::Fail(FailReason::ReadFailed((*why).into()))
+            }
             (_, other) => failure_of(other).map_or(Step::Pending, Step::Fail),
+        }
+    }
+
+    /// Why the attempt's deadline hit: still connecting, no response yet, or a response cut
+    /// short; keepalived words the three differently.
+    pub(crate) fn deadline_reason(&self) -> FailReason {
+        match &self.stage {
+            Stage::Connecting => FailReason::ConnectTimeout,
+            Stage::Header(buf) if buf.is_empty() => FailReason::Timeout,
+            Stage::Header(_) | Stage::Body => FailReason::ResponseTimeout,
         }
     }
 
@@ -434,6 +447,30 @@ mod tests {
             path: path.into(),
             ..UrlConfig::default()
         }
+    }
+
+    #[test]
+    fn deadline_and_errors_name_the_stage() {
+        let mut p = probe(vec![url("/")]);
+        let mut out = VecDeque::new();
+        p.begin(&target(), &mut out);
+        assert_eq!(p.deadline_reason(), FailReason::ConnectTimeout);
+        assert_eq!(
+            p.on_event(&IoEvent::ConnectFailed("refused"), &mut out),
+            Step::Fail(FailReason::ConnectFailed("refused".into()))
+        );
+        p.begin(&target(), &mut out);
+        assert_eq!(p.on_event(&IoEvent::Connected, &mut out), Step::Pending);
+        assert_eq!(p.deadline_reason(), FailReason::Timeout);
+        assert_eq!(
+            p.on_event(&IoEvent::Data(b"HTTP/1.0 20"), &mut out),
+            Step::Pending
+        );
+        assert_eq!(p.deadline_reason(), FailReason::ResponseTimeout);
+        assert_eq!(
+            p.on_event(&IoEvent::ConnectFailed("reset"), &mut out),
+            Step::Fail(FailReason::ReadFailed("reset".into()))
+        );
     }
 
     #[test]

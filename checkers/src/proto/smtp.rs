@@ -82,10 +82,22 @@ impl SmtpProbe {
                 Step::Pending
             }
             IoEvent::Data(bytes) if self.stage != Stage::Connecting => self.feed(bytes, out),
+            IoEvent::ConnectFailed(why) if self.stage != Stage::Connecting => {
+                Step::Fail(FailReason::ReadFailed((*why).into()))
+            }
             other => match failure_of(other) {
                 Some(reason) => Step::Fail(reason),
                 None => Step::Pending,
             },
+        }
+    }
+
+    /// Why the attempt's deadline hit: keepalived tells a connect timeout from a read one.
+    pub(crate) fn deadline_reason(&self) -> FailReason {
+        if self.stage == Stage::Connecting {
+            FailReason::ConnectTimeout
+        } else {
+            FailReason::Timeout
         }
     }
 
@@ -155,6 +167,23 @@ mod tests {
         out.clear();
         assert_eq!(p.on_event(&IoEvent::Connected, &mut out), Step::Pending);
         (p, out)
+    }
+
+    #[test]
+    fn deadline_and_errors_name_the_stage() {
+        let mut p = SmtpProbe::new(SmtpConfig::default());
+        let mut out = VecDeque::new();
+        p.begin(
+            &Target::new(Ipv4Addr::new(192, 0, 2, 1).into(), 25),
+            &mut out,
+        );
+        assert_eq!(p.deadline_reason(), FailReason::ConnectTimeout);
+        let (mut p, mut out) = probe();
+        assert_eq!(p.deadline_reason(), FailReason::Timeout);
+        assert_eq!(
+            p.on_event(&IoEvent::ConnectFailed("reset"), &mut out),
+            Step::Fail(FailReason::ReadFailed("reset".into()))
+        );
     }
 
     #[test]

@@ -14,15 +14,15 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use keepalive_checkers::{
-    CheckAction, CheckResult, Checker, CheckerKind, FailReason, IoEvent, Pool, PoolEvent,
-    VirtualServerConfig,
+    CheckAction, CheckResult, Checker, CheckerKind, IoEvent, Pool, PoolEvent, VirtualServerConfig,
 };
 use mio::{Events, Interest, Poll, Token};
 
-use super::io::{Conn, Ev, Tls};
+use super::io::{Conn, Ev, IcmpError, Tls};
 use super::ipvs::Ipvs;
 use super::mapping::{format_rs, key_protocol, CheckerSpec, Plan};
 use super::script::{Children, Owner};
+use super::wording;
 use crate::notify::{FifoKind, FifoSet};
 use crate::signals::{Request, Signals};
 use crate::track_file::{self, FileTracker};
@@ -42,10 +42,29 @@ struct Slot {
     checker: Checker,
     rs_label: String,
     vs_label: String,
+    /// `[ip]:port` of the real server (SMTP_CHECK names it so).
+    rs_pair: String,
     conn: Option<Conn>,
     script: Option<crate::spawn::JobId>,
     timer: Option<Instant>,
+    /// Suspended by `ha_suspend` (its virtual address is absent), as last logged.
+    suspended: bool,
+    /// The state of the same checker before a reload (keepalived's `migrate_checkers`): its
+    /// first result here is then a change, or nothing, rather than a first result.
+    carried_up: Option<bool>,
+    /// HTTP_GET: the url whose failure took the checker down; keepalived reports its
+    /// success again on the way back up.
+    failed_url: Option<String>,
 }
+
+/// What identifies a checker across a reload: virtual server, real server, position, kind.
+type CheckerKey = (
+    keepalive_checkers::VsKey,
+    std::net::IpAddr,
+    u16,
+    usize,
+    &'static str,
+);
 
 /// What `run` should do after the loop ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +92,9 @@ pub type Reloader = Box<dyn FnMut() -> Option<Reloaded>>;
 pub struct Loop {
     poll: Poll,
     signals: Signals,
+    /// The running plan, less what moved out of it so that nothing is held twice: its
+    /// `vss` live in the pool (read them with `pool.virtual_servers()`), its `checkers` in
+    /// the slots.
     plan: Plan,
     pool: Pool,
     ipvs: Ipvs,
@@ -97,6 +119,10 @@ pub struct Loop {
     mailer: Option<Mailer>,
     /// The pool's table changed since IPVS was last reconciled.
     table_dirty: bool,
+    /// `--dont-release-ipvs`: IPVS is left alone at shutdown, without a line per server.
+    pub dont_release_ipvs: bool,
+    /// `lvs_flush_on_stop`: IPVS is flushed at shutdown, without a line per server.
+    flush_on_stop: bool,
 }
 
 impl std::fmt::Debug for Loop {
@@ -193,6 +219,8 @@ impl Loop {
             plan,
             mailer: new_mailer(global),
             table_dirty: false,
+            dont_release_ipvs: false,
+            flush_on_stop: global.lvs_flush_on_stop.is_some(),
         };
         l.poll
             .registry()
@@ -233,25 +261,43 @@ impl Loop {
                     .or_default()
                     .push(self.slots.len());
             }
+            let vss = self.pool.virtual_servers();
+            let rs = &vss[spec.vs].reals[spec.rs];
+            let suspended = ha_suspend_absent(vss, spec.vs);
             self.slots.push(Slot {
-                rs_label: rs_label(self.pool.virtual_servers(), spec.vs, spec.rs),
-                vs_label: vs_label(self.pool.virtual_servers(), spec.vs),
+                rs_pair: format!("[{}]:{}", rs.addr, rs.port),
+                rs_label: rs_label(vss, spec.vs, spec.rs),
+                vs_label: vs_label(vss, spec.vs),
                 spec,
                 checker,
                 conn: None,
                 script: None,
                 timer: None,
+                suspended,
+                carried_up: None,
+                failed_url: None,
             });
         }
         for i in 0..self.slots.len() {
             let s = &self.slots[i];
+            // FILE_CHECK and BFD_CHECK are driven by their tracked object, not launched.
+            if matches!(
+                s.spec.config.kind,
+                CheckerKind::File(_) | CheckerKind::Bfd(_)
+            ) {
+                self.resched(i);
+                continue;
+            }
             log_info!(
-                "Activating healthchecker for service {} for VS {}",
+                "{}ctivating healthchecker for service {} for VS {}",
+                if s.suspended { "Dea" } else { "A" },
                 s.rs_label,
                 s.vs_label
             );
             self.resched(i);
         }
+        // keepalived is built with BFD; its BFD monitoring starts with the checkers.
+        log_info!("Activating BFD healthchecker");
         self.alive = self
             .pool
             .virtual_servers()
@@ -334,12 +380,19 @@ impl Loop {
                                     tls,
                                 }) = reload()
                                 {
+                                    // keepalived's `ipvs_start` on reload (LOG_DEBUG).
+                                    if !plan.vss.is_empty()
+                                        || !self.pool.virtual_servers().is_empty()
+                                    {
+                                        log_debug!("Reinitializing ipvs");
+                                    }
                                     self.ipvs.set_settings(settings);
                                     self.tls = tls;
                                     self.fifos.close();
                                     self.children.reconfigure(&global);
                                     self.fifos = fifo_set(&global, &mut self.children);
                                     self.mailer = new_mailer(&global);
+                                    self.flush_on_stop = global.lvs_flush_on_stop.is_some();
                                     self.reload(now, plan);
                                 }
                                 crate::daemon::config_read();
@@ -419,7 +472,8 @@ impl Loop {
     fn flush_table(&mut self) {
         if std::mem::take(&mut self.table_dirty) {
             let desired = self.pool.desired();
-            self.ipvs.apply(&self.plan, &desired);
+            self.ipvs
+                .apply(self.pool.virtual_servers(), &self.plan, &desired);
         }
     }
 
@@ -539,17 +593,21 @@ impl Loop {
                 if let Some(old) = slot.conn.take() {
                     old.close(registry);
                 }
+                let v4 = family == keepalive_checkers::Family::Inet;
                 match Conn::icmp(registry, Self::token(i), family, &target, &packet, pending) {
                     Ok(c) => slot.conn = Some(c),
                     Err(e) => {
-                        log_info!(
-                            "ICMP{} connect fail to create socket. Rescheduling.",
-                            if family == keepalive_checkers::Family::Inet {
-                                ""
-                            } else {
-                                "v6"
-                            }
-                        );
+                        match &e {
+                            IcmpError::Socket(_) => log_info!(
+                                "ICMP{} connect fail to create socket. Rescheduling.",
+                                if v4 { "" } else { "v6" }
+                            ),
+                            IcmpError::Send(_) if v4 => log_info!("send ICMP packet fail"),
+                            IcmpError::Send(err) => log_info!(
+                                "send ICMPv6 packet fail - errno {}",
+                                err.raw_os_error().unwrap_or(0)
+                            ),
+                        }
                         pending.push(Ev::ConnectFailed(e.to_string()));
                     }
                 }
@@ -603,7 +661,33 @@ impl Loop {
 
     /// A checker's result: keepalived's log line, then the pool.
     fn result(&mut self, i: usize, now: Instant, r: &CheckResult) {
-        log_result(&self.slots[i], r);
+        let s = &mut self.slots[i];
+        let mut shown = r.clone();
+        if !r.retry_pending {
+            if let Some(was) = s.carried_up.take().filter(|_| r.first) {
+                shown.first = false;
+                shown.changed = was != r.up;
+            }
+        }
+        let ctx = wording::Ctx {
+            spec: &s.spec,
+            rs: &s.rs_label,
+            vs: &s.vs_label,
+            retries_done: s.checker.retries_done(),
+            detail: crate::log::detail(),
+            failed_url: s.failed_url.as_deref(),
+            rs_pair: &s.rs_pair,
+        };
+        for line in wording::result_lines(&ctx, &shown) {
+            log_info!("{line}");
+        }
+        if !r.retry_pending && matches!(s.spec.config.kind, CheckerKind::Http(_)) {
+            s.failed_url = if r.up {
+                None
+            } else {
+                wording::failed_url(&s.spec, r.reason.as_ref())
+            };
+        }
         if r.retry_pending {
             return;
         }
@@ -632,23 +716,14 @@ impl Loop {
                         continue;
                     }
                     let inhibit = self.pool.virtual_servers()[vs].reals[rs].inhibit_on_failure;
-                    let verb = match (alive, inhibit) {
-                        (true, true) => "Enabl",
-                        (true, false) => "Add",
-                        (false, true) => "Disabl",
-                        (false, false) => "Remov",
-                    };
-                    let prep = if inhibit {
-                        "of"
-                    } else if alive {
-                        "to"
-                    } else {
-                        "from"
-                    };
                     log_info!(
-                        "{verb}ing service {} {prep} VS {}",
-                        rs_label(self.pool.virtual_servers(), vs, rs),
-                        vs_label(self.pool.virtual_servers(), vs)
+                        "{}",
+                        wording::rs_state_line(
+                            &rs_label(self.pool.virtual_servers(), vs, rs),
+                            &vs_label(self.pool.virtual_servers(), vs),
+                            alive,
+                            inhibit
+                        )
                     );
                     let wanted = self
                         .plan
@@ -669,74 +744,45 @@ impl Loop {
                 PoolEvent::Quorum {
                     vs,
                     up,
-                    init: at_start,
+                    init,
                     threshold,
                     weight_sum,
+                } => self.quorum_event(vs, up, init, threshold, weight_sum),
+                PoolEvent::Weight {
+                    vs,
+                    rs,
+                    from,
+                    to,
+                    alive,
                 } => {
-                    if self.stopping || vs >= self.pool.virtual_servers().len() {
-                        continue;
-                    }
-                    let c = &self.pool.virtual_servers()[vs];
-                    let label = vs_label(self.pool.virtual_servers(), vs);
-                    let wanted = self.plan.vs_smtp_alert.get(vs).copied().unwrap_or(false);
-                    if let Some(m) = self.mailer.as_ref().filter(|_| wanted) {
-                        m.send(Alert::VirtualServer {
-                            vs: label.clone(),
-                            up,
-                            body: crate::smtp_alert::quorum_message(
-                                up,
-                                at_start,
-                                false,
-                                c.quorum,
-                                c.hysteresis,
-                                weight_sum,
-                            ),
-                        });
-                    }
-                    if up {
+                    if vs < self.pool.virtual_servers().len()
+                        && rs < self.pool.virtual_servers()[vs].reals.len()
+                    {
                         log_info!(
-                            "Gained quorum {}+{}={threshold} <= {weight_sum} for VS {label}",
-                            c.quorum,
-                            c.hysteresis
+                            "{}",
+                            wording::weight_line(
+                                &rs_label(self.pool.virtual_servers(), vs, rs),
+                                &vs_label(self.pool.virtual_servers(), vs),
+                                from,
+                                to,
+                                alive
+                            )
                         );
-                        if let Some(s) = &c.sorry_server {
-                            if self.sorry_alive[vs] {
-                                log_info!(
-                                    "{} sorry server {} from VS {label}",
-                                    if s.inhibit { "Disabling" } else { "Removing" },
-                                    sorry_label(self.pool.virtual_servers(), vs)
-                                );
-                                log_info!("Adding alive servers to the pool for VS {label}");
-                                self.sorry_alive[vs] = false;
-                            }
-                        }
-                    } else {
-                        log_info!(
-                            "{} {}-{}={threshold} > {weight_sum} for VS {label}",
-                            if at_start {
-                                "Starting with quorum down"
-                            } else {
-                                "Lost quorum"
-                            },
-                            c.quorum,
-                            c.hysteresis
-                        );
-                        if let Some(s) = &c.sorry_server {
-                            if !self.sorry_alive[vs] {
-                                log_info!(
-                                    "{} sorry server {} to VS {label}",
-                                    if s.inhibit { "Enabling" } else { "Adding" },
-                                    sorry_label(self.pool.virtual_servers(), vs)
-                                );
-                                log_info!("Removing alive servers from the pool for VS {label}");
-                                self.sorry_alive[vs] = true;
-                            }
-                        }
                     }
                 }
                 PoolEvent::SuspendCheckers { vs, suspended } => {
                     for i in 0..self.slots.len() {
                         if self.slots[i].spec.vs == vs {
+                            let s = &mut self.slots[i];
+                            if s.suspended != suspended {
+                                s.suspended = suspended;
+                                log_info!(
+                                    "{}ing healthchecker for service {} for VS {}",
+                                    if suspended { "Suspend" } else { "Activat" },
+                                    s.rs_label,
+                                    s.vs_label
+                                );
+                            }
                             self.slots[i].checker.set_suspended(now, suspended);
                             self.drive(i, now);
                         }
@@ -775,6 +821,55 @@ impl Loop {
         }
     }
 
+    /// keepalived's `update_quorum_state` lines (and the sorry server's), and the mail.
+    fn quorum_event(
+        &mut self,
+        vs: usize,
+        up: bool,
+        at_start: bool,
+        threshold: i64,
+        weight_sum: i64,
+    ) {
+        if self.stopping || vs >= self.pool.virtual_servers().len() {
+            return;
+        }
+        let c = &self.pool.virtual_servers()[vs];
+        let label = vs_label(self.pool.virtual_servers(), vs);
+        let wanted = self.plan.vs_smtp_alert.get(vs).copied().unwrap_or(false);
+        if let Some(m) = self.mailer.as_ref().filter(|_| wanted) {
+            m.send(Alert::VirtualServer {
+                vs: label.clone(),
+                up,
+                body: crate::smtp_alert::quorum_message(
+                    up,
+                    at_start,
+                    false,
+                    c.quorum,
+                    c.hysteresis,
+                    weight_sum,
+                ),
+            });
+        }
+        // The sorry server moves only when it is (or is not yet) in the pool.
+        let sorry = c
+            .sorry_server
+            .as_ref()
+            .filter(|_| self.sorry_alive[vs] == up);
+        let sorry_fmt = sorry.map(|_| sorry_label(self.pool.virtual_servers(), vs));
+        for line in wording::quorum_lines(
+            &label,
+            up,
+            at_start,
+            (c.quorum, c.hysteresis, threshold, weight_sum),
+            sorry.zip(sorry_fmt.as_deref()).map(|(s, l)| (l, s.inhibit)),
+        ) {
+            log_info!("{line}");
+        }
+        if sorry.is_some() {
+            self.sorry_alive[vs] = !up;
+        }
+    }
+
     /// Every FILE_CHECK's first value (at start and after a reload). A FILE_CHECK whose file
     /// is not watched (its directory is missing) gets none and stays up, as in keepalived,
     /// whose checker then has no file to follow.
@@ -808,11 +903,9 @@ impl Loop {
             if !self.pool.virtual_servers()[v].ha_suspend {
                 continue;
             }
-            let addr = match &self.pool.virtual_servers()[v].key {
-                keepalive_checkers::VsKey::Addr { addr, .. } => *addr,
-                _ => continue,
+            let Some(present) = vip_present(self.pool.virtual_servers(), v) else {
+                continue;
             };
-            let present = std::net::UdpSocket::bind((addr, 0)).is_ok();
             if self.vip_present[v] != Some(present) {
                 self.vip_present[v] = Some(present);
                 self.pool.set_vip_present(v, present);
@@ -834,33 +927,75 @@ impl Loop {
 
     fn reload(&mut self, now: Instant, plan: Plan) {
         self.close_all();
+        self.log_reload_removals(&plan);
+        let carried: Vec<(CheckerKey, bool, Option<String>)> = self
+            .slots
+            .iter()
+            .filter(|s| s.checker.has_run())
+            .map(|s| {
+                (
+                    self.checker_key(&s.spec),
+                    s.checker.is_up(),
+                    s.failed_url.clone(),
+                )
+            })
+            .collect();
+        // The sorry server stays in the pool of a kept virtual server if it is unchanged.
+        let sorry_alive: Vec<bool> = plan
+            .vss
+            .iter()
+            .map(|n| {
+                self.pool
+                    .virtual_servers()
+                    .iter()
+                    .position(|o| o.key == n.key)
+                    .filter(|&o| {
+                        let same = |a: &keepalive_checkers::SorryServerConfig,
+                                    b: &keepalive_checkers::SorryServerConfig| {
+                            a.addr == b.addr && a.port == b.port
+                        };
+                        match (
+                            &self.pool.virtual_servers()[o].sorry_server,
+                            &n.sorry_server,
+                        ) {
+                            (Some(a), Some(b)) => same(a, b),
+                            _ => false,
+                        }
+                    })
+                    .is_some_and(|o| self.sorry_alive.get(o).copied().unwrap_or(false))
+            })
+            .collect();
         self.plan = plan;
-        let old = self.pool.virtual_servers().to_vec();
+        self.sorry_alive = sorry_alive;
         self.pool.reload(std::mem::take(&mut self.plan.vss));
-        // Events of a reload mix old indices (removed servers) and new ones: log removals
-        // with the old configuration's names.
+        // A reload's removals were logged above; its events mix old indices (removed
+        // servers) and new ones. Besides notifications, only `init_services`' quorum
+        // evaluation of the new configuration logs, as at start-up.
         while let Some(ev) = self.pool.poll_event() {
             match ev {
                 PoolEvent::RunScript(s) => {
                     let _ = self.children.spawn(now, &s, Owner::Notify, None, "notify");
                 }
                 PoolEvent::FifoLine(line) => self.fifos.write_line(line.trim_end_matches('\n')),
-                PoolEvent::RealServer {
+                PoolEvent::Quorum {
                     vs,
-                    rs,
-                    alive: false,
-                } if vs < old.len() && rs < old[vs].reals.len() => {
-                    log_info!(
-                        "Removing service {} from VS {}",
-                        rs_label(&old, vs, rs),
-                        vs_label(&old, vs)
-                    );
-                }
+                    up,
+                    init: true,
+                    threshold,
+                    weight_sum,
+                } => self.quorum_event(vs, up, true, threshold, weight_sum),
                 _ => {}
             }
         }
         self.open_files(track_file::Start::Reload);
         self.build_slots(now);
+        for i in 0..self.slots.len() {
+            let key = self.checker_key(&self.slots[i].spec);
+            if let Some((_, up, url)) = carried.iter().find(|(k, ..)| *k == key) {
+                self.slots[i].carried_up = Some(*up);
+                self.slots[i].failed_url = url.clone();
+            }
+        }
         if self.pool.take_table_changed() {
             self.table_dirty = true;
         }
@@ -868,16 +1003,91 @@ impl Loop {
         self.check_vips(now);
     }
 
+    fn checker_key(&self, spec: &CheckerSpec) -> CheckerKey {
+        let vs = &self.pool.virtual_servers()[spec.vs];
+        let rs = &vs.reals[spec.rs];
+        (vs.key.clone(), rs.addr, rs.port, spec.index, spec.keyword)
+    }
+
+    /// keepalived's `clear_diff_services` lines for what a reload to `new` drops: virtual
+    /// servers, real servers (those in IPVS also get `clear_service_rs`'s line) and changed
+    /// sorry servers that were in the pool.
+    fn log_reload_removals(&self, new: &Plan) {
+        for (v, vs) in self.pool.virtual_servers().iter().enumerate() {
+            let label = vs_label(self.pool.virtual_servers(), v);
+            let kept = new.vss.iter().find(|n| n.key == vs.key);
+            if kept.is_none() {
+                match &vs.key {
+                    keepalive_checkers::VsKey::Group { name, .. } => {
+                        log_info!("Removing Virtual Server Group [{name}]")
+                    }
+                    _ => log_info!("Removing Virtual Server {label}"),
+                }
+                if self.flush_on_stop {
+                    continue;
+                }
+            }
+            let sorry_in = self.sorry_alive.get(v).copied().unwrap_or(false);
+            for (r, rs) in vs.reals.iter().enumerate() {
+                let rs_fmt = rs_label(self.pool.virtual_servers(), v, r);
+                if let Some(n) = kept {
+                    if n.reals
+                        .iter()
+                        .any(|x| x.addr == rs.addr && x.port == rs.port)
+                    {
+                        continue;
+                    }
+                    log_info!("service {rs_fmt} no longer exist");
+                }
+                let alive = self.pool.is_alive(v, r);
+                // In IPVS: alive and not displaced by the sorry server, or inhibited.
+                if rs.inhibit_on_failure || (alive && !sorry_in) {
+                    log_info!(
+                        "{}",
+                        wording::clear_rs_line(
+                            &rs_fmt,
+                            &label,
+                            false,
+                            rs.inhibit_on_failure && !alive
+                        )
+                    );
+                }
+            }
+            if let (Some(old), Some(n)) = (&vs.sorry_server, kept) {
+                let same = n
+                    .sorry_server
+                    .as_ref()
+                    .is_some_and(|s| s.addr == old.addr && s.port == old.port);
+                if !same && (sorry_in || old.inhibit) {
+                    log_info!(
+                        "Removing sorry server {} from VS {label}",
+                        sorry_label(self.pool.virtual_servers(), v)
+                    );
+                }
+            }
+        }
+    }
+
     fn shutdown(&mut self, now: Instant) {
         self.close_all();
         self.children.terminate_all();
-        for v in 0..self.pool.virtual_servers().len() {
-            for r in 0..self.pool.virtual_servers()[v].reals.len() {
-                log_info!(
-                    "Shutting down service {} from VS {}",
-                    rs_label(self.pool.virtual_servers(), v, r),
-                    vs_label(self.pool.virtual_servers(), v)
-                );
+        // keepalived's `clear_services`: skipped with --dont-release-ipvs; a flush
+        // (`lvs_flush_on_stop`) empties IPVS without a line per real server.
+        if !self.dont_release_ipvs && !self.flush_on_stop {
+            for v in 0..self.pool.virtual_servers().len() {
+                for r in 0..self.pool.virtual_servers()[v].reals.len() {
+                    let inhibited = self.pool.virtual_servers()[v].reals[r].inhibit_on_failure
+                        && !self.pool.is_alive(v, r);
+                    log_info!(
+                        "{}",
+                        wording::clear_rs_line(
+                            &rs_label(self.pool.virtual_servers(), v, r),
+                            &vs_label(self.pool.virtual_servers(), v),
+                            true,
+                            inhibited
+                        )
+                    );
+                }
             }
         }
         self.stopping = true;
@@ -973,6 +1183,21 @@ impl Loop {
     }
 }
 
+/// Whether virtual server `v`'s address is on this host (`None` for a fwmark or group).
+fn vip_present(vss: &[VirtualServerConfig], v: usize) -> Option<bool> {
+    match &vss[v].key {
+        keepalive_checkers::VsKey::Addr { addr, .. } => {
+            Some(std::net::UdpSocket::bind((*addr, 0)).is_ok())
+        }
+        _ => None,
+    }
+}
+
+/// `ha_suspend` and the address absent: keepalived starts such checkers disabled.
+fn ha_suspend_absent(vss: &[VirtualServerConfig], v: usize) -> bool {
+    vss[v].ha_suspend && vip_present(vss, v) == Some(false)
+}
+
 /// `notify_fifo` and `lvs_notify_fifo`, with their scripts.
 fn fifo_set(global: &GlobalDefs, children: &mut Children) -> FifoSet {
     let users = children.users().clone();
@@ -990,212 +1215,5 @@ fn misc_timeout(spec: &CheckerSpec) -> Option<Duration> {
     match &spec.config.kind {
         CheckerKind::Misc(m) => Some(m.timeout.unwrap_or(spec.config.timing.delay_loop)),
         _ => None,
-    }
-}
-
-/// "failed after N retries." or "failed."
-fn failed(retry: u32, first: bool) -> String {
-    if retry > 0 && !first {
-        format!("failed after {retry} retries.")
-    } else {
-        "failed.".into()
-    }
-}
-
-/// keepalived's DNS_CHECK messages (`dns_final`).
-fn dns_message(reason: &FailReason) -> String {
-    match reason {
-        FailReason::Timeout => "read timeout from socket".into(),
-        FailReason::DnsRcode(code) => format!("read error occurred. (rcode = {code})"),
-        FailReason::ConnectFailed(_) => "connection error.".into(),
-        FailReason::Icmp(_) => "connection failure.".into(),
-        other => other.to_string(),
-    }
-}
-
-/// The log lines keepalived writes for a checker's result (`tcp_epilog`, `epilog` of
-/// check_http.c, `smtp_final`, `dns_final`, `misc_check_child_thread`, `udp_epilog`,
-/// `icmp_epilog`).
-fn log_result(s: &Slot, r: &CheckResult) {
-    let rs = &s.rs_label;
-    let vs = &s.vs_label;
-    let retry = s.spec.retry;
-    if r.retry_pending {
-        match &s.spec.config.kind {
-            CheckerKind::Tcp => log_info!(
-                "TCP connection to {rs} {}.",
-                if r.reason == Some(FailReason::Timeout) {
-                    "timeout"
-                } else {
-                    "failed"
-                }
-            ),
-            CheckerKind::Http(_) => log_info!("{} server {rs}.", http_message(r.reason.as_ref())),
-            CheckerKind::Udp(_) => log_info!("UDP connection to {rs} failed."),
-            CheckerKind::Ping(_) => log_info!("ICMP connection to {rs} of {vs} failed."),
-            CheckerKind::Dns(_) => log_info!(
-                "DNS_CHECK ({rs}) {}",
-                dns_message(r.reason.as_ref().unwrap_or(&FailReason::Timeout))
-            ),
-            CheckerKind::Smtp(_) => log_info!(
-                "SMTP_CHECK {} server [{}]:{}",
-                smtp_message(r.reason.as_ref()),
-                s.spec.config.target.addr,
-                s.spec.config.target.port
-            ),
-            CheckerKind::Misc(m) => log_info!(
-                "Misc check for [{rs} VS {vs}] by [{}] {}.",
-                m.script.args.first().map(String::as_str).unwrap_or(""),
-                misc_outcome(
-                    r.reason.as_ref(),
-                    &format!(
-                        ", will do {retry} {}",
-                        if retry == 1 { "retry" } else { "retries" }
-                    )
-                )
-            ),
-            _ => {}
-        }
-        return;
-    }
-    if r.up {
-        if !(r.changed || r.first) {
-            return;
-        }
-        match &s.spec.config.kind {
-            CheckerKind::Tcp => log_info!("TCP connection to {rs} success."),
-            CheckerKind::Http(_) => log_info!("Remote Web server {rs} succeed on service."),
-            CheckerKind::Smtp(_) => log_info!("Remote SMTP server {rs} succeed on service."),
-            CheckerKind::Udp(_) => log_info!("UDP connection to {rs} success."),
-            CheckerKind::Ping(_) => log_info!("ICMP connection to {rs} success."),
-            CheckerKind::Misc(m) => log_info!(
-                "Misc check for [{rs} VS {vs}] by [{}] succeeded.",
-                m.script.args.first().map(String::as_str).unwrap_or("")
-            ),
-            CheckerKind::Dns(_) | CheckerKind::File(_) | CheckerKind::Bfd(_) => {}
-        }
-        return;
-    }
-    if !(r.changed || r.first) {
-        return;
-    }
-    let reason = r.reason.as_ref();
-    match &s.spec.config.kind {
-        CheckerKind::Tcp => log_info!("TCP_CHECK on service {rs} {}", failed(retry, r.first)),
-        CheckerKind::Http(_) => {
-            if let Some(why) = reason {
-                log_info!("{} server {rs}.", http_message(Some(why)));
-            }
-            log_info!("HTTP_CHECK on service {rs} {}", failed(retry, r.first))
-        }
-        CheckerKind::Smtp(_) => {
-            let t = &s.spec.config.target;
-            log_info!(
-                "SMTP_CHECK {} server [{}]:{}",
-                smtp_message(reason),
-                t.addr,
-                t.port
-            )
-        }
-        CheckerKind::Dns(_) => log_info!(
-            "DNS_CHECK ({rs}) {}{}",
-            dns_message(reason.unwrap_or(&FailReason::Timeout)),
-            if retry > 0 && !r.first {
-                format!(" after {retry} retries")
-            } else {
-                String::new()
-            }
-        ),
-        CheckerKind::Udp(_) => {
-            if reason == Some(&FailReason::UdpReplyMismatch) {
-                log_info!("UDP check to {rs} reply data mismatch.");
-            }
-            log_info!("UDP_CHECK on service {rs} {}", failed(retry, r.first))
-        }
-        CheckerKind::Ping(_) => {
-            if retry > 0 && !r.first {
-                log_info!("ICMP CHECK on service {rs} of {vs} failed after {retry} retries.")
-            } else {
-                log_info!("ICMP CHECK on service {rs} failed.")
-            }
-        }
-        CheckerKind::Misc(m) => {
-            let tail = if retry == 0 {
-                " with retry disabled".to_string()
-            } else {
-                format!(
-                    " after {retry} {}",
-                    if retry == 1 { "retry" } else { "retries" }
-                )
-            };
-            log_info!(
-                "Misc check for [{rs} VS {vs}] by [{}] {}.",
-                m.script.args.first().map(String::as_str).unwrap_or(""),
-                misc_outcome(reason, &tail)
-            )
-        }
-        CheckerKind::File(f) => log_info!(
-            "FILE_CHECK of {rs}: track file {} reports fault",
-            f.track_file
-        ),
-        CheckerKind::Bfd(_) => {}
-    }
-}
-
-/// `timeout_epilog`'s messages in check_http.c.
-fn http_message(reason: Option<&FailReason>) -> &'static str {
-    match reason {
-        Some(FailReason::HttpStatus { .. }) => "HTTP status code error to",
-        Some(FailReason::DigestMismatch { .. }) => "MD5 digest error to",
-        Some(FailReason::Regex { .. }) => "Regex match failed to",
-        Some(FailReason::Timeout) => "Timeout WEB read",
-        Some(FailReason::ConnectFailed(_)) => "WEB connection error to",
-        Some(FailReason::UnexpectedEof) => "Read error with",
-        _ => "HTTP read error from",
-    }
-}
-
-/// `smtp_final`'s messages.
-fn smtp_message(reason: Option<&FailReason>) -> &'static str {
-    match reason {
-        Some(FailReason::SmtpReply {
-            stage: "banner", ..
-        }) => "Bad greeting banner from",
-        Some(FailReason::SmtpReply { .. }) => "Bad HELO response from",
-        Some(FailReason::Timeout) => "Read timeout from",
-        Some(FailReason::ConnectFailed(_)) => "Error connecting to",
-        _ => "Read failure from",
-    }
-}
-
-/// "failed<tail> (exited with status N)", "timed out<tail>", "failed<tail> (due to signal N)".
-fn misc_outcome(reason: Option<&FailReason>, tail: &str) -> String {
-    match reason {
-        Some(FailReason::ScriptExit(c)) => format!("failed{tail} (exited with status {c})"),
-        Some(FailReason::ScriptSignal(s)) => format!("failed{tail} (due to signal {s})"),
-        Some(FailReason::Timeout) => format!("timed out{tail}"),
-        _ => format!("failed{tail}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failure_wording() {
-        assert_eq!(failed(3, false), "failed after 3 retries.");
-        assert_eq!(failed(3, true), "failed.");
-        assert_eq!(
-            misc_outcome(Some(&FailReason::ScriptExit(1)), " with retry disabled"),
-            "failed with retry disabled (exited with status 1)"
-        );
-        assert_eq!(
-            http_message(Some(&FailReason::HttpStatus {
-                code: 500,
-                url: "/".into()
-            })),
-            "HTTP status code error to"
-        );
     }
 }

@@ -227,6 +227,18 @@ impl Tls {
     }
 }
 
+/// Why PING_CHECK could not send its echo request; keepalived logs the two differently
+/// ("ICMP connect fail to create socket. Rescheduling." / "send ICMP packet fail").
+#[derive(Debug, thiserror::Error)]
+pub enum IcmpError {
+    /// No ICMP socket.
+    #[error("{0}")]
+    Socket(io::Error),
+    /// The socket could not be set up, connected or sent on.
+    #[error("{0}")]
+    Send(io::Error),
+}
+
 /// keepalived's `provider` for ICMP: a ping socket (`SOCK_DGRAM`/`IPPROTO_ICMP`, allowed by
 /// `net.ipv4.ping_group_range`), falling back to a raw socket when running as root.
 fn icmp_socket(family: Family) -> io::Result<(Socket, bool)> {
@@ -402,8 +414,23 @@ impl Conn {
         target: &Target,
         packet: &[u8],
         out: &mut Vec<Ev>,
+    ) -> Result<Conn, IcmpError> {
+        let (sock, raw) = icmp_socket(family).map_err(IcmpError::Socket)?;
+        Self::icmp_send(registry, token, family, target, packet, out, sock, raw)
+            .map_err(IcmpError::Send)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn icmp_send(
+        registry: &Registry,
+        token: Token,
+        family: Family,
+        target: &Target,
+        packet: &[u8],
+        out: &mut Vec<Ev>,
+        sock: Socket,
+        raw: bool,
     ) -> io::Result<Conn> {
-        let (sock, raw) = icmp_socket(family)?;
         sock.set_nonblocking(true)?;
         sock.set_cloexec(true)?;
         apply_target(

@@ -9,7 +9,7 @@
 //! `IPVS: Can't initialize ipvs: ...` and exits; kad logs the same line and keeps checking, so
 //! real-server state changes still reach the log, the notify scripts and the FIFOs.
 
-use keepalive_checkers::DesiredVirtual;
+use keepalive_checkers::{DesiredVirtual, VirtualServerConfig};
 use keepalive_ipvs::reconcile::{Desired, LvsSettings, Reconciler, VirtualServerSpec};
 use keepalive_ipvs::IpvsClient;
 
@@ -147,12 +147,13 @@ impl Ipvs {
         self.reconciler.set_settings(settings);
     }
 
-    /// Program `desired` (the pool's table for `plan`).
-    pub fn apply(&mut self, plan: &Plan, desired: &[DesiredVirtual]) {
+    /// Program `desired` (the pool's table for `plan`, whose virtual servers `vss` the pool
+    /// owns).
+    pub fn apply(&mut self, vss: &[VirtualServerConfig], plan: &Plan, desired: &[DesiredVirtual]) {
         let Some(client) = self.client.as_mut() else {
             return;
         };
-        let specs = kernel_specs(plan, desired);
+        let specs = kernel_specs(vss, plan, desired);
         let desired = match Desired::new(specs) {
             Ok(d) => d,
             Err(e) => {
@@ -189,15 +190,19 @@ impl Ipvs {
 
 /// The kernel services for the pool's desired table: for each virtual server present, each
 /// of its kernel services with the destinations the pool wants, at the pool's weights.
-pub fn kernel_specs(plan: &Plan, desired: &[DesiredVirtual]) -> Vec<VirtualServerSpec> {
+pub fn kernel_specs(
+    vss: &[VirtualServerConfig],
+    plan: &Plan,
+    desired: &[DesiredVirtual],
+) -> Vec<VirtualServerSpec> {
     let mut out = Vec::new();
     let mut hint = 0;
     for d in desired {
-        let Some(v) = vs_index(plan, d, hint) else {
+        let Some(v) = vs_index(vss, d, hint) else {
             continue;
         };
         hint = v + 1;
-        let cfg = &plan.vss[v];
+        let cfg = &vss[v];
         // By address and port, so a virtual server of N real servers costs O(N), not O(N²).
         let index: std::collections::HashMap<(std::net::IpAddr, u16), usize> = cfg
             .reals
@@ -236,11 +241,11 @@ pub fn kernel_specs(plan: &Plan, desired: &[DesiredVirtual]) -> Vec<VirtualServe
 
 /// The plan's index of a desired virtual server. The pool lists them in plan order, so the
 /// one after the previous match is tried first and the search is linear only when it misses.
-fn vs_index(plan: &Plan, d: &DesiredVirtual, hint: usize) -> Option<usize> {
-    if plan.vss.get(hint).is_some_and(|c| c.key == d.key) {
+fn vs_index(vss: &[VirtualServerConfig], d: &DesiredVirtual, hint: usize) -> Option<usize> {
+    if vss.get(hint).is_some_and(|c| c.key == d.key) {
         return Some(hint);
     }
-    plan.vss.iter().position(|c| c.key == d.key)
+    vss.iter().position(|c| c.key == d.key)
 }
 
 #[cfg(test)]
@@ -268,7 +273,7 @@ mod tests {
         let mut kernel = MemoryIpvs::new();
         let mut r = Reconciler::new(LvsSettings::default());
         let apply = |pool: &Pool, r: &mut Reconciler, k: &mut MemoryIpvs| {
-            let d = Desired::new(kernel_specs(&plan, &pool.desired())).unwrap();
+            let d = Desired::new(kernel_specs(&plan.vss, &plan, &pool.desired())).unwrap();
             assert!(r.reconcile(k, &d).unwrap().is_ok());
             let t = k.snapshot();
             let mut dests: Vec<(String, i32)> = t

@@ -253,11 +253,11 @@ pub fn plan(cfg: &Config) -> Result<Plan, MappingError> {
                 notify_up: rs
                     .notify_up
                     .as_ref()
-                    .map(|s| script(s, g.script_user.as_ref())),
+                    .map(|s| Box::new(script(s, g.script_user.as_ref()))),
                 notify_down: rs
                     .notify_down
                     .as_ref()
-                    .map(|s| script(s, g.script_user.as_ref())),
+                    .map(|s| Box::new(script(s, g.script_user.as_ref()))),
                 checker_alpha: alpha,
             });
         }

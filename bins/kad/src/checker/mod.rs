@@ -13,6 +13,7 @@ mod ipvs;
 mod mapping;
 mod script;
 mod tls_key;
+mod wording;
 
 use std::collections::HashSet;
 
@@ -147,6 +148,7 @@ pub fn run(cli: &Cli) -> i32 {
             return EXIT_FATAL;
         }
     };
+    event_loop.dont_release_ipvs = cli.dont_release_ipvs;
     drop(loaded);
     crate::memory::release_free_heap();
     let cli_reload = cli.clone();
@@ -167,6 +169,6 @@ pub fn run(cli: &Cli) -> i32 {
     if !cli.dont_release_ipvs {
         event_loop.release_ipvs();
     }
-    log_info!("Stopped");
+    crate::daemon::log_stopping();
     0
 }

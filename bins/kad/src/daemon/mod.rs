@@ -488,6 +488,31 @@ fn log_cpu_usage() {
     );
 }
 
+/// A child's last line (keepalived's `log_stopping`): with `-D`, the CPU time it used.
+pub fn log_stopping() {
+    if !crate::log::detail() {
+        log_info!("Stopped");
+        return;
+    }
+    let (me, kids) = (rusage(libc::RUSAGE_SELF), rusage(libc::RUSAGE_CHILDREN));
+    let t = |tv: libc::timeval| format!("{}.{:06}", tv.tv_sec, tv.tv_usec);
+    if kids.ru_utime.tv_sec != 0 || kids.ru_utime.tv_usec != 0 {
+        log_info!(
+            "Stopped - used (self/children) {}/{} user time, {}/{} system time",
+            t(me.ru_utime),
+            t(kids.ru_utime),
+            t(me.ru_stime),
+            t(kids.ru_stime)
+        );
+    } else {
+        log_info!(
+            "Stopped - used {} user time, {} system time",
+            t(me.ru_utime),
+            t(me.ru_stime)
+        );
+    }
+}
+
 /// getrusage(2); nix's wrapper needs a feature kad does not enable.
 #[allow(unsafe_code)]
 fn rusage(who: libc::c_int) -> libc::rusage {
