@@ -8,7 +8,7 @@
 //! that will be retried is reported too while the checker is up (as keepalived logs them).
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::error::{ConfigError, FailReason};
 use crate::event::Target;
@@ -171,8 +171,11 @@ enum Phase {
 #[derive(Debug)]
 pub struct Checker {
     probe: Probe,
-    target: Target,
-    timing: Timing,
+    /// As given, kept whole so the caller need not hold a second copy of every checker's
+    /// settings to name or describe it (see [`Checker::config`]).
+    config: CheckerConfig,
+    /// What bounds one attempt: `connect_timeout`, or MISC_CHECK's `misc_timeout`.
+    attempt_timeout: Duration,
     rng: Rng,
     phase: Phase,
     up: bool,
@@ -189,23 +192,27 @@ impl Checker {
     /// `[now, now + warmup]` drawn from `seed`; under `alpha` it starts failed.
     pub fn new(config: CheckerConfig, now: Instant, seed: u64) -> Result<Self, ConfigError> {
         let mut rng = Rng::new(seed);
-        let probe = match config.kind {
+        // TCP_CHECK, the one used by the thousand, has no settings of its own to copy.
+        let probe = match &config.kind {
             CheckerKind::Tcp => Probe::Tcp(TcpProbe),
-            CheckerKind::Http(c) => Probe::Http(Box::new(HttpProbe::new(c, &config.target)?)),
-            CheckerKind::Smtp(c) => Probe::Smtp(SmtpProbe::new(c)),
-            CheckerKind::Dns(c) => Probe::Dns(Box::new(DnsProbe::new(c)?)),
-            CheckerKind::Udp(c) => Probe::Udp(Box::new(UdpProbe::new(c)?)),
-            CheckerKind::Ping(c) => Probe::Ping(PingProbe::new(c)),
-            CheckerKind::Misc(c) => Probe::Misc(Box::new(MiscProbe::new(c))),
-            CheckerKind::File(c) => Probe::File(c),
-            CheckerKind::Bfd(c) => Probe::Bfd(c),
+            CheckerKind::Http(c) => {
+                Probe::Http(Box::new(HttpProbe::new(c.clone(), &config.target)?))
+            }
+            CheckerKind::Smtp(c) => Probe::Smtp(SmtpProbe::new(c.clone())),
+            CheckerKind::Dns(c) => Probe::Dns(Box::new(DnsProbe::new(c.clone())?)),
+            CheckerKind::Udp(c) => Probe::Udp(Box::new(UdpProbe::new(c.clone())?)),
+            CheckerKind::Ping(c) => Probe::Ping(PingProbe::new(c.clone())),
+            CheckerKind::Misc(c) => Probe::Misc(Box::new(MiscProbe::new(c.clone()))),
+            CheckerKind::File(c) => Probe::File(c.clone()),
+            CheckerKind::Bfd(c) => Probe::Bfd(c.clone()),
         };
-        let retry_it = config.timing.retry;
-        let mut timing = config.timing;
-        if let Probe::Misc(p) = &probe {
+        let timing = &config.timing;
+        let retry_it = timing.retry;
+        let attempt_timeout = match &probe {
             // `misc_timeout` (default `delay_loop`) bounds a MISC_CHECK attempt.
-            timing.connect_timeout = p.timeout().unwrap_or(timing.delay_loop);
-        }
+            Probe::Misc(p) => p.timeout().unwrap_or(timing.delay_loop),
+            _ => timing.connect_timeout,
+        };
         let phase = if probe.is_passive() {
             Phase::Passive
         } else {
@@ -213,9 +220,9 @@ impl Checker {
         };
         Ok(Checker {
             probe,
-            target: config.target,
             up: !timing.alpha,
-            timing,
+            config,
+            attempt_timeout,
             rng,
             phase,
             has_run: false,
@@ -226,6 +233,17 @@ impl Checker {
             actions: VecDeque::new(),
             results: VecDeque::new(),
         })
+    }
+
+    /// The configuration it was created with.
+    pub fn config(&self) -> &CheckerConfig {
+        &self.config
+    }
+
+    /// What bounds one attempt: `connect_timeout`, or MISC_CHECK's `misc_timeout` (default
+    /// `delay_loop`).
+    pub fn attempt_timeout(&self) -> Duration {
+        self.attempt_timeout
     }
 
     /// Whether the checker currently considers the service up.
@@ -270,7 +288,7 @@ impl Checker {
         if suspended {
             if let Phase::Running(_) = self.phase {
                 self.abandon();
-                self.phase = Phase::Waiting(now + self.timing.delay_loop);
+                self.phase = Phase::Waiting(now + self.config.timing.delay_loop);
             }
         } else if let Phase::Waiting(_) = self.phase {
             self.phase = Phase::Waiting(now);
@@ -307,7 +325,7 @@ impl Checker {
         match self.phase {
             Phase::Waiting(t) if now >= t => {
                 if self.suspended {
-                    self.phase = Phase::Waiting(now + self.timing.delay_loop);
+                    self.phase = Phase::Waiting(now + self.config.timing.delay_loop);
                 } else {
                     self.start_attempt(now);
                 }
@@ -348,8 +366,8 @@ impl Checker {
 
     fn start_attempt(&mut self, now: Instant) {
         self.probe
-            .begin(&self.target, &mut self.rng, &mut self.actions);
-        self.phase = Phase::Running(now + self.timing.connect_timeout);
+            .begin(&self.config.target, &mut self.rng, &mut self.actions);
+        self.phase = Phase::Running(now + self.attempt_timeout);
     }
 
     /// Release what the attempt holds: its socket, or its child process.
@@ -378,7 +396,7 @@ impl Checker {
                     if self.up || self.probe.fast_recovery() {
                         self.start_attempt(now);
                     } else {
-                        self.phase = Phase::Waiting(now + self.timing.delay_loop);
+                        self.phase = Phase::Waiting(now + self.config.timing.delay_loop);
                     }
                     return;
                 }
@@ -392,8 +410,8 @@ impl Checker {
     /// keepalived's `*_epilog`: count the attempt, decide the next delay, report.
     fn epilog(&mut self, now: Instant, failure: Option<FailReason>) {
         let delay;
-        if failure.is_none() || self.retry_it >= self.timing.retry {
-            delay = self.timing.delay_loop;
+        if failure.is_none() || self.retry_it >= self.config.timing.retry {
+            delay = self.config.timing.delay_loop;
             self.retry_it = 0;
             let first = !self.has_run;
             let new_weight = if failure.is_none() {
@@ -423,9 +441,9 @@ impl Checker {
                 self.probe.rewind();
             }
         } else {
-            delay = self.timing.delay_before_retry;
+            delay = self.config.timing.delay_before_retry;
             self.retry_it += 1;
-            if self.timing.log_all_failures && (self.up || !self.has_run) {
+            if self.config.timing.log_all_failures && (self.up || !self.has_run) {
                 self.results.push_back(CheckResult {
                     up: self.up,
                     changed: false,

@@ -20,7 +20,7 @@ use mio::{Events, Interest, Poll, Token};
 
 use super::io::{Conn, Ev, IcmpError, Tls};
 use super::ipvs::Ipvs;
-use super::mapping::{format_rs, key_protocol, CheckerSpec, Plan};
+use super::mapping::{format_rs, key_protocol, CheckerPlace, CheckerSpec, Plan};
 use super::script::{Children, Owner};
 use super::wording;
 use crate::notify::{FifoKind, FifoSet};
@@ -37,13 +37,12 @@ const VIP_POLL: Duration = Duration::from_secs(1);
 
 /// One checker and what it holds.
 #[derive(Debug)]
+///
+/// Kept small, as there may be tens of thousands: the configuration lives in the checker, and
+/// the names that log lines print are made when a line is written.
 struct Slot {
-    spec: CheckerSpec,
+    place: CheckerPlace,
     checker: Checker,
-    rs_label: String,
-    vs_label: String,
-    /// `[ip]:port` of the real server (SMTP_CHECK names it so).
-    rs_pair: String,
     conn: Option<Conn>,
     script: Option<crate::spawn::JobId>,
     timer: Option<Instant>,
@@ -144,8 +143,8 @@ fn new_mailer(global: &GlobalDefs) -> Option<Mailer> {
 fn rs_mail_body(slots: &[Slot], v: usize, r: usize, up: bool) -> String {
     let keyword = slots
         .iter()
-        .find(|s| s.spec.vs == v && s.spec.rs == r)
-        .map_or("", |s| s.spec.keyword);
+        .find(|s| s.place.vs == v && s.place.rs == r)
+        .map_or("", |s| s.place.keyword);
     let kind = match keyword {
         "TCP_CHECK" => CheckKind::Tcp,
         "UDP_CHECK" => CheckKind::Udp,
@@ -179,6 +178,13 @@ fn sorry_label(vss: &[VirtualServerConfig], v: usize) -> String {
 }
 
 impl Loop {
+    /// `FMT_RS` and `FMT_VS` of checker `i`'s real and virtual server, for a log line.
+    fn labels(&self, i: usize) -> (String, String) {
+        let p = &self.slots[i].place;
+        let vss = self.pool.virtual_servers();
+        (rs_label(vss, p.vs, p.rs), vs_label(vss, p.vs))
+    }
+
     /// A loop for `plan`; nothing runs until [`Loop::run`].
     pub fn new(
         mut plan: Plan,
@@ -232,43 +238,39 @@ impl Loop {
         self.timers.clear();
         self.backlog.clear();
         self.file_checks.clear();
-        // Each spec moves into its slot (no second copy of every checker's configuration),
+        // Each configuration moves into its checker (no second copy of every checker's settings),
         // and the slots are allocated at their final size.
         let specs = std::mem::take(&mut self.plan.checkers);
         self.slots = Vec::with_capacity(specs.len());
-        for (i, spec) in specs.into_iter().enumerate() {
+        for (i, CheckerSpec { place, config }) in specs.into_iter().enumerate() {
             self.seed = self
                 .seed
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            let checker = match Checker::new(spec.config.clone(), now, self.seed ^ i as u64) {
+            let checker = match Checker::new(config, now, self.seed ^ i as u64) {
                 Ok(c) => c,
                 Err(e) => {
                     // mapping::plan already built each checker once.
-                    log_err!("{}: {e}", spec.keyword);
+                    log_err!("{}: {e}", place.keyword);
                     continue;
                 }
             };
-            if matches!(spec.config.kind, CheckerKind::Bfd(_)) {
-                log_warn!(
+            let vss = self.pool.virtual_servers();
+            match &checker.config().kind {
+                CheckerKind::Bfd(_) => log_warn!(
                     "BFD_CHECK of {} is not run by kad's checker process yet",
-                    rs_label(self.pool.virtual_servers(), spec.vs, spec.rs)
-                );
-            }
-            if let CheckerKind::File(f) = &spec.config.kind {
-                self.file_checks
+                    rs_label(vss, place.vs, place.rs)
+                ),
+                CheckerKind::File(f) => self
+                    .file_checks
                     .entry(f.track_file.clone())
                     .or_default()
-                    .push(self.slots.len());
+                    .push(self.slots.len()),
+                _ => {}
             }
-            let vss = self.pool.virtual_servers();
-            let rs = &vss[spec.vs].reals[spec.rs];
-            let suspended = ha_suspend_absent(vss, spec.vs);
+            let suspended = ha_suspend_absent(vss, place.vs);
             self.slots.push(Slot {
-                rs_pair: format!("[{}]:{}", rs.addr, rs.port),
-                rs_label: rs_label(vss, spec.vs, spec.rs),
-                vs_label: vs_label(vss, spec.vs),
-                spec,
+                place,
                 checker,
                 conn: None,
                 script: None,
@@ -282,17 +284,16 @@ impl Loop {
             let s = &self.slots[i];
             // FILE_CHECK and BFD_CHECK are driven by their tracked object, not launched.
             if matches!(
-                s.spec.config.kind,
+                s.checker.config().kind,
                 CheckerKind::File(_) | CheckerKind::Bfd(_)
             ) {
                 self.resched(i);
                 continue;
             }
+            let (rs, vs) = self.labels(i);
             log_info!(
-                "{}ctivating healthchecker for service {} for VS {}",
+                "{}ctivating healthchecker for service {rs} for VS {vs}",
                 if s.suspended { "Dea" } else { "A" },
-                s.rs_label,
-                s.vs_label
             );
             self.resched(i);
         }
@@ -616,15 +617,16 @@ impl Loop {
                 Instant::now(),
                 &script,
                 Owner::Checker(i),
-                misc_timeout(&slot.spec),
+                misc_timeout(&slot.checker),
                 "MISC_CHECK",
             ) {
                 Ok(id) => slot.script = Some(id),
                 Err(e) => {
+                    let vss = self.pool.virtual_servers();
                     log_info!(
                         "Misc check for [{} VS {}]: {e}",
-                        slot.rs_label,
-                        slot.vs_label
+                        rs_label(vss, slot.place.vs, slot.place.rs),
+                        vs_label(vss, slot.place.vs)
                     );
                     // Reported as the exit of a program that could not run (shell's 127).
                     let now = Instant::now();
@@ -661,7 +663,10 @@ impl Loop {
 
     /// A checker's result: keepalived's log line, then the pool.
     fn result(&mut self, i: usize, now: Instant, r: &CheckResult) {
+        let (rs, vs) = self.labels(i);
         let s = &mut self.slots[i];
+        let real = &self.pool.virtual_servers()[s.place.vs].reals[s.place.rs];
+        let rs_pair = format!("[{}]:{}", real.addr, real.port);
         let mut shown = r.clone();
         if !r.retry_pending {
             if let Some(was) = s.carried_up.take().filter(|_| r.first) {
@@ -670,28 +675,29 @@ impl Loop {
             }
         }
         let ctx = wording::Ctx {
-            spec: &s.spec,
-            rs: &s.rs_label,
-            vs: &s.vs_label,
+            place: &s.place,
+            config: s.checker.config(),
+            rs: &rs,
+            vs: &vs,
             retries_done: s.checker.retries_done(),
             detail: crate::log::detail(),
             failed_url: s.failed_url.as_deref(),
-            rs_pair: &s.rs_pair,
+            rs_pair: &rs_pair,
         };
         for line in wording::result_lines(&ctx, &shown) {
             log_info!("{line}");
         }
-        if !r.retry_pending && matches!(s.spec.config.kind, CheckerKind::Http(_)) {
+        if !r.retry_pending && matches!(s.checker.config().kind, CheckerKind::Http(_)) {
             s.failed_url = if r.up {
                 None
             } else {
-                wording::failed_url(&s.spec, r.reason.as_ref())
+                wording::failed_url(s.checker.config(), r.reason.as_ref())
             };
         }
         if r.retry_pending {
             return;
         }
-        let s = &self.slots[i].spec;
+        let s = &self.slots[i].place;
         self.pool.checker_result(s.vs, s.rs, s.index, r);
         self.drain_pool(now, false);
     }
@@ -772,15 +778,13 @@ impl Loop {
                 }
                 PoolEvent::SuspendCheckers { vs, suspended } => {
                     for i in 0..self.slots.len() {
-                        if self.slots[i].spec.vs == vs {
-                            let s = &mut self.slots[i];
-                            if s.suspended != suspended {
-                                s.suspended = suspended;
+                        if self.slots[i].place.vs == vs {
+                            if self.slots[i].suspended != suspended {
+                                self.slots[i].suspended = suspended;
+                                let (rs, vs) = self.labels(i);
                                 log_info!(
-                                    "{}ing healthchecker for service {} for VS {}",
+                                    "{}ing healthchecker for service {rs} for VS {vs}",
                                     if suspended { "Suspend" } else { "Activat" },
-                                    s.rs_label,
-                                    s.vs_label
                                 );
                             }
                             self.slots[i].checker.set_suspended(now, suspended);
@@ -934,7 +938,7 @@ impl Loop {
             .filter(|s| s.checker.has_run())
             .map(|s| {
                 (
-                    self.checker_key(&s.spec),
+                    self.checker_key(&s.place),
                     s.checker.is_up(),
                     s.failed_url.clone(),
                 )
@@ -990,7 +994,7 @@ impl Loop {
         self.open_files(track_file::Start::Reload);
         self.build_slots(now);
         for i in 0..self.slots.len() {
-            let key = self.checker_key(&self.slots[i].spec);
+            let key = self.checker_key(&self.slots[i].place);
             if let Some((_, up, url)) = carried.iter().find(|(k, ..)| *k == key) {
                 self.slots[i].carried_up = Some(*up);
                 self.slots[i].failed_url = url.clone();
@@ -1003,10 +1007,10 @@ impl Loop {
         self.check_vips(now);
     }
 
-    fn checker_key(&self, spec: &CheckerSpec) -> CheckerKey {
-        let vs = &self.pool.virtual_servers()[spec.vs];
-        let rs = &vs.reals[spec.rs];
-        (vs.key.clone(), rs.addr, rs.port, spec.index, spec.keyword)
+    fn checker_key(&self, place: &CheckerPlace) -> CheckerKey {
+        let vs = &self.pool.virtual_servers()[place.vs];
+        let rs = &vs.reals[place.rs];
+        (vs.key.clone(), rs.addr, rs.port, place.index, place.keyword)
     }
 
     /// keepalived's `clear_diff_services` lines for what a reload to `new` drops: virtual
@@ -1166,15 +1170,15 @@ impl Loop {
                 for s in self
                     .slots
                     .iter()
-                    .filter(|s| s.spec.vs == v && s.spec.rs == r)
+                    .filter(|s| s.place.vs == v && s.place.rs == r)
                 {
-                    let _ = writeln!(o, "   Keepalive method = {}", s.spec.keyword);
+                    let _ = writeln!(o, "   Keepalive method = {}", s.place.keyword);
                     let _ = writeln!(
                         o,
                         "     Checker state = {}",
                         if s.checker.is_up() { "UP" } else { "DOWN" }
                     );
-                    let t = &s.spec.config.target;
+                    let t = &s.checker.config().target;
                     let _ = writeln!(o, "     Connection dest = [{}]:{}", t.addr, t.port);
                 }
             }
@@ -1211,9 +1215,6 @@ fn fifo_set(global: &GlobalDefs, children: &mut Children) -> FifoSet {
 }
 
 /// MISC_CHECK's `misc_timeout` (default `delay_loop`), for the runner.
-fn misc_timeout(spec: &CheckerSpec) -> Option<Duration> {
-    match &spec.config.kind {
-        CheckerKind::Misc(m) => Some(m.timeout.unwrap_or(spec.config.timing.delay_loop)),
-        _ => None,
-    }
+fn misc_timeout(checker: &Checker) -> Option<Duration> {
+    matches!(checker.config().kind, CheckerKind::Misc(_)).then(|| checker.attempt_timeout())
 }

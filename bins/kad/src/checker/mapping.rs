@@ -39,21 +39,29 @@ pub enum MappingError {
     },
 }
 
-/// One checker of one real server, ready to run.
-#[derive(Debug, Clone)]
-pub struct CheckerSpec {
+/// Where a checker sits and how keepalived names it. The checker process keeps this for each
+/// running checker, while the configuration moves into the [`kc::Checker`] itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckerPlace {
     /// Index of its virtual server in [`Plan::vss`].
     pub vs: usize,
     /// Index of its real server in that virtual server.
     pub rs: usize,
     /// Index among the real server's checkers (the pool's `checker` argument).
     pub index: usize,
-    /// The state machine's configuration.
-    pub config: kc::CheckerConfig,
     /// The block keyword (`TCP_CHECK`...), for log lines.
     pub keyword: &'static str,
     /// `retry` as configured, for "failed after N retries".
     pub retry: u32,
+}
+
+/// One checker of one real server, ready to run.
+#[derive(Debug, Clone)]
+pub struct CheckerSpec {
+    /// Where it sits.
+    pub place: CheckerPlace,
+    /// The state machine's configuration.
+    pub config: kc::CheckerConfig,
 }
 
 /// Everything the checker process runs for one configuration.
@@ -412,11 +420,13 @@ fn checker(
     // Refuse what the state machine refuses now, at load time, with the block's location.
     kc::Checker::new(config.clone(), std::time::Instant::now(), 0)?;
     Ok(CheckerSpec {
-        vs: v,
-        rs: r,
-        index,
-        keyword: c.kind.keyword(),
-        retry: t.retry,
+        place: CheckerPlace {
+            vs: v,
+            rs: r,
+            index,
+            keyword: c.kind.keyword(),
+            retry: t.retry,
+        },
         config,
     })
 }
@@ -501,12 +511,12 @@ mod tests {
         assert_eq!(rs.checker_alpha, vec![false, false]);
         assert_eq!(p.checkers.len(), 2);
         let tcp = &p.checkers[0];
-        assert_eq!(tcp.keyword, "TCP_CHECK");
+        assert_eq!(tcp.place.keyword, "TCP_CHECK");
         assert_eq!(tcp.config.timing.delay_loop, Duration::from_secs(7));
         assert_eq!(tcp.config.timing.connect_timeout, Duration::from_secs(2));
         assert_eq!(tcp.config.timing.retry, 4);
         let http = &p.checkers[1];
-        assert_eq!(http.index, 1);
+        assert_eq!(http.place.index, 1);
         assert_eq!(http.config.target.port, 8080);
         assert!(matches!(http.config.kind, kc::CheckerKind::Http(ref h) if h.urls[0].path == "/x"));
         assert_eq!(p.services[0].len(), 1);
@@ -565,7 +575,7 @@ mod tests {
         assert!(!p.checkers[0].config.timing.alpha);
         // "track_file nosuch not found": that FILE_CHECK is dropped, the TCP_CHECK stays.
         assert_eq!(p.checkers.len(), 3);
-        assert_eq!(p.checkers[2].keyword, "TCP_CHECK");
+        assert_eq!(p.checkers[2].place.keyword, "TCP_CHECK");
         assert_eq!(p.vss[0].reals[2].checker_alpha, vec![true]);
         // Every block is kept for init_file; only named ones are watched.
         assert_eq!(p.track_files.len(), 2);

@@ -15,15 +15,17 @@
 //! `checker_log_all_failures` in `global_defs`), except SMTP_CHECK and DNS_CHECK, whose
 //! reason *is* their final line.
 
-use keepalive_checkers::{CheckResult, CheckerKind, FailReason};
+use keepalive_checkers::{CheckResult, CheckerConfig, CheckerKind, FailReason};
 
-use super::mapping::CheckerSpec;
+use super::mapping::CheckerPlace;
 
 /// What a result's lines are rendered from.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
-    /// The checker.
-    pub spec: &'a CheckerSpec,
+    /// Where the checker sits.
+    pub place: &'a CheckerPlace,
+    /// Its configuration.
+    pub config: &'a CheckerConfig,
     /// `FMT_RS` of its real server.
     pub rs: &'a str,
     /// `FMT_VS` of its virtual server.
@@ -40,20 +42,20 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn log_all(&self) -> bool {
-        self.spec.config.timing.log_all_failures
+        self.config.timing.log_all_failures
     }
 
     fn retry(&self) -> u32 {
-        self.spec.retry
+        self.place.retry
     }
 
     fn tls(&self) -> bool {
-        matches!(&self.spec.config.kind, CheckerKind::Http(h) if h.tls.is_some())
+        matches!(&self.config.kind, CheckerKind::Http(h) if h.tls.is_some())
     }
 
     /// `inet_sockaddrtopair` of the connection's destination (SMTP_CHECK names it so).
     fn pair(&self) -> String {
-        let t = &self.spec.config.target;
+        let t = &self.config.target;
         format!("[{}]:{}", t.addr, t.port)
     }
 }
@@ -67,13 +69,13 @@ pub fn result_lines(c: &Ctx<'_>, r: &CheckResult) -> Vec<String> {
         // The crate reports these with `log_all_failures`, while the checker is up or has not
         // run; TCP, UDP and PING log only while up.
         let up_only = matches!(
-            c.spec.config.kind,
+            c.config.kind,
             CheckerKind::Tcp | CheckerKind::Udp(_) | CheckerKind::Ping(_)
         );
         if up_only && !r.up {
             return out;
         }
-        match &c.spec.config.kind {
+        match &c.config.kind {
             CheckerKind::Misc(m) => out.push(misc_line(
                 rs,
                 vs,
@@ -94,10 +96,10 @@ pub fn result_lines(c: &Ctx<'_>, r: &CheckResult) -> Vec<String> {
     let was_up = if r.changed {
         !r.up
     } else {
-        !c.spec.config.timing.alpha
+        !c.config.timing.alpha
     };
     if r.up {
-        match &c.spec.config.kind {
+        match &c.config.kind {
             CheckerKind::Tcp => out.push(format!("TCP connection to {rs} success.")),
             CheckerKind::Http(h) => {
                 if !was_up {
@@ -154,7 +156,7 @@ pub fn result_lines(c: &Ctx<'_>, r: &CheckResult) -> Vec<String> {
     // The failed attempt's own line precedes the verdict with `log_all_failures` (HTTP also
     // before the first check has run).
     let attempt = c.log_all()
-        && match &c.spec.config.kind {
+        && match &c.config.kind {
             CheckerKind::Tcp | CheckerKind::Udp(_) | CheckerKind::Ping(_) => was_up,
             CheckerKind::Http(_) => was_up || r.first,
             _ => false,
@@ -162,7 +164,7 @@ pub fn result_lines(c: &Ctx<'_>, r: &CheckResult) -> Vec<String> {
     if attempt {
         out.extend(attempt_line(c, reason));
     }
-    match &c.spec.config.kind {
+    match &c.config.kind {
         CheckerKind::Tcp => out.push(format!("TCP_CHECK on service {rs} {}", retries(true))),
         // `timeout_epilog` marks the checker as run before the verdict, so HTTP always counts.
         CheckerKind::Http(_) => out.push(format!("HTTP_CHECK on service {rs} {}", retries(false))),
@@ -212,8 +214,8 @@ pub fn result_lines(c: &Ctx<'_>, r: &CheckResult) -> Vec<String> {
 /// HTTP_GET: the url a failure is charged to, the one named by the reason, else the first
 /// (a connection failure fails the url being fetched, which is the first one unless earlier
 /// urls of the same pass succeeded).
-pub fn failed_url(spec: &CheckerSpec, reason: Option<&FailReason>) -> Option<String> {
-    let CheckerKind::Http(h) = &spec.config.kind else {
+pub fn failed_url(config: &CheckerConfig, reason: Option<&FailReason>) -> Option<String> {
+    let CheckerKind::Http(h) = &config.kind else {
         return None;
     };
     match reason {
@@ -234,7 +236,7 @@ fn attempt_line(c: &Ctx<'_>, reason: Option<&FailReason>) -> Option<String> {
         reason,
         Some(FailReason::Timeout | FailReason::ConnectTimeout | FailReason::ResponseTimeout)
     );
-    Some(match &c.spec.config.kind {
+    Some(match &c.config.kind {
         CheckerKind::Tcp if timeout => format!("TCP connection to {rs} timeout."),
         CheckerKind::Tcp => format!("TCP connection to {rs} failed."),
         CheckerKind::Http(_) => format!("{} server {rs}.", http_message(reason, c.tls())),
@@ -300,7 +302,7 @@ fn smtp_line(c: &Ctx<'_>, reason: Option<&FailReason>) -> String {
     match reason {
         Some(FailReason::ConnectFailed(m)) if immediate_failure(m) => format!(
             "SMTP_CHECK Network unreachable for server {} - real server {}",
-            c.spec.config.target.addr, c.rs_pair
+            c.config.target.addr, c.rs_pair
         ),
         _ => format!("SMTP_CHECK {} server {}", smtp_message(reason), c.pair()),
     }

@@ -1,9 +1,10 @@
 //! Each line below is keepalived 2.2.7's, read from its source for the same event.
 
 use super::*;
+use crate::checker::mapping::CheckerSpec;
 use keepalive_checkers::{
-    BfdConfig, CheckerConfig, FileConfig, HttpConfig, MiscConfig, PingConfig, Script, SmtpConfig,
-    Target, Timing, TlsParams, UdpConfig, UrlConfig,
+    BfdConfig, FileConfig, HttpConfig, MiscConfig, PingConfig, Script, SmtpConfig, Target, Timing,
+    TlsParams, UdpConfig, UrlConfig,
 };
 use std::net::IpAddr;
 
@@ -13,9 +14,13 @@ const VS: &str = "[192.0.2.1]:tcp:80";
 fn spec(kind: CheckerKind, retry: u32, log_all: bool, alpha: bool) -> CheckerSpec {
     let addr: IpAddr = "192.0.2.10".parse().unwrap();
     CheckerSpec {
-        vs: 0,
-        rs: 0,
-        index: 0,
+        place: CheckerPlace {
+            vs: 0,
+            rs: 0,
+            index: 0,
+            keyword: "TEST",
+            retry,
+        },
         config: CheckerConfig {
             kind,
             target: Target::new(addr, 80),
@@ -26,15 +31,14 @@ fn spec(kind: CheckerKind, retry: u32, log_all: bool, alpha: bool) -> CheckerSpe
                 ..Timing::default()
             },
         },
-        keyword: "TEST",
-        retry,
     }
 }
 
 fn lines(s: &CheckerSpec, r: CheckResult, retries_done: u32) -> Vec<String> {
-    let failed = failed_url(s, r.reason.as_ref());
+    let failed = failed_url(&s.config, r.reason.as_ref());
     let c = Ctx {
-        spec: s,
+        place: &s.place,
+        config: &s.config,
         rs: RS,
         vs: VS,
         retries_done,
