@@ -32,6 +32,8 @@ const SIGNALS: Token = Token(0);
 /// The `track_file` inotify descriptor; checker `i` uses `Token(i + FIRST_CHECKER)`.
 const FILES: Token = Token(1);
 const FIRST_CHECKER: usize = 2;
+/// Checker timers handled per loop turn before the sockets are polled again.
+const TIMERS_PER_TURN: usize = 256;
 /// How often `ha_suspend` virtual addresses are looked at (only when one is configured).
 const VIP_POLL: Duration = Duration::from_secs(1);
 
@@ -339,9 +341,15 @@ impl Loop {
         self.check_vips(now);
         crate::daemon::config_read();
         self.flush_table();
+        // Installing the whole table (the kernel's dump, one request per entry) leaves its
+        // scratch behind in the heap; give it back as after the configuration was read.
+        crate::memory::release_free_heap();
         let mut next_vip_poll = now + VIP_POLL;
-        let mut events = Events::with_capacity(1024);
+        let mut events = Events::with_capacity(events_wanted(self.slots.len()));
         loop {
+            if events.capacity() < events_wanted(self.slots.len()) {
+                events = Events::with_capacity(events_wanted(self.slots.len()));
+            }
             let now = Instant::now();
             let vip_poll = self.polls_vips.then_some(next_vip_poll);
             let wake = [
@@ -395,6 +403,8 @@ impl Loop {
                                     self.mailer = new_mailer(&global);
                                     self.flush_on_stop = global.lvs_flush_on_stop.is_some();
                                     self.reload(now, plan);
+                                    self.flush_table();
+                                    crate::memory::release_free_heap();
                                 }
                                 crate::daemon::config_read();
                             }
@@ -446,11 +456,16 @@ impl Loop {
                     self.backlog.push(i);
                 }
             }
-            // Timers.
+            // Timers, a bounded batch per turn: when more are due than the loop can start at
+            // once, the sockets of attempts already under way are served first (the next
+            // poll does not wait), so an overloaded checker starts checks late rather than
+            // failing the ones in flight by their deadline.
+            let mut fired = 0;
             while let Some(&(t, i)) = self.timers.first() {
-                if t > now {
+                if t > now || fired == TIMERS_PER_TURN {
                     break;
                 }
+                fired += 1;
                 self.timers.pop_first();
                 self.slots[i].timer = None;
                 self.slots[i].checker.handle_timeout(now);
@@ -1185,6 +1200,13 @@ impl Loop {
         }
         o
     }
+}
+
+/// Room for every socket's readiness in one poll, as keepalived sizes its epoll array to the
+/// descriptors it watches: with a smaller batch, a loaded loop would see a check's deadline
+/// before the readiness that arrived in time but did not fit, and fail a healthy server.
+fn events_wanted(checkers: usize) -> usize {
+    checkers.saturating_add(16).max(1024)
 }
 
 /// Whether virtual server `v`'s address is on this host (`None` for a fwmark or group).

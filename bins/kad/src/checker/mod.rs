@@ -102,8 +102,8 @@ fn client_tls(loaded: &Loaded) -> Option<io::Tls> {
 }
 
 /// keepalived's `set_max_file_limit`: every checker may hold a socket at once (plus MISC
-/// pipes, FIFOs, netlink and a margin), so the soft `RLIMIT_NOFILE` is raised towards the
-/// hard one when 1024 would not do.
+/// pipes, FIFOs, netlink and a margin), so the open file limit is raised to that many, the
+/// hard limit too when it is lower (the checker runs as root, as keepalived's does).
 #[allow(unsafe_code)]
 fn raise_fd_limit(checkers: usize) {
     let want = libc::rlim_t::try_from(checkers.saturating_add(128)).unwrap_or(libc::RLIM_INFINITY);
@@ -116,9 +116,17 @@ fn raise_fd_limit(checkers: usize) {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 || lim.rlim_cur >= want {
             return;
         }
-        lim.rlim_cur = want.min(lim.rlim_max);
+        lim.rlim_cur = want;
+        lim.rlim_max = lim.rlim_max.max(want);
         if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
-            log_info!("Failed to raise the open file limit to {}", lim.rlim_cur);
+            log_info!(
+                "Failed to set open file limit to {}:{} failed - errno {}",
+                lim.rlim_cur,
+                lim.rlim_max,
+                std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+            );
+        } else if crate::log::detail() {
+            log_info!("Set open file limit to {}:{}.", lim.rlim_cur, lim.rlim_max);
         }
     }
 }
