@@ -38,8 +38,9 @@
 #              (a saturated checker makes fewer checks than delay_loop asks for);
 #   rss        peak VmRSS of the checker child sampled every 2 s of the interval (and its
 #              VmHWM), and the peak sum over parent + children ("tree"); at the end of the
-#              interval its RssAnon (heap, stacks) and RssFile (executable and library pages)
-#              and its PSS (file pages shared with the other processes counted in part);
+#              interval its RssAnon (heap, stacks; and of it AnonHugePages, transparent huge
+#              pages) and RssFile + RssShmem (executable and library pages; in the VM they
+#              live in the initramfs) and its PSS (shared pages counted in part);
 #   detect_s   failure detection: the victim's listener is killed at T, and the time until the
 #              log line "Removing service [192.0.2.199]:tcp:9999 ..." appears (polled every
 #              20 ms, given up after delay_loop + 30 s; expected within delay_loop + connect_timeout);
@@ -142,6 +143,7 @@ END {
     row("checker VmHWM (KiB)", "hwm_kb")
     row("  of which anonymous, at end (KiB)", "rss_anon_kb")
     row("  of which file pages, at end (KiB)", "rss_file_kb")
+    row("  of which transparent huge pages (KiB)", "anon_huge_kb")
     row("checker PSS at end (KiB)", "pss_kb")
     row("tree RSS peak (KiB)", "tree_rss_kb")
     row("detection latency (s)", "detect_s")

@@ -100,6 +100,7 @@ run_one() {
   echo "BENCH $name rss_anon_kb=$(kb "$child" RssAnon)"
   # In the VM the binaries live in the initramfs, so their pages count as shared memory.
   echo "BENCH $name rss_file_kb=$(($(kb "$child" RssFile) + $(kb "$child" RssShmem)))"
+  echo "BENCH $name anon_huge_kb=$(awk '$1 == "AnonHugePages:" { print $2 }' "/proc/$child/smaps_rollup" 2>/dev/null)"
   echo "BENCH $name pss_kb=$(awk '$1 == "Pss:" { print $2 }' "/proc/$child/smaps_rollup" 2>/dev/null)"
   echo "BENCH $name tree_rss_kb=$tree"
   echo "BENCH $name removals_before_failure=$removed1"

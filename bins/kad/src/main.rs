@@ -48,7 +48,10 @@ fn main() -> ExitCode {
             args,
             ignored_before,
         } => genhash(args, ignored_before),
-        Parsed::Run(cli) => run(&cli),
+        Parsed::Run(cli) => {
+            memory::no_huge_pages();
+            run(&cli)
+        }
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

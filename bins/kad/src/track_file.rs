@@ -140,6 +140,29 @@ impl FileTracker {
         Self::start(files, |_| true, Start::Initial)
     }
 
+    /// [`FileTracker::start`], registered with a mio `registry` under `token`; what fails is
+    /// logged (keepalived runs on without the files it cannot watch).
+    pub fn watch(
+        registry: &mio::Registry,
+        token: mio::Token,
+        declared: &[TrackFile],
+        tracked: impl Fn(&str) -> bool,
+        start: Start,
+    ) -> Option<Self> {
+        match FileTracker::start(declared, tracked, start) {
+            Ok(mut f) => {
+                if let Err(e) = registry.register(&mut f, token, mio::Interest::READABLE) {
+                    log_err!("track_file: {e}");
+                }
+                Some(f)
+            }
+            Err(e) => {
+                log_err!("{e}");
+                None
+            }
+        }
+    }
+
     /// Sets up the track files of one process: `init_file` is applied to every one of
     /// `declared` (`start` says whether `overwrite` may overwrite), then those whose name
     /// `tracked` accepts are watched and read; keepalived forgets the others.

@@ -124,6 +124,8 @@ pub struct Loop {
     pub dont_release_ipvs: bool,
     /// `lvs_flush_on_stop`: IPVS is flushed at shutdown, without a line per server.
     flush_on_stop: bool,
+    /// The one read buffer every socket reads into ([`Conn::readable`]).
+    scratch: Box<[u8]>,
 }
 
 impl std::fmt::Debug for Loop {
@@ -229,6 +231,7 @@ impl Loop {
             table_dirty: false,
             dont_release_ipvs: false,
             flush_on_stop: global.lvs_flush_on_stop.is_some(),
+            scratch: vec![0; super::io::SCRATCH].into_boxed_slice(),
         };
         l.poll
             .registry()
@@ -436,7 +439,7 @@ impl Loop {
                         c.writable(&mut out);
                     }
                     if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                        more = c.readable(&mut out);
+                        more = c.readable(&mut self.scratch, &mut out);
                     }
                 }
                 self.feed(i, now, out);
@@ -448,7 +451,7 @@ impl Loop {
             for i in std::mem::take(&mut self.backlog) {
                 let mut out = Vec::new();
                 let more = match self.slots.get_mut(i).and_then(|s| s.conn.as_mut()) {
-                    Some(c) => c.readable(&mut out),
+                    Some(c) => c.readable(&mut self.scratch, &mut out),
                     None => continue,
                 };
                 self.feed(i, now, out);
@@ -825,19 +828,13 @@ impl Loop {
             return;
         }
         let plan = &self.plan;
-        match FileTracker::start(&plan.track_files, |n| plan.tracks_file(n), start) {
-            Ok(mut f) => {
-                if let Err(e) = self
-                    .poll
-                    .registry()
-                    .register(&mut f, FILES, Interest::READABLE)
-                {
-                    log_err!("track_file: {e}");
-                }
-                self.files = Some(f);
-            }
-            Err(e) => log_err!("{e}"),
-        }
+        self.files = FileTracker::watch(
+            self.poll.registry(),
+            FILES,
+            &plan.track_files,
+            |n| plan.tracks_file(n),
+            start,
+        );
     }
 
     /// keepalived's `update_quorum_state` lines (and the sorry server's), and the mail.

@@ -25,8 +25,10 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use super::tls_key::{self, KeyError};
 
-/// Bytes read from a socket in one call.
+/// Bytes read from a stream socket in one call.
 const READ_CHUNK: usize = 16 * 1024;
+/// The read buffer [`Conn::readable`] needs: a whole datagram (UDP, ICMP) fits.
+pub const SCRATCH: usize = 65_536;
 /// Reads per readiness event before yielding to other checkers, so one fast server streaming a
 /// huge body cannot starve the rest of the loop.
 pub const READS_PER_TURN: usize = 16;
@@ -563,9 +565,11 @@ impl Conn {
         self.flush(out);
     }
 
-    /// The socket became readable: read up to [`READS_PER_TURN`] chunks. Returns true if
-    /// there may be more to read.
-    pub fn readable(&mut self, out: &mut Vec<Ev>) -> bool {
+    /// The socket became readable: read up to [`READS_PER_TURN`] chunks into `scratch` (the
+    /// loop's one buffer of [`SCRATCH`] bytes, shared by every socket: a buffer per read would
+    /// cost an allocation and a 16 KiB clear for each of thousands of checks a second).
+    /// Returns true if there may be more to read.
+    pub fn readable(&mut self, scratch: &mut [u8], out: &mut Vec<Ev>) -> bool {
         match self {
             Conn::Tcp {
                 sock, state, tls, ..
@@ -573,12 +577,12 @@ impl Conn {
                 if matches!(state, TcpState::Connecting) {
                     return false;
                 }
-                let mut buf = vec![0u8; READ_CHUNK];
+                let buf = &mut scratch[..READ_CHUNK];
                 for _ in 0..READS_PER_TURN {
                     if let Some(t) = tls {
                         match t.read_tls(sock) {
                             Ok(0) => {
-                                drain_plain(t, &mut buf, out);
+                                drain_plain(t, buf, out);
                                 out.push(Ev::Eof);
                                 return false;
                             }
@@ -599,7 +603,7 @@ impl Conn {
                             *state = TcpState::Open;
                             out.push(Ev::Connected);
                         }
-                        if drain_plain(t, &mut buf, out) {
+                        if drain_plain(t, buf, out) {
                             out.push(Ev::Eof);
                             return false;
                         }
@@ -610,7 +614,7 @@ impl Conn {
                         }
                         continue;
                     }
-                    match sock.read(&mut buf) {
+                    match sock.read(buf) {
                         Ok(0) => {
                             out.push(Ev::Eof);
                             return false;
@@ -627,9 +631,9 @@ impl Conn {
                 true
             }
             Conn::Udp(s) => {
-                let mut buf = vec![0u8; 65_536];
+                let buf = scratch;
                 for _ in 0..READS_PER_TURN {
-                    match s.recv(&mut buf) {
+                    match s.recv(buf) {
                         Ok(n) => out.push(Ev::Data(buf[..n].to_vec())),
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
                         Err(e) => {
@@ -644,9 +648,9 @@ impl Conn {
                 true
             }
             Conn::Icmp { sock, raw, family } => {
-                let mut buf = vec![0u8; 65_536];
+                let buf = scratch;
                 for _ in 0..READS_PER_TURN {
-                    match sock.recv(&mut buf) {
+                    match sock.recv(buf) {
                         Ok(n) => {
                             let mut msg = &buf[..n];
                             if *raw && *family == Family::Inet && !msg.is_empty() {

@@ -375,19 +375,13 @@ impl Vrrpd<'_> {
         let v = &self.config.vrrp;
         if !v.track_files.is_empty() {
             let tracked = mapping::tracked_files(v);
-            match FileTracker::start(&v.track_files, |n| tracked.contains(n), start) {
-                Ok(mut f) => {
-                    if let Err(e) = self
-                        .poll
-                        .registry()
-                        .register(&mut f, FILES, Interest::READABLE)
-                    {
-                        log_err!("track_file: {e}");
-                    }
-                    self.files = Some(f);
-                }
-                Err(e) => log_err!("{e}"),
-            }
+            self.files = FileTracker::watch(
+                self.poll.registry(),
+                FILES,
+                &v.track_files,
+                |n| tracked.contains(n),
+                start,
+            );
         }
         if !v.track_processes.is_empty() && self.processes.is_none() {
             match ProcessTracker::new(&v.track_processes) {
