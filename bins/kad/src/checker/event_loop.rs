@@ -319,8 +319,6 @@ impl Loop {
         self.sorry_alive.resize(vss.len(), false);
         self.vip_present = vec![None; vss.len()];
         self.polls_vips = vss.iter().any(|vs| vs.ha_suspend);
-        // The previous slots and the plan's scratch are gone: hand their pages back.
-        crate::memory::release_free_heap();
     }
 
     /// Install the initial table and run until SIGTERM.
@@ -344,8 +342,9 @@ impl Loop {
         self.check_vips(now);
         crate::daemon::config_read();
         self.flush_table();
-        // Installing the whole table (the kernel's dump, one request per entry) leaves its
-        // scratch behind in the heap; give it back as after the configuration was read.
+        // Building the checkers (from the plan, which is then dropped) and installing the
+        // whole table (the kernel's dump, one request per entry) leave scratch behind in the
+        // heap; give it back, as after the configuration was read. A reload does the same.
         crate::memory::release_free_heap();
         let mut next_vip_poll = now + VIP_POLL;
         let mut events = Events::with_capacity(events_wanted(self.slots.len()));
@@ -507,14 +506,7 @@ impl Loop {
             if self.slots[i].conn.is_none() {
                 break;
             }
-            let c = &mut self.slots[i].checker;
-            match &ev {
-                Ev::Connected => c.handle_event(now, IoEvent::Connected),
-                Ev::ConnectFailed(m) => c.handle_event(now, IoEvent::ConnectFailed(m)),
-                Ev::Data(d) => c.handle_event(now, IoEvent::Data(d)),
-                Ev::Eof => c.handle_event(now, IoEvent::Eof),
-                Ev::IcmpError(m) => c.handle_event(now, IoEvent::IcmpError(m)),
-            }
+            self.slots[i].checker.handle_event(now, ev.as_io());
             self.drive(i, now);
         }
     }
@@ -533,14 +525,7 @@ impl Loop {
                 break;
             }
             for ev in pending {
-                let c = &mut self.slots[i].checker;
-                match &ev {
-                    Ev::Connected => c.handle_event(now, IoEvent::Connected),
-                    Ev::ConnectFailed(m) => c.handle_event(now, IoEvent::ConnectFailed(m)),
-                    Ev::Data(d) => c.handle_event(now, IoEvent::Data(d)),
-                    Ev::Eof => c.handle_event(now, IoEvent::Eof),
-                    Ev::IcmpError(m) => c.handle_event(now, IoEvent::IcmpError(m)),
-                }
+                self.slots[i].checker.handle_event(now, ev.as_io());
             }
         }
         self.resched(i);

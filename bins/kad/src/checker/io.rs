@@ -13,7 +13,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 
-use keepalive_checkers::{Family, Target, TlsParams, Transport};
+use keepalive_checkers::{Family, IoEvent, Target, TlsParams, Transport};
 use mio::{Interest, Registry, Token};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
@@ -46,6 +46,19 @@ pub enum Ev {
     Eof,
     /// An ICMP error was reported for the socket.
     IcmpError(String),
+}
+
+impl Ev {
+    /// The same event, borrowed, as the checker state machine takes it.
+    pub fn as_io(&self) -> IoEvent<'_> {
+        match self {
+            Ev::Connected => IoEvent::Connected,
+            Ev::ConnectFailed(m) => IoEvent::ConnectFailed(m),
+            Ev::Data(d) => IoEvent::Data(d),
+            Ev::Eof => IoEvent::Eof,
+            Ev::IcmpError(m) => IoEvent::IcmpError(m),
+        }
+    }
 }
 
 /// The TLS client settings shared by every SSL_GET.
@@ -408,7 +421,8 @@ impl Conn {
         }
     }
 
-    /// Open an ICMP socket to `target` and send one echo request.
+    /// Open an ICMP socket to `target` and send one echo request. The error says which of the
+    /// two failed: keepalived logs them differently.
     pub fn icmp(
         registry: &Registry,
         token: Token,
@@ -418,47 +432,35 @@ impl Conn {
         out: &mut Vec<Ev>,
     ) -> Result<Conn, IcmpError> {
         let (sock, raw) = icmp_socket(family).map_err(IcmpError::Socket)?;
-        Self::icmp_send(registry, token, family, target, packet, out, sock, raw)
-            .map_err(IcmpError::Send)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn icmp_send(
-        registry: &Registry,
-        token: Token,
-        family: Family,
-        target: &Target,
-        packet: &[u8],
-        out: &mut Vec<Ev>,
-        sock: Socket,
-        raw: bool,
-    ) -> io::Result<Conn> {
-        sock.set_nonblocking(true)?;
-        sock.set_cloexec(true)?;
-        apply_target(
-            &sock,
-            &Target {
-                bind_port: None,
-                ..target.clone()
-            },
-            family,
-        )?;
-        let dst = SockAddr::from(SocketAddr::new(scoped(target).ip(), 0));
-        sock.connect(&dst)?;
-        let mut udp = mio::net::UdpSocket::from_std(sock.into());
-        registry.register(&mut udp, token, Interest::READABLE)?;
-        match udp.send(packet) {
-            Ok(_) => {}
-            Err(e) => match icmp_reason(&e) {
-                Some(r) => out.push(Ev::IcmpError(r.into())),
-                None => return Err(e),
-            },
-        }
-        Ok(Conn::Icmp {
-            sock: udp,
-            raw,
-            family,
-        })
+        let send = || -> io::Result<Conn> {
+            sock.set_nonblocking(true)?;
+            sock.set_cloexec(true)?;
+            apply_target(
+                &sock,
+                &Target {
+                    bind_port: None,
+                    ..target.clone()
+                },
+                family,
+            )?;
+            let dst = SockAddr::from(SocketAddr::new(scoped(target).ip(), 0));
+            sock.connect(&dst)?;
+            let mut udp = mio::net::UdpSocket::from_std(sock.into());
+            registry.register(&mut udp, token, Interest::READABLE)?;
+            match udp.send(packet) {
+                Ok(_) => {}
+                Err(e) => match icmp_reason(&e) {
+                    Some(r) => out.push(Ev::IcmpError(r.into())),
+                    None => return Err(e),
+                },
+            }
+            Ok(Conn::Icmp {
+                sock: udp,
+                raw,
+                family,
+            })
+        };
+        send().map_err(IcmpError::Send)
     }
 
     /// Queue `data` for the peer (one datagram for UDP) and write what the socket takes.
