@@ -66,12 +66,16 @@
 //!   re-read the parent's de-commented copy of the file, where the backslash is gone, so in
 //!   the running daemon they start a comment after all.)
 //! - Limits where keepalived would loop or exhaust memory, each an error: parameter recursion
-//!   deeper than [`PARAM_RECURSION_LIMIT`], `~SEQ`/`~LST`/multi-line expansions beyond
-//!   [`Options::max_expanded_lines`] lines, include nesting deeper than [`MAX_INCLUDE_DEPTH`],
-//!   a file including itself, brace patterns with more than 4096 alternatives.
+//!   deeper than [`PARAM_RECURSION_LIMIT`], expansions (`~SEQ`/`~LST`, multi-line parameters,
+//!   substituted text cut at braces and read again) beyond [`Options::max_expanded_lines`]
+//!   lines or [`Options::max_expanded_bytes`] bytes, include nesting deeper than
+//!   [`MAX_INCLUDE_DEPTH`], a file including itself, brace patterns with more than 4096
+//!   alternatives. A substitution that would overflow the line, and a reached expansion
+//!   limit, are reported once per place, not once per copy.
 //! - `random_seed` in `global_defs` has no effect in keepalived (it is reset before the file is
 //!   read); kad seeds `${_RANDOM}` from [`Options::random_seed`] or, without one, the clock.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -97,6 +101,8 @@ pub const PARAM_RECURSION_LIMIT: u16 = 32;
 pub const MAX_INCLUDE_DEPTH: usize = 32;
 /// keepalived's line buffer (`MAXBUF`): lines are read, and substituted, within this size.
 const MAXBUF: usize = 1024;
+/// [`Options::max_expanded_bytes`] by default.
+pub const DEFAULT_MAX_EXPANDED_BYTES: usize = 64 << 20;
 /// Files larger than this are refused.
 const MAX_FILE_SIZE: u64 = 64 << 20;
 
@@ -117,9 +123,17 @@ pub struct Options {
     pub random_seed: Option<u64>,
     /// `-e` / `--all-config`: start with every `include_check` check enabled.
     pub include_check_all: bool,
-    /// Most lines that `~SEQ`/`~LST` iterations and multi-line parameters may produce in
-    /// total. The man page's 65,024-instance example needs about 1.1 million.
+    /// Most lines that expansion may produce in total: `~SEQ`/`~LST` iterations, lines of
+    /// multi-line parameters, and pieces of substituted text cut off at a brace. The man
+    /// page's 65,024-instance example needs about 1.3 million.
     pub max_expanded_lines: usize,
+    /// Most bytes that expansion may produce in total: the lines of `~SEQ`/`~LST` iterations
+    /// and multi-line parameters, and the text each `$PARAM` substitution inserts (at least
+    /// one byte each, so that empty values cannot make unbounded work either). Lines are at
+    /// most `MAXBUF` (1024) bytes, so the line limit alone would still allow two gigabytes of
+    /// text, and many times that once split into tokens. The man page's 65,024-instance
+    /// example needs about 26 MB.
+    pub max_expanded_bytes: usize,
     /// Follow `include` lines. When false (text from an untrusted source, fuzzing) an include
     /// line is reported as an error and skipped, and the file system is never touched.
     pub read_includes: bool,
@@ -132,6 +146,7 @@ impl Default for Options {
             random_seed: None,
             include_check_all: false,
             max_expanded_lines: 2_000_000,
+            max_expanded_bytes: DEFAULT_MAX_EXPANDED_BYTES,
             read_includes: true,
         }
     }
@@ -309,6 +324,15 @@ enum Replaced {
     Drop,
 }
 
+/// Problems reported once per place (see `Reader::reported`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Once {
+    /// A substitution would make the line longer than `MAXBUF`.
+    Overflow,
+    /// An expansion limit of [`Options`] was reached.
+    TooLarge,
+}
+
 /// keepalived's `read_line()` state, with the include stack and parameter tables.
 struct Reader<'a> {
     opts: &'a Options,
@@ -327,8 +351,13 @@ struct Reader<'a> {
     ml_def: Option<Vec<u8>>,
     config_id: Vec<u8>,
     rng: Rng,
-    expanded: usize,
+    /// Lines and bytes produced by expansion so far, against the `Options` limits.
+    expanded_lines: usize,
+    expanded_bytes: usize,
     last_quote_report: Option<Pos>,
+    /// Places (file, line, column) already reported for a problem that one reference,
+    /// repeated by a loop or re-read after a brace, would otherwise report for every copy.
+    reported: HashSet<(Once, u32, u32, u32)>,
     /// The current line was changed by `@ID` removal or substitution.
     rewritten: bool,
     /// `${_PWD}` for a directory.
@@ -374,8 +403,10 @@ impl<'a> Reader<'a> {
             ml_def: None,
             config_id: config_id.into_bytes(),
             rng: Rng::new(seed),
-            expanded: 0,
+            expanded_lines: 0,
+            expanded_bytes: 0,
             last_quote_report: None,
+            reported: HashSet::new(),
             rewritten: false,
             pwd_cache: None,
             blocks: Vec::new(),
@@ -698,23 +729,35 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Count one line produced by an expansion; false (after reporting) when over budget.
-    fn budget(&mut self, at: Pos) -> bool {
-        self.expanded += 1;
-        if self.expanded <= self.opts.max_expanded_lines {
+    /// Count `lines` lines and `bytes` bytes produced by an expansion; false (after reporting)
+    /// when over a limit. The counts saturate, so once over, nothing more may be expanded in
+    /// this run; each place that tries is reported once.
+    fn budget(&mut self, at: Pos, lines: usize, bytes: usize) -> bool {
+        self.expanded_lines = self.expanded_lines.saturating_add(lines);
+        self.expanded_bytes = self.expanded_bytes.saturating_add(bytes);
+        let msg = if self.expanded_lines > self.opts.max_expanded_lines {
+            format!(
+                "~SEQ/~LST/multi-line parameter expansion too large: more than {} lines",
+                self.opts.max_expanded_lines
+            )
+        } else if self.expanded_bytes > self.opts.max_expanded_bytes {
+            format!(
+                "~SEQ/~LST/parameter expansion too large: more than {} bytes",
+                self.opts.max_expanded_bytes
+            )
+        } else {
             return true;
+        };
+        if self
+            .reported
+            .insert((Once::TooLarge, at.file, at.line, at.col))
+        {
+            self.error(at, msg);
         }
-        let msg = format!(
-            "~SEQ/~LST/multi-line parameter expansion too large: more than {} lines",
-            self.opts.max_expanded_lines
-        );
-        self.error(at, msg);
         self.seqs.clear();
         self.ml = None;
         self.ml_stack.clear();
         self.ml_seq_depth = 0;
-        // Nothing more may be expanded in this run.
-        self.expanded = usize::MAX / 2;
         false
     }
 
@@ -821,18 +864,30 @@ impl<'a> Reader<'a> {
     fn read_line(&mut self) -> Option<LBuf> {
         loop {
             let mut buf = if let Some(r) = self.residue.take() {
+                // Substituted text cut at a brace is read again and may be substituted again;
+                // each such piece is an expansion's line, or braces in a value would be a loop
+                // that no other limit sees.
+                let substituted = r.p.iter().find(|p| p.depth > 0).copied();
+                if let Some(at) = substituted {
+                    if !self.budget(at, 1, 0) {
+                        continue;
+                    }
+                }
                 r
             } else if !self.seqs.is_empty() && self.seqs.len() > self.ml_seq_depth {
                 let at = self.seqs.last().and_then(|s| s.text.p.first().copied());
-                if !self.budget(at.unwrap_or_default()) {
+                let line = self.next_seq_line();
+                if !self.budget(at.unwrap_or_default(), 1, line.len()) {
                     continue;
                 }
-                self.next_seq_line()
+                line
             } else if let Some(ml) = &self.ml {
-                if !self.budget(ml.pos) {
+                let at = ml.pos;
+                let line = self.next_multi_line();
+                if !self.budget(at, 1, line.len()) {
                     continue;
                 }
-                self.next_multi_line()
+                line
             } else {
                 self.next_file_line()?
             };
@@ -1038,8 +1093,17 @@ impl<'a> Reader<'a> {
                     "parameter substitution would make the line longer than {} bytes; the rest of the line is not substituted",
                     max_len - 1
                 );
-                self.report(Severity::Warning, Some(pos), msg, None);
+                if self
+                    .reported
+                    .insert((Once::Overflow, pos.file, pos.line, pos.col))
+                {
+                    self.report(Severity::Warning, Some(pos), msg, None);
+                }
                 return Replaced::Nothing;
+            }
+            if !self.budget(pos, 0, replacing.len().max(1)) {
+                *ml = None;
+                return Replaced::Drop;
             }
             if def.multiline {
                 if let Some(old) = ml.take() {

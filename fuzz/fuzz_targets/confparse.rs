@@ -13,6 +13,7 @@ fuzz_target!(|data: &[u8]| {
         config_id: Some("fuzz".into()),
         random_seed: Some(0),
         max_expanded_lines: 5_000,
+        max_expanded_bytes: 64 << 10,
         read_includes: false,
         ..Options::default()
     };

@@ -520,6 +520,71 @@ fn expansion_limit() {
     assert!(m.iter().any(|x| x.contains("recursion limit")), "{m:?}");
 }
 
+/// A value that refers to itself on both sides of a brace, long enough that the line overflows
+/// `MAXBUF` before the recursion limit: every piece cut off at a brace is read again and
+/// substituted again. Found by `structured_text_never_panics` (it took 24 GB in CI); before
+/// the limits counted such pieces, this input grew without bound (3.7 GB in 13 s).
+const BRACE_REEXPANSION: &str = "$A=${A} { ${A} 0123456789abcdef0123456789abcdef\nk ${A}\n";
+
+#[test]
+fn substituted_text_cut_at_braces_counts_as_expansion() {
+    let o = Options {
+        max_expanded_lines: 10_000,
+        ..opts()
+    };
+    let (w, m, _) = run_with(BRACE_REEXPANSION, &o);
+    assert!(w.len() <= 10_010, "{} lines", w.len());
+    let limit: Vec<_> = m.iter().filter(|x| x.contains("too large")).collect();
+    assert_eq!(
+        limit,
+        ["t.conf:2:3: error: ~SEQ/~LST/multi-line parameter expansion too large: more than 10000 lines"]
+    );
+    let overflow = m.iter().filter(|x| x.contains("longer than")).count();
+    assert_eq!(overflow, 1, "one warning for the one reference: {m:?}");
+}
+
+#[test]
+fn expanded_bytes_limit() {
+    let o = Options {
+        max_expanded_bytes: 100_000,
+        ..opts()
+    };
+    // 2,000 lines, but a kilobyte each: 100 fit.
+    let long = "x".repeat(1000);
+    let (w, m, _) = run_with(&format!("~SEQ(I,1,2000) {long}\nafter\n"), &o);
+    assert_eq!(w.len(), 101);
+    assert_eq!(w[100], "after");
+    assert_eq!(
+        m,
+        ["t.conf:1:16: error: ~SEQ/~LST/parameter expansion too large: more than 100000 bytes"]
+    );
+    // Substitutions count what they insert, and at least one byte each.
+    let (w, m, _) = run_with(
+        "$E=\n$X=${E}${E}${E}${E}${E}${E}${E}${E}${E}${E}\n~SEQ(I,1,1000000) k${X}\n",
+        &o,
+    );
+    assert!(w.len() < 10_000, "{} lines", w.len());
+    assert!(m[0].contains("more than 100000 bytes"), "{m:?}");
+    let (w, m, _) = run_with(BRACE_REEXPANSION, &o);
+    assert!(w.len() < 20_000, "{} lines", w.len());
+    assert!(
+        m.iter().any(|x| x.contains("more than 100000 bytes")),
+        "{m:?}"
+    );
+}
+
+#[test]
+fn overflow_warned_once_per_place() {
+    let long = "y".repeat(600);
+    let (w, m) = run(&format!("$L={long}\n~SEQ(I,1,5) k $L $L\n"));
+    assert_eq!(w.len(), 5);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(
+        m[0].contains("t.conf:2:18: warning: parameter substitution would make the line longer"),
+        "{m:?}"
+    );
+}
+
 #[test]
 fn man_page_seq_example_is_linear() {
     // ~SEQ(IF,0,7) ~SEQ(NUM,0,31) ~SEQ(ID,1,254) makes 65,024 instances; 8,128 here.
