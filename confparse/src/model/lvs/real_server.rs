@@ -145,6 +145,9 @@ pub(crate) fn parse(
     for n in node.children() {
         parse_keyword(&mut rs, n, d);
     }
+    // A real server usually has one checker; a Vec grows to room for four, which for tens
+    // of thousands of real servers was most of the memory a configuration took to load.
+    rs.checkers.shrink_to_fit();
     Some(rs)
 }
 

@@ -437,6 +437,7 @@ pub(crate) fn parse(node: &Node, d: &mut Diagnostics) -> Option<VirtualServer> {
         parse_keyword(&mut vs, child, d);
     }
     end_of_block(&mut vs, d);
+    vs.real_servers.shrink_to_fit();
     Some(vs)
 }
 
