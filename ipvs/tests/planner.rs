@@ -65,7 +65,7 @@ fn from_empty_adds_everything_then_nothing() {
     assert_eq!(ops.len(), 3);
     assert!(matches!(ops[0], Op::AddService(_)));
     assert_eq!(r.owned().services.len(), 1);
-    assert_eq!(r.owned().dests.len(), 2);
+    assert_eq!(r.owned().dest_count(), 2);
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn key_change_is_delete_and_add() {
         ]
     );
     assert!(!r.owned().services.contains(&tcp("192.0.2.1", 80)));
-    assert_eq!(r.owned().dests.len(), 1);
+    assert_eq!(r.owned().dest_count(), 1);
 }
 
 #[test]
@@ -206,7 +206,7 @@ fn stop_with(mode: FlushOnStop) -> (MemoryIpvs, Vec<Operation>) {
     k.log.clear();
     let report = r.stop(&mut k);
     assert!(report.is_ok(), "{report}");
-    assert!(r.owned().services.is_empty() && r.owned().dests.is_empty());
+    assert!(r.owned().services.is_empty() && r.owned().dest_count() == 0);
     let log = k.log.clone();
     (k, log)
 }
@@ -260,7 +260,7 @@ fn partial_failure_keeps_track() {
     assert!(report.to_string().contains("add service TCP 192.0.2.1:80"));
     // Ownership matches what is installed.
     assert_eq!(r.owned().services.iter().collect::<Vec<_>>(), vec![&b]);
-    assert_eq!(r.owned().dests.len(), 1);
+    assert_eq!(r.owned().dest_count(), 1);
     // The next pass finishes the job.
     let report = r.reconcile(&mut k, &d).unwrap();
     assert!(report.is_ok(), "{report}");
@@ -448,7 +448,7 @@ proptest! {
                 prop_assert!(!desired.table().services.contains_key(key));
             }
             if let Op::DelDest(s, d) = op {
-                prop_assert!(owned_before.dests.contains(&(*s, *d)));
+                prop_assert!(owned_before.owns_dest(s, d));
             }
         }
         // Minimal: one op per differing desired entry, one per owned undesired entry.
@@ -465,7 +465,7 @@ proptest! {
                         };
                     }
                     expected += cur.dests.keys().filter(|dk| {
-                        !want.dests.contains_key(dk) && owned_before.dests.contains(&(*key, **dk))
+                        !want.dests.contains_key(dk) && owned_before.owns_dest(key, dk)
                     }).count();
                 }
             }
@@ -493,7 +493,7 @@ proptest! {
             if desired.table().services.contains_key(key) {
                 for (dk, cd) in &cur.dests {
                     if !desired.table().services[key].dests.contains_key(dk)
-                        && !owned_before.dests.contains(&(*key, *dk))
+                        && !owned_before.owns_dest(key, dk)
                     {
                         prop_assert_eq!(&after.services[key].dests[dk], cd);
                     }

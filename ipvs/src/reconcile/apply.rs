@@ -73,10 +73,10 @@ fn record(owned: &mut Ownership, op: &Op) {
         }
         Op::DelService(k) => owned.drop_service(k),
         Op::AddDest(s, d) | Op::EditDest(s, d) => {
-            owned.dests.insert((*s, d.key));
+            owned.own_dest(*s, d.key);
         }
         Op::DelDest(s, d) => {
-            owned.dests.remove(&(*s, *d));
+            owned.disown_dest(s, d);
         }
         Op::SetTimeouts(_) | Op::StartDaemon(_) | Op::StopDaemon(..) => {}
     }

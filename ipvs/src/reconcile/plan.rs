@@ -99,7 +99,7 @@ pub fn plan(desired: &Table, current: &Table, owned: &Ownership) -> Vec<Op> {
                     match (wd, cd) {
                         (Some(wd), None) => add_dest.push(Op::AddDest(*key, *wd)),
                         (None, Some(_)) => {
-                            if owned.dests.contains(&(*key, *dk)) {
+                            if owned.owns_dest(key, dk) {
                                 del_dest.push(Op::DelDest(*key, *dk));
                             }
                         }
@@ -168,8 +168,7 @@ pub fn plan_stop(owned: &Ownership, mode: FlushOnStop) -> Vec<Op> {
         FlushOnStop::All => vec![Op::Flush],
         FlushOnStop::VsOnly => owned.services.iter().map(|k| Op::DelService(*k)).collect(),
         FlushOnStop::No => owned
-            .dests
-            .iter()
+            .dests()
             .map(|(s, d)| Op::DelDest(*s, *d))
             .chain(owned.services.iter().map(|k| Op::DelService(*k)))
             .collect(),

@@ -108,31 +108,53 @@ pub fn dest_matches(current: &DestConfig, want: &DestConfig) -> bool {
 pub struct Ownership {
     /// Owned services.
     pub services: BTreeSet<ServiceKey>,
-    /// Owned destinations, by service.
-    pub dests: BTreeSet<(ServiceKey, DestKey)>,
+    /// Owned destinations, grouped by service, so that the thousands of destinations of one
+    /// virtual server do not each repeat its key. No service maps to an empty set.
+    dests: BTreeMap<ServiceKey, BTreeSet<DestKey>>,
 }
 
 impl Ownership {
     /// Forgets a service and its destinations.
     pub fn drop_service(&mut self, key: &ServiceKey) {
         self.services.remove(key);
-        let gone: Vec<_> = self
-            .dests
-            .range((*key, min_dest())..)
-            .take_while(|(s, _)| s == key)
-            .copied()
-            .collect();
-        for d in gone {
-            self.dests.remove(&d);
-        }
+        self.dests.remove(key);
     }
 
     /// The owned destinations of `key`.
     pub fn dests_of<'a>(&'a self, key: &'a ServiceKey) -> impl Iterator<Item = &'a DestKey> + 'a {
+        self.dests.get(key).into_iter().flatten()
+    }
+
+    /// Every owned destination with its service, in service order.
+    pub fn dests(&self) -> impl Iterator<Item = (&ServiceKey, &DestKey)> + '_ {
         self.dests
-            .range((*key, min_dest())..)
-            .take_while(move |(s, _)| s == key)
-            .map(|(_, d)| d)
+            .iter()
+            .flat_map(|(s, ds)| ds.iter().map(move |d| (s, d)))
+    }
+
+    /// Whether destination `dest` of service `key` is owned.
+    pub fn owns_dest(&self, key: &ServiceKey, dest: &DestKey) -> bool {
+        self.dests.get(key).is_some_and(|d| d.contains(dest))
+    }
+
+    /// Takes ownership of destination `dest` of service `key`.
+    pub fn own_dest(&mut self, key: ServiceKey, dest: DestKey) {
+        self.dests.entry(key).or_default().insert(dest);
+    }
+
+    /// Gives up destination `dest` of service `key`.
+    pub fn disown_dest(&mut self, key: &ServiceKey, dest: &DestKey) {
+        if let Some(d) = self.dests.get_mut(key) {
+            d.remove(dest);
+            if d.is_empty() {
+                self.dests.remove(key);
+            }
+        }
+    }
+
+    /// How many destinations are owned, over all services.
+    pub fn dest_count(&self) -> usize {
+        self.dests.values().map(BTreeSet::len).sum()
     }
 
     /// Takes ownership of every desired entry already in the kernel (an earlier kad run, or an
@@ -143,17 +165,10 @@ impl Ownership {
                 self.services.insert(*key);
                 for dk in want.dests.keys() {
                     if cur.dests.contains_key(dk) {
-                        self.dests.insert((*key, *dk));
+                        self.own_dest(*key, *dk);
                     }
                 }
             }
         }
-    }
-}
-
-fn min_dest() -> DestKey {
-    DestKey {
-        addr: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-        port: 0,
     }
 }
