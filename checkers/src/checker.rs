@@ -7,7 +7,7 @@
 //! always reported, transitions are reported, and with `log_all_failures` every failed attempt
 //! that will be retried is reported too while the checker is up (as keepalived logs them).
 
-use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::{ConfigError, FailReason};
@@ -19,27 +19,47 @@ use crate::proto::{
 };
 use crate::timing::{Rng, Timing};
 
-/// What a checker checks, with its protocol settings.
+/// What a checker checks, with its protocol settings. Boxed, so that the thousands of
+/// TCP_CHECKs of a large pool do not each carry room for the largest settings.
 #[derive(Debug, Clone)]
 pub enum CheckerKind {
     /// `TCP_CHECK`: a successful connect is success.
     Tcp,
     /// `HTTP_GET` or `SSL_GET` (when `tls` is set).
-    Http(HttpConfig),
+    Http(Box<HttpConfig>),
     /// `SMTP_CHECK`.
-    Smtp(SmtpConfig),
+    Smtp(Box<SmtpConfig>),
     /// `DNS_CHECK`.
-    Dns(DnsConfig),
+    Dns(Box<DnsConfig>),
     /// `UDP_CHECK`.
-    Udp(UdpConfig),
+    Udp(Box<UdpConfig>),
     /// `PING_CHECK`.
-    Ping(PingConfig),
+    Ping(Box<PingConfig>),
     /// `MISC_CHECK`.
-    Misc(MiscConfig),
+    Misc(Box<MiscConfig>),
     /// `FILE_CHECK`: fed [`IoEvent::FileValue`]; no polling, no retries.
-    File(FileConfig),
+    File(Box<FileConfig>),
     /// `BFD_CHECK`: fed [`IoEvent::BfdState`]; no polling, no retries.
-    Bfd(BfdConfig),
+    Bfd(Box<BfdConfig>),
+}
+
+impl CheckerKind {
+    /// The man page's block keyword (`TCP_CHECK`, `SSL_GET`...), as keepalived's log lines
+    /// name the checker.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            CheckerKind::Tcp => "TCP_CHECK",
+            CheckerKind::Http(h) if h.tls.is_some() => "SSL_GET",
+            CheckerKind::Http(_) => "HTTP_GET",
+            CheckerKind::Smtp(_) => "SMTP_CHECK",
+            CheckerKind::Dns(_) => "DNS_CHECK",
+            CheckerKind::Udp(_) => "UDP_CHECK",
+            CheckerKind::Ping(_) => "PING_CHECK",
+            CheckerKind::Misc(_) => "MISC_CHECK",
+            CheckerKind::File(_) => "FILE_CHECK",
+            CheckerKind::Bfd(_) => "BFD_CHECK",
+        }
+    }
 }
 
 /// Everything a [`Checker`] needs.
@@ -49,27 +69,30 @@ pub struct CheckerConfig {
     pub kind: CheckerKind,
     /// Where to connect (unused by MISC, FILE and BFD).
     pub target: Target,
-    /// Timing, retries and alpha.
-    pub timing: Timing,
+    /// Timing, retries and alpha. Shared: a pool's checkers mostly time alike, and a
+    /// [`Timing`] is larger than everything else a TCP_CHECK keeps.
+    pub timing: Arc<Timing>,
 }
 
-/// The probes that carry more than a few words are boxed, so that a TCP_CHECK (the common
-/// case, by the thousand) does not pay for the largest one.
+/// Every probe but TCP's (which holds nothing) is boxed, so that a TCP_CHECK, the common
+/// case by the thousand, does not pay for the largest one.
 #[derive(Debug)]
 enum Probe {
     Tcp(TcpProbe),
     Http(Box<HttpProbe>),
-    Smtp(SmtpProbe),
+    Smtp(Box<SmtpProbe>),
     Dns(Box<DnsProbe>),
     Udp(Box<UdpProbe>),
-    Ping(PingProbe),
+    Ping(Box<PingProbe>),
     Misc(Box<MiscProbe>),
-    File(FileConfig),
-    Bfd(BfdConfig),
+    /// Passive: the settings are the configuration's (`CheckerKind::File`).
+    File,
+    /// Passive.
+    Bfd,
 }
 
 impl Probe {
-    fn begin(&mut self, target: &Target, rng: &mut Rng, out: &mut VecDeque<CheckAction>) {
+    fn begin(&mut self, target: &Target, rng: &mut Rng, out: &mut Vec<CheckAction>) {
         match self {
             Probe::Tcp(p) => p.begin(target, out),
             Probe::Http(p) => p.begin(target, out),
@@ -78,11 +101,11 @@ impl Probe {
             Probe::Udp(p) => p.begin(target, rng, out),
             Probe::Ping(p) => p.begin(target, rng, out),
             Probe::Misc(p) => p.begin(out),
-            Probe::File(_) | Probe::Bfd(_) => {}
+            Probe::File | Probe::Bfd => {}
         }
     }
 
-    fn on_event(&mut self, ev: &IoEvent<'_>, out: &mut VecDeque<CheckAction>) -> Step {
+    fn on_event(&mut self, ev: &IoEvent<'_>, out: &mut Vec<CheckAction>) -> Step {
         match self {
             Probe::Tcp(p) => p.on_event(ev),
             Probe::Http(p) => p.on_event(ev, out),
@@ -91,7 +114,7 @@ impl Probe {
             Probe::Udp(p) => p.on_event(ev),
             Probe::Ping(p) => p.on_event(ev),
             Probe::Misc(p) => p.on_event(ev),
-            Probe::File(_) | Probe::Bfd(_) => Step::Pending,
+            Probe::File | Probe::Bfd => Step::Pending,
         }
     }
 
@@ -138,18 +161,25 @@ impl Probe {
     }
 
     fn is_passive(&self) -> bool {
-        matches!(self, Probe::File(_) | Probe::Bfd(_))
+        matches!(self, Probe::File | Probe::Bfd)
     }
 }
 
-/// Gives a drained queue's buffer back to the allocator. A checker holds actions and results
-/// only between an event and the caller's next poll, so keeping each queue's capacity would cost
-/// several hundred bytes per checker for nothing: with thousands of idle checkers that is most
-/// of the checker process's heap, against one small allocation per attempt.
-fn release_if_empty<T>(queue: &mut VecDeque<T>) {
-    if queue.is_empty() && queue.capacity() > 0 {
-        *queue = VecDeque::new();
+/// Takes a queue's oldest entry, and gives the buffer of a drained queue back to the allocator.
+/// A checker holds actions and results only between an event and the caller's next poll, so
+/// keeping each queue's capacity would cost several hundred bytes per checker for nothing: with
+/// thousands of idle checkers that is most of the checker process's heap, against one small
+/// allocation per attempt. The queues hold two or three entries at most, so a `Vec` (a word
+/// smaller than a `VecDeque`) shifting them costs nothing.
+fn take_first<T>(queue: &mut Vec<T>) -> Option<T> {
+    if queue.is_empty() {
+        return None;
     }
+    let first = queue.remove(0);
+    if queue.is_empty() {
+        *queue = Vec::new();
+    }
+    Some(first)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,8 +204,6 @@ pub struct Checker {
     /// As given, kept whole so the caller need not hold a second copy of every checker's
     /// settings to name or describe it (see [`Checker::config`]).
     config: CheckerConfig,
-    /// What bounds one attempt: `connect_timeout`, or MISC_CHECK's `misc_timeout`.
-    attempt_timeout: Duration,
     rng: Rng,
     phase: Phase,
     up: bool,
@@ -183,8 +211,8 @@ pub struct Checker {
     retry_it: u32,
     suspended: bool,
     weight: i64,
-    actions: VecDeque<CheckAction>,
-    results: VecDeque<CheckResult>,
+    actions: Vec<CheckAction>,
+    results: Vec<CheckResult>,
 }
 
 impl Checker {
@@ -196,23 +224,18 @@ impl Checker {
         let probe = match &config.kind {
             CheckerKind::Tcp => Probe::Tcp(TcpProbe),
             CheckerKind::Http(c) => {
-                Probe::Http(Box::new(HttpProbe::new(c.clone(), &config.target)?))
+                Probe::Http(Box::new(HttpProbe::new((**c).clone(), &config.target)?))
             }
-            CheckerKind::Smtp(c) => Probe::Smtp(SmtpProbe::new(c.clone())),
-            CheckerKind::Dns(c) => Probe::Dns(Box::new(DnsProbe::new(c.clone())?)),
-            CheckerKind::Udp(c) => Probe::Udp(Box::new(UdpProbe::new(c.clone())?)),
-            CheckerKind::Ping(c) => Probe::Ping(PingProbe::new(c.clone())),
-            CheckerKind::Misc(c) => Probe::Misc(Box::new(MiscProbe::new(c.clone()))),
-            CheckerKind::File(c) => Probe::File(c.clone()),
-            CheckerKind::Bfd(c) => Probe::Bfd(c.clone()),
+            CheckerKind::Smtp(c) => Probe::Smtp(Box::new(SmtpProbe::new((**c).clone()))),
+            CheckerKind::Dns(c) => Probe::Dns(Box::new(DnsProbe::new((**c).clone())?)),
+            CheckerKind::Udp(c) => Probe::Udp(Box::new(UdpProbe::new((**c).clone())?)),
+            CheckerKind::Ping(c) => Probe::Ping(Box::new(PingProbe::new((**c).clone()))),
+            CheckerKind::Misc(c) => Probe::Misc(Box::new(MiscProbe::new((**c).clone()))),
+            CheckerKind::File(_) => Probe::File,
+            CheckerKind::Bfd(_) => Probe::Bfd,
         };
         let timing = &config.timing;
         let retry_it = timing.retry;
-        let attempt_timeout = match &probe {
-            // `misc_timeout` (default `delay_loop`) bounds a MISC_CHECK attempt.
-            Probe::Misc(p) => p.timeout().unwrap_or(timing.delay_loop),
-            _ => timing.connect_timeout,
-        };
         let phase = if probe.is_passive() {
             Phase::Passive
         } else {
@@ -222,7 +245,6 @@ impl Checker {
             probe,
             up: !timing.alpha,
             config,
-            attempt_timeout,
             rng,
             phase,
             has_run: false,
@@ -230,8 +252,8 @@ impl Checker {
             retry_it,
             suspended: false,
             weight: 0,
-            actions: VecDeque::new(),
-            results: VecDeque::new(),
+            actions: Vec::new(),
+            results: Vec::new(),
         })
     }
 
@@ -243,7 +265,11 @@ impl Checker {
     /// What bounds one attempt: `connect_timeout`, or MISC_CHECK's `misc_timeout` (default
     /// `delay_loop`).
     pub fn attempt_timeout(&self) -> Duration {
-        self.attempt_timeout
+        let timing = &self.config.timing;
+        match &self.probe {
+            Probe::Misc(p) => p.timeout().unwrap_or(timing.delay_loop),
+            _ => timing.connect_timeout,
+        }
     }
 
     /// Whether the checker currently considers the service up.
@@ -266,9 +292,9 @@ impl Checker {
     /// The name of the tracked object whose events this checker takes: FILE_CHECK's
     /// `track_file` or BFD_CHECK's `name`.
     pub fn tracked_name(&self) -> Option<&str> {
-        match &self.probe {
-            Probe::File(c) => Some(&c.track_file),
-            Probe::Bfd(c) => Some(&c.name),
+        match &self.config.kind {
+            CheckerKind::File(c) => Some(&c.track_file),
+            CheckerKind::Bfd(c) => Some(&c.name),
             _ => None,
         }
     }
@@ -307,17 +333,13 @@ impl Checker {
     /// The next I/O intention, if any.
     #[must_use]
     pub fn poll_action(&mut self) -> Option<CheckAction> {
-        let action = self.actions.pop_front();
-        release_if_empty(&mut self.actions);
-        action
+        take_first(&mut self.actions)
     }
 
     /// The next result for the pool, if any.
     #[must_use]
     pub fn poll_result(&mut self) -> Option<CheckResult> {
-        let result = self.results.pop_front();
-        release_if_empty(&mut self.results);
-        result
+        take_first(&mut self.results)
     }
 
     /// Timers: start a due attempt, or fail one that ran past `connect_timeout`.
@@ -342,13 +364,13 @@ impl Checker {
     /// An I/O event for this checker. Events that arrive while no attempt is in flight (a
     /// late reply after a timeout) are ignored.
     pub fn handle_event(&mut self, now: Instant, event: IoEvent<'_>) {
-        match (&mut self.probe, event) {
-            (Probe::File(cfg), IoEvent::FileValue(v)) => {
+        match (&self.config.kind, event) {
+            (CheckerKind::File(cfg), IoEvent::FileValue(v)) => {
                 let (up, weight) = cfg.evaluate(v);
                 self.passive_result(up, weight, FailReason::FileFault(v));
                 return;
             }
-            (Probe::Bfd(_), IoEvent::BfdState(up)) => {
+            (CheckerKind::Bfd(_), IoEvent::BfdState(up)) => {
                 self.passive_result(up, 0, FailReason::BfdDown);
                 return;
             }
@@ -367,17 +389,17 @@ impl Checker {
     fn start_attempt(&mut self, now: Instant) {
         self.probe
             .begin(&self.config.target, &mut self.rng, &mut self.actions);
-        self.phase = Phase::Running(now + self.attempt_timeout);
+        self.phase = Phase::Running(now + self.attempt_timeout());
     }
 
     /// Release what the attempt holds: its socket, or its child process.
     fn abandon(&mut self) {
         if self.probe.is_script() {
             if self.probe_running_script() {
-                self.actions.push_back(CheckAction::KillScript);
+                self.actions.push(CheckAction::KillScript);
             }
         } else {
-            self.actions.push_back(CheckAction::Close);
+            self.actions.push(CheckAction::Close);
         }
     }
 
@@ -428,7 +450,7 @@ impl Checker {
             let changed = up != self.up;
             if changed || first || weight.is_some() {
                 self.up = up;
-                self.results.push_back(CheckResult {
+                self.results.push(CheckResult {
                     up,
                     changed,
                     first,
@@ -444,7 +466,7 @@ impl Checker {
             delay = self.config.timing.delay_before_retry;
             self.retry_it += 1;
             if self.config.timing.log_all_failures && (self.up || !self.has_run) {
-                self.results.push_back(CheckResult {
+                self.results.push(CheckResult {
                     up: self.up,
                     changed: false,
                     first: false,
@@ -466,7 +488,7 @@ impl Checker {
         self.has_run = true;
         if changed || first || w.is_some() {
             self.up = up;
-            self.results.push_back(CheckResult {
+            self.results.push(CheckResult {
                 up,
                 changed,
                 first,
@@ -507,7 +529,7 @@ mod tests {
             CheckerConfig {
                 kind: CheckerKind::Tcp,
                 target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 80),
-                timing: t,
+                timing: t.into(),
             },
             now,
             42,
@@ -599,15 +621,15 @@ mod tests {
         let t0 = Instant::now();
         let mut c = Checker::new(
             CheckerConfig {
-                kind: CheckerKind::Http(HttpConfig {
+                kind: CheckerKind::Http(Box::new(HttpConfig {
                     urls: vec![UrlConfig {
                         path: "/".into(),
                         ..UrlConfig::default()
                     }],
                     ..HttpConfig::default()
-                }),
+                })),
                 target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 80),
-                timing: timing(0),
+                timing: timing(0).into(),
             },
             t0,
             1,
@@ -691,7 +713,7 @@ mod tests {
             t.alpha = true;
             Checker::new(
                 CheckerConfig {
-                    kind: CheckerKind::Http(HttpConfig {
+                    kind: CheckerKind::Http(Box::new(HttpConfig {
                         fast_recovery: fast,
                         urls: vec![
                             UrlConfig {
@@ -704,9 +726,9 @@ mod tests {
                             },
                         ],
                         ..HttpConfig::default()
-                    }),
+                    })),
                     target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 80),
-                    timing: t,
+                    timing: t.into(),
                 },
                 t0,
                 1,
@@ -764,7 +786,7 @@ mod tests {
         let t0 = Instant::now();
         let mut c = Checker::new(
             CheckerConfig {
-                kind: CheckerKind::Misc(crate::proto::MiscConfig {
+                kind: CheckerKind::Misc(Box::new(crate::proto::MiscConfig {
                     script: crate::event::Script {
                         args: vec!["/bin/check".into()],
                         ..Default::default()
@@ -772,9 +794,9 @@ mod tests {
                     timeout: None,
                     dynamic: true,
                     rs_weight: 3,
-                }),
+                })),
                 target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 0),
-                timing: timing(0),
+                timing: timing(0).into(),
             },
             t0,
             1,
@@ -810,7 +832,7 @@ mod tests {
         let t0 = Instant::now();
         let mut c = Checker::new(
             CheckerConfig {
-                kind: CheckerKind::Misc(crate::proto::MiscConfig {
+                kind: CheckerKind::Misc(Box::new(crate::proto::MiscConfig {
                     script: crate::event::Script {
                         args: vec!["/bin/slow".into()],
                         ..Default::default()
@@ -818,9 +840,9 @@ mod tests {
                     timeout: Some(secs(3)),
                     dynamic: false,
                     rs_weight: 1,
-                }),
+                })),
                 target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 0),
-                timing: timing(0),
+                timing: timing(0).into(),
             },
             t0,
             1,
@@ -842,14 +864,14 @@ mod tests {
         let t0 = Instant::now();
         let mut f = Checker::new(
             CheckerConfig {
-                kind: CheckerKind::File(crate::proto::FileConfig {
+                kind: CheckerKind::File(Box::new(crate::proto::FileConfig {
                     track_file: "tf".into(),
                     weight: 2,
                     reverse: false,
                     dynamic: false,
-                }),
+                })),
                 target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 0),
-                timing: timing(0),
+                timing: timing(0).into(),
             },
             t0,
             1,
@@ -868,9 +890,9 @@ mod tests {
 
         let mut b = Checker::new(
             CheckerConfig {
-                kind: CheckerKind::Bfd(crate::proto::BfdConfig { name: "b1".into() }),
+                kind: CheckerKind::Bfd(Box::new(crate::proto::BfdConfig { name: "b1".into() })),
                 target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 0),
-                timing: timing(0),
+                timing: timing(0).into(),
             },
             t0,
             1,
@@ -890,18 +912,18 @@ mod tests {
                 CheckerConfig {
                     kind,
                     target: Target::new(Ipv4Addr::new(192, 0, 2, 53).into(), 53),
-                    timing: timing(0),
+                    timing: timing(0).into(),
                 },
                 t0,
                 9,
             )
             .unwrap()
         };
-        let mut c = mk(CheckerKind::Dns(crate::proto::DnsConfig {
+        let mut c = mk(CheckerKind::Dns(Box::new(crate::proto::DnsConfig {
             qtype: crate::proto::DnsType::A,
             name: "example.com".into(),
             require_answer: true,
-        }));
+        })));
         let acts = fire(&mut c, t0);
         let [CheckAction::Connect {
             transport: Transport::Udp,
@@ -926,10 +948,10 @@ mod tests {
         c.handle_event(t0 + secs(10), IoEvent::Data(&reply));
         assert_eq!(c.poll_result(), None);
 
-        let mut u = mk(CheckerKind::Udp(crate::proto::UdpConfig {
+        let mut u = mk(CheckerKind::Udp(Box::new(crate::proto::UdpConfig {
             payload: Some(vec![1, 2, 3]),
             ..crate::proto::UdpConfig::default()
-        }));
+        })));
         let acts = fire(&mut u, t0);
         assert_eq!(acts[1], CheckAction::Send(vec![1, 2, 3]));
         u.handle_timeout(t0 + secs(3));
@@ -949,16 +971,16 @@ mod tests {
         };
         let mut c = Checker::new(
             CheckerConfig {
-                kind: CheckerKind::Http(HttpConfig {
+                kind: CheckerKind::Http(Box::new(HttpConfig {
                     tls: Some(tls.clone()),
                     urls: vec![UrlConfig {
                         path: "/".into(),
                         ..UrlConfig::default()
                     }],
                     ..HttpConfig::default()
-                }),
+                })),
                 target: Target::new(Ipv4Addr::new(192, 0, 2, 20).into(), 443),
-                timing: timing(0),
+                timing: timing(0).into(),
             },
             t0,
             1,

@@ -39,7 +39,8 @@ pub mod timing;
 pub use checker::{Checker, CheckerConfig, CheckerKind};
 pub use error::{ConfigError, FailReason};
 pub use event::{
-    CheckAction, CheckResult, Family, IoEvent, Script, ScriptStatus, Target, TlsParams, Transport,
+    CheckAction, CheckResult, Family, IoEvent, Script, ScriptStatus, Source, Target, TlsParams,
+    Transport,
 };
 pub use pool::{
     DesiredReal, DesiredVirtual, ForwardMethod, Pool, PoolEvent, PoolSettings, Protocol,

@@ -319,10 +319,17 @@ struct RsState {
     alive: bool,
     set: bool,
     effective_weight: i64,
-    num_failed: usize,
     /// One entry per checker of the real server, in one allocation: thousands of real
     /// servers with a single checker each make this the pool's largest per-server cost.
-    checkers: Vec<CheckerState>,
+    checkers: Box<[CheckerState]>,
+}
+
+impl RsState {
+    /// keepalived's `num_failed_checkers`, counted rather than kept: a real server has a
+    /// handful of checkers at most.
+    fn num_failed(&self) -> usize {
+        self.checkers.iter().filter(|c| !c.up).count()
+    }
 }
 
 /// What the pool remembers of one checker (keepalived's `checker_t` flags).
@@ -397,7 +404,6 @@ impl Pool {
                         alive: false,
                         set: false,
                         effective_weight: r.weight,
-                        num_failed: r.checker_alpha.iter().filter(|a| **a).count(),
                         checkers: r
                             .checker_alpha
                             .iter()
@@ -452,7 +458,7 @@ impl Pool {
             }
             let (failed, alive, set) = {
                 let s = &self.rs[v][r];
-                (s.num_failed, s.alive, s.set)
+                (s.num_failed(), s.alive, s.set)
             };
             let inhibit = self.vss[v].reals[r].inhibit_on_failure;
             if (failed == 0 && !alive) || (inhibit && !set) {
@@ -530,7 +536,6 @@ impl Pool {
                         st.set = old.set;
                         if old.checkers.len() == st.checkers.len() {
                             st.checkers = old.checkers;
-                            st.num_failed = old.num_failed;
                         } else {
                             // The checkers changed: keep the server's state, so that a down
                             // server still needs a success (and an up one a failure) to move.
@@ -542,7 +547,6 @@ impl Pool {
                                     first.up = false;
                                 }
                             }
-                            st.num_failed = st.checkers.iter().filter(|c| !c.up).count();
                         }
                         st.effective_weight =
                             iweight + st.checkers.iter().map(|c| c.weight).sum::<i64>();
@@ -796,7 +800,7 @@ impl Pool {
                     c.port,
                     c.inhibit_on_failure,
                     real_weight(s.effective_weight),
-                    s.num_failed > 0,
+                    s.num_failed() > 0,
                 )
             }
             Who::Sorry => {
@@ -986,19 +990,13 @@ impl Pool {
             return;
         }
         self.rs[v][r].checkers[c].has_run = true;
-        let failed = self.rs[v][r].num_failed;
+        let failed = self.rs[v][r].num_failed();
         if alive && failed <= 1 {
             self.perform_svr_state(v, r, true);
         } else if !alive && failed == 0 {
             self.perform_svr_state(v, r, false);
         }
-        let s = &mut self.rs[v][r];
-        s.checkers[c].up = alive;
-        if !alive {
-            s.num_failed += 1;
-        } else {
-            s.num_failed = s.num_failed.saturating_sub(1);
-        }
+        self.rs[v][r].checkers[c].up = alive;
     }
 }
 

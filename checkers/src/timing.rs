@@ -9,7 +9,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The resolved timing of one checker: the man page's generic checker options after the
 /// checker / real_server / virtual_server inheritance has been applied by the caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Timing {
     /// `delay_loop`: the interval between two complete checks.
     pub delay_loop: Duration,

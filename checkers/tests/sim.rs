@@ -61,7 +61,7 @@ impl Sim {
                     CheckerConfig {
                         kind: CheckerKind::Tcp,
                         target: Target::new(ip(10 + i as u8), 80),
-                        timing: timing.clone(),
+                        timing: timing.clone().into(),
                     },
                     t0,
                     i as u64 + 100,

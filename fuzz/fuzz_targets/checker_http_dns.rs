@@ -60,9 +60,9 @@ fuzz_target!(|data: &[u8]| {
             };
             let mut c = Checker::new(
                 CheckerConfig {
-                    kind: CheckerKind::Smtp(SmtpConfig::default()),
+                    kind: CheckerKind::Smtp(Box::new(SmtpConfig::default())),
                     target,
-                    timing,
+                    timing: timing.into(),
                 },
                 now,
                 1,

@@ -6,8 +6,6 @@
 //! decompression (pointer loops and over-long names are errors, not hangs); a unit test below
 //! feeds it a self-referencing pointer to pin that.
 
-use std::collections::VecDeque;
-
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{Name, RecordType};
 
@@ -125,15 +123,10 @@ impl DnsProbe {
         m.to_vec().unwrap_or_default()
     }
 
-    pub(crate) fn begin(
-        &mut self,
-        target: &Target,
-        rng: &mut Rng,
-        out: &mut VecDeque<CheckAction>,
-    ) {
+    pub(crate) fn begin(&mut self, target: &Target, rng: &mut Rng, out: &mut Vec<CheckAction>) {
         self.id = rng.next_u64() as u16;
-        out.push_back(connect(Transport::Udp, target, None));
-        out.push_back(CheckAction::Send(self.query(self.id)));
+        out.push(connect(Transport::Udp, target, None));
+        out.push(CheckAction::Send(self.query(self.id)));
     }
 
     pub(crate) fn on_event(&mut self, ev: &IoEvent<'_>) -> Step {

@@ -8,8 +8,6 @@
 //! costs no more memory than a small one. Like keepalived and genhash, the digest covers the
 //! raw bytes after the header (chunked framing is not decoded).
 
-use std::collections::VecDeque;
-
 use md5::{Digest, Md5};
 use regex::bytes::{Regex, RegexBuilder};
 
@@ -260,19 +258,19 @@ impl HttpProbe {
         self.current = 0;
     }
 
-    pub(crate) fn begin(&mut self, target: &Target, out: &mut VecDeque<CheckAction>) {
+    pub(crate) fn begin(&mut self, target: &Target, out: &mut Vec<CheckAction>) {
         self.stage = Stage::Connecting;
         self.md5 = Md5::new();
         self.body_len = 0;
         self.content_length = None;
         self.window = Vec::new();
-        out.push_back(connect(Transport::Tcp, target, self.tls.clone()));
+        out.push(connect(Transport::Tcp, target, self.tls.clone()));
     }
 
-    pub(crate) fn on_event(&mut self, ev: &IoEvent<'_>, out: &mut VecDeque<CheckAction>) -> Step {
+    pub(crate) fn on_event(&mut self, ev: &IoEvent<'_>, out: &mut Vec<CheckAction>) -> Step {
         match (&mut self.stage, ev) {
             (Stage::Connecting, IoEvent::Connected) => {
-                out.push_back(CheckAction::Send(self.request()));
+                out.push(CheckAction::Send(self.request()));
                 self.stage = Stage::Header(Vec::new());
                 Step::Pending
             }
@@ -452,7 +450,7 @@ mod tests {
     #[test]
     fn deadline_and_errors_name_the_stage() {
         let mut p = probe(vec![url("/")]);
-        let mut out = VecDeque::new();
+        let mut out = Vec::new();
         p.begin(&target(), &mut out);
         assert_eq!(p.deadline_reason(), FailReason::ConnectTimeout);
         assert_eq!(

@@ -4,7 +4,6 @@
 //! server's weight to `status - 2` (keepalived's contribution is `status - 2 - weight`, so
 //! that with one such checker the effective weight is exactly `status - 2`).
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use super::Step;
@@ -56,9 +55,9 @@ impl MiscProbe {
         self.weight
     }
 
-    pub(crate) fn begin(&mut self, out: &mut VecDeque<CheckAction>) {
+    pub(crate) fn begin(&mut self, out: &mut Vec<CheckAction>) {
         self.running = true;
-        out.push_back(CheckAction::RunScript(self.config.script.clone()));
+        out.push(CheckAction::RunScript(self.config.script.clone()));
     }
 
     pub(crate) fn on_event(&mut self, ev: &IoEvent<'_>) -> Step {

@@ -1,8 +1,6 @@
 //! PING_CHECK: one ICMP (RFC 792) or ICMPv6 (RFC 4443 §4.1) echo request; the matching echo
 //! reply (same identifier and sequence number) is success.
 
-use std::collections::VecDeque;
-
 use super::Step;
 use crate::error::FailReason;
 use crate::event::{CheckAction, Family, IoEvent, Target};
@@ -74,18 +72,13 @@ impl PingProbe {
         }
     }
 
-    pub(crate) fn begin(
-        &mut self,
-        target: &Target,
-        rng: &mut Rng,
-        out: &mut VecDeque<CheckAction>,
-    ) {
+    pub(crate) fn begin(&mut self, target: &Target, rng: &mut Rng, out: &mut Vec<CheckAction>) {
         if self.id == 0 {
             self.id = (rng.next_u64() as u16).max(1);
         }
         self.seq = self.seq.wrapping_add(1);
         self.family = Family::of(target.addr);
-        out.push_back(CheckAction::SendIcmp {
+        out.push(CheckAction::SendIcmp {
             family: self.family,
             target: target.clone(),
             packet: echo_request(self.family, self.id, self.seq, PAYLOAD),
@@ -135,10 +128,11 @@ mod tests {
     #[test]
     fn reply_matched_by_id_and_seq() {
         let mut p = PingProbe::new(PingConfig::default());
-        let mut out = VecDeque::new();
+        let mut out = Vec::new();
         let t = Target::new(Ipv4Addr::new(192, 0, 2, 9).into(), 0);
         p.begin(&t, &mut Rng::new(3), &mut out);
-        let Some(CheckAction::SendIcmp { packet, .. }) = out.pop_front() else {
+        let Some(CheckAction::SendIcmp { packet, .. }) = (!out.is_empty()).then(|| out.remove(0))
+        else {
             panic!("no echo request")
         };
         let mut reply = packet.clone();

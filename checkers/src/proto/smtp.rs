@@ -2,8 +2,6 @@
 //! `check_smtp.c` sequence). Replies may be multi-line (RFC 5321 §4.2.1: `NNN-text` lines
 //! followed by one `NNN text` line).
 
-use std::collections::VecDeque;
-
 use super::tcp::{connect, failure_of};
 use super::Step;
 use crate::error::FailReason;
@@ -69,13 +67,13 @@ impl SmtpProbe {
         }
     }
 
-    pub(crate) fn begin(&mut self, target: &Target, out: &mut VecDeque<CheckAction>) {
+    pub(crate) fn begin(&mut self, target: &Target, out: &mut Vec<CheckAction>) {
         self.stage = Stage::Connecting;
         self.line.clear();
-        out.push_back(connect(Transport::Tcp, target, None));
+        out.push(connect(Transport::Tcp, target, None));
     }
 
-    pub(crate) fn on_event(&mut self, ev: &IoEvent<'_>, out: &mut VecDeque<CheckAction>) -> Step {
+    pub(crate) fn on_event(&mut self, ev: &IoEvent<'_>, out: &mut Vec<CheckAction>) -> Step {
         match ev {
             IoEvent::Connected if self.stage == Stage::Connecting => {
                 self.stage = Stage::Banner;
@@ -101,7 +99,7 @@ impl SmtpProbe {
         }
     }
 
-    fn feed(&mut self, mut bytes: &[u8], out: &mut VecDeque<CheckAction>) -> Step {
+    fn feed(&mut self, mut bytes: &[u8], out: &mut Vec<CheckAction>) -> Step {
         while !bytes.is_empty() {
             let (chunk, rest, complete) = match bytes.iter().position(|&b| b == b'\n') {
                 Some(i) => (&bytes[..i], &bytes[i + 1..], true),
@@ -127,7 +125,7 @@ impl SmtpProbe {
                 Stage::Banner if code == 220 => {
                     self.stage = Stage::Helo;
                     let helo = format!("HELO {}\r\n", self.config.helo_name);
-                    out.push_back(CheckAction::Send(helo.into_bytes()));
+                    out.push(CheckAction::Send(helo.into_bytes()));
                 }
                 Stage::Banner => {
                     return Step::Fail(FailReason::SmtpReply {
@@ -136,7 +134,7 @@ impl SmtpProbe {
                     })
                 }
                 Stage::Helo if code == 250 => {
-                    out.push_back(CheckAction::Send(b"QUIT\r\n".to_vec()));
+                    out.push(CheckAction::Send(b"QUIT\r\n".to_vec()));
                     return Step::Pass;
                 }
                 Stage::Helo => {
@@ -157,9 +155,9 @@ mod tests {
     use super::*;
     use std::net::Ipv4Addr;
 
-    fn probe() -> (SmtpProbe, VecDeque<CheckAction>) {
+    fn probe() -> (SmtpProbe, Vec<CheckAction>) {
         let mut p = SmtpProbe::new(SmtpConfig::default());
-        let mut out = VecDeque::new();
+        let mut out = Vec::new();
         p.begin(
             &Target::new(Ipv4Addr::new(192, 0, 2, 1).into(), 25),
             &mut out,
@@ -172,7 +170,7 @@ mod tests {
     #[test]
     fn deadline_and_errors_name_the_stage() {
         let mut p = SmtpProbe::new(SmtpConfig::default());
-        let mut out = VecDeque::new();
+        let mut out = Vec::new();
         p.begin(
             &Target::new(Ipv4Addr::new(192, 0, 2, 1).into(), 25),
             &mut out,
@@ -200,7 +198,7 @@ mod tests {
         assert!(out.is_empty());
         assert_eq!(p.on_event(&IoEvent::Data(b"\n"), &mut out), Step::Pending);
         assert_eq!(
-            out.pop_front(),
+            (!out.is_empty()).then(|| out.remove(0)),
             Some(CheckAction::Send(
                 b"HELO smtpchecker.keepalived.org\r\n".to_vec()
             ))
@@ -210,7 +208,7 @@ mod tests {
             Step::Pass
         );
         assert_eq!(
-            out.pop_front(),
+            (!out.is_empty()).then(|| out.remove(0)),
             Some(CheckAction::Send(b"QUIT\r\n".to_vec()))
         );
     }

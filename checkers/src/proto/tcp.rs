@@ -1,7 +1,5 @@
 //! TCP_CHECK: a completed connect is success.
 
-use std::collections::VecDeque;
-
 use super::Step;
 use crate::error::FailReason;
 use crate::event::{CheckAction, Family, IoEvent, Target, Transport};
@@ -11,8 +9,8 @@ use crate::event::{CheckAction, Family, IoEvent, Target, Transport};
 pub struct TcpProbe;
 
 impl TcpProbe {
-    pub(crate) fn begin(&mut self, target: &Target, out: &mut VecDeque<CheckAction>) {
-        out.push_back(connect(Transport::Tcp, target, None));
+    pub(crate) fn begin(&mut self, target: &Target, out: &mut Vec<CheckAction>) {
+        out.push(connect(Transport::Tcp, target, None));
     }
 
     pub(crate) fn on_event(&mut self, ev: &IoEvent<'_>) -> Step {

@@ -2,8 +2,6 @@
 //! right length whose bytes match `require_reply` (ignoring masked `x` nibbles) is required,
 //! otherwise silence until `connect_timeout` is success (keepalived's `check_udp.c`).
 
-use std::collections::VecDeque;
-
 use super::tcp::{connect, failure_of};
 use super::Step;
 use crate::error::{ConfigError, FailReason};
@@ -82,20 +80,15 @@ impl UdpProbe {
         Ok(UdpProbe { config })
     }
 
-    pub(crate) fn begin(
-        &mut self,
-        target: &Target,
-        rng: &mut Rng,
-        out: &mut VecDeque<CheckAction>,
-    ) {
-        out.push_back(connect(Transport::Udp, target, None));
+    pub(crate) fn begin(&mut self, target: &Target, rng: &mut Rng, out: &mut Vec<CheckAction>) {
+        out.push(connect(Transport::Udp, target, None));
         let payload = match &self.config.payload {
             Some(p) => p.clone(),
             None => (0..RANDOM_PAYLOAD_LEN)
                 .map(|_| rng.next_u64() as u8)
                 .collect(),
         };
-        out.push_back(CheckAction::Send(payload));
+        out.push(CheckAction::Send(payload));
     }
 
     pub(crate) fn on_event(&mut self, ev: &IoEvent<'_>) -> Step {

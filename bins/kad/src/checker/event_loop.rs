@@ -38,14 +38,15 @@ const TIMERS_PER_TURN: usize = 256;
 const VIP_POLL: Duration = Duration::from_secs(1);
 
 /// One checker and what it holds.
-#[derive(Debug)]
 ///
 /// Kept small, as there may be tens of thousands: the configuration lives in the checker, and
 /// the names that log lines print are made when a line is written.
+#[derive(Debug)]
 struct Slot {
     place: CheckerPlace,
     checker: Checker,
-    conn: Option<Conn>,
+    /// Boxed: only a checker with an attempt in flight has one.
+    conn: Option<Box<Conn>>,
     script: Option<crate::spawn::JobId>,
     timer: Option<Instant>,
     /// Suspended by `ha_suspend` (its virtual address is absent), as last logged.
@@ -55,7 +56,7 @@ struct Slot {
     carried_up: Option<bool>,
     /// HTTP_GET: the url whose failure took the checker down; keepalived reports its
     /// success again on the way back up.
-    failed_url: Option<String>,
+    failed_url: Option<Box<str>>,
 }
 
 /// What identifies a checker across a reload: virtual server, real server, position, kind.
@@ -147,8 +148,8 @@ fn new_mailer(global: &GlobalDefs) -> Option<Mailer> {
 fn rs_mail_body(slots: &[Slot], v: usize, r: usize, up: bool) -> String {
     let keyword = slots
         .iter()
-        .find(|s| s.place.vs == v && s.place.rs == r)
-        .map_or("", |s| s.place.keyword);
+        .find(|s| s.place.vs() == v && s.place.rs() == r)
+        .map_or("", |s| s.checker.config().kind.keyword());
     let kind = match keyword {
         "TCP_CHECK" => CheckKind::Tcp,
         "UDP_CHECK" => CheckKind::Udp,
@@ -186,7 +187,7 @@ impl Loop {
     fn labels(&self, i: usize) -> (String, String) {
         let p = &self.slots[i].place;
         let vss = self.pool.virtual_servers();
-        (rs_label(vss, p.vs, p.rs), vs_label(vss, p.vs))
+        (rs_label(vss, p.vs(), p.rs()), vs_label(vss, p.vs()))
     }
 
     /// A loop for `plan`; nothing runs until [`Loop::run`].
@@ -252,11 +253,12 @@ impl Loop {
                 .seed
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
+            let keyword = config.kind.keyword();
             let checker = match Checker::new(config, now, self.seed ^ i as u64) {
                 Ok(c) => c,
                 Err(e) => {
                     // mapping::plan already built each checker once.
-                    log_err!("{}: {e}", place.keyword);
+                    log_err!("{keyword}: {e}");
                     continue;
                 }
             };
@@ -264,7 +266,7 @@ impl Loop {
             match &checker.config().kind {
                 CheckerKind::Bfd(_) => log_warn!(
                     "BFD_CHECK of {} is not run by kad's checker process yet",
-                    rs_label(vss, place.vs, place.rs)
+                    rs_label(vss, place.vs(), place.rs())
                 ),
                 CheckerKind::File(f) => self
                     .file_checks
@@ -273,7 +275,7 @@ impl Loop {
                     .push(self.slots.len()),
                 _ => {}
             }
-            let suspended = ha_suspend_absent(vss, place.vs);
+            let suspended = ha_suspend_absent(vss, place.vs());
             self.slots.push(Slot {
                 place,
                 checker,
@@ -345,7 +347,7 @@ impl Loop {
         // Building the checkers (from the plan, which is then dropped) and installing the
         // whole table (the kernel's dump, one request per entry) leave scratch behind in the
         // heap; give it back, as after the configuration was read. A reload does the same.
-        crate::memory::release_free_heap();
+        crate::memory::release_after_load();
         let mut next_vip_poll = now + VIP_POLL;
         let mut events = Events::with_capacity(events_wanted(self.slots.len()));
         loop {
@@ -406,7 +408,7 @@ impl Loop {
                                     self.flush_on_stop = global.lvs_flush_on_stop.is_some();
                                     self.reload(now, plan);
                                     self.flush_table();
-                                    crate::memory::release_free_heap();
+                                    crate::memory::release_after_load();
                                 }
                                 crate::daemon::config_read();
                             }
@@ -556,7 +558,7 @@ impl Loop {
                 tls,
             } => {
                 if let Some(old) = slot.conn.take() {
-                    old.close(registry);
+                    (*old).close(registry);
                 }
                 let tls_pair = match (&tls, &self.tls) {
                     (Some(p), Some(t)) => Some((t, p)),
@@ -575,7 +577,7 @@ impl Loop {
                     tls_pair,
                     pending,
                 ) {
-                    Ok(c) => slot.conn = Some(c),
+                    Ok(c) => slot.conn = Some(Box::new(c)),
                     Err(e) => pending.push(Ev::ConnectFailed(e.to_string())),
                 }
             }
@@ -585,7 +587,7 @@ impl Loop {
             },
             CheckAction::Close => {
                 if let Some(c) = slot.conn.take() {
-                    c.close(registry);
+                    (*c).close(registry);
                 }
                 self.backlog.retain(|&b| b != i);
             }
@@ -595,11 +597,11 @@ impl Loop {
                 packet,
             } => {
                 if let Some(old) = slot.conn.take() {
-                    old.close(registry);
+                    (*old).close(registry);
                 }
                 let v4 = family == keepalive_checkers::Family::Inet;
                 match Conn::icmp(registry, Self::token(i), family, &target, &packet, pending) {
-                    Ok(c) => slot.conn = Some(c),
+                    Ok(c) => slot.conn = Some(Box::new(c)),
                     Err(e) => {
                         match &e {
                             IcmpError::Socket(_) => log_info!(
@@ -628,8 +630,8 @@ impl Loop {
                     let vss = self.pool.virtual_servers();
                     log_info!(
                         "Misc check for [{} VS {}]: {e}",
-                        rs_label(vss, slot.place.vs, slot.place.rs),
-                        vs_label(vss, slot.place.vs)
+                        rs_label(vss, slot.place.vs(), slot.place.rs()),
+                        vs_label(vss, slot.place.vs())
                     );
                     // Reported as the exit of a program that could not run (shell's 127).
                     let now = Instant::now();
@@ -668,7 +670,7 @@ impl Loop {
     fn result(&mut self, i: usize, now: Instant, r: &CheckResult) {
         let (rs, vs) = self.labels(i);
         let s = &mut self.slots[i];
-        let real = &self.pool.virtual_servers()[s.place.vs].reals[s.place.rs];
+        let real = &self.pool.virtual_servers()[s.place.vs()].reals[s.place.rs()];
         let rs_pair = format!("[{}]:{}", real.addr, real.port);
         let mut shown = r.clone();
         if !r.retry_pending {
@@ -678,7 +680,6 @@ impl Loop {
             }
         }
         let ctx = wording::Ctx {
-            place: &s.place,
             config: s.checker.config(),
             rs: &rs,
             vs: &vs,
@@ -695,13 +696,14 @@ impl Loop {
                 None
             } else {
                 wording::failed_url(s.checker.config(), r.reason.as_ref())
+                    .map(String::into_boxed_str)
             };
         }
         if r.retry_pending {
             return;
         }
         let s = &self.slots[i].place;
-        self.pool.checker_result(s.vs, s.rs, s.index, r);
+        self.pool.checker_result(s.vs(), s.rs(), s.index(), r);
         self.drain_pool(now, false);
     }
 
@@ -781,7 +783,7 @@ impl Loop {
                 }
                 PoolEvent::SuspendCheckers { vs, suspended } => {
                     for i in 0..self.slots.len() {
-                        if self.slots[i].place.vs == vs {
+                        if self.slots[i].place.vs() == vs {
                             if self.slots[i].suspended != suspended {
                                 self.slots[i].suspended = suspended;
                                 let (rs, vs) = self.labels(i);
@@ -919,7 +921,7 @@ impl Loop {
         let registry = self.poll.registry();
         for s in &mut self.slots {
             if let Some(c) = s.conn.take() {
-                c.close(registry);
+                (*c).close(registry);
             }
             s.script = None;
         }
@@ -929,17 +931,11 @@ impl Loop {
     fn reload(&mut self, now: Instant, plan: Plan) {
         self.close_all();
         self.log_reload_removals(&plan);
-        let carried: Vec<(CheckerKey, bool, Option<String>)> = self
+        let carried: Vec<(CheckerKey, bool, Option<Box<str>>)> = self
             .slots
             .iter()
             .filter(|s| s.checker.has_run())
-            .map(|s| {
-                (
-                    self.checker_key(&s.place),
-                    s.checker.is_up(),
-                    s.failed_url.clone(),
-                )
-            })
+            .map(|s| (self.checker_key(s), s.checker.is_up(), s.failed_url.clone()))
             .collect();
         // The sorry server stays in the pool of a kept virtual server if it is unchanged.
         let sorry_alive: Vec<bool> = plan
@@ -991,7 +987,7 @@ impl Loop {
         self.open_files(track_file::Start::Reload);
         self.build_slots(now);
         for i in 0..self.slots.len() {
-            let key = self.checker_key(&self.slots[i].place);
+            let key = self.checker_key(&self.slots[i]);
             if let Some((_, up, url)) = carried.iter().find(|(k, ..)| *k == key) {
                 self.slots[i].carried_up = Some(*up);
                 self.slots[i].failed_url = url.clone();
@@ -1004,10 +1000,12 @@ impl Loop {
         self.check_vips(now);
     }
 
-    fn checker_key(&self, place: &CheckerPlace) -> CheckerKey {
-        let vs = &self.pool.virtual_servers()[place.vs];
-        let rs = &vs.reals[place.rs];
-        (vs.key.clone(), rs.addr, rs.port, place.index, place.keyword)
+    fn checker_key(&self, slot: &Slot) -> CheckerKey {
+        let place = &slot.place;
+        let vs = &self.pool.virtual_servers()[place.vs()];
+        let rs = &vs.reals[place.rs()];
+        let keyword = slot.checker.config().kind.keyword();
+        (vs.key.clone(), rs.addr, rs.port, place.index(), keyword)
     }
 
     /// keepalived's `clear_diff_services` lines for what a reload to `new` drops: virtual
@@ -1167,9 +1165,13 @@ impl Loop {
                 for s in self
                     .slots
                     .iter()
-                    .filter(|s| s.place.vs == v && s.place.rs == r)
+                    .filter(|s| s.place.vs() == v && s.place.rs() == r)
                 {
-                    let _ = writeln!(o, "   Keepalive method = {}", s.place.keyword);
+                    let _ = writeln!(
+                        o,
+                        "   Keepalive method = {}",
+                        s.checker.config().kind.keyword()
+                    );
                     let _ = writeln!(
                         o,
                         "     Checker state = {}",

@@ -307,25 +307,26 @@ pub enum Conn {
     },
 }
 
-fn apply_target(sock: &Socket, target: &Target, family: Family) -> io::Result<()> {
-    if let Some(mark) = target.fwmark {
+/// Marks and binds `sock` as the target's `Source` asks; `bind_port` is left out where
+/// `with_port` is false (ICMP has no ports).
+fn apply_source(sock: &Socket, target: &Target, family: Family, with_port: bool) -> io::Result<()> {
+    let src = target.source();
+    if let Some(mark) = src.fwmark {
         sock.set_mark(mark)?;
     }
-    if let Some(ifname) = &target.bind_if {
+    if let Some(ifname) = &src.bind_if {
         sock.bind_device(Some(ifname.as_bytes()))?;
     }
-    if target.bindto.is_some() || target.bind_port.is_some() {
-        let ip = target.bindto.unwrap_or(match family {
+    let port = src.bind_port.filter(|_| with_port);
+    if src.bindto.is_some() || port.is_some() {
+        let ip = src.bindto.unwrap_or(match family {
             Family::Inet => IpAddr::from([0, 0, 0, 0]),
             Family::Inet6 => IpAddr::from([0u16; 8]),
         });
-        if target.bind_port.is_some() {
+        if port.is_some() {
             sock.set_reuse_address(true)?;
         }
-        sock.bind(&SockAddr::from(SocketAddr::new(
-            ip,
-            target.bind_port.unwrap_or(0),
-        )))?;
+        sock.bind(&SockAddr::from(SocketAddr::new(ip, port.unwrap_or(0))))?;
     }
     Ok(())
 }
@@ -339,7 +340,7 @@ fn domain(family: Family) -> Domain {
 
 fn scoped(target: &Target) -> SocketAddr {
     let mut sa = SocketAddr::new(target.addr, target.port);
-    if let (SocketAddr::V6(v6), Some(ifname)) = (&mut sa, &target.bind_if) {
+    if let (SocketAddr::V6(v6), Some(ifname)) = (&mut sa, &target.source().bind_if) {
         if v6.ip().is_unicast_link_local() {
             if let Ok(idx) = nix::net::if_::if_nametoindex(ifname.as_str()) {
                 v6.set_scope_id(idx);
@@ -383,7 +384,7 @@ impl Conn {
         let sock = Socket::new(domain(family), ty, None)?;
         sock.set_nonblocking(true)?;
         sock.set_cloexec(true)?;
-        apply_target(&sock, target, family)?;
+        apply_source(&sock, target, family, true)?;
         let dst = SockAddr::from(scoped(target));
         match transport {
             Transport::Tcp => {
@@ -435,14 +436,7 @@ impl Conn {
         let send = || -> io::Result<Conn> {
             sock.set_nonblocking(true)?;
             sock.set_cloexec(true)?;
-            apply_target(
-                &sock,
-                &Target {
-                    bind_port: None,
-                    ..target.clone()
-                },
-                family,
-            )?;
+            apply_source(&sock, target, family, false)?;
             let dst = SockAddr::from(SocketAddr::new(scoped(target).ip(), 0));
             sock.connect(&dst)?;
             let mut udp = mio::net::UdpSocket::from_std(sock.into());

@@ -5,8 +5,9 @@
 //! Inheritance (checker → real server → virtual server → global) was resolved by confparse's
 //! `finish`; this module only changes units and shapes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use keepalive_checkers as kc;
@@ -39,20 +40,41 @@ pub enum MappingError {
     },
 }
 
-/// Where a checker sits and how keepalived names it. The checker process keeps this for each
-/// running checker, while the configuration moves into the [`kc::Checker`] itself.
+/// Where a checker sits. The checker process keeps this for each running checker, while the
+/// configuration, keyword and `retry` included, moves into the [`kc::Checker`] itself.
+/// Indexes are kept as `u32`: one of these per checker, by the ten thousand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CheckerPlace {
+    vs: u32,
+    rs: u32,
+    index: u32,
+}
+
+impl CheckerPlace {
+    /// The place of checker `index` of real server `rs` of virtual server `vs`. A
+    /// configuration holds far fewer than 2^32 of each (each costs memory).
+    pub fn new(vs: usize, rs: usize, index: usize) -> Self {
+        CheckerPlace {
+            vs: vs as u32,
+            rs: rs as u32,
+            index: index as u32,
+        }
+    }
+
     /// Index of its virtual server in [`Plan::vss`].
-    pub vs: usize,
+    pub fn vs(&self) -> usize {
+        self.vs as usize
+    }
+
     /// Index of its real server in that virtual server.
-    pub rs: usize,
+    pub fn rs(&self) -> usize {
+        self.rs as usize
+    }
+
     /// Index among the real server's checkers (the pool's `checker` argument).
-    pub index: usize,
-    /// The block keyword (`TCP_CHECK`...), for log lines.
-    pub keyword: &'static str,
-    /// `retry` as configured, for "failed after N retries".
-    pub retry: u32,
+    pub fn index(&self) -> usize {
+        self.index as usize
+    }
 }
 
 /// One checker of one real server, ready to run.
@@ -210,6 +232,7 @@ pub fn plan(cfg: &Config) -> Result<Plan, MappingError> {
         track_files: cfg.vrrp.track_files.clone(),
         ..Plan::default()
     };
+    let mut timings = HashSet::new();
     for vs in &cfg.lvs.virtual_servers {
         let v = plan.vss.len();
         plan.services
@@ -238,7 +261,7 @@ pub fn plan(cfg: &Config) -> Result<Plan, MappingError> {
             let weight = i64::from(rs.weight.unwrap_or(vs.weight));
             let mut alpha = Vec::new();
             for (i, c) in rs.checkers.iter().enumerate() {
-                let spec =
+                let mut spec =
                     checker(cfg, vs, rs, c, &track_files, v, r, i, weight).map_err(|source| {
                         MappingError::Checker {
                             at: format!("{}:{}", c.loc.file, c.loc.line),
@@ -248,6 +271,7 @@ pub fn plan(cfg: &Config) -> Result<Plan, MappingError> {
                         }
                     })?;
                 alpha.push(spec.config.timing.alpha);
+                spec.config.timing = shared(&mut timings, spec.config.timing);
                 plan.checkers.push(spec);
             }
             reals.push(kc::RealServerConfig {
@@ -323,10 +347,13 @@ fn checker(
     if let Some(co) = &c.conn {
         target.addr = co.connect_ip.unwrap_or(rs.addr);
         target.port = co.connect_port.unwrap_or(rs_port);
-        target.bindto = co.bindto;
-        target.bind_port = co.bind_port;
-        target.bind_if = co.bind_if.clone();
-        target.fwmark = co.fwmark;
+        let source = kc::Source {
+            bindto: co.bindto,
+            bind_if: co.bind_if.clone(),
+            bind_port: co.bind_port,
+            fwmark: co.fwmark,
+        };
+        target.source = (source != kc::Source::default()).then(|| Arc::new(source));
         if let Some(t) = co.connect_timeout.or(rs.connect_timeout) {
             connect_timeout = t;
         }
@@ -345,8 +372,8 @@ fn checker(
     };
     let kind = match &c.kind {
         CfgKind::Tcp => kc::CheckerKind::Tcp,
-        CfgKind::HttpGet(h) => kc::CheckerKind::Http(http(h, None)),
-        CfgKind::SslGet(h) => kc::CheckerKind::Http(http(
+        CfgKind::HttpGet(h) => kc::CheckerKind::Http(Box::new(http(h, None))),
+        CfgKind::SslGet(h) => kc::CheckerKind::Http(Box::new(http(
             h,
             Some(kc::TlsParams {
                 sni: h
@@ -360,34 +387,34 @@ fn checker(
                     }),
                 tls_compliant: h.tls_compliant || h.urls.iter().any(|u| u.tls_compliant),
             }),
-        )),
-        CfgKind::Smtp(s) => kc::CheckerKind::Smtp(kc::SmtpConfig {
+        ))),
+        CfgKind::Smtp(s) => kc::CheckerKind::Smtp(Box::new(kc::SmtpConfig {
             helo_name: s.helo_name.clone(),
-        }),
-        CfgKind::Dns(d) => kc::CheckerKind::Dns(kc::DnsConfig {
+        })),
+        CfgKind::Dns(d) => kc::CheckerKind::Dns(Box::new(kc::DnsConfig {
             qtype: dns_type(d.qtype),
             name: d.name.clone(),
             // keepalived 2.2.7 checks the id, QR and RCODE only.
             require_answer: false,
-        }),
-        CfgKind::Misc(m) => kc::CheckerKind::Misc(kc::MiscConfig {
+        })),
+        CfgKind::Misc(m) => kc::CheckerKind::Misc(Box::new(kc::MiscConfig {
             script: script(&m.script, g.script_user.as_ref()),
             timeout: m.timeout.filter(|t| t.0 != 0).map(dur),
             dynamic: m.dynamic,
             rs_weight,
-        }),
-        CfgKind::Udp(u) => kc::CheckerKind::Udp(kc::UdpConfig {
+        })),
+        CfgKind::Udp(u) => kc::CheckerKind::Udp(Box::new(kc::UdpConfig {
             payload: u.payload.clone(),
             require_reply: u.require_reply,
             reply_data: u.reply_data.clone(),
             reply_mask: u.reply_mask.clone(),
             min_reply_length: u.min_reply_length,
             max_reply_length: u.max_reply_length,
-        }),
-        CfgKind::Ping => kc::CheckerKind::Ping(kc::PingConfig {
+        })),
+        CfgKind::Ping => kc::CheckerKind::Ping(Box::new(kc::PingConfig {
             // Linux ping sockets rewrite the identifier with their own.
             ignore_identifier: true,
-        }),
+        })),
         CfgKind::File(f) => {
             // confparse already dropped a FILE_CHECK naming an unknown track_file, as
             // keepalived does ("track_file NAME not found").
@@ -401,34 +428,39 @@ fn checker(
                 Some(w) => (w, f.reverse),
                 None => (weight, reverse),
             };
-            kc::CheckerKind::File(kc::FileConfig {
+            kc::CheckerKind::File(Box::new(kc::FileConfig {
                 track_file: f.track_file.clone(),
                 weight,
                 reverse,
                 dynamic: f.dynamic,
-            })
+            }))
         }
-        CfgKind::Bfd(b) => kc::CheckerKind::Bfd(kc::BfdConfig {
+        CfgKind::Bfd(b) => kc::CheckerKind::Bfd(Box::new(kc::BfdConfig {
             name: b.name.clone(),
-        }),
+        })),
     };
     let config = kc::CheckerConfig {
         kind,
         target,
-        timing,
+        timing: Arc::new(timing),
     };
     // Refuse what the state machine refuses now, at load time, with the block's location.
     kc::Checker::new(config.clone(), std::time::Instant::now(), 0)?;
     Ok(CheckerSpec {
-        place: CheckerPlace {
-            vs: v,
-            rs: r,
-            index,
-            keyword: c.kind.keyword(),
-            retry: t.retry,
-        },
+        place: CheckerPlace::new(v, r, index),
         config,
     })
+}
+
+/// The one `Arc` of the checkers that time alike: a pool of thousands usually has a handful.
+fn shared(timings: &mut HashSet<Arc<kc::Timing>>, timing: Arc<kc::Timing>) -> Arc<kc::Timing> {
+    match timings.get(&timing) {
+        Some(t) => Arc::clone(t),
+        None => {
+            timings.insert(Arc::clone(&timing));
+            timing
+        }
+    }
 }
 
 fn dns_type(t: cc::DnsType) -> kc::DnsType {
@@ -511,12 +543,12 @@ mod tests {
         assert_eq!(rs.checker_alpha, vec![false, false]);
         assert_eq!(p.checkers.len(), 2);
         let tcp = &p.checkers[0];
-        assert_eq!(tcp.place.keyword, "TCP_CHECK");
+        assert_eq!(tcp.config.kind.keyword(), "TCP_CHECK");
         assert_eq!(tcp.config.timing.delay_loop, Duration::from_secs(7));
         assert_eq!(tcp.config.timing.connect_timeout, Duration::from_secs(2));
         assert_eq!(tcp.config.timing.retry, 4);
         let http = &p.checkers[1];
-        assert_eq!(http.place.index, 1);
+        assert_eq!(http.place.index(), 1);
         assert_eq!(http.config.target.port, 8080);
         assert!(matches!(http.config.kind, kc::CheckerKind::Http(ref h) if h.urls[0].path == "/x"));
         assert_eq!(p.services[0].len(), 1);
@@ -575,7 +607,7 @@ mod tests {
         assert!(!p.checkers[0].config.timing.alpha);
         // "track_file nosuch not found": that FILE_CHECK is dropped, the TCP_CHECK stays.
         assert_eq!(p.checkers.len(), 3);
-        assert_eq!(p.checkers[2].place.keyword, "TCP_CHECK");
+        assert_eq!(p.checkers[2].config.kind.keyword(), "TCP_CHECK");
         assert_eq!(p.vss[0].reals[2].checker_alpha, vec![true]);
         // Every block is kept for init_file; only named ones are watched.
         assert_eq!(p.track_files.len(), 2);

@@ -158,7 +158,7 @@ pub fn run(cli: &Cli) -> i32 {
     };
     event_loop.dont_release_ipvs = cli.dont_release_ipvs;
     drop(loaded);
-    crate::memory::release_free_heap();
+    crate::memory::release_after_load();
     let cli_reload = cli.clone();
     let mut known = errors;
     let reloader: event_loop::Reloader = Box::new(move || {

@@ -17,13 +17,9 @@
 
 use keepalive_checkers::{CheckResult, CheckerConfig, CheckerKind, FailReason};
 
-use super::mapping::CheckerPlace;
-
 /// What a result's lines are rendered from.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
-    /// Where the checker sits.
-    pub place: &'a CheckerPlace,
     /// Its configuration.
     pub config: &'a CheckerConfig,
     /// `FMT_RS` of its real server.
@@ -46,7 +42,7 @@ impl Ctx<'_> {
     }
 
     fn retry(&self) -> u32 {
-        self.place.retry
+        self.config.timing.retry
     }
 
     fn tls(&self) -> bool {

@@ -185,7 +185,7 @@ pub fn run(cli: &Cli) -> i32 {
     }
 
     let read = config::read(cli, quiet);
-    crate::memory::release_free_heap();
+    crate::memory::release_after_load();
     let read = match read {
         Ok(r) => r,
         Err(e) => {
@@ -868,7 +868,7 @@ impl<'a> Parent<'a> {
     fn reload(&mut self) {
         log_info!("Reloading ...");
         let read = config::read(self.cli, false);
-        crate::memory::release_free_heap();
+        crate::memory::release_after_load();
         let read = match read {
             Ok(r) => r,
             Err(e) => {

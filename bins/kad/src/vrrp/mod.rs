@@ -177,7 +177,7 @@ impl<'a> Vrrpd<'a> {
             .start(d.poll.registry(), plan, now, &Previous::default());
         d.script_changes(now);
         d.tracker_snapshot(now);
-        crate::memory::release_free_heap();
+        crate::memory::release_after_load();
         crate::daemon::config_read();
         log_info!(
             "VRRP started with {} instance(s)",
@@ -300,7 +300,7 @@ impl<'a> Vrrpd<'a> {
                 self.tracker_snapshot(now);
                 self.mailer = self.new_mailer();
                 self.statics.install(&mut self.router, &self.config);
-                crate::memory::release_free_heap();
+                crate::memory::release_after_load();
                 crate::daemon::config_read();
                 None
             }

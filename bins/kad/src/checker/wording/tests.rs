@@ -1,44 +1,33 @@
 //! Each line below is keepalived 2.2.7's, read from its source for the same event.
 
 use super::*;
-use crate::checker::mapping::CheckerSpec;
 use keepalive_checkers::{
-    BfdConfig, FileConfig, HttpConfig, MiscConfig, PingConfig, Script, SmtpConfig, Target, Timing,
-    TlsParams, UdpConfig, UrlConfig,
+    BfdConfig, FileConfig, HttpConfig, MiscConfig, Script, Target, Timing, TlsParams, UrlConfig,
 };
 use std::net::IpAddr;
 
 const RS: &str = "[192.0.2.10]:tcp:80";
 const VS: &str = "[192.0.2.1]:tcp:80";
 
-fn spec(kind: CheckerKind, retry: u32, log_all: bool, alpha: bool) -> CheckerSpec {
+fn spec(kind: CheckerKind, retry: u32, log_all: bool, alpha: bool) -> CheckerConfig {
     let addr: IpAddr = "192.0.2.10".parse().unwrap();
-    CheckerSpec {
-        place: CheckerPlace {
-            vs: 0,
-            rs: 0,
-            index: 0,
-            keyword: "TEST",
+    CheckerConfig {
+        kind,
+        target: Target::new(addr, 80),
+        timing: Timing {
             retry,
-        },
-        config: CheckerConfig {
-            kind,
-            target: Target::new(addr, 80),
-            timing: Timing {
-                retry,
-                log_all_failures: log_all,
-                alpha,
-                ..Timing::default()
-            },
-        },
+            log_all_failures: log_all,
+            alpha,
+            ..Timing::default()
+        }
+        .into(),
     }
 }
 
-fn lines(s: &CheckerSpec, r: CheckResult, retries_done: u32) -> Vec<String> {
-    let failed = failed_url(&s.config, r.reason.as_ref());
+fn lines(s: &CheckerConfig, r: CheckResult, retries_done: u32) -> Vec<String> {
+    let failed = failed_url(s, r.reason.as_ref());
     let c = Ctx {
-        place: &s.place,
-        config: &s.config,
+        config: s,
         rs: RS,
         vs: VS,
         retries_done,
@@ -118,7 +107,7 @@ fn tcp_check() {
 }
 
 fn http(digest: bool, tls: bool) -> CheckerKind {
-    CheckerKind::Http(HttpConfig {
+    CheckerKind::Http(Box::new(HttpConfig {
         urls: vec![UrlConfig {
             path: "/index.html".into(),
             digest: digest.then(|| "0123456789abcdef0123456789abcdef".into()),
@@ -129,7 +118,7 @@ fn http(digest: bool, tls: bool) -> CheckerKind {
             tls_compliant: false,
         }),
         ..HttpConfig::default()
-    })
+    }))
 }
 
 #[test]
@@ -231,7 +220,7 @@ fn http_check() {
 
 #[test]
 fn smtp_check() {
-    let s = spec(CheckerKind::Smtp(SmtpConfig::default()), 1, false, false);
+    let s = spec(CheckerKind::Smtp(Box::default()), 1, false, false);
     assert_eq!(
         lines(&s, up(true), 0),
         ["Remote SMTP server [192.0.2.10]:tcp:80 succeed on service."]
@@ -308,7 +297,7 @@ fn dns_check() {
 
 #[test]
 fn udp_check() {
-    let s = spec(CheckerKind::Udp(UdpConfig::default()), 0, false, false);
+    let s = spec(CheckerKind::Udp(Box::default()), 0, false, false);
     assert_eq!(
         lines(&s, up(true), 0),
         ["UDP connection to [192.0.2.10]:tcp:80 success."]
@@ -317,7 +306,7 @@ fn udp_check() {
         lines(&s, down(false, FailReason::UdpReplyMismatch), 0),
         ["UDP_CHECK on service [192.0.2.10]:tcp:80 failed."]
     );
-    let s = spec(CheckerKind::Udp(UdpConfig::default()), 2, true, false);
+    let s = spec(CheckerKind::Udp(Box::default()), 2, true, false);
     assert_eq!(
         lines(&s, down(false, FailReason::UdpReplyLength(300)), 0),
         [
@@ -333,7 +322,7 @@ fn udp_check() {
 
 #[test]
 fn ping_check() {
-    let s = spec(CheckerKind::Ping(PingConfig::default()), 2, true, false);
+    let s = spec(CheckerKind::Ping(Box::default()), 2, true, false);
     assert_eq!(
         lines(&s, up(true), 0),
         ["ICMP connection to [192.0.2.10]:tcp:80 success."]
@@ -358,7 +347,7 @@ fn ping_check() {
     );
     // An echo request that could not be sent ("send ICMP packet fail", logged by the loop):
     // straight to the verdict, as captured from keepalived 2.2.7.
-    let s = spec(CheckerKind::Ping(PingConfig::default()), 0, true, false);
+    let s = spec(CheckerKind::Ping(Box::default()), 0, true, false);
     assert_eq!(
         lines(
             &s,
@@ -376,7 +365,7 @@ fn ping_check() {
 fn misc_check() {
     let misc = |retry| {
         spec(
-            CheckerKind::Misc(MiscConfig {
+            CheckerKind::Misc(Box::new(MiscConfig {
                 script: Script {
                     args: vec!["/bin/check".into(), "arg".into()],
                     ..Script::default()
@@ -384,7 +373,7 @@ fn misc_check() {
                 timeout: None,
                 dynamic: false,
                 rs_weight: 1,
-            }),
+            })),
             retry,
             true,
             false,
@@ -426,12 +415,12 @@ fn misc_check() {
 #[test]
 fn file_and_bfd_checks() {
     let file = spec(
-        CheckerKind::File(FileConfig {
+        CheckerKind::File(Box::new(FileConfig {
             track_file: "app_state".into(),
             weight: 0,
             reverse: false,
             dynamic: false,
-        }),
+        })),
         0,
         false,
         false,
@@ -447,7 +436,7 @@ fn file_and_bfd_checks() {
         ["([192.0.2.10]:tcp:80): tracked file app_state leaving FAULT state"]
     );
     let bfd = spec(
-        CheckerKind::Bfd(BfdConfig { name: "b1".into() }),
+        CheckerKind::Bfd(Box::new(BfdConfig { name: "b1".into() })),
         0,
         false,
         false,
