@@ -16,7 +16,7 @@ pub enum Transport {
 
 /// The address family of a target, so the caller can open the right socket before it looks at
 /// the address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
     /// IPv4.
     Inet,

@@ -15,7 +15,7 @@
 //! group into its kernel services. A sorry server with the address of a real server is not
 //! special-cased (keepalived's `s_svr_duplicates_rs`).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -30,7 +30,7 @@ pub fn real_weight(effective: i64) -> i32 {
 }
 
 /// The service protocol (`protocol`), as keepalived prints it in notify lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Protocol {
     /// `tcp`.
     Tcp,
@@ -54,7 +54,7 @@ impl Protocol {
 }
 
 /// How a virtual server is identified.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum VsKey {
     /// `virtual_server IP PORT`.
     Addr {
@@ -513,12 +513,14 @@ impl Pool {
             next.state[nv].quorum_up = self.state[ov].quorum_up;
             let mut kept = Vec::new();
             let mut weights = Vec::new();
+            // By address and port: a virtual server may have thousands of real servers.
+            let mut new_reals: HashMap<(IpAddr, u16), usize> = HashMap::new();
+            for (i, r) in next.vss[nv].reals.iter().enumerate() {
+                new_reals.entry((r.addr, r.port)).or_insert(i);
+            }
             for or in 0..self.vss[ov].reals.len() {
                 let (oaddr, oport) = (self.vss[ov].reals[or].addr, self.vss[ov].reals[or].port);
-                let found = next.vss[nv]
-                    .reals
-                    .iter()
-                    .position(|n| n.addr == oaddr && n.port == oport);
+                let found = new_reals.get(&(oaddr, oport)).copied();
                 match found {
                     None => {
                         // `clear_service_rs`: out of the table, down notification if alive.

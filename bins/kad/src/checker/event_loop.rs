@@ -931,12 +931,12 @@ impl Loop {
     fn reload(&mut self, now: Instant, plan: Plan) {
         self.close_all();
         self.log_reload_removals(&plan);
-        let carried: Vec<(CheckerKey, bool, Option<Box<str>>)> = self
-            .slots
-            .iter()
-            .filter(|s| s.checker.has_run())
-            .map(|s| (self.checker_key(s), s.checker.is_up(), s.failed_url.clone()))
-            .collect();
+        let mut carried: HashMap<CheckerKey, (bool, Option<Box<str>>)> = HashMap::new();
+        for s in self.slots.iter().filter(|s| s.checker.has_run()) {
+            carried
+                .entry(self.checker_key(s))
+                .or_insert_with(|| (s.checker.is_up(), s.failed_url.clone()));
+        }
         // The sorry server stays in the pool of a kept virtual server if it is unchanged.
         let sorry_alive: Vec<bool> = plan
             .vss
@@ -988,7 +988,7 @@ impl Loop {
         self.build_slots(now);
         for i in 0..self.slots.len() {
             let key = self.checker_key(&self.slots[i]);
-            if let Some((_, up, url)) = carried.iter().find(|(k, ..)| *k == key) {
+            if let Some((up, url)) = carried.get(&key) {
                 self.slots[i].carried_up = Some(*up);
                 self.slots[i].failed_url = url.clone();
             }
