@@ -168,7 +168,7 @@ impl super::Config {
                     [&rs.notify_up, &rs.notify_down]
                         .into_iter()
                         .flatten()
-                        .map(checker),
+                        .map(|s| checker(s.as_ref())),
                 );
                 for c in &rs.checkers {
                     if let super::checker::CheckerKind::Misc(m) = &c.kind {

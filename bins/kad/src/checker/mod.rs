@@ -149,7 +149,11 @@ pub fn run(cli: &Cli) -> i32 {
     let netns = loaded.config.top.net_namespace_ipvs.as_deref();
     let ipvs = ipvs::Ipvs::start(from_config::lvs_settings(g), netns);
     let tls = client_tls(&loaded);
-    let mut event_loop = match Loop::new(plan, signals, ipvs, tls, &loaded.config.global) {
+    // The configuration's model is freed before the pool and the checkers are built, so that
+    // they fill its space rather than being scattered among its holes.
+    let global = loaded.config.global.clone();
+    drop(loaded);
+    let mut event_loop = match Loop::new(plan, signals, ipvs, tls, &global) {
         Ok(l) => l,
         Err(e) => {
             log_err!("Healthcheck child process: {e}");
@@ -157,7 +161,7 @@ pub fn run(cli: &Cli) -> i32 {
         }
     };
     event_loop.dont_release_ipvs = cli.dont_release_ipvs;
-    drop(loaded);
+    drop(global);
     crate::memory::release_after_load();
     let cli_reload = cli.clone();
     let mut known = errors;

@@ -37,10 +37,11 @@ pub struct RealServer {
     pub lthreshold: Option<u32>,
     /// `inhibit_on_failure`.
     pub inhibit_on_failure: Option<bool>,
-    /// `notify_up`.
-    pub notify_up: Option<Script>,
+    /// `notify_up`. Boxed, like `notify_down`: most real servers have neither, and a large
+    /// pool's real servers would each carry two empty scripts while the configuration loads.
+    pub notify_up: Option<Box<Script>>,
     /// `notify_down`.
-    pub notify_down: Option<Script>,
+    pub notify_down: Option<Box<Script>>,
     /// `alpha`.
     pub alpha: Option<bool>,
     /// `retry`.
@@ -198,7 +199,7 @@ fn parse_keyword(rs: &mut RealServer, n: &Node, d: &mut Diagnostics) {
                 );
                 return;
             }
-            *slot = Script::from_args(n, 0, true, d);
+            *slot = Script::from_args(n, 0, true, d).map(Box::new);
         }
         "alpha" => {
             if let Some(v) = flag(n, d) {
