@@ -31,7 +31,7 @@ fn release_free_heap() {
 /// Only mappings that are private, not writable and hold no private copy of any page
 /// (`Anonymous: 0 kB`: no relocated RELRO data, no debugger breakpoint) are touched, so
 /// discarding them can only drop pages identical to the file's.
-pub fn release_load_code() {
+fn release_load_code() {
     use std::os::unix::fs::MetadataExt;
     let exe = Executable {
         path: std::fs::read_link("/proc/self/exe")
