@@ -146,17 +146,17 @@ fn new_mailer(global: &GlobalDefs) -> Option<Mailer> {
 
 /// The mail body for a real server's change: the wording of the check that decided it.
 fn rs_mail_body(slots: &[Slot], v: usize, r: usize, up: bool) -> String {
-    let keyword = slots
+    let kind = slots
         .iter()
         .find(|s| s.place.vs() == v && s.place.rs() == r)
-        .map_or("", |s| s.checker.config().kind.keyword());
-    let kind = match keyword {
-        "TCP_CHECK" => CheckKind::Tcp,
-        "UDP_CHECK" => CheckKind::Udp,
-        "SMTP_CHECK" => CheckKind::Smtp,
-        "DNS_CHECK" => CheckKind::Dns,
-        "PING_CHECK" => CheckKind::Ping,
-        "MISC_CHECK" => {
+        .map(|s| &s.checker.config().kind);
+    let kind = match kind {
+        Some(CheckerKind::Tcp) => CheckKind::Tcp,
+        Some(CheckerKind::Udp(_)) => CheckKind::Udp,
+        Some(CheckerKind::Smtp(_)) => CheckKind::Smtp,
+        Some(CheckerKind::Dns(_)) => CheckKind::Dns,
+        Some(CheckerKind::Ping(_)) => CheckKind::Ping,
+        Some(CheckerKind::Misc(_)) => {
             return crate::smtp_alert::misc_message(if up { "succeeded" } else { "failed" })
         }
         _ => CheckKind::Http,
