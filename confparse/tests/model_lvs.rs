@@ -546,6 +546,7 @@ fn ipv6_services() {
 }
 
 /// Every model type serializes (for `kad --dump-conf=json`).
+#[cfg(feature = "serde")]
 #[test]
 fn model_is_serialize() {
     fn is_serialize<T: serde::Serialize>(_: &T) {}

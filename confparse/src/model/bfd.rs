@@ -4,9 +4,7 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
-
-use super::values::{need_arg, parse_decimal, parse_int, parse_uint, ser_loc, Micros};
+use super::values::{need_arg, parse_decimal, parse_int, parse_uint, Micros};
 use crate::diag::{Diagnostics, Severity};
 use crate::token::Loc;
 use crate::tree::Node;
@@ -17,10 +15,14 @@ pub const BFD_CONTROL_TTL: u8 = 255;
 pub const BFD_CONTROL_HOPLIMIT: u8 = 64;
 
 /// One `bfd_instance` block.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BfdInstance {
     /// Where it is defined.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// Its name.
     pub name: String,

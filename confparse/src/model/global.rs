@@ -6,8 +6,6 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use serde::Serialize;
-
 use super::values::{
     flag, need_arg, parse_decimal, parse_int, parse_ip, parse_ipv4, parse_ipv6, parse_port,
     parse_secs, parse_timer, parse_uint, rest_string, Micros, TIMER_HZ_DIGITS,
@@ -16,7 +14,8 @@ use crate::diag::{Diagnostics, Severity};
 use crate::tree::Node;
 
 /// Settings that stand alone at the top level.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct TopLevel {
     /// `net_namespace NAME`: run in this network namespace (implies `use_pid_dir`).
     pub net_namespace: Option<String>,
@@ -37,7 +36,8 @@ pub struct TopLevel {
 pub use super::script::Script;
 
 /// A FIFO that state changes are written to (`notify_fifo FIFO_NAME [username [groupname]]`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Fifo {
     /// Path of the FIFO.
     pub path: String,
@@ -48,7 +48,8 @@ pub struct Fifo {
 }
 
 /// A FIFO and the script that reads it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NotifyFifo {
     /// `*notify_fifo`.
     pub fifo: Option<Fifo>,
@@ -57,7 +58,8 @@ pub struct NotifyFifo {
 }
 
 /// Scheduling settings of one child process (`vrrp_*`, `checker_*`, `bfd_*`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProcessSettings {
     /// `*_process_name`.
     pub process_name: Option<String>,
@@ -74,7 +76,8 @@ pub struct ProcessSettings {
 }
 
 /// `smtp_server HOST [PORT]`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SmtpServer {
     /// An address, or a name resolved at startup.
     pub host: String,
@@ -83,7 +86,8 @@ pub struct SmtpServer {
 }
 
 /// `lvs_sync_daemon`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LvsSyncDaemon {
     /// Interface the sync daemon runs on.
     pub interface: String,
@@ -102,7 +106,8 @@ pub struct LvsSyncDaemon {
 }
 
 /// `lvs_timeouts [tcp SECS] [tcpfin SECS] [udp SECS]`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LvsTimeouts {
     /// TCP session timeout, seconds.
     pub tcp: Option<u32>,
@@ -113,7 +118,8 @@ pub struct LvsTimeouts {
 }
 
 /// `lvs_flush_on_stop [VS]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum LvsFlushOnStop {
     /// Flush the whole IPVS table.
     All,
@@ -122,7 +128,8 @@ pub enum LvsFlushOnStop {
 }
 
 /// `[vrrp_]garp_extra_if [all] SECS`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GarpExtraIf {
     /// Seconds between the extra GARPs; 0 disables.
     pub delay_secs: u32,
@@ -131,7 +138,8 @@ pub struct GarpExtraIf {
 }
 
 /// Size and force flag of one netlink/socket receive buffer setting.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RcvBufs {
     /// Requested size in bytes.
     pub size: Option<u32>,
@@ -140,7 +148,8 @@ pub struct RcvBufs {
 }
 
 /// `vrrp_rx_bufs_policy [MTU|ADVERT|NUMBER]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum RxBufsPolicy {
     /// Size from the interface MTU.
     Mtu,
@@ -151,7 +160,8 @@ pub enum RxBufsPolicy {
 }
 
 /// `global_defs`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GlobalDefs {
     /// `tmp_config_directory`.
     pub tmp_config_directory: Option<String>,

@@ -7,8 +7,6 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
-
 use crate::diag::{Diagnostics, Severity};
 use crate::tree::Node;
 
@@ -22,7 +20,8 @@ pub mod values;
 pub mod vrrp;
 
 /// A whole `keepalived.conf`.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Config {
     /// Top-level settings outside any block (`net_namespace`, `instance`, `use_pid_dir`, ...).
     pub top: global::TopLevel,

@@ -6,16 +6,15 @@
 //! arguments (`set_script_params_array()`, lib/notify.c). One type serves both halves of the
 //! model so the daemon runs every script the same way.
 
-use serde::Serialize;
-
-use super::values::{need_arg, ser_loc};
+use super::values::need_arg;
 use crate::diag::Diagnostics;
 use crate::preprocess::split_quoted_escaped;
 use crate::token::Loc;
 use crate::tree::Node;
 
 /// A script with its arguments and the user and group it runs as.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Script {
     /// The command string as written (a quoted string may hold parameters).
     pub command: String,
@@ -26,7 +25,10 @@ pub struct Script {
     /// `groupname`, else the user's group.
     pub group: Option<String>,
     /// Where it was configured.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
 }
 

@@ -1,15 +1,14 @@
 //! The `SSL` block: the client certificate and CA that `SSL_GET` checkers use. Without it
 //! (or with none of its keywords) keepalived builds a default TLS context.
 
-use serde::Serialize;
-
 use crate::diag::{Diagnostics, Severity};
-use crate::model::values::{no_block, ser_loc};
+use crate::model::values::no_block;
 use crate::token::Loc;
 use crate::tree::Node;
 
 /// The `SSL` block.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SslConfig {
     /// `password`: for the private key.
     pub password: Option<String>,
@@ -20,7 +19,10 @@ pub struct SslConfig {
     /// `key`: private key file.
     pub key: Option<String>,
     /// Where the block starts.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
 }
 

@@ -8,6 +8,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
+#[cfg(feature = "serde")]
 use serde::{Serialize, Serializer};
 
 use crate::diag::Diagnostics;
@@ -20,6 +21,7 @@ pub const TIMER_HZ: u64 = 1_000_000;
 /// Decimal places a TIMER may have: keepalived's `TIMER_HZ_DIGITS`.
 pub const TIMER_HZ_DIGITS: u32 = 6;
 
+#[cfg(feature = "serde")]
 /// Serialize a [`Loc`] as its `file:line:col` string.
 pub fn ser_loc<S: Serializer>(loc: &Loc, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(loc)
@@ -37,6 +39,7 @@ pub fn no_loc() -> Loc {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Micros(pub u64);
 
+#[cfg(feature = "serde")]
 impl Serialize for Micros {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if self.0 % TIMER_HZ == 0 {
@@ -383,6 +386,7 @@ impl fmt::Display for IpPrefix {
     }
 }
 
+#[cfg(feature = "serde")]
 impl Serialize for IpPrefix {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)

@@ -1,14 +1,13 @@
 //! `BFD_CHECK`: a real server follows the state of a `bfd_instance`.
 
-use serde::Serialize;
-
 use super::{Checker, CheckerKind};
 use crate::diag::{Diagnostics, Severity};
 use crate::model::values::{flag, no_block};
 use crate::tree::Node;
 
 /// The settings of a `BFD_CHECK`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BfdCheck {
     /// `name`: the `bfd_instance` to follow.
     pub name: String,

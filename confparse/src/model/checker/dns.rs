@@ -2,26 +2,26 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
-
 use super::{Checker, CheckerKind};
 use crate::diag::Diagnostics;
 use crate::model::values::{need_arg, no_block};
 use crate::tree::Node;
 
 /// The settings of a `DNS_CHECK`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DnsCheck {
     /// `type` (default SOA). Serialized as `query_type`: `type` names the checker.
-    #[serde(rename = "query_type")]
+    #[cfg_attr(feature = "serde", serde(rename = "query_type"))]
     pub qtype: DnsType,
     /// `name` (default `.`, the root).
     pub name: String,
 }
 
 /// A DNS query type keepalived can send.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "UPPERCASE"))]
 pub enum DnsType {
     /// 1.
     A,

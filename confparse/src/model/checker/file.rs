@@ -1,14 +1,13 @@
 //! `FILE_CHECK`: a real server's weight follows a number read from a `track_file`.
 
-use serde::Serialize;
-
 use super::{Checker, CheckerKind};
 use crate::diag::{Diagnostics, Severity};
 use crate::model::values::{need_arg, no_block, parse_int};
 use crate::tree::Node;
 
 /// The settings of a `FILE_CHECK`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct FileCheck {
     /// `track_file`: the name of a top-level `track_file` block.
     pub track_file: String,

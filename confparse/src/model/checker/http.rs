@@ -2,16 +2,15 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
-
 use super::{Checker, CheckerKind};
 use crate::diag::{Diagnostics, Severity};
-use crate::model::values::{flag, need_arg, need_block, no_block, parse_uint, ser_loc};
+use crate::model::values::{flag, need_arg, need_block, no_block, parse_uint};
 use crate::token::Loc;
 use crate::tree::Node;
 
 /// The settings of an `HTTP_GET` or `SSL_GET` block.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct HttpCheck {
     /// `http_protocol` (default 1.0).
     pub http_protocol: HttpProtocol,
@@ -29,22 +28,24 @@ pub struct HttpCheck {
 }
 
 /// `http_protocol`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum HttpProtocol {
     /// HTTP/1.0.
     #[default]
-    #[serde(rename = "1.0")]
+    #[cfg_attr(feature = "serde", serde(rename = "1.0"))]
     Http10,
     /// HTTP/1.0 with `Connection: close`.
-    #[serde(rename = "1.0C")]
+    #[cfg_attr(feature = "serde", serde(rename = "1.0C"))]
     Http10Close,
     /// HTTP/1.1.
-    #[serde(rename = "1.1")]
+    #[cfg_attr(feature = "serde", serde(rename = "1.1"))]
     Http11,
 }
 
 /// One `url` block.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Url {
     /// `path`.
     pub path: String,
@@ -69,12 +70,16 @@ pub struct Url {
     /// `tls_compliant` (url level, SSL_GET only; after keepalived 2.2.7).
     pub tls_compliant: bool,
     /// Where the block starts.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
 }
 
 /// Inclusive range of HTTP status codes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct StatusRange {
     /// Lowest accepted.
     pub min: u16,

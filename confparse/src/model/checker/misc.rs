@@ -1,8 +1,6 @@
 //! `MISC_CHECK`: run a program; its exit status is the verdict (and, with `misc_dynamic`, the
 //! weight).
 
-use serde::Serialize;
-
 use super::{Checker, CheckerKind};
 use crate::diag::Diagnostics;
 use crate::model::script::Script;
@@ -10,7 +8,8 @@ use crate::model::values::{need_arg, no_block, parse_uint, Micros, TIMER_HZ};
 use crate::tree::Node;
 
 /// The settings of a `MISC_CHECK`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MiscCheck {
     /// `misc_path`: the program and its arguments; `user` fills the script's user and group.
     pub script: Script,

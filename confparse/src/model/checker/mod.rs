@@ -10,11 +10,9 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
-
 use crate::diag::{Diagnostics, Severity};
 use crate::model::lvs::virtual_server::{connect_timeout, timer};
-use crate::model::values::{flag, need_arg, no_block, parse_ip, parse_uint, ser_loc, Micros};
+use crate::model::values::{flag, need_arg, no_block, parse_ip, parse_uint, Micros};
 use crate::token::Loc;
 use crate::tree::Node;
 
@@ -35,7 +33,8 @@ pub use smtp::{SmtpCheck, DEFAULT_HELO};
 pub use udp::UdpCheck;
 
 /// One health checker of a real server.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Checker {
     /// What it checks, with its specific settings.
     pub kind: CheckerKind,
@@ -47,43 +46,47 @@ pub struct Checker {
     /// checker type's defaults (filled by [`crate::model::lvs::finish`]).
     pub timing: Timing,
     /// Where the block starts.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
 }
 
 /// The checker type and its own settings.
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "type")]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "type"))]
 pub enum CheckerKind {
     /// `HTTP_GET`.
-    #[serde(rename = "HTTP_GET")]
+    #[cfg_attr(feature = "serde", serde(rename = "HTTP_GET"))]
     HttpGet(HttpCheck),
     /// `SSL_GET`.
-    #[serde(rename = "SSL_GET")]
+    #[cfg_attr(feature = "serde", serde(rename = "SSL_GET"))]
     SslGet(HttpCheck),
     /// `TCP_CHECK`: a connect.
-    #[serde(rename = "TCP_CHECK")]
+    #[cfg_attr(feature = "serde", serde(rename = "TCP_CHECK"))]
     Tcp,
     /// `SMTP_CHECK`.
-    #[serde(rename = "SMTP_CHECK")]
+    #[cfg_attr(feature = "serde", serde(rename = "SMTP_CHECK"))]
     Smtp(SmtpCheck),
     /// `DNS_CHECK`.
-    #[serde(rename = "DNS_CHECK")]
+    #[cfg_attr(feature = "serde", serde(rename = "DNS_CHECK"))]
     Dns(DnsCheck),
     /// `MISC_CHECK`: run a program.
-    #[serde(rename = "MISC_CHECK")]
+    #[cfg_attr(feature = "serde", serde(rename = "MISC_CHECK"))]
     Misc(MiscCheck),
     /// `UDP_CHECK`.
-    #[serde(rename = "UDP_CHECK")]
+    #[cfg_attr(feature = "serde", serde(rename = "UDP_CHECK"))]
     Udp(UdpCheck),
     /// `PING_CHECK`: ICMP echo.
-    #[serde(rename = "PING_CHECK")]
+    #[cfg_attr(feature = "serde", serde(rename = "PING_CHECK"))]
     Ping,
     /// `FILE_CHECK`: a value read from a `track_file`.
-    #[serde(rename = "FILE_CHECK")]
+    #[cfg_attr(feature = "serde", serde(rename = "FILE_CHECK"))]
     File(FileCheck),
     /// `BFD_CHECK`: the state of a `bfd_instance`.
-    #[serde(rename = "BFD_CHECK")]
+    #[cfg_attr(feature = "serde", serde(rename = "BFD_CHECK"))]
     Bfd(BfdCheck),
 }
 
@@ -133,7 +136,8 @@ impl CheckerKind {
 /// Connection options (`connect_ip`...). Ports and addresses left unset mean the real
 /// server's; [`crate::model::lvs::finish`] fills `connect_ip`, and `connect_port` when the
 /// real server line has a port, and `connect_timeout` from the real server.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ConnOpts {
     /// `connect_ip`.
     pub connect_ip: Option<IpAddr>,
@@ -160,7 +164,8 @@ impl ConnOpts {
 }
 
 /// The timing options as written in a checker block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CheckerSettings {
     /// `retry`.
     pub retry: Option<u32>,
@@ -177,7 +182,8 @@ pub struct CheckerSettings {
 }
 
 /// A checker's timing once every default is applied.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Timing {
     /// Interval between checks.
     pub delay_loop: Micros,

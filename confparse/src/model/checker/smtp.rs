@@ -2,8 +2,6 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
-
 use super::{conn_keyword, conn_ok, timing_keyword, Checker, CheckerKind, ConnOpts};
 use crate::diag::Diagnostics;
 use crate::model::values::{need_arg, need_block, no_block};
@@ -13,7 +11,8 @@ use crate::tree::Node;
 pub const DEFAULT_HELO: &str = "smtpchecker.keepalived.org";
 
 /// The settings of an `SMTP_CHECK`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SmtpCheck {
     /// `helo_name` (default `smtpchecker.keepalived.org`).
     pub helo_name: String,

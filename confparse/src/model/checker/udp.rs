@@ -2,15 +2,14 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
-
 use super::{read_hex_str, Checker, CheckerKind};
 use crate::diag::Diagnostics;
 use crate::model::values::{need_arg, no_block, parse_uint};
 use crate::tree::Node;
 
 /// The settings of a `UDP_CHECK`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UdpCheck {
     /// `payload`: bytes to send; `None` means a random payload.
     pub payload: Option<Vec<u8>>,

@@ -4,29 +4,32 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
-use serde::Serialize;
-
 use super::Family;
 use crate::diag::Diagnostics;
-use crate::model::values::{need_arg, no_block, parse_uint, ser_loc};
+use crate::model::values::{need_arg, no_block, parse_uint};
 use crate::token::{Loc, Token};
 use crate::tree::Node;
 
 /// One `virtual_server_group`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct VirtualServerGroup {
     /// The group's name, as `virtual_server group NAME` refers to it.
     pub name: String,
     /// Its entries, in file order.
     pub entries: Vec<GroupEntry>,
     /// Where the block starts.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
 }
 
 /// One line of a `virtual_server_group`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "lowercase"))]
 pub enum GroupEntry {
     /// `<IPADDR>[-<END>|/<LEN>] [<PORT>]`: the addresses `first..=last` (equal for a single
     /// address). A missing or zero port is `None` (the service must then be persistent).
@@ -38,7 +41,10 @@ pub enum GroupEntry {
         /// Port, if not zero.
         port: Option<u16>,
         /// Where the line is.
-        #[serde(serialize_with = "ser_loc")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(serialize_with = "crate::model::values::ser_loc")
+        )]
         loc: Loc,
     },
     /// `fwmark <INTEGER> [inet|inet6]`.
@@ -48,7 +54,10 @@ pub enum GroupEntry {
         /// Family, needed only when every real server is tunnelled.
         family: Option<Family>,
         /// Where the line is.
-        #[serde(serialize_with = "ser_loc")]
+        #[cfg_attr(
+            feature = "serde",
+            serde(serialize_with = "crate::model::values::ser_loc")
+        )]
         loc: Loc,
     },
 }

@@ -20,8 +20,6 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use serde::Serialize;
-
 use super::global::GlobalDefs;
 use super::ssl::{self, SslConfig};
 use super::values::{need_arg, parse_uint};
@@ -39,7 +37,8 @@ pub use real_server::{RealServer, SorryServer};
 pub use virtual_server::{Granularity, Protocol, SchedFlags, Scheduler, VirtualServer, VsAddress};
 
 /// Everything LVS in a configuration.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LvsConfig {
     /// `virtual_server_group` blocks, in file order.
     pub groups: Vec<VirtualServerGroup>,
@@ -74,8 +73,9 @@ pub fn finish(v: &mut LvsConfig, g: &GlobalDefs, d: &mut Diagnostics) {
 pub use validate::{check_references, GlobalLvsDefaults};
 
 /// `inet` or `inet6`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Family {
     /// IPv4.
     Inet,
@@ -104,8 +104,9 @@ impl fmt::Display for Family {
 }
 
 /// How IPVS forwards packets to a real server (`lvs_method`, `-g`/`-m`/`-i` in ipvsadm).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(tag = "method", rename_all = "UPPERCASE")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "method", rename_all = "UPPERCASE"))]
 pub enum Forwarding {
     /// Masquerading (`NAT`).
     Nat,
@@ -124,18 +125,20 @@ impl Forwarding {
 }
 
 /// The tunnel options of `lvs_method TUN [type {ipip|gue port NUM|gre} [nocsum|csum|remcsum]]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Tunnel {
     /// Encapsulation.
-    #[serde(rename = "type")]
+    #[cfg_attr(feature = "serde", serde(rename = "type"))]
     pub kind: TunnelType,
     /// Checksum handling (Linux 5.3+); `nocsum` unless set.
     pub checksum: TunnelChecksum,
 }
 
 /// Tunnel encapsulation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum TunnelType {
     /// IP in IP (the default).
     Ipip,
@@ -149,8 +152,9 @@ pub enum TunnelType {
 }
 
 /// Tunnel checksum option.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum TunnelChecksum {
     /// No checksum (the default).
     Nocsum,

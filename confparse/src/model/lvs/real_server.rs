@@ -2,13 +2,11 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
-
 use super::virtual_server::{connect_timeout, parse_server_addr, timer, MAX_WEIGHT};
 use super::{parse_forwarding, string_arg, Forwarding, Script};
 use crate::diag::{Diagnostics, Severity};
 use crate::model::checker::{self, Checker};
-use crate::model::values::{flag, need_arg, no_block, parse_uint, ser_loc, Micros};
+use crate::model::values::{flag, need_arg, no_block, parse_uint, Micros};
 use crate::token::Loc;
 use crate::tree::Node;
 
@@ -19,7 +17,8 @@ use crate::tree::Node;
 /// `delay_before_retry`, `smtp_alert`) are `None` when unset in the block; [`super::finish`]
 /// fills every one of them except `retry`, `warmup` and `delay_before_retry`, which stay `None`
 /// when the virtual server does not set them either (each checker then uses its own default).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RealServer {
     /// Address.
     pub addr: IpAddr,
@@ -63,12 +62,16 @@ pub struct RealServer {
     /// Health checkers, in file order.
     pub checkers: Vec<Checker>,
     /// Where the block starts.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
 }
 
 /// The `sorry_server` of a virtual server.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SorryServer {
     /// Address.
     pub addr: IpAddr,
@@ -79,7 +82,10 @@ pub struct SorryServer {
     /// `sorry_server_inhibit`.
     pub inhibit: bool,
     /// Where it is configured.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
 }
 

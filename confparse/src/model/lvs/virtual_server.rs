@@ -4,13 +4,11 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
-use serde::Serialize;
-
 use super::group::parse_port_nonzero;
 use super::real_server::{self, RealServer, SorryServer};
 use super::{parse_forwarding, string_arg, Family, Forwarding, Script};
 use crate::diag::{Diagnostics, Severity};
-use crate::model::values::{flag, need_arg, parse_timer, parse_uint, ser_loc, Micros, TIMER_HZ};
+use crate::model::values::{flag, need_arg, parse_timer, parse_uint, Micros, TIMER_HZ};
 use crate::token::Loc;
 use crate::tree::Node;
 
@@ -33,7 +31,8 @@ const PENAME_MAXLEN: usize = 16;
 /// Fields typed `Option` that inherit (`retry`, `warmup`, `delay_before_retry`, `smtp_alert`)
 /// stay `None` when unset; real servers and checkers resolve them in [`super::finish`].
 /// `scheduler`, `forwarding` and `protocol` are filled with keepalived's defaults there.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct VirtualServer {
     /// How the service is named.
     pub address: VsAddress,
@@ -93,13 +92,17 @@ pub struct VirtualServer {
     /// `real_server` blocks, in file order.
     pub real_servers: Vec<RealServer>,
     /// Where the block starts.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
 }
 
 /// What a `virtual_server` line names.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "lowercase"))]
 pub enum VsAddress {
     /// `<IPADDR> [<PORT>]`; a missing or zero port is `None`.
     Ip {
@@ -121,8 +124,9 @@ pub enum VsAddress {
 }
 
 /// An IPVS scheduler (`lvs_sched`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Scheduler {
     /// Round robin.
     Rr,
@@ -183,7 +187,8 @@ impl Scheduler {
 }
 
 /// Scheduler flags (`-b` in ipvsadm) and one-packet scheduling (`-o`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SchedFlags {
     /// `flag-1` (`IP_VS_SVC_F_SCHED1`).
     pub flag_1: bool,
@@ -225,8 +230,9 @@ impl SchedFlags {
 }
 
 /// L4 protocol of an address-based service.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "UPPERCASE"))]
 pub enum Protocol {
     /// TCP.
     Tcp,
@@ -247,8 +253,9 @@ impl fmt::Display for Protocol {
 }
 
 /// `persistence_granularity`: an IPv4 netmask, or an IPv6 prefix length.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Granularity {
     /// IPv4 netmask (`-M 255.255.255.0`); not required to be contiguous, as in ipvsadm.
     Inet(Ipv4Addr),

@@ -8,15 +8,14 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
-
 use crate::diag::Diagnostics;
-use crate::model::values::{ser_loc, split_prefix, IpPrefix};
+use crate::model::values::{split_prefix, IpPrefix};
 use crate::token::{Loc, Token};
 use crate::tree::Node;
 
 /// Address family, as `inet`/`inet6` in the grammar.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Family {
     /// IPv4.
     Inet,
@@ -36,7 +35,8 @@ impl Family {
 }
 
 /// `scope` of an address or route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Scope {
     /// `global` (RT_SCOPE_UNIVERSE).
     Global,
@@ -104,7 +104,8 @@ impl<'a> std::ops::Index<usize> for Words<'a> {
 }
 
 /// `preferred_lft nn|forever`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Lifetime {
     /// Never deprecated.
     Forever,
@@ -113,7 +114,8 @@ pub enum Lifetime {
 }
 
 /// Broadcast of an address: explicit, or host bits set/cleared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Broadcast {
     /// `brd ADDR`.
     Addr(IpAddr),
@@ -124,10 +126,14 @@ pub enum Broadcast {
 }
 
 /// One line of `virtual_ipaddress`, `virtual_ipaddress_excluded` or `static_ipaddress`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct IpAddress {
     /// Where the line starts.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// Address and prefix length (a bare address is /32 or /128).
     pub addr: IpPrefix,
@@ -380,7 +386,8 @@ pub fn parse_address(node: &Node, is_static: bool, d: &mut Diagnostics) -> Optio
 }
 
 /// Where a route goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum RouteDest {
     /// `default`/`any`/`all` (family from the other words, else IPv4).
     Default,
@@ -389,7 +396,8 @@ pub enum RouteDest {
 }
 
 /// How a route is added relative to matching routes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum RouteMode {
     /// `prepend` (the kernel's and keepalived's default).
     #[default]
@@ -401,7 +409,8 @@ pub enum RouteMode {
 }
 
 /// One `nexthop` of a multipath route.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Nexthop {
     /// `via`.
     pub via: Option<IpAddr>,
@@ -416,10 +425,14 @@ pub struct Nexthop {
 }
 
 /// One `static_routes`/`virtual_routes` line.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Route {
     /// Where the line starts.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// The family (explicit `inet6`, or from the addresses; IPv4 by default).
     pub family: Family,
@@ -999,10 +1012,14 @@ fn parse_nexthops(words: &[Token], r: &mut Route, d: &mut Diagnostics) -> Option
 }
 
 /// One `static_rules`/`virtual_rules` line.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Rule {
     /// Where the line starts.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// The family (explicit or from the addresses; IPv4 by default).
     pub family: Family,

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
+#[cfg(feature = "serde")]
 use serde::{Serialize, Serializer};
 
 use super::address::{parse_address, parse_route, parse_rule, Family, IpAddress, Route, Rule};
@@ -15,7 +16,7 @@ use super::value_block;
 use crate::diag::{Diagnostics, Severity};
 use crate::model::global::{garp_extra_if, GarpExtraIf, Script};
 use crate::model::values::{
-    flag, need_arg, parse_decimal, parse_int, parse_secs, parse_uint, ser_loc, Micros, TIMER_HZ,
+    flag, need_arg, parse_decimal, parse_int, parse_secs, parse_uint, Micros, TIMER_HZ,
     TIMER_HZ_DIGITS,
 };
 use crate::token::{Loc, Token};
@@ -36,6 +37,7 @@ impl AdvertInt {
     }
 }
 
+#[cfg(feature = "serde")]
 impl Serialize for AdvertInt {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(s)
@@ -49,8 +51,9 @@ impl fmt::Display for AdvertInt {
 }
 
 /// `state MASTER|BACKUP`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "UPPERCASE"))]
 pub enum InitialState {
     /// `MASTER`.
     Master,
@@ -59,7 +62,8 @@ pub enum InitialState {
 }
 
 /// `authentication { auth_type ... }`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum AuthType {
     /// Simple password (RFC 2338 §5.3.6.1).
     Pass,
@@ -68,7 +72,8 @@ pub enum AuthType {
 }
 
 /// `authentication { auth_type T auth_pass P }`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Authentication {
     /// The type, if given.
     pub auth_type: Option<AuthType>,
@@ -77,7 +82,8 @@ pub struct Authentication {
 }
 
 /// `use_vmac [IFNAME] [MAC]`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Vmac {
     /// Name of the macvlan interface (default `vrrp.<vrid>`).
     pub ifname: Option<String>,
@@ -88,7 +94,8 @@ pub struct Vmac {
 }
 
 /// `use_ipvlan [IFNAME] [ADDR] [bridge|private|vepa]`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Ipvlan {
     /// Name of the ipvlan interface.
     pub ifname: Option<String>,
@@ -99,10 +106,14 @@ pub struct Ipvlan {
 }
 
 /// One `unicast_peer` line.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UnicastPeer {
     /// Where it is.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// The peer's address.
     pub addr: IpAddr,
@@ -113,7 +124,8 @@ pub struct UnicastPeer {
 }
 
 /// `old_unicast_checksum [never]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum OldChecksum {
     /// Always use the pre-1.3.6 checksum.
     Always,
@@ -123,7 +135,8 @@ pub enum OldChecksum {
 
 /// Notify scripts of an instance or sync group (boxed: most instances have none, and an
 /// instance stays small when there are tens of thousands).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Notify {
     /// `notify_master`.
     pub master: Option<Box<Script>>,
@@ -197,22 +210,26 @@ impl Notify {
 }
 
 /// One `vrrp_instance`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Instance {
     /// Where it is defined.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// Its name.
     pub name: String,
     /// Position among the top-level blocks, for define-before-use checks.
-    #[serde(skip)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub seq: usize,
     /// `state`; after `finish`, derived from the priority when absent.
     pub state: Option<InitialState>,
     /// `interface`.
     pub interface: Option<String>,
     /// Where `interface` was given.
-    #[serde(skip)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub interface_loc: Option<Loc>,
     /// `vrf`.
     pub vrf: Option<String>,

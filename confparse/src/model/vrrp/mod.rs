@@ -10,11 +10,9 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use serde::Serialize;
-
 use super::global::GlobalDefs;
 use crate::diag::{Diagnostics, Severity};
-use crate::model::values::{need_arg, need_block, parse_decimal, ser_loc, Micros, TIMER_HZ_DIGITS};
+use crate::model::values::{need_arg, need_block, parse_decimal, Micros, TIMER_HZ_DIGITS};
 use crate::token::Loc;
 use crate::tree::Node;
 
@@ -29,15 +27,19 @@ pub use track::{TrackFile, TrackGroup, TrackProcess, TrackRef, Tracking, VrrpScr
 pub use validate::check_interfaces;
 
 /// `vrrp_sync_group NAME { ... }`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SyncGroup {
     /// Where it is defined.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// Its name.
     pub name: String,
     /// Position among the top-level blocks.
-    #[serde(skip)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub seq: usize,
     /// `group { ... }`: member instance names, in order, with where each is named.
     pub members: Vec<track::NameRef>,
@@ -73,10 +75,14 @@ const SYNC_GROUP_KEYWORDS: &[&str] = &[
 ];
 
 /// `garp_group { ... }`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GarpGroup {
     /// Where it is defined.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// `garp_interval`.
     pub garp_interval: Option<Micros>,
@@ -87,7 +93,8 @@ pub struct GarpGroup {
 }
 
 /// Everything VRRP in a configuration.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct VrrpConfig {
     /// `vrrp_instance` blocks, in file order.
     pub instances: Vec<Instance>,
@@ -115,10 +122,10 @@ pub struct VrrpConfig {
     pub interface_up_down_delays: Vec<track::UpDownDelay>,
     /// Name → index and position of each named object, for O(1) duplicate and reference
     /// checks.
-    #[serde(skip)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     names: Names,
     /// Position counter over the top-level nodes this module saw.
-    #[serde(skip)]
+    #[cfg_attr(feature = "serde", serde(skip))]
     seq: usize,
 }
 

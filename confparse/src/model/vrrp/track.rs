@@ -3,18 +3,17 @@
 //! `track_group`, `linkbeat_interfaces`, `interface_up_down_delays`, and the
 //! `track_interface`/`track_script`/`track_file`/`track_process`/`track_bfd` blocks.
 
-use serde::Serialize;
-
 use crate::diag::{Diagnostics, Severity};
 use crate::model::global::Script;
 use crate::model::values::{
-    need_arg, parse_decimal, parse_int, parse_timer, parse_uint, ser_loc, Micros, TIMER_HZ_DIGITS,
+    need_arg, parse_decimal, parse_int, parse_timer, parse_uint, Micros, TIMER_HZ_DIGITS,
 };
 use crate::token::Loc;
 use crate::tree::Node;
 
 /// What kind of object a tracking reference names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum TrackKind {
     /// `track_interface`: an interface name.
     Interface,
@@ -49,10 +48,14 @@ impl TrackKind {
 }
 
 /// One line of a `track_*` block: `NAME [weight W [reverse|noreverse]]`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct TrackRef {
     /// Where the line is.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// The tracked object's name.
     pub name: String,
@@ -147,7 +150,8 @@ pub fn parse_track_block(
 }
 
 /// All `track_*` blocks of an instance or sync group.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Tracking {
     /// `track_interface`.
     pub interfaces: Vec<TrackRef>,
@@ -203,10 +207,14 @@ pub fn block_name(node: &Node, d: &mut Diagnostics) -> Option<String> {
 }
 
 /// `vrrp_script NAME { ... }`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct VrrpScript {
     /// Where it is defined.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// Its name.
     pub name: String,
@@ -340,10 +348,14 @@ pub fn parse_vrrp_script(node: &Node, d: &mut Diagnostics) -> Option<VrrpScript>
 }
 
 /// `track_file NAME { ... }` (or the deprecated `vrrp_track_file`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct TrackFile {
     /// Where it is defined.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// Its name.
     pub name: String,
@@ -462,7 +474,8 @@ pub fn parse_track_file(node: &Node, d: &mut Diagnostics) -> Option<TrackFile> {
 }
 
 /// `param_match` of a tracked process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum ParamMatch {
     /// Parameters must match exactly (the default when parameters are given).
     Exact,
@@ -473,10 +486,14 @@ pub enum ParamMatch {
 }
 
 /// `vrrp_track_process NAME { ... }`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct TrackProcess {
     /// Where it is defined.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// Its name.
     pub name: String,
@@ -637,20 +654,28 @@ pub fn parse_track_process(node: &Node, d: &mut Diagnostics) -> Option<TrackProc
 }
 
 /// A name given in a list (`group { ... }`), with where it was written.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NameRef {
     /// The name.
     pub name: String,
     /// Where it is.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
 }
 
 /// `track_group NAME { group { INSTANCE ... } }`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct TrackGroup {
     /// Where it is defined.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// Its name.
     pub name: String,
@@ -705,7 +730,8 @@ pub fn parse_track_group(node: &Node, d: &mut Diagnostics) -> Option<TrackGroup>
 }
 
 /// Polling method for one `linkbeat_interfaces` line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum LinkbeatMethod {
     /// MII registers (the default when supported).
     Mii,
@@ -716,10 +742,14 @@ pub enum LinkbeatMethod {
 }
 
 /// One `linkbeat_interfaces` line.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LinkbeatInterface {
     /// Where it is.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// Interface name.
     pub interface: String,
@@ -755,10 +785,14 @@ pub fn parse_linkbeat(node: &Node, out: &mut Vec<LinkbeatInterface>, d: &mut Dia
 }
 
 /// One `interface_up_down_delays` line.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UpDownDelay {
     /// Where it is.
-    #[serde(serialize_with = "ser_loc")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::model::values::ser_loc")
+    )]
     pub loc: Loc,
     /// Interface name.
     pub interface: String,
