@@ -1,13 +1,8 @@
-//! Sans-IO VRRP: the packet codec for VRRPv2 (RFC 3768) and VRRPv3 (RFC 5798) over IPv4 and
-//! IPv6, and the instance and sync-group state machines. This crate owns no socket, thread or
-//! clock: time and bytes come in as arguments and intentions come out as values.
-//!
-//! Codec modules (see `API-CODEC.md` beside `Cargo.toml` for a walk-through):
-//! [`packet`] (the VRRP message view and owned [`packet::AdvertRepr`]), [`ip`] (the IPv4 header
-//! a raw socket delivers, pseudo-headers, full IPv4 emission), [`auth`] (PASS and keepalived's
-//! IPSEC-AH), [`checksum`], [`rx`] (receive validation), [`error`] and [`stats`].
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod manual;
 
 pub mod auth;
 pub mod checksum;
