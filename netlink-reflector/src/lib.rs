@@ -1,16 +1,4 @@
-//! The kernel's links and addresses mirrored in memory from rtnetlink, and the operations kad
-//! performs on them: virtual addresses, routes, rules and macvlan VMAC interfaces.
-//!
-//! - [`Reflector`]: a non-blocking monitor socket plus an in-memory [`Table`]; feed its fd to
-//!   the event loop and call [`Reflector::process`] to get [`Change`]s (link up/down, added,
-//!   removed, renamed; address added/removed), which the VRRP loop turns into tracker events.
-//! - [`Rtnl`]: the command socket. [`AddressSpec`], [`RouteSpec`], [`RuleSpec`] and
-//!   [`VmacSpec`] are the typed forms of `virtual_ipaddress`, `virtual_routes`,
-//!   `virtual_rules` and `use_vmac` (keepalived.conf(5)); the daemon maps its configuration
-//!   onto them.
-//! - [`SysctlGuard`]: the VMAC sysctls set for the daemon's lifetime and restored on exit.
-//!
-//! Every socket belongs to the network namespace of the thread that opens it.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
