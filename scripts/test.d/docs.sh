@@ -32,6 +32,26 @@ for dir in confparse vrrp ipvs checkers netlink-reflector; do
     }
 done
 
+echo "docs: the top-level README's Rust excerpts are lines of the crate READMEs' doctests"
+python3 /dev/fd/3 3<<'EOF'
+import re
+
+def rust_lines(path):
+    text = open(path, encoding="utf-8").read()
+    blocks = re.findall(r"^```rust[^\n]*\n(.*?)^```", text, re.S | re.M)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+tested = set()
+for crate in ("confparse", "vrrp", "ipvs", "checkers", "netlink-reflector"):
+    tested.update(rust_lines(crate + "/README.md"))
+excerpts = rust_lines("README.md")
+stale = [line for line in excerpts if line not in tested]
+if stale:
+    print("README.md has Rust lines no crate README compiles:", *stale, sep="\n  ")
+    raise SystemExit(1)
+print(len(excerpts), "lines checked")
+EOF
+
 echo "docs: dependencies' rust-version against ours"
 cargo metadata --format-version 1 --locked --filter-platform "$(rustc -vV | sed -n 's/^host: //p')" |
     python3 /dev/fd/3 3<<'EOF'
