@@ -171,6 +171,14 @@ impl Diagnostics {
 
 /// The closest word in `known` to `word`, if it is close enough to be a likely typo
 /// (edit distance at most a third of the word's length, and at least 1).
+///
+/// ```
+/// use keepalive_confparse::diag::did_you_mean;
+///
+/// let known = ["priority", "interface", "virtual_router_id"];
+/// assert_eq!(did_you_mean("priorty", &known), Some("priority"));
+/// assert_eq!(did_you_mean("weight", &known), None);
+/// ```
 pub fn did_you_mean<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
     known

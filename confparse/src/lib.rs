@@ -25,6 +25,17 @@ pub fn load_tree(path: &Path, opts: &Options) -> (Vec<Node>, Diagnostics) {
 
 /// [`load_tree`] for text in memory, named `name` in diagnostics; includes are resolved from
 /// the current directory.
+///
+/// ```
+/// use keepalive_confparse::{load_tree_str, Options};
+///
+/// let text = "$IF=eth0\n~SEQ(N,1,2) vrrp_instance VI_${N} { interface $IF }\n";
+/// let (nodes, diags) = load_tree_str("keepalived.conf", text, &Options::default());
+/// assert!(diags.is_empty());
+/// let names: Vec<_> = nodes.iter().map(|n| n.args[0].text.as_str()).collect();
+/// assert_eq!(names, ["VI_1", "VI_2"]);                  // ~SEQ repeated the line
+/// assert_eq!(nodes[1].children()[0].args[0].text, "eth0");  // $IF substituted
+/// ```
 pub fn load_tree_str(name: &str, text: &str, opts: &Options) -> (Vec<Node>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let lines = preprocess::read_str(name, text, opts, &mut diags);

@@ -47,6 +47,17 @@ fn addr_num(a: &IpAddr) -> u128 {
 
 /// `TCP  192.0.2.1:80`, `SCTP 192.0.2.1:9`, `UDP  [2001:db8::1]:53`, `FWM  7`, `FWM  7 IPv6`:
 /// the protocol padded to four columns, a space, the address (checked against ipvsadm 1.31).
+///
+/// ```
+/// use keepalive_ipvs::ipvsadm::service_name;
+/// use keepalive_ipvs::{AddressFamily, Protocol, ServiceKey};
+///
+/// let dns = ServiceKey::Addr { protocol: Protocol::Udp, addr: "2001:db8::1".parse()?, port: 53 };
+/// assert_eq!(service_name(&dns), "UDP  [2001:db8::1]:53");
+/// let mark = ServiceKey::Fwmark { af: AddressFamily::Inet, mark: 7 };
+/// assert_eq!(service_name(&mark), "FWM  7");
+/// # Ok::<(), std::net::AddrParseError>(())
+/// ```
 pub fn service_name(key: &ServiceKey) -> String {
     match key {
         ServiceKey::Addr {
@@ -70,6 +81,14 @@ pub fn addr_port(addr: &IpAddr, port: u16) -> String {
 }
 
 /// ipvsadm's `print_largenum` without `--exact`: 9 columns, scaled with K/M/G/T past 10^8.
+///
+/// ```
+/// use keepalive_ipvs::ipvsadm::largenum;
+///
+/// assert_eq!(largenum(99_999_999), " 99999999");
+/// assert_eq!(largenum(123_456_789), "  123456K");
+/// assert_eq!(largenum(5_000_000_000), "    5000M");
+/// ```
 pub fn largenum(i: u64) -> String {
     if i < 100_000_000 {
         format!("{i:9}")

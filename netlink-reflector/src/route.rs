@@ -194,6 +194,18 @@ pub struct RouteSpec {
 
 impl RouteSpec {
     /// A unicast route to `dst/dst_len` in the main table with keepalived's defaults.
+    ///
+    /// ```
+    /// use keepalive_netlink::RouteSpec;
+    ///
+    /// // virtual_routes { 198.51.100.0/24 via 192.0.2.254 table 100 }
+    /// let mut route = RouteSpec::new("198.51.100.0".parse()?, 24);
+    /// route.gateway = Some("192.0.2.254".parse()?);
+    /// route.table = 100;
+    /// route.validate()?;
+    /// assert_eq!(route.describe(), "Unicast route 198.51.100.0/24 table 100");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(dst: IpAddr, dst_len: u8) -> Self {
         Self {
             dst,

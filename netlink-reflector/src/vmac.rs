@@ -64,6 +64,13 @@ pub fn vrrp_mac(vrid: u8, ipv6: bool) -> [u8; 6] {
 
 /// keepalived's default VMAC name `<prefix>.<vrid>` (prefix `vrrp`, or `vmac_prefix`),
 /// shortening the prefix so the name fits in 15 bytes.
+///
+/// ```
+/// use keepalive_netlink::vmac::default_vmac_name;
+///
+/// assert_eq!(default_vmac_name("vrrp", 51), "vrrp.51");
+/// assert_eq!(default_vmac_name("a_very_long_prefix", 255), "a_very_long.255");
+/// ```
 pub fn default_vmac_name(prefix: &str, vrid: u8) -> String {
     let suffix = format!(".{vrid}");
     let keep = IFNAME_MAX.saturating_sub(suffix.len()).min(prefix.len());
