@@ -59,7 +59,8 @@ EOF
 echo "docs: dependencies' rust-version against ours, as cargo's MSRV-aware resolver picks them"
 msrv_ws=$(mktemp -d)
 trap 'rm -rf "$msrv_ws"' EXIT
-git ls-files -z --cached --others --exclude-standard | grep -zE '(^|/)Cargo\.toml$|\.rs$|\.md$' |
+find . \( -path ./target -o -path ./.git -o -path ./fuzz \) -prune -o \
+    \( -name Cargo.toml -o -name '*.rs' -o -name '*.md' \) -print0 |
     xargs -0 cp --parents -t "$msrv_ws"
 (cd "$msrv_ws" && CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback cargo generate-lockfile -q)
 cargo metadata --manifest-path "$msrv_ws/Cargo.toml" --format-version 1 --locked \
