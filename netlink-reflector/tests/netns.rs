@@ -1,6 +1,6 @@
 //! rtnetlink behaviour against the real kernel, each test in its own network namespace.
 //! Needs root (CI runs as root); a test is skipped with a printed reason only when
-//! `ip netns add` fails.
+//! `ip netns add` fails, and fails instead under `CI=true`.
 
 mod common;
 

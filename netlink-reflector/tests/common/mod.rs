@@ -44,12 +44,16 @@ impl Drop for Netns {
     }
 }
 
-/// Runs `body(ns_name)` on a thread inside a fresh namespace; skips (with a printed reason)
-/// only if the namespace cannot be created.
+/// Runs `body(ns_name)` on a thread inside a fresh namespace. If the namespace cannot be created
+/// (not root), the test is skipped with a printed reason, except under `CI=true`, where it fails:
+/// CI must never pass a test that did not run.
 pub fn in_netns(test: &str, body: impl FnOnce(&str) + Send + 'static) {
     let ns = match Netns::create() {
         Ok(ns) => ns,
         Err(why) => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{test}: `ip netns add` failed under CI=true: {why}");
+            }
             eprintln!("SKIP {test}: `ip netns add` failed: {why}");
             return;
         }
