@@ -21,7 +21,7 @@ fail() {
 
 # --inside DEB: the part that runs in the namespaces (see the end of this file).
 inside() {
-    local deb=$1 scratch=/run/kad-package
+    local deb=$1 keepalived_deb=$2 scratch=/run/kad-package
     mount -t tmpfs run /run
     mkdir "$scratch"
     for d in etc usr var; do
@@ -42,6 +42,8 @@ inside() {
         keepalived -t -f "$sample" >/dev/null 2>&1 || fail "keepalived -t rejects $sample"
     done
 
+    local genhash_before
+    genhash_before=$(stat -c '%F %N' /usr/bin/genhash)
     echo "package: dpkg -i (keepalived is installed: kad replaces it)"
     dpkg -i "$deb" >"$scratch/dpkg-i.log" 2>&1 || { cat "$scratch/dpkg-i.log"; fail "dpkg -i"; }
     [ "$(dpkg-query -W -f='${Status}' kad)" = "install ok installed" ] || fail "kad not installed"
@@ -70,10 +72,23 @@ inside() {
     check_completions
     check_exec_start "$unit" "$scratch"
 
+    # Going back, as the README says: installing keepalived removes kad.
+    apt-get install -y -q --no-install-recommends "$keepalived_deb" >"$scratch/apt.log" 2>&1 ||
+        { cat "$scratch/apt.log"; fail "apt-get install keepalived over kad"; }
+    [ "$(dpkg-query -W -f='${Status}' keepalived)" = "install ok installed" ] || fail "keepalived not back"
+    dpkg-query -W -f='${Status}' kad | grep -q "config-files" || fail "kad not removed by keepalived"
+    [ ! -e /usr/sbin/kad ] || fail "/usr/sbin/kad left after kad's removal"
+    [ "$(stat -c '%F %N' /usr/bin/genhash)" = "$genhash_before" ] ||
+        fail "/usr/bin/genhash is not keepalived's again: $(stat -c '%F %N' /usr/bin/genhash)"
+    (cd / && md5sum -c --quiet /var/lib/dpkg/info/keepalived.md5sums) ||
+        fail "keepalived's files differ from its md5sums"
+    echo "package: apt-get install keepalived removes kad and restores keepalived's files"
+
     dpkg --purge kad >"$scratch/dpkg-purge.log" 2>&1 || { cat "$scratch/dpkg-purge.log"; fail "dpkg --purge kad"; }
-    [ ! -e /usr/sbin/kad ] && [ ! -e /etc/default/kad ] || fail "purge left kad's files"
+    [ ! -e /etc/default/kad ] || fail "purge left /etc/default/kad"
     [ ! -e /etc/systemd/system/multi-user.target.wants/kad.service ] || fail "purge left the unit enabled"
-    echo "package: dpkg --purge kad removes it"
+    [ ! -e /etc/systemd/system/kad.service ] || fail "purge left the unit masked"
+    echo "package: dpkg --purge kad leaves nothing"
 }
 
 # Each completion script loads in its shell and completes one of kad's options.
@@ -176,7 +191,7 @@ wait_for() {
 }
 
 if [ "${1:-}" = "--inside" ]; then
-    inside "$2"
+    inside "$2" "$3"
     exit 0
 fi
 
@@ -227,10 +242,11 @@ dpkg-deb -I "$deb" conffiles | grep -qx /etc/default/kad || fail "/etc/default/k
 [ -z "$(dpkg-deb -f "$deb" Provides)" ] || fail "unexpected Provides"
 echo "package: contents and control fields as expected"
 
-man_dir=$(mktemp -d)
-trap 'rm -rf "$man_dir"' EXIT
-dpkg-deb -x "$deb" "$man_dir"
-for page in "$man_dir"/usr/share/man/man*/*.gz; do
+work_dir=$(mktemp -d)
+trap 'rm -rf "$work_dir"' EXIT
+chmod 755 "$work_dir" # apt's sandbox user (_apt) downloads into it
+dpkg-deb -x "$deb" "$work_dir"
+for page in "$work_dir"/usr/share/man/man*/*.gz; do
     lint=$(mandoc -T lint -W warning "$page" 2>&1) || fail "mandoc -T lint $page: $lint"
     [ -z "$lint" ] || fail "mandoc -T lint $page: $lint"
     lint=$(zcat "$page" | groff -ww -z -mandoc 2>&1) || fail "groff $page: $lint"
@@ -242,8 +258,14 @@ host_state() {
     dpkg-query -W -f='${Status} ${Version}\n' keepalived kad 2>&1 || true
     ls -l /usr/sbin/kad /usr/bin/genhash /etc/default/kad 2>&1 || true
 }
+# keepalived's own .deb, for the way back (the namespace has no network).
+ka_version=$(dpkg-query -W -f='${Version}' keepalived)
+(cd "$work_dir" && apt-get download -q "keepalived=$ka_version" >/dev/null 2>&1) ||
+    fail "apt-get download keepalived=$ka_version"
+keepalived_deb=$(ls "$work_dir"/keepalived_*.deb)
+
 before=$(host_state)
 unshare --mount --propagation private --net --pid --fork --kill-child --mount-proc \
-    bash "$0" --inside "$deb" || fail "install test"
+    bash "$0" --inside "$deb" "$keepalived_deb" || fail "install test"
 [ "$before" = "$(host_state)" ] || fail "the machine changed: $before -> $(host_state)"
 echo "package: ok in $((SECONDS - t0)) s"
