@@ -119,8 +119,10 @@ check_exec_start() {
     exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
     env_file=$(sed -n 's/^EnvironmentFile=-\{0,1\}//p' "$unit")
     reload=$(sed -n 's/^ExecReload=//p' "$unit")
+    # shellcheck disable=SC2016 # the unit's text, $ and all
     [ "$exec_start" = '/usr/sbin/kad --dont-fork $DAEMON_ARGS' ] || fail "ExecStart is '$exec_start'"
     [ "$env_file" = /etc/default/kad ] || fail "EnvironmentFile is '$env_file'"
+    # shellcheck disable=SC2016
     [ "$reload" = '/bin/kill -HUP $MAINPID' ] || fail "ExecReload is '$reload'"
     grep -qx 'Type=notify' "$unit" || fail "not Type=notify"
     grep -qx 'ConditionFileNotEmpty=/etc/keepalived/keepalived.conf' "$unit" || fail "no ConditionFileNotEmpty"
@@ -132,7 +134,7 @@ check_exec_start() {
 
     local sock=$scratch/notify.sock log=$scratch/notify.log
     python3 - "$sock" >"$log" 2>&1 <<'PY' &
-import socket, sys, time
+import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 s.settimeout(60)
@@ -144,12 +146,11 @@ while True:
     print(msg.replace("\n", " "), flush=True)
 PY
     local listener=$!
-    local i
-    for i in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+    for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
     [ -S "$sock" ] || fail "notify listener did not start"
 
-    # shellcheck disable=SC1090
     local words
+    # shellcheck disable=SC1090 # systemd's EnvironmentFile, read as sh does
     read -ra words <<<"$(set -a && . "$env_file" && eval "echo \"$exec_start\"")"
     NOTIFY_SOCKET=$sock "${words[@]}" >"$scratch/kad.log" 2>&1 &
     local kad=$!
@@ -157,7 +158,8 @@ PY
     wait_for "READY=1" 1 "$log" "$scratch" || fail "no READY=1 from ExecStart"
     grep -q "MAINPID=$kad" "$log" || fail "READY=1 without MAINPID=$kad"
     echo "package: ExecStart reached READY=1"
-    for i in $(seq 100); do
+    # Master at once (state MASTER, no peer); 20 s is a wide margin over the first advert.
+    for _ in $(seq 200); do
         ip -4 addr show dev eth0 | grep -q 192.0.2.100 && break
         sleep 0.1
     done
@@ -170,7 +172,7 @@ PY
 
     kill -TERM "$kad"
     wait_for "STOPPING=1" 1 "$log" "$scratch" || fail "no STOPPING=1 on SIGTERM"
-    for i in $(seq 100); do kill -0 "$kad" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 100); do kill -0 "$kad" 2>/dev/null || break; sleep 0.1; done
     ! kill -0 "$kad" 2>/dev/null || fail "kad did not stop within 10 s of SIGTERM"
     wait "$kad" || fail "kad exited $? on SIGTERM"
     ! ip -4 addr show dev eth0 | grep -q 192.0.2.100 || fail "VIP left on eth0 after stop"
@@ -181,8 +183,8 @@ PY
 
 # wait_for WORD N LOG SCRATCH: until LOG holds N lines with WORD (30 s).
 wait_for() {
-    local i
-    for i in $(seq 300); do
+    local _
+    for _ in $(seq 300); do
         [ "$(grep -c -- "$1" "$3")" -ge "$2" ] && return 0
         sleep 0.1
     done
