@@ -2,7 +2,7 @@
 # CI stage "package": kad's Debian package builds, holds what it should, installs over this
 # machine's keepalived with dpkg -i and runs from /usr/sbin, its unit passes systemd-analyze
 # verify and starts kad the way systemd does (READY=1 on NOTIFY_SOCKET), its man pages lint
-# clean and its completions load in bash, zsh and fish.
+# clean, its completions load in bash, zsh and fish, and installing keepalived again removes it.
 #
 # The install runs inside private mount, network and pid namespaces with copy-on-write
 # overlays on /etc, /usr and /var and a tmpfs on /run (packaging/README.md, "Testing"), so it
@@ -25,7 +25,7 @@ say() {
     echo "package: [$(($(date +%s) - KAD_PACKAGE_T0)) s] $*"
 }
 
-# --inside DEB: the part that runs in the namespaces (see the end of this file).
+# --inside KAD_DEB KEEPALIVED_DEB: the part that runs in the namespaces (see the end of this file).
 inside() {
     local deb=$1 keepalived_deb=$2 scratch=/run/kad-package
     mount -t tmpfs run /run
