@@ -248,7 +248,8 @@ for path in \
     /usr/share/doc/kad/examples/keepalived.conf.vrrp-unicast \
     /usr/share/doc/kad/examples/keepalived.conf.lvs \
     /usr/share/doc/kad/README.Debian \
-    /usr/share/doc/kad/copyright; do
+    /usr/share/doc/kad/copyright \
+    /usr/share/doc/kad/changelog.Debian.gz; do
     grep -qx -- "$path" <<<"$listing" || fail "$deb lacks $path"
 done
 dpkg-deb -I "$deb" conffiles | grep -qx /etc/default/kad || fail "/etc/default/kad is not a conffile"
