@@ -16,6 +16,13 @@ DEBS=(
     python3           # genhash tests: http.server and a scripted TLS/HTTP server
     python3-aiosmtpd  # SMTP alert tests: a real SMTP server on loopback
     dnsmasq-base      # checker_hostile: DNS_CHECK against a real DNS server
+    dpkg-dev          # package stage: dpkg-shlibdeps works out the .deb's Depends for cargo-deb
+    binutils          # package stage: cargo-deb strips the binaries
+    systemd           # package stage: systemd-analyze verify kad.service
+    mandoc            # package stage: mandoc -T lint on the man pages
+    groff-base        # package stage: groff -ww on the man pages
+    zsh               # package stage: the zsh completion loads
+    fish              # package stage: the fish completion loads
 )
 
 missing=()
@@ -37,4 +44,10 @@ pkill -x keepalived 2>/dev/null || true
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "deps: installing cargo-fuzz"
     cargo install --locked -q cargo-fuzz
+fi
+
+# cargo-deb builds kad's Debian package (scripts/package.sh, the package stage).
+if ! cargo deb --version >/dev/null 2>&1; then
+    echo "deps: installing cargo-deb"
+    cargo install --locked -q cargo-deb
 fi
