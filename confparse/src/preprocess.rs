@@ -137,6 +137,10 @@ pub struct Options {
     /// Follow `include` lines. When false (text from an untrusted source, fuzzing) an include
     /// line is reported as an error and skipped, and the file system is never touched.
     pub read_includes: bool,
+    /// Keywords whose every place, at any depth, the loader reports in
+    /// [`Loaded::keyword_places`](crate::load::Loaded::keyword_places). A daemon lists here what it parses but does not act
+    /// on, so that it can name each place in a warning (DESIGN.md, "never silent").
+    pub report_keywords: Vec<&'static str>,
 }
 
 impl Default for Options {
@@ -148,6 +152,7 @@ impl Default for Options {
             max_expanded_lines: 2_000_000,
             max_expanded_bytes: DEFAULT_MAX_EXPANDED_BYTES,
             read_includes: true,
+            report_keywords: Vec::new(),
         }
     }
 }
