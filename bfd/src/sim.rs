@@ -1,0 +1,1 @@
+//! A deterministic simulator (enable the `sim` feature).
