@@ -381,9 +381,14 @@ impl Sessions {
             tx_queue,
             ..
         } = self;
-        let s = sessions
-            .get_mut(&id)
-            .expect("the demultiplexing maps name live sessions");
+        let Some(s) = sessions.get_mut(&id) else {
+            // The maps name live sessions only; this keeps a broken invariant from panicking.
+            return Err(RxError::NoSession {
+                src: meta.src,
+                dst: meta.dst,
+                multihop: meta.multihop,
+            });
+        };
         let mut ctx = Ctx {
             id,
             rng,
