@@ -17,7 +17,8 @@ use sha1::Sha1;
 
 use crate::error::{EmitError, RxError};
 use crate::packet::{
-    AuthSection, AuthType, BfdPacket, HEADER_LEN, MAX_PASSWORD_LEN, MD5_DIGEST_LEN, SHA1_DIGEST_LEN,
+    AuthSection, AuthType, BfdPacket, HEADER_LEN, MAX_PASSWORD_LEN, MD5_DIGEST_LEN,
+    MIN_AUTH_PACKET_LEN, SHA1_DIGEST_LEN,
 };
 
 /// A session's authentication (bfd.AuthType and its key, RFC 5880 §6.8.1).
@@ -208,7 +209,15 @@ fn keyed_digest<D: Digest, const N: usize>(
 /// rejects.
 pub fn sign(packet: &mut [u8], config: &AuthConfig) -> Result<(), EmitError> {
     config.validate()?;
-    let mut p = BfdPacket::new_unchecked(&mut packet[..]);
+    let need = HEADER_LEN + config.section(0).len();
+    if packet.len() < need {
+        return Err(EmitError::BufferTooShort {
+            len: packet.len(),
+            need,
+        });
+    }
+    let mut p = BfdPacket::new_unchecked(&mut packet[..need]);
+    p.set_auth_header(config.auth_type().code(), (need - HEADER_LEN) as u8);
     let range = p.digest_range();
     match config {
         AuthConfig::SimplePassword { .. } => {}
@@ -224,15 +233,36 @@ pub fn sign(packet: &mut [u8], config: &AuthConfig) -> Result<(), EmitError> {
     Ok(())
 }
 
-/// Checks the authentication of a received packet whose header checks passed (version,
-/// Length within 24/26..=payload): presence against configuration (§6.8.6), then Auth Type,
-/// Auth Len, Auth Key ID and password or digest (§6.7.2–§6.7.4). Returns the sequence
-/// number of a keyed section, for [`RxSeq::check`].
+/// Checks the authentication of a received packet: presence against configuration
+/// (§6.8.6), then Auth Type, Auth Len, Auth Key ID and password or digest (§6.7.2–§6.7.4).
+/// Returns the sequence number of a keyed section, for [`RxSeq::check`]. The Length
+/// checks of §6.8.6 are repeated first, so any bytes are safe to pass.
 pub fn verify<T: AsRef<[u8]>>(
     p: &BfdPacket<T>,
     config: Option<&AuthConfig>,
     src: IpAddr,
 ) -> Result<Option<u32>, RxError> {
+    let payload = p.as_bytes().len();
+    if payload < HEADER_LEN {
+        return Err(RxError::Truncated { len: payload });
+    }
+    let min = if p.auth_present() {
+        MIN_AUTH_PACKET_LEN
+    } else {
+        HEADER_LEN
+    };
+    if usize::from(p.length()) < min {
+        return Err(RxError::LengthTooShort {
+            length: p.length(),
+            min: min as u8,
+        });
+    }
+    if usize::from(p.length()) > payload {
+        return Err(RxError::LengthExceedsPayload {
+            length: p.length(),
+            payload,
+        });
+    }
     let config = match (p.auth_present(), config) {
         (false, None) => return Ok(None),
         (true, None) => return Err(RxError::UnexpectedAuth { src }),
