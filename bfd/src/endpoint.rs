@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use crate::config::{RxMeta, SessionConfig};
 use crate::error::RxError;
-use crate::packet::{BfdPacket, Diag, State, HEADER_LEN, MIN_AUTH_PACKET_LEN, VERSION};
+use crate::packet::{BfdPacket, Diag, State};
 use crate::rng::Rng;
 use crate::session::{Ctx, Session};
 use crate::stats::RxCounters;
@@ -405,43 +405,7 @@ impl Sessions {
 
     /// §6.8.6's header checks and the session lookup.
     fn demux(&self, bytes: &[u8], meta: &RxMeta) -> Result<SessionId, RxError> {
-        let p =
-            BfdPacket::new_checked(bytes).map_err(|_| RxError::Truncated { len: bytes.len() })?;
-        if p.version() != VERSION {
-            return Err(RxError::BadVersion {
-                version: p.version(),
-            });
-        }
-        let min = if p.auth_present() {
-            MIN_AUTH_PACKET_LEN
-        } else {
-            HEADER_LEN
-        };
-        if usize::from(p.length()) < min {
-            return Err(RxError::LengthTooShort {
-                length: p.length(),
-                min: min as u8,
-            });
-        }
-        if usize::from(p.length()) > bytes.len() {
-            return Err(RxError::LengthExceedsPayload {
-                length: p.length(),
-                payload: bytes.len(),
-            });
-        }
-        if p.detect_mult() == 0 {
-            return Err(RxError::ZeroDetectMult {
-                my_discr: p.my_discr(),
-            });
-        }
-        if p.multipoint() {
-            return Err(RxError::Multipoint {
-                my_discr: p.my_discr(),
-            });
-        }
-        if p.my_discr() == 0 {
-            return Err(RxError::ZeroMyDiscriminator);
-        }
+        let p = crate::rx::validate(bytes)?;
         let your = p.your_discr();
         if your != 0 {
             return self
