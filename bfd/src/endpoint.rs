@@ -1,7 +1,7 @@
 //! [`Sessions`]: every session of one endpoint and the demultiplexer in front of them
 //! (RFC 5880 §6.8.6, RFC 5881 §3, RFC 5883 §4).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{IpAddr, SocketAddr};
@@ -12,15 +12,31 @@ use crate::error::RxError;
 use crate::packet::{BfdPacket, Diag, State};
 use crate::rng::Rng;
 use crate::session::{Ctx, Session};
+use crate::slab::Slab;
 use crate::stats::RxCounters;
 
-/// Opaque id of a session inside its [`Sessions`]; never reused.
+/// Opaque id of a session inside its [`Sessions`]; an id of a removed session never names
+/// another one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionId(u64);
 
+impl SessionId {
+    pub(crate) const fn new(index: u32, generation: u32) -> Self {
+        SessionId((generation as u64) << 32 | index as u64)
+    }
+
+    pub(crate) const fn index(self) -> u32 {
+        self.0 as u32
+    }
+
+    pub(crate) const fn generation(self) -> u32 {
+        (self.0 >> 32) as u32
+    }
+}
+
 impl fmt::Display for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "bfd#{}", self.0)
+        write!(f, "bfd#{}.{}", self.index(), self.generation())
     }
 }
 
@@ -59,7 +75,7 @@ pub struct Transmit {
 /// A hasher for our own random discriminators: one multiply. A sender chooses only which
 /// key it looks up, never the keys stored, so it cannot build collisions.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct DiscrHasher(u64);
+pub(crate) struct DiscrHasher(u64);
 
 impl Hasher for DiscrHasher {
     fn finish(&self) -> u64 {
@@ -78,7 +94,7 @@ impl Hasher for DiscrHasher {
 }
 
 /// The [`DiscrHasher`] builder.
-pub type DiscrHash = BuildHasherDefault<DiscrHasher>;
+pub(crate) type DiscrHash = BuildHasherDefault<DiscrHasher>;
 pub(crate) type DiscrMap = HashMap<u32, SessionId, DiscrHash>;
 
 /// A random non-zero discriminator unused in this endpoint (§6.8.1: "MUST be unique across
@@ -138,11 +154,10 @@ impl AddrKey {
 /// Each failure is one [`RxError`] variant and one slot of [`RxCounters`].
 #[derive(Debug)]
 pub struct Sessions {
-    sessions: BTreeMap<SessionId, Session>,
+    sessions: Slab,
     by_discr: DiscrMap,
     by_addr: HashMap<AddrKey, SessionId>,
     rng: Rng,
-    next_id: u64,
     events: VecDeque<(SessionId, Event)>,
     tx_queue: VecDeque<SessionId>,
     counters: RxCounters,
@@ -165,11 +180,10 @@ impl Sessions {
     #[must_use]
     pub fn new(seed: u64) -> Self {
         Self {
-            sessions: BTreeMap::new(),
+            sessions: Slab::default(),
             by_discr: DiscrMap::default(),
             by_addr: HashMap::new(),
             rng: Rng::new(seed),
-            next_id: 0,
             events: VecDeque::new(),
             tx_queue: VecDeque::new(),
             counters: RxCounters::default(),
@@ -181,12 +195,12 @@ impl Sessions {
     /// A session, while it exists (a removed one until its AdminDown period ends).
     #[must_use]
     pub fn session(&self, id: SessionId) -> Option<&Session> {
-        self.sessions.get(&id)
+        self.sessions.get(id)
     }
 
-    /// Every session, in the order they were added.
+    /// Every session.
     pub fn iter(&self) -> impl Iterator<Item = (SessionId, &Session)> {
-        self.sessions.iter().map(|(&id, s)| (id, s))
+        self.sessions.iter()
     }
 
     /// Number of sessions.
@@ -198,7 +212,7 @@ impl Sessions {
     /// Whether there are no sessions.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.sessions.is_empty()
+        self.sessions.len() == 0
     }
 
     /// The receive counters, one per [`RxError`] variant.
@@ -227,8 +241,7 @@ impl Sessions {
     /// same peer, local address and hop mode as an existing one takes over address-based
     /// demultiplexing (the old one stays reachable by discriminator).
     pub fn add(&mut self, config: SessionConfig, now: Instant) -> SessionId {
-        let id = SessionId(self.next_id);
-        self.next_id += 1;
+        let id = self.sessions.vacant();
         let discr = fresh_discr(&mut self.rng, &self.by_discr);
         self.by_discr.insert(discr, id);
         self.by_addr.insert(AddrKey::of(&config), id);
@@ -243,7 +256,7 @@ impl Sessions {
     /// Replaces a session's configuration, keeping its state and discriminators; interval
     /// changes go through a Poll sequence while Up (§6.8.3). Unknown ids are ignored.
     pub fn reconfigure(&mut self, id: SessionId, config: SessionConfig, now: Instant) {
-        let Some(s) = self.sessions.get_mut(&id) else {
+        let Some(s) = self.sessions.get_mut(id) else {
             return;
         };
         let old = AddrKey::of(s.config());
@@ -261,7 +274,7 @@ impl Sessions {
     /// (§6.8.16). An Up session reports [`Event::Down`] with diag 7. Unknown ids are
     /// ignored.
     pub fn remove(&mut self, id: SessionId, now: Instant) {
-        if let Some(s) = self.sessions.get_mut(&id) {
+        if let Some(s) = self.sessions.get_mut(id) {
             s.remove(now, &mut ctx!(self, id));
         }
         self.sweep(id);
@@ -291,13 +304,13 @@ impl Sessions {
         let Self {
             sessions,
             by_discr,
-            by_addr,
             rng,
             events,
             tx_queue,
             ..
         } = self;
-        for (&id, s) in sessions.iter_mut() {
+        let mut gone = false;
+        for (id, s) in sessions.iter_mut() {
             if s.next_timeout().is_some_and(|at| at <= now) {
                 let mut ctx = Ctx {
                     id,
@@ -307,15 +320,19 @@ impl Sessions {
                     discrs: by_discr,
                 };
                 s.fire_timers(now, &mut ctx);
+                gone |= s.is_gone();
             }
         }
-        sessions.retain(|&id, s| {
-            if !s.is_gone() {
-                return true;
+        if gone {
+            let ids: Vec<SessionId> = sessions
+                .iter()
+                .filter(|(_, s)| s.is_gone())
+                .map(|(id, _)| id)
+                .collect();
+            for id in ids {
+                self.sweep(id);
             }
-            forget(by_discr, by_addr, id, s);
-            false
-        });
+        }
     }
 
     // ----- outputs -----
@@ -326,7 +343,7 @@ impl Sessions {
     #[must_use]
     pub fn poll_transmit(&mut self, _now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         while let Some(id) = self.tx_queue.pop_front() {
-            let Some(s) = self.sessions.get_mut(&id) else {
+            let Some(s) = self.sessions.get_mut(id) else {
                 continue;
             };
             if !s.has_queued() {
@@ -363,8 +380,8 @@ impl Sessions {
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.sessions
-            .values()
-            .filter_map(Session::next_timeout)
+            .iter()
+            .filter_map(|(_, s)| s.next_timeout())
             .min()
     }
 
@@ -381,7 +398,7 @@ impl Sessions {
             tx_queue,
             ..
         } = self;
-        let Some(s) = sessions.get_mut(&id) else {
+        let Some(s) = sessions.get_mut(id) else {
             // The maps name live sessions only; this keeps a broken invariant from panicking.
             return Err(RxError::NoSession {
                 src: meta.src,
@@ -399,7 +416,9 @@ impl Sessions {
         // Deadlines that passed before this packet came first.
         s.fire_timers(now, &mut ctx);
         let r = s.receive(now, &p, meta, &mut ctx);
-        self.sweep(id);
+        if s.is_gone() {
+            self.sweep(id);
+        }
         r.map(|()| id)
     }
 
@@ -432,8 +451,8 @@ impl Sessions {
 
     /// Drops `id` if its AdminDown period ended and nothing is left to send.
     fn sweep(&mut self, id: SessionId) {
-        if self.sessions.get(&id).is_some_and(Session::is_gone) {
-            if let Some(s) = self.sessions.remove(&id) {
+        if self.sessions.get(id).is_some_and(Session::is_gone) {
+            if let Some(s) = self.sessions.remove(id) {
                 forget(&mut self.by_discr, &mut self.by_addr, id, &s);
             }
         }

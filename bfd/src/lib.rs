@@ -7,7 +7,22 @@
 //! - [`Session`] and [`Sessions`]: timers (§6.8.3, §6.8.4, §6.8.7), Poll sequences (§6.5)
 //!   and demultiplexing (RFC 5881 §3, RFC 5883 §4);
 //! - [`rx`]: the header checks of §6.8.6;
-//! - [`error`] and [`stats`]: one error variant and one counter per receive check (§6.8.6).
+//! - [`error`] and [`stats`]: one error variant and one counter per receive check (§6.8.6);
+//! - `from_config` (feature `confparse`): keepalived.conf's `bfd_instance` to a
+//!   [`SessionConfig`]; `sim` (feature `sim`): a seeded virtual network of endpoints.
+//!
+//! # Where this differs from keepalived 2.2.7, on purpose
+//! - Transmit jitter is 75–100 % of the interval, and 75–90 % only when Detect Mult is 1
+//!   (RFC 5880 §6.8.7); keepalived tests `mult != 0` and always uses 75–90 %.
+//! - A peer's RequiredMinRx of 0 is honoured: no periodic packets (§6.8.7).
+//! - Authentication (§6.7) is available through [`SessionConfig::auth`]; keepalived drops
+//!   every packet with the A bit.
+//! - A peer's AdminDown is reported as [`Event::Down`] with `peer_admin_down` set, so the
+//!   caller can follow RFC 5882 §3.2; keepalived reports nothing.
+//! - A Poll sequence runs only while Up (entering Up, or a timer change while Up); while
+//!   not Up, new intervals apply at once, since §6.8.3's waiting rules concern Up sessions.
+//! - Packets with Your Discriminator zero are matched by source address and, when
+//!   configured, local address; the interface index is not part of the key.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -24,14 +39,14 @@ pub mod rx;
 mod session;
 #[cfg(feature = "sim")]
 pub mod sim;
+mod slab;
 pub mod stats;
-pub mod timers;
+mod timers;
 
 pub use auth::AuthConfig;
 pub use config::{RxMeta, SessionConfig, MIN_IDLE_TX};
-pub use endpoint::{DiscrHash, DiscrHasher, Event, SessionId, Sessions, Transmit};
+pub use endpoint::{Event, SessionId, Sessions, Transmit};
 pub use error::{EmitError, ParseError, RxError};
 pub use packet::{AuthSection, AuthType, BfdPacket, ControlRepr, Diag, Interval, State};
-pub use rng::Rng;
 pub use session::Session;
 pub use stats::{RxCounters, SessionStats};

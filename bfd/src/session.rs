@@ -244,6 +244,7 @@ impl Session {
             self.rx_seq.accept(seq);
         }
         self.stats.rx += 1;
+        let (old_state, old_min_rx, old_polling) = (self.state, self.remote_min_rx, self.polling);
         self.remote_discr = p.my_discr();
         self.remote_state = p.state();
         self.remote_diag = p.diag();
@@ -259,7 +260,14 @@ impl Session {
             // §6.8.6: answer at once, P clear and F set, whatever the transmit timer says.
             self.queue(ctx, true);
         }
-        self.schedule_tx(now, ctx);
+        // Only what changes the transmit interval or whether we may send reschedules.
+        if self.state != old_state
+            || self.remote_min_rx != old_min_rx
+            || self.polling != old_polling
+            || self.timers.get(Timer::Tx).is_none()
+        {
+            self.schedule_tx(now, ctx);
+        }
         Ok(())
     }
 
@@ -500,8 +508,9 @@ impl Session {
         } else {
             750 + rng.below(251)
         };
-        let nanos = interval.as_nanos() * u128::from(per_mille) / 1000;
-        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+        // At most 2³² µs (about 71 minutes) in nanoseconds, times 1000: fits in u64.
+        let nanos = u64::try_from(interval.as_nanos()).unwrap_or(u64::MAX / 1000);
+        Duration::from_nanos(nanos.min(u64::MAX / 1000) * per_mille / 1000)
     }
 
     /// After anything that changes whether or how often we send: stop the transmit timer,
@@ -513,6 +522,9 @@ impl Session {
         }
         match self.timers.get(Timer::Tx) {
             None => self.timers.set(Timer::Tx, now),
+            // A deadline no later than the shortest jittered interval stands (the common
+            // case, checked without drawing a random number).
+            Some(at) if at <= now + self.tx_interval() * 3 / 4 => {}
             Some(at) => {
                 let next = now + self.jittered(ctx.rng);
                 if at > next {

@@ -52,17 +52,30 @@ impl TimerTable {
     /// The earliest armed deadline.
     #[must_use]
     pub fn next_timeout(&self) -> Option<Instant> {
-        self.slots.iter().flatten().min().copied()
+        self.earliest().map(|(_, at)| at)
+    }
+
+    /// The slot and deadline of the earliest armed timer (the first slot on a tie).
+    fn earliest(&self) -> Option<(usize, Instant)> {
+        let mut best: Option<(usize, Instant)> = None;
+        for (i, slot) in self.slots.iter().enumerate() {
+            if let Some(at) = *slot {
+                if best.is_none_or(|(_, b)| at < b) {
+                    best = Some((i, at));
+                }
+            }
+        }
+        best
     }
 
     /// Stops and returns the expired timer with the earliest deadline.
     pub fn take_expired(&mut self, now: Instant) -> Option<Timer> {
-        let (timer, _) = Timer::ALL
-            .iter()
-            .filter_map(|&t| self.get(t).filter(|&at| at <= now).map(|at| (t, at)))
-            .min_by_key(|&(_, at)| at)?;
-        self.stop(timer);
-        Some(timer)
+        let (i, at) = self.earliest()?;
+        if at > now {
+            return None;
+        }
+        self.slots[i] = None;
+        Some(Timer::ALL[i])
     }
 }
 
