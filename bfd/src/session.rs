@@ -60,6 +60,9 @@ pub struct Session {
     gone: bool,
     xmit_seq: u32,
     rx_seq: RxSeq,
+    /// [`Session::detection_time`] and the inputs it was computed from, so that a packet
+    /// that changes none of them re-arms the timer without recomputing it.
+    detect_cache: (Duration, Interval, u8, Duration),
     last_state_change: Option<Instant>,
     stats: SessionStats,
 }
@@ -94,6 +97,7 @@ impl Session {
             gone: false,
             xmit_seq: ctx.rng.next_u32(),
             rx_seq: RxSeq::default(),
+            detect_cache: (rx, Interval::ZERO, 0, Duration::ZERO),
             last_state_change: None,
             stats: SessionStats::default(),
             config,
@@ -480,7 +484,16 @@ impl Session {
     }
 
     fn arm_detect(&mut self, now: Instant) {
-        let d = self.detection_time();
+        let key = (self.rx_used, self.remote_min_tx, self.remote_detect_mult);
+        if (
+            self.detect_cache.0,
+            self.detect_cache.1,
+            self.detect_cache.2,
+        ) != key
+        {
+            self.detect_cache = (key.0, key.1, key.2, self.detection_time());
+        }
+        let d = self.detect_cache.3;
         if d.is_zero() {
             self.timers.stop(Timer::Detect);
         } else {

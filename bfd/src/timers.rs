@@ -27,15 +27,23 @@ impl Timer {
 }
 
 /// A deadline per [`Timer`]; `None` means stopped.
+///
+/// `floor` is never later than the earliest armed deadline, so that a packet's check for
+/// expired timers is one comparison until the floor passes (the detection timer is re-armed
+/// later with every packet, which leaves the floor behind).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TimerTable {
     slots: [Option<Instant>; Timer::ALL.len()],
+    floor: Option<Instant>,
 }
 
 impl TimerTable {
     /// Arms (or re-arms) `timer` to fire at `at`.
     pub fn set(&mut self, timer: Timer, at: Instant) {
         self.slots[timer.slot()] = Some(at);
+        if self.floor.is_none_or(|f| at < f) {
+            self.floor = Some(at);
+        }
     }
 
     /// Stops `timer`.
@@ -70,8 +78,15 @@ impl TimerTable {
 
     /// Stops and returns the expired timer with the earliest deadline.
     pub fn take_expired(&mut self, now: Instant) -> Option<Timer> {
-        let (i, at) = self.earliest()?;
+        if self.floor.is_none_or(|f| f > now) {
+            return None;
+        }
+        let Some((i, at)) = self.earliest() else {
+            self.floor = None;
+            return None;
+        };
         if at > now {
+            self.floor = Some(at);
             return None;
         }
         self.slots[i] = None;
