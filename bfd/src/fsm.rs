@@ -41,7 +41,7 @@ impl Input {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Step {
     /// Set bfd.LocalDiag.
-    Diag(Diag),
+    SetDiag(Diag),
     /// Forget the remote end: bfd.RemoteDiscr = 0 (§6.8.1: "MUST be set to zero" when a
     /// Detection Time passes without a valid packet), and its timers.
     ForgetRemote,
@@ -76,41 +76,38 @@ pub struct Transition {
     pub steps: &'static [Step],
 }
 
+use Diag as D;
 use Input as I;
 use State as S;
 use Step::*;
 
-const ENTER_UP: &[Step] = &[Diag(crate::packet::Diag::None), EnterUp, SendNow, NotifyUp];
+const ENTER_UP: &[Step] = &[SetDiag(D::None), EnterUp, SendNow, NotifyUp];
 const UP_PEER_DOWN: &[Step] = &[
-    Diag(crate::packet::Diag::NeighborDown),
+    SetDiag(D::NeighborDown),
     LeaveUp,
     NewLocalDiscr,
     SendNow,
     NotifyDown,
 ];
 const UP_PEER_ADMIN_DOWN: &[Step] = &[
-    Diag(crate::packet::Diag::NeighborDown),
+    SetDiag(D::NeighborDown),
     LeaveUp,
     NewLocalDiscr,
     SendNow,
     NotifyPeerAdminDown,
 ];
 const UP_EXPIRED: &[Step] = &[
-    Diag(crate::packet::Diag::TimeExpired),
+    SetDiag(D::TimeExpired),
     ForgetRemote,
     LeaveUp,
     NewLocalDiscr,
     SendNow,
     NotifyDown,
 ];
-const INIT_EXPIRED: &[Step] = &[
-    Diag(crate::packet::Diag::TimeExpired),
-    ForgetRemote,
-    SendNow,
-];
-const ADMIN_DOWN: &[Step] = &[Diag(crate::packet::Diag::AdminDown), StopDetect, SendNow];
+const INIT_EXPIRED: &[Step] = &[SetDiag(D::TimeExpired), ForgetRemote, SendNow];
+const ADMIN_DOWN: &[Step] = &[SetDiag(D::AdminDown), StopDetect, SendNow];
 const UP_ADMIN_DOWN: &[Step] = &[
-    Diag(crate::packet::Diag::AdminDown),
+    SetDiag(D::AdminDown),
     LeaveUp,
     StopDetect,
     SendNow,
@@ -125,7 +122,7 @@ pub fn transition(state: State, input: Input) -> Option<Transition> {
         // §6.8.6 "If received state is AdminDown: if bfd.SessionState is not Down, set
         // bfd.LocalDiag to 3 and bfd.SessionState to Down".
         (S::Down, I::RxAdminDown) => (S::Down, &[]),
-        (S::Init, I::RxAdminDown) => (S::Down, &[Diag(crate::packet::Diag::NeighborDown), SendNow]),
+        (S::Init, I::RxAdminDown) => (S::Down, &[SetDiag(D::NeighborDown), SendNow]),
         (S::Up, I::RxAdminDown) => (S::Down, UP_PEER_ADMIN_DOWN),
 
         // §6.8.6 "If bfd.SessionState is Down: if received State is Down, set
@@ -230,12 +227,12 @@ mod tests {
             let t = transition(S::Up, input).unwrap();
             if t.next == S::Down {
                 assert!(t.steps.contains(&NewLocalDiscr), "{input:?}");
-                assert!(matches!(t.steps[0], Diag(_)), "{input:?}");
+                assert!(matches!(t.steps[0], SetDiag(_)), "{input:?}");
             }
         }
         assert_eq!(
             transition(S::Up, I::DetectExpired).unwrap().steps[0],
-            Diag(crate::packet::Diag::TimeExpired)
+            SetDiag(D::TimeExpired)
         );
     }
 }

@@ -396,7 +396,7 @@ impl Session {
         self.state = t.next;
         for step in t.steps {
             match *step {
-                Step::Diag(d) => self.local_diag = d,
+                Step::SetDiag(d) => self.local_diag = d,
                 Step::ForgetRemote => {
                     self.remote_discr = 0;
                     self.remote_state = State::Down;
