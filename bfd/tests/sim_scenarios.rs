@@ -196,3 +196,108 @@ fn passive_end_comes_up_when_the_active_end_starts() {
     let sb = net.add_session(b, config(A, 100, 3));
     assert!(net.run_until_true(Duration::from_secs(3), |n| both_up(n, [sa, sb])));
 }
+
+#[test]
+fn every_auth_type_comes_up_and_stays_up_and_a_wrong_key_never() {
+    use keepalive_bfd::AuthConfig;
+    let key = |k: &[u8]| k.to_vec();
+    let auths = [
+        AuthConfig::SimplePassword {
+            key_id: 1,
+            password: key(b"secret"),
+        },
+        AuthConfig::KeyedMd5 {
+            key_id: 2,
+            key: key(b"kadkey"),
+        },
+        AuthConfig::MeticulousKeyedMd5 {
+            key_id: 3,
+            key: key(b"kadkey"),
+        },
+        AuthConfig::KeyedSha1 {
+            key_id: 4,
+            key: key(b"kad-sha1-key"),
+        },
+        AuthConfig::MeticulousKeyedSha1 {
+            key_id: 5,
+            key: key(b"kad-sha1-key"),
+        },
+    ];
+    for (i, auth) in auths.into_iter().enumerate() {
+        let mut net = Net::new(10 + i as u64);
+        net.set_default_link(Link {
+            loss: 0.05,
+            ..Link::default()
+        });
+        let (a, b) = (net.add_endpoint(A), net.add_endpoint(B));
+        let mut ca = config(B, 20, 3);
+        ca.auth = Some(auth.clone());
+        let mut cb = config(A, 20, 3);
+        cb.auth = Some(auth.clone());
+        let s = [net.add_session(a, ca), net.add_session(b, cb)];
+        assert!(
+            net.run_until_true(Duration::from_secs(3), |n| both_up(n, s)),
+            "{auth:?}"
+        );
+        net.run_for(Duration::from_secs(10));
+        assert!(both_up(&net, s), "{auth:?}");
+        assert_eq!(net.sessions(a).unwrap().counters().dropped(), 0, "{auth:?}");
+
+        // The same type with another secret: nothing is accepted.
+        let mut wrong = Net::new(20 + i as u64);
+        let (a, b) = (wrong.add_endpoint(A), wrong.add_endpoint(B));
+        let mut ca = config(B, 20, 3);
+        ca.auth = Some(auth.clone());
+        let other = match auth {
+            AuthConfig::SimplePassword { key_id, .. } => AuthConfig::SimplePassword {
+                key_id,
+                password: key(b"other"),
+            },
+            AuthConfig::KeyedMd5 { key_id, .. } => AuthConfig::KeyedMd5 {
+                key_id,
+                key: key(b"other"),
+            },
+            AuthConfig::MeticulousKeyedMd5 { key_id, .. } => AuthConfig::MeticulousKeyedMd5 {
+                key_id,
+                key: key(b"other"),
+            },
+            AuthConfig::KeyedSha1 { key_id, .. } => AuthConfig::KeyedSha1 {
+                key_id,
+                key: key(b"other"),
+            },
+            AuthConfig::MeticulousKeyedSha1 { key_id, .. } => AuthConfig::MeticulousKeyedSha1 {
+                key_id,
+                key: key(b"other"),
+            },
+            _ => unreachable!(),
+        };
+        let mut cb = config(A, 20, 3);
+        cb.auth = Some(other);
+        let s = [wrong.add_session(a, ca), wrong.add_session(b, cb)];
+        wrong.run_for(Duration::from_secs(5));
+        for x in s {
+            assert_eq!(wrong.state(x), Some(State::Down), "{auth:?}");
+        }
+        let counters = wrong.sessions(a).unwrap().counters();
+        assert!(counters.dropped() > 0 && counters.accepted == 0);
+    }
+}
+
+#[test]
+fn ipv6_single_hop() {
+    let (a6, b6): (IpAddr, IpAddr) = (
+        "2001:db8::1".parse().unwrap(),
+        "2001:db8::2".parse().unwrap(),
+    );
+    let mut net = Net::new(30);
+    let (a, b) = (net.add_endpoint(a6), net.add_endpoint(b6));
+    let s = [
+        net.add_session(a, config(b6, 50, 3)),
+        net.add_session(b, config(a6, 50, 3)),
+    ];
+    assert!(net.run_until_true(Duration::from_secs(3), |n| both_up(n, s)));
+    assert_eq!(
+        net.session(s[0]).unwrap().config().dst().to_string(),
+        "[2001:db8::2]:3784"
+    );
+}
