@@ -23,6 +23,10 @@ pub enum SpecError {
     /// A routing table name not in `/etc/iproute2/rt_tables`.
     #[error("unknown routing table {0}")]
     Table(String),
+    /// A rule selector kad cannot express. Installing the rule without it would match more
+    /// traffic than the line asks for, so the rule is not installed at all.
+    #[error("rule option {0} {1} is not supported by kad; the rule is not installed")]
+    RuleOption(String, String),
 }
 
 fn ifindex(table: &Table, name: &str) -> Result<u32, SpecError> {
@@ -175,7 +179,132 @@ pub fn rule(r: &Rule) -> Result<RuleSpec, SpecError> {
     s.priority = r.preference;
     s.iif.clone_from(&r.iif);
     s.oif.clone_from(&r.oif);
+    for (key, value) in &r.options {
+        rule_option(&mut s, key, value)
+            .ok_or_else(|| SpecError::RuleOption(key.clone(), value.clone()))?;
+    }
     Ok(s)
+}
+
+/// One selector of a rule line, kept as written by confparse (keepalived.conf(5), "virtual_rules":
+/// the `ip rule` grammar). `None` when kad cannot express it.
+fn rule_option(s: &mut RuleSpec, key: &str, value: &str) -> Option<()> {
+    match key {
+        "fwmark" => {
+            let (mark, mask) = match value.split_once('/') {
+                Some((m, k)) => (number(m)?, Some(number(k)?)),
+                None => (number(value)?, None),
+            };
+            s.fwmark = Some((
+                u32::try_from(mark).ok()?,
+                mask.map(u32::try_from).transpose().ok()?,
+            ));
+        }
+        "tos" | "dsfield" => s.tos = dsfield(value)?,
+        "realms" => {
+            let (from, to) = match value.split_once('/') {
+                Some((f, t)) => (number(f)?, number(t)?),
+                None => (0, number(value)?),
+            };
+            s.realms = Some((u16::try_from(from).ok()?, u16::try_from(to).ok()?));
+        }
+        "suppress_prefixlength" | "sup_pl" => {
+            s.suppress_prefixlen = Some(u32::try_from(number(value)?).ok()?)
+        }
+        "suppress_ifgroup" | "sup_group" => {
+            let group = if value == "default" {
+                0
+            } else {
+                number(value)?
+            };
+            s.suppress_ifgroup = Some(u32::try_from(group).ok()?);
+        }
+        "sport" | "dport" => {
+            let (lo, hi) = match value.split_once('-') {
+                Some((a, b)) => (a.parse().ok()?, b.parse().ok()?),
+                None => (value.parse().ok()?, value.parse().ok()?),
+            };
+            if key == "sport" {
+                s.sport = Some((lo, hi));
+            } else {
+                s.dport = Some((lo, hi));
+            }
+        }
+        "uidrange" => {
+            let (a, b) = value.split_once('-')?;
+            s.uid_range = Some((a.parse().ok()?, b.parse().ok()?));
+        }
+        "ipproto" => s.ip_proto = Some(ip_proto(value)?),
+        "tunnel-id" => s.tunnel_id = Some(number(value)?),
+        "protocol" => s.protocol = u8::try_from(number(value)?).ok()?,
+        // `l3mdev` and anything confparse may keep in future: not expressible, so refused.
+        _ => return None,
+    }
+    Some(())
+}
+
+/// A decimal or `0x` hexadecimal number, as iproute2 reads them.
+fn number(text: &str) -> Option<u64> {
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+/// `tos`/`dsfield`: a number or a name of iproute2's `rt_dsfield` (the whole TOS byte).
+fn dsfield(text: &str) -> Option<u8> {
+    const NAMES: &[(&str, u8)] = &[
+        ("default", 0x00),
+        ("AF11", 0x28),
+        ("AF12", 0x30),
+        ("AF13", 0x38),
+        ("AF21", 0x48),
+        ("AF22", 0x50),
+        ("AF23", 0x58),
+        ("AF31", 0x68),
+        ("AF32", 0x70),
+        ("AF33", 0x78),
+        ("AF41", 0x88),
+        ("AF42", 0x90),
+        ("AF43", 0x98),
+        ("CS1", 0x20),
+        ("CS2", 0x40),
+        ("CS3", 0x60),
+        ("CS4", 0x80),
+        ("CS5", 0xa0),
+        ("CS6", 0xc0),
+        ("CS7", 0xe0),
+        ("EF", 0xb8),
+    ];
+    match NAMES.iter().find(|(n, _)| *n == text) {
+        Some((_, v)) => Some(*v),
+        None => u8::try_from(number(text)?).ok(),
+    }
+}
+
+/// `ipproto`: a number or an IP protocol name (iproute2 asks `getprotobyname`, which reads
+/// `/etc/protocols`; the names a rule is written with are these).
+fn ip_proto(text: &str) -> Option<u8> {
+    const NAMES: &[(&str, u8)] = &[
+        ("icmp", 1),
+        ("igmp", 2),
+        ("ipip", 4),
+        ("tcp", 6),
+        ("udp", 17),
+        ("ipv6", 41),
+        ("gre", 47),
+        ("esp", 50),
+        ("ah", 51),
+        ("ipv6-icmp", 58),
+        ("icmpv6", 58),
+        ("vrrp", 112),
+        ("sctp", 132),
+        ("udplite", 136),
+    ];
+    match NAMES.iter().find(|(n, _)| text.eq_ignore_ascii_case(n)) {
+        Some((_, v)) => Some(*v),
+        None => u8::try_from(number(text)?).ok(),
+    }
 }
 
 #[cfg(test)]
@@ -221,6 +350,30 @@ mod tests {
         assert_eq!(q0.priority, Some(50));
         let q1 = rule(&v.static_rules[1]).unwrap();
         assert_eq!(q1.target, RuleTarget::Blackhole);
+    }
+
+    /// Every selector reaches the request; one kad cannot express keeps the rule out rather
+    /// than installing a rule that matches more than the line says.
+    #[test]
+    fn rule_selectors_are_installed_or_the_rule_is_refused() {
+        let v = vrrp(
+            "static_rules {\n from 192.0.2.0/24 fwmark 0x18/0xff ipproto tcp sport 80-90 dport 443-443 \
+             uidrange 1000-2000 tos AF11 tunnel-id 7 table 100 suppress_prefixlength 0 \
+             realms 3/4 priority 5 no_track\n\
+             from 192.0.2.0/24 l3mdev priority 6 no_track\n}\n",
+        );
+        let q = rule(&v.static_rules[0]).unwrap();
+        assert_eq!(q.fwmark, Some((0x18, Some(0xff))));
+        assert_eq!(q.ip_proto, Some(6));
+        assert_eq!((q.sport, q.dport), (Some((80, 90)), Some((443, 443))));
+        assert_eq!(q.uid_range, Some((1000, 2000)));
+        assert_eq!((q.tos, q.tunnel_id), (0x28, Some(7)));
+        assert_eq!((q.suppress_prefixlen, q.realms), (Some(0), Some((3, 4))));
+        let e = rule(&v.static_rules[1]).unwrap_err();
+        assert!(
+            matches!(e, SpecError::RuleOption(ref k, _) if k == "l3mdev"),
+            "{e}"
+        );
     }
 
     #[test]
