@@ -4,13 +4,13 @@
 //!
 //! Codec modules (see `API-CODEC.md` beside `Cargo.toml` for a walk-through):
 //! [`packet`] (the VRRP message view and owned [`packet::AdvertRepr`]), [`ip`] (the IPv4 header
-//! a raw socket delivers, pseudo-headers, full IPv4 emission), [`auth`] (PASS and keepalived's
-//! IPSEC-AH), [`checksum`], [`rx`] (receive validation), [`error`] and [`stats`].
+//! a raw socket delivers, full IPv4 emission), [`auth`] (PASS and keepalived's IPSEC-AH),
+//! [`rx`] (receive validation), [`error`] and [`stats`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod auth;
-pub mod checksum;
+mod checksum;
 pub mod error;
 pub mod ip;
 pub mod packet;
@@ -22,12 +22,12 @@ pub mod action;
 pub mod config;
 pub mod garp;
 pub mod instance;
-pub mod priority;
+mod priority;
 #[cfg(feature = "sim")]
 pub mod sim;
-pub mod state;
+mod state;
 pub mod sync_group;
-pub mod timers;
+mod timers;
 pub mod tracker;
 
 pub use action::Action;

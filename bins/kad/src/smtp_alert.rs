@@ -28,7 +28,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use keepalive_confparse::model::global::GlobalDefs;
-use keepalive_vrrp::state::State;
+use keepalive_vrrp::State;
 
 /// Alerts in progress at once; one more is dropped (and logged) instead of queued.
 pub const MAX_IN_FLIGHT: usize = 16;
