@@ -23,7 +23,7 @@
 //! server's `connect_timeout` as [`Timing`]; `connect_ip`/`connect_port`/`bind*`/`fwmark`
 //! resolved against the real server as [`Target`]); a `virtual_server` becomes a
 //! [`VirtualServerConfig`] whose [`RealServerConfig::checker_alpha`] lists each checker's
-//! `alpha` in the order the daemon will name them in `Pool::checker_result`. The desired table
+//! `alpha` in the order the daemon will name them ([`CheckerId`]) in `Pool::checker_result`. The desired table
 //! ([`DesiredVirtual`], [`DesiredReal`]) has the shape of keepalive-ipvs's
 //! `VirtualServerSpec`/`RealServerSpec`, field for field.
 #![forbid(unsafe_code)]
@@ -32,16 +32,18 @@
 pub mod checker;
 pub mod error;
 pub mod event;
+pub mod id;
 pub mod pool;
 pub mod proto;
 pub mod timing;
 
 pub use checker::{Checker, CheckerConfig, CheckerKind};
-pub use error::{ConfigError, FailReason};
+pub use error::{ConfigError, FailReason, IoFailure};
 pub use event::{
     CheckAction, CheckResult, Family, IoEvent, Script, ScriptStatus, Source, Target, TlsParams,
     Transport,
 };
+pub use id::{CheckerId, RealServerId, VirtualServerId};
 pub use pool::{
     DesiredReal, DesiredVirtual, ForwardMethod, Pool, PoolEvent, PoolSettings, Protocol,
     RealServerConfig, SorryServerConfig, TunnelChecksum, TunnelKind, VirtualServerConfig, VsKey,

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use keepalive_checkers::{
     CheckAction, Checker, CheckerConfig, CheckerKind, ForwardMethod, IoEvent, Pool, PoolEvent,
     PoolSettings, Protocol, RealServerConfig, SorryServerConfig, Target, Timing,
-    VirtualServerConfig, VsKey,
+    VirtualServerConfig, VirtualServerId, VsKey,
 };
 
 fn ip(last: u8) -> IpAddr {
@@ -161,7 +161,8 @@ impl Sim {
                     }
                 }
                 while let Some(r) = self.checkers[i].poll_result() {
-                    self.pool.checker_result(0, i, 0, &r);
+                    self.pool
+                        .checker_result(VirtualServerId::new(0).real(i).checker(0), &r);
                 }
             }
             while let Some(e) = self.pool.poll_event() {

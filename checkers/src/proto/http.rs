@@ -281,7 +281,7 @@ impl HttpProbe {
             }
             (Stage::Body, IoEvent::Eof) => self.finish(),
             (Stage::Header(_) | Stage::Body, IoEvent::ConnectFailed(why)) => {
-                Step::Fail(FailReason::ReadFailed((*why).into()))
+                Step::Fail(FailReason::ReadFailed(*why))
             }
             (_, other) => failure_of(other).map_or(Step::Pending, Step::Fail),
         }
@@ -423,6 +423,8 @@ impl HttpProbe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::IoFailure;
+    use std::io;
     use std::net::{Ipv4Addr, Ipv6Addr};
 
     fn target() -> Target {
@@ -454,8 +456,13 @@ mod tests {
         p.begin(&target(), &mut out);
         assert_eq!(p.deadline_reason(), FailReason::ConnectTimeout);
         assert_eq!(
-            p.on_event(&IoEvent::ConnectFailed("refused"), &mut out),
-            Step::Fail(FailReason::ConnectFailed("refused".into()))
+            p.on_event(
+                &IoEvent::ConnectFailed(IoFailure::Kind(io::ErrorKind::ConnectionRefused)),
+                &mut out
+            ),
+            Step::Fail(FailReason::ConnectFailed(IoFailure::Kind(
+                io::ErrorKind::ConnectionRefused
+            )))
         );
         p.begin(&target(), &mut out);
         assert_eq!(p.on_event(&IoEvent::Connected, &mut out), Step::Pending);
@@ -466,8 +473,13 @@ mod tests {
         );
         assert_eq!(p.deadline_reason(), FailReason::ResponseTimeout);
         assert_eq!(
-            p.on_event(&IoEvent::ConnectFailed("reset"), &mut out),
-            Step::Fail(FailReason::ReadFailed("reset".into()))
+            p.on_event(
+                &IoEvent::ConnectFailed(IoFailure::Kind(io::ErrorKind::ConnectionReset)),
+                &mut out
+            ),
+            Step::Fail(FailReason::ReadFailed(IoFailure::Kind(
+                io::ErrorKind::ConnectionReset
+            )))
         );
     }
 

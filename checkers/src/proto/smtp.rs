@@ -81,7 +81,7 @@ impl SmtpProbe {
             }
             IoEvent::Data(bytes) if self.stage != Stage::Connecting => self.feed(bytes, out),
             IoEvent::ConnectFailed(why) if self.stage != Stage::Connecting => {
-                Step::Fail(FailReason::ReadFailed((*why).into()))
+                Step::Fail(FailReason::ReadFailed(*why))
             }
             other => match failure_of(other) {
                 Some(reason) => Step::Fail(reason),
@@ -153,6 +153,8 @@ impl SmtpProbe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::IoFailure;
+    use std::io;
     use std::net::Ipv4Addr;
 
     fn probe() -> (SmtpProbe, Vec<CheckAction>) {
@@ -179,8 +181,13 @@ mod tests {
         let (mut p, mut out) = probe();
         assert_eq!(p.deadline_reason(), FailReason::Timeout);
         assert_eq!(
-            p.on_event(&IoEvent::ConnectFailed("reset"), &mut out),
-            Step::Fail(FailReason::ReadFailed("reset".into()))
+            p.on_event(
+                &IoEvent::ConnectFailed(IoFailure::Kind(io::ErrorKind::ConnectionReset)),
+                &mut out
+            ),
+            Step::Fail(FailReason::ReadFailed(IoFailure::Kind(
+                io::ErrorKind::ConnectionReset
+            )))
         );
     }
 

@@ -14,7 +14,8 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use keepalive_checkers::{
-    CheckAction, CheckResult, Checker, CheckerKind, IoEvent, Pool, PoolEvent, VirtualServerConfig,
+    CheckAction, CheckResult, Checker, CheckerKind, IoEvent, IoFailure, Pool, PoolEvent,
+    VirtualServerConfig, VirtualServerId,
 };
 use mio::{Events, Interest, Poll, Token};
 
@@ -313,7 +314,7 @@ impl Loop {
             .enumerate()
             .map(|(v, vs)| {
                 (0..vs.reals.len())
-                    .map(|r| self.pool.is_alive(v, r))
+                    .map(|r| self.pool.is_alive(VirtualServerId::new(v).real(r)))
                     .collect()
             })
             .collect();
@@ -563,7 +564,7 @@ impl Loop {
                 let tls_pair = match (&tls, &self.tls) {
                     (Some(p), Some(t)) => Some((t, p)),
                     (Some(_), None) => {
-                        pending.push(Ev::ConnectFailed("TLS unavailable".into()));
+                        pending.push(Ev::ConnectFailed(IoFailure::Tls));
                         return;
                     }
                     _ => None,
@@ -578,12 +579,14 @@ impl Loop {
                     pending,
                 ) {
                     Ok(c) => slot.conn = Some(Box::new(c)),
-                    Err(e) => pending.push(Ev::ConnectFailed(e.to_string())),
+                    Err(e) => pending.push(Ev::ConnectFailed(IoFailure::of(&e))),
                 }
             }
             CheckAction::Send(bytes) => match slot.conn.as_mut() {
                 Some(c) => c.send(&bytes, pending),
-                None => pending.push(Ev::ConnectFailed("not connected".into())),
+                None => pending.push(Ev::ConnectFailed(IoFailure::Kind(
+                    io::ErrorKind::NotConnected,
+                ))),
             },
             CheckAction::Close => {
                 if let Some(c) = slot.conn.take() {
@@ -614,7 +617,8 @@ impl Loop {
                                 err.raw_os_error().unwrap_or(0)
                             ),
                         }
-                        pending.push(Ev::ConnectFailed(e.to_string()));
+                        let (IcmpError::Socket(err) | IcmpError::Send(err)) = &e;
+                        pending.push(Ev::ConnectFailed(IoFailure::of(err)));
                     }
                 }
             }
@@ -647,6 +651,10 @@ impl Loop {
                     self.children.disown(id);
                 }
             }
+            // An action this loop does not know fails the check rather than stalling it.
+            _ => pending.push(Ev::ConnectFailed(IoFailure::Kind(
+                io::ErrorKind::Unsupported,
+            ))),
         }
     }
 
@@ -703,7 +711,8 @@ impl Loop {
             return;
         }
         let s = &self.slots[i].place;
-        self.pool.checker_result(s.vs(), s.rs(), s.index(), r);
+        let id = VirtualServerId::new(s.vs()).real(s.rs()).checker(s.index());
+        self.pool.checker_result(id, r);
         self.drain_pool(now, false);
     }
 
@@ -715,7 +724,8 @@ impl Loop {
                     let _ = self.children.spawn(now, &s, Owner::Notify, None, "notify");
                 }
                 PoolEvent::FifoLine(line) => self.fifos.write_line(line.trim_end_matches('\n')),
-                PoolEvent::RealServer { vs, rs, alive } => {
+                PoolEvent::RealServer { real, alive } => {
+                    let (vs, rs) = (real.vs().index(), real.index());
                     let was = self.alive.get(vs).and_then(|v| v.get(rs)).copied();
                     if was == Some(alive) || vs >= self.pool.virtual_servers().len() {
                         continue;
@@ -758,14 +768,14 @@ impl Loop {
                     init,
                     threshold,
                     weight_sum,
-                } => self.quorum_event(vs, up, init, threshold, weight_sum),
+                } => self.quorum_event(vs.index(), up, init, threshold, weight_sum),
                 PoolEvent::Weight {
-                    vs,
-                    rs,
+                    real,
                     from,
                     to,
                     alive,
                 } => {
+                    let (vs, rs) = (real.vs().index(), real.index());
                     if vs < self.pool.virtual_servers().len()
                         && rs < self.pool.virtual_servers()[vs].reals.len()
                     {
@@ -783,7 +793,7 @@ impl Loop {
                 }
                 PoolEvent::SuspendCheckers { vs, suspended } => {
                     for i in 0..self.slots.len() {
-                        if self.slots[i].place.vs() == vs {
+                        if self.slots[i].place.vs() == vs.index() {
                             if self.slots[i].suspended != suspended {
                                 self.slots[i].suspended = suspended;
                                 let (rs, vs) = self.labels(i);
@@ -797,6 +807,7 @@ impl Loop {
                         }
                     }
                 }
+                _ => {}
             }
         }
         if self.pool.take_table_changed() {
@@ -911,7 +922,7 @@ impl Loop {
             };
             if self.vip_present[v] != Some(present) {
                 self.vip_present[v] = Some(present);
-                self.pool.set_vip_present(v, present);
+                self.pool.set_vip_present(VirtualServerId::new(v), present);
                 self.drain_pool(now, false);
             }
         }
@@ -980,7 +991,7 @@ impl Loop {
                     init: true,
                     threshold,
                     weight_sum,
-                } => self.quorum_event(vs, up, true, threshold, weight_sum),
+                } => self.quorum_event(vs.index(), up, true, threshold, weight_sum),
                 _ => {}
             }
         }
@@ -1038,7 +1049,7 @@ impl Loop {
                     }
                     log_info!("service {rs_fmt} no longer exist");
                 }
-                let alive = self.pool.is_alive(v, r);
+                let alive = self.pool.is_alive(VirtualServerId::new(v).real(r));
                 // In IPVS: alive and not displaced by the sorry server, or inhibited.
                 if rs.inhibit_on_failure || (alive && !sorry_in) {
                     log_info!(
@@ -1076,7 +1087,7 @@ impl Loop {
             for v in 0..self.pool.virtual_servers().len() {
                 for r in 0..self.pool.virtual_servers()[v].reals.len() {
                     let inhibited = self.pool.virtual_servers()[v].reals[r].inhibit_on_failure
-                        && !self.pool.is_alive(v, r);
+                        && !self.pool.is_alive(VirtualServerId::new(v).real(r));
                     log_info!(
                         "{}",
                         wording::clear_rs_line(
@@ -1143,10 +1154,13 @@ impl Loop {
             let _ = writeln!(
                 o,
                 "   quorum_state_up = {}",
-                u8::from(self.pool.has_quorum(v))
+                u8::from(self.pool.has_quorum(VirtualServerId::new(v)))
             );
             for (r, rs) in vs.reals.iter().enumerate() {
-                let eff = self.pool.effective_weight(v, r).unwrap_or(rs.weight);
+                let eff = self
+                    .pool
+                    .effective_weight(VirtualServerId::new(v).real(r))
+                    .unwrap_or(rs.weight);
                 let _ = writeln!(o, "   ------< Real server >------");
                 let _ = writeln!(
                     o,
@@ -1161,7 +1175,11 @@ impl Loop {
                     if rs.inhibit_on_failure { "ON" } else { "OFF" }
                 );
                 let _ = writeln!(o, "   initial weight = {}", rs.weight);
-                let _ = writeln!(o, "   alive = {}", u8::from(self.pool.is_alive(v, r)));
+                let _ = writeln!(
+                    o,
+                    "   alive = {}",
+                    u8::from(self.pool.is_alive(VirtualServerId::new(v).real(r)))
+                );
                 for s in self
                     .slots
                     .iter()

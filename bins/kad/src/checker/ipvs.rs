@@ -296,8 +296,9 @@ mod tests {
             reason: None,
             retry_pending: false,
         };
-        pool.checker_result(0, 0, 0, &down);
-        pool.checker_result(0, 1, 0, &down);
+        let vs = keepalive_checkers::VirtualServerId::new(0);
+        pool.checker_result(vs.real(0).checker(0), &down);
+        pool.checker_result(vs.real(1).checker(0), &down);
         assert_eq!(
             apply(&pool, &mut r, &mut kernel),
             vec![("192.0.2.99".into(), 1)]

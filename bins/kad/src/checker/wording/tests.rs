@@ -72,7 +72,7 @@ fn pending(reason: FailReason) -> CheckResult {
 }
 
 fn refused() -> FailReason {
-    FailReason::ConnectFailed("Connection refused".into())
+    FailReason::ConnectFailed(IoFailure::Os(libc::ECONNREFUSED))
 }
 
 #[test]
@@ -174,7 +174,7 @@ fn http_check() {
         (FailReason::ConnectTimeout, "Timeout connecting server"),
         (refused(), "Connection failed server"),
         (
-            FailReason::ConnectFailed("Network is unreachable (os error 101)".into()),
+            FailReason::ConnectFailed(IoFailure::Os(libc::ENETUNREACH)),
             "HTTP_CHECK - network unreachable server",
         ),
         (
@@ -196,11 +196,7 @@ fn http_check() {
     }
     let ssl = spec(http(false, true), 1, true, false);
     assert_eq!(
-        lines(
-            &ssl,
-            pending(FailReason::ConnectFailed("TLS: bad certificate".into())),
-            1
-        ),
+        lines(&ssl, pending(FailReason::ConnectFailed(IoFailure::Tls)), 1),
         ["SSL handshake/communication error connecting to server [192.0.2.10]:tcp:80."]
     );
     assert_eq!(
@@ -256,7 +252,7 @@ fn smtp_check() {
             &s,
             down(
                 false,
-                FailReason::ConnectFailed("Network is unreachable (os error 101)".into())
+                FailReason::ConnectFailed(IoFailure::Os(libc::ENETUNREACH))
             ),
             0
         ),
@@ -280,7 +276,11 @@ fn dns_check() {
         )]
     );
     assert_eq!(
-        lines(&s, pending(FailReason::Icmp("port unreachable".into())), 1),
+        lines(
+            &s,
+            pending(FailReason::Icmp(IoFailure::Os(libc::ECONNREFUSED))),
+            1
+        ),
         [format!(
             "DNS_CHECK ({rs}) failed to read socket; errno 111 (Connection refused)"
         )]
@@ -315,7 +315,11 @@ fn udp_check() {
         ]
     );
     assert_eq!(
-        lines(&s, pending(FailReason::Icmp("port unreachable".into())), 1),
+        lines(
+            &s,
+            pending(FailReason::Icmp(IoFailure::Os(libc::ECONNREFUSED))),
+            1
+        ),
         ["UDP connection to [192.0.2.10]:tcp:80 failed."]
     );
 }
@@ -332,7 +336,7 @@ fn ping_check() {
         ["ICMP connection to address [192.0.2.10]:tcp:80 timeout."]
     );
     assert_eq!(
-        lines(&s, down(false, FailReason::Icmp("host unreachable".into())), 0),
+        lines(&s, down(false, FailReason::Icmp(IoFailure::Os(libc::EHOSTUNREACH))), 0),
         [
             "ICMP connection to [192.0.2.10]:tcp:80 of [192.0.2.1]:tcp:80 failed.",
             "ICMP CHECK on service [192.0.2.10]:tcp:80 of [192.0.2.1]:tcp:80 failed after 2 retries."
@@ -353,7 +357,7 @@ fn ping_check() {
             &s,
             down(
                 false,
-                FailReason::ConnectFailed("Network is unreachable".into())
+                FailReason::ConnectFailed(IoFailure::Os(libc::ENETUNREACH))
             ),
             0
         ),
