@@ -4,6 +4,7 @@ mod bfd;
 mod dns;
 mod file;
 mod http;
+mod http_body;
 mod misc;
 mod ping;
 mod smtp;
@@ -17,6 +18,7 @@ pub use http::{
     request_bytes, HttpConfig, HttpProbe, HttpProtocol, StatusRange, UrlConfig, MAX_HEADER_BYTES,
     MAX_REQUEST_LEN,
 };
+pub use http_body::{extract_content_length, BodyPart, ResponseBody};
 pub use misc::{MiscConfig, MiscProbe};
 pub use ping::{PingConfig, PingProbe};
 pub use smtp::{SmtpConfig, SmtpProbe, DEFAULT_HELO};
