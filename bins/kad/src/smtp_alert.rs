@@ -16,7 +16,7 @@
 //! and logged rather than queued without bound.
 //!
 //! The `Date:` header and the data dump's timestamps need the local time zone, which `std`
-//! does not offer; [`LocalTime`] wraps `localtime_r(3)` in the one small `unsafe` shim here.
+//! does not offer; [`LocalTime`] reads it with the logger's `localtime_r(3)` shim.
 #![allow(dead_code)]
 
 use std::fmt;
@@ -1042,20 +1042,9 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 1 { y + 1 } else { y }, m, d)
 }
 
-/// `localtime_r(3)`: the C library knows the zone (TZ, /etc/localtime) and its rules.
-#[allow(unsafe_code)]
+/// `localtime_r(3)`, through the logger's shim.
 fn localtime(secs: i64) -> Option<LocalTime> {
-    // `time_t` is 32 bits on some targets.
-    #[allow(clippy::useless_conversion)]
-    let t: libc::time_t = secs.try_into().ok()?;
-    // SAFETY: `tm` is plain old data for which all-zero bytes are a valid value;
-    // `localtime_r` only reads `t` and writes `tm`, both live locals, and is thread-safe.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    // SAFETY: as above; a null return means failure and leaves nothing to free.
-    let r = unsafe { libc::localtime_r(&t, &mut tm) };
-    if r.is_null() {
-        return None;
-    }
+    let tm = crate::log::local_time(secs)?;
     Some(LocalTime {
         year: i64::from(tm.tm_year) + 1900,
         month: u32::try_from(tm.tm_mon).ok()?,

@@ -71,17 +71,8 @@ fn netns_path(name: &str) -> String {
 }
 
 /// Enter the network namespace open at `fd` (this thread only).
-#[allow(unsafe_code)]
 fn setns_net(fd: &std::fs::File) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: `fd` is an open namespace file for the whole call; setns only reads it and
-    // changes the calling thread's network namespace.
-    let r = unsafe { libc::setns(fd.as_raw_fd(), libc::CLONE_NEWNET) };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)
 }
 
 /// The IPVS client, its netlink socket opened in `netns` (`net_namespace_ipvs`) when given:
