@@ -8,6 +8,7 @@ mod http_body;
 mod misc;
 mod ping;
 mod smtp;
+mod smtp_reply;
 mod tcp;
 mod udp;
 
@@ -22,6 +23,7 @@ pub use http_body::{extract_content_length, BodyPart, ResponseBody};
 pub use misc::{MiscConfig, MiscProbe};
 pub use ping::{PingConfig, PingProbe};
 pub use smtp::{SmtpConfig, SmtpProbe, DEFAULT_HELO};
+pub use smtp_reply::{LineTooLong, Reply, ReplyReader};
 pub use tcp::TcpProbe;
 pub use udp::{UdpConfig, UdpProbe};
 
