@@ -4,12 +4,12 @@
 //! Each checker is a sans-IO [`Checker`]; this loop performs its actions (sockets through
 //! [`Conn`], scripts through [`Children`]), feeds back what happened, and hands results to the
 //! [`Pool`], whose events become log lines, notify scripts, FIFO lines and IPVS updates.
-//! Timers live in one ordered set keyed by (deadline, checker), so thousands of checkers cost
-//! one `BTreeSet` and no thread each. FILE_CHECK values come from the shared inotify
-//! [`FileTracker`] the moment a file is written, replaced or removed, as in keepalived.
+//! Timers live in one [`Deadlines`] set keyed by (deadline, checker), so thousands of
+//! checkers cost one `BTreeSet` and no thread each. FILE_CHECK values come from the shared
+//! inotify [`FileTracker`] the moment a file is written, replaced or removed, as in keepalived.
 
 use crate::smtp_alert::{Alert, CheckKind, Mailer};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::io;
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,7 @@ use super::ipvs::Ipvs;
 use super::mapping::{format_rs, key_protocol, CheckerPlace, CheckerSpec, Plan};
 use super::script::{Children, Owner};
 use super::wording;
+use crate::deadlines::Deadlines;
 use crate::notify::{FifoKind, FifoSet};
 use crate::signals::{Request, Signals};
 use crate::track_file::{self, FileTracker};
@@ -102,7 +103,7 @@ pub struct Loop {
     pool: Pool,
     ipvs: Ipvs,
     slots: Vec<Slot>,
-    timers: BTreeSet<(Instant, usize)>,
+    timers: Deadlines,
     backlog: Vec<usize>,
     /// The `track_file`s FILE_CHECKs name; `None` without any, or if inotify failed.
     files: Option<FileTracker>,
@@ -215,7 +216,7 @@ impl Loop {
             pool,
             ipvs,
             slots: Vec::new(),
-            timers: BTreeSet::new(),
+            timers: Deadlines::default(),
             backlog: Vec::new(),
             files: None,
             file_checks: HashMap::new(),
@@ -357,14 +358,10 @@ impl Loop {
             }
             let now = Instant::now();
             let vip_poll = self.polls_vips.then_some(next_vip_poll);
-            let wake = [
-                vip_poll,
-                self.timers.first().map(|&(t, _)| t),
-                self.children.next_deadline(),
-            ]
-            .into_iter()
-            .flatten()
-            .min();
+            let wake = [vip_poll, self.timers.next(), self.children.next_deadline()]
+                .into_iter()
+                .flatten()
+                .min();
             let timeout = if self.backlog.is_empty() {
                 wake.map(|w| w.saturating_duration_since(now))
             } else {
@@ -466,12 +463,11 @@ impl Loop {
             // poll does not wait), so an overloaded checker starts checks late rather than
             // failing the ones in flight by their deadline.
             let mut fired = 0;
-            while let Some(&(t, i)) = self.timers.first() {
-                if t > now || fired == TIMERS_PER_TURN {
+            while fired < TIMERS_PER_TURN {
+                let Some(i) = self.timers.pop_due(now) else {
                     break;
-                }
+                };
                 fired += 1;
-                self.timers.pop_first();
                 self.slots[i].timer = None;
                 self.slots[i].checker.handle_timeout(now);
                 self.drive(i, now);
@@ -537,15 +533,7 @@ impl Loop {
     fn resched(&mut self, i: usize) {
         let s = &mut self.slots[i];
         let next = s.checker.poll_timeout();
-        if s.timer != next {
-            if let Some(t) = s.timer.take() {
-                self.timers.remove(&(t, i));
-            }
-            if let Some(t) = next {
-                self.timers.insert((t, i));
-            }
-            s.timer = next;
-        }
+        self.timers.rearm(i, &mut s.timer, next);
     }
 
     fn perform(&mut self, i: usize, action: CheckAction, pending: &mut Vec<Ev>) {
