@@ -23,9 +23,9 @@
 //! server's `connect_timeout` as [`Timing`]; `connect_ip`/`connect_port`/`bind*`/`fwmark`
 //! resolved against the real server as [`Target`]); a `virtual_server` becomes a
 //! [`VirtualServerConfig`] whose [`RealServerConfig::checker_alpha`] lists each checker's
-//! `alpha` in the order the daemon will name them ([`CheckerId`]) in `Pool::checker_result`. The desired table
-//! ([`DesiredVirtual`], [`DesiredReal`]) has the shape of keepalive-ipvs's
-//! `VirtualServerSpec`/`RealServerSpec`, field for field.
+//! `alpha` in the order the daemon will name them ([`CheckerId`]) in `Pool::checker_result`.
+//! Real servers carry keepalive-ipvs's `ForwardMethod`, and the desired table
+//! ([`DesiredVirtual`]) lists keepalive-ipvs's `RealServerSpec`s.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -45,8 +45,8 @@ pub use event::{
 };
 pub use id::{CheckerId, RealServerId, VirtualServerId};
 pub use pool::{
-    DesiredReal, DesiredVirtual, ForwardMethod, Pool, PoolEvent, PoolSettings, Protocol,
-    RealServerConfig, SorryServerConfig, TunnelChecksum, TunnelKind, VirtualServerConfig, VsKey,
+    DesiredVirtual, Pool, PoolEvent, PoolSettings, Protocol, RealServerConfig, SorryServerConfig,
+    VirtualServerConfig, VsKey,
 };
 pub use proto::{
     BfdConfig, DnsConfig, DnsType, FileConfig, HttpConfig, HttpProtocol, MiscConfig, PingConfig,

@@ -19,6 +19,9 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
+use keepalive_ipvs::reconcile::RealServerSpec;
+use keepalive_ipvs::ForwardMethod;
+
 use crate::event::{CheckResult, Family, Script};
 use crate::id::{CheckerId, RealServerId, VirtualServerId};
 
@@ -114,39 +117,6 @@ pub fn format_vs(key: &VsKey) -> String {
     }
 }
 
-/// The tunnel encapsulation of `lvs_method TUN`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TunnelKind {
-    /// `type ipip`.
-    Ipip,
-    /// `type gue port N`.
-    Gue(u16),
-    /// `type gre`.
-    Gre,
-}
-
-/// The tunnel checksum option.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TunnelChecksum {
-    /// `nocsum` (default).
-    NoCsum,
-    /// `csum`.
-    Csum,
-    /// `remcsum`.
-    RemCsum,
-}
-
-/// `lvs_method`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ForwardMethod {
-    /// `NAT`.
-    Masq,
-    /// `DR`.
-    Route,
-    /// `TUN`.
-    Tunnel(TunnelKind, TunnelChecksum),
-}
-
 /// One `real_server`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RealServerConfig {
@@ -226,24 +196,8 @@ pub struct PoolSettings {
     pub rs_init_notifies: bool,
 }
 
-/// One destination of the desired table; mirrors keepalive-ipvs's `RealServerSpec`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DesiredReal {
-    /// Address.
-    pub addr: IpAddr,
-    /// Port.
-    pub port: u16,
-    /// Forwarding method.
-    pub fwd: ForwardMethod,
-    /// IPVS weight.
-    pub weight: i32,
-    /// Upper connection threshold.
-    pub u_threshold: u32,
-    /// Lower connection threshold.
-    pub l_threshold: u32,
-}
-
-/// One service of the desired table; mirrors keepalive-ipvs's `VirtualServerSpec`.
+/// One service of the desired table: keepalive-ipvs's `VirtualServerSpec` but for its key,
+/// which may name a virtual server group the caller expands, and its raw flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesiredVirtual {
     /// Identity.
@@ -259,7 +213,7 @@ pub struct DesiredVirtual {
     /// Persistence engine.
     pub pe_name: Option<String>,
     /// Destinations, in the order keepalived would have added them.
-    pub reals: Vec<DesiredReal>,
+    pub reals: Vec<RealServerSpec>,
 }
 
 /// Something the caller must do or may report.
@@ -770,7 +724,7 @@ impl Pool {
                             .map(|r| (r.fwd, r.u_threshold, r.l_threshold))
                             .or_else(|| c.sorry_server.as_ref().map(|s| (s.fwd, 0, 0)))
                             .unwrap_or((ForwardMethod::Masq, 0, 0));
-                        DesiredReal {
+                        RealServerSpec {
                             addr: d.addr,
                             port: d.port,
                             fwd,

@@ -7,10 +7,11 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use keepalive_checkers::{
-    CheckAction, Checker, CheckerConfig, CheckerKind, ForwardMethod, IoEvent, Pool, PoolEvent,
-    PoolSettings, Protocol, RealServerConfig, SorryServerConfig, Target, Timing,
-    VirtualServerConfig, VirtualServerId, VsKey,
+    CheckAction, Checker, CheckerConfig, CheckerKind, IoEvent, Pool, PoolEvent, PoolSettings,
+    Protocol, RealServerConfig, SorryServerConfig, Target, Timing, VirtualServerConfig,
+    VirtualServerId, VsKey,
 };
+use keepalive_ipvs::ForwardMethod;
 
 fn ip(last: u8) -> IpAddr {
     Ipv4Addr::new(192, 0, 2, last).into()

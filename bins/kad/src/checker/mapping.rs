@@ -177,23 +177,8 @@ fn vs_port(vs: &VirtualServer) -> u16 {
     }
 }
 
-fn fwd(f: Option<Forwarding>) -> kc::ForwardMethod {
-    match f.unwrap_or(Forwarding::Nat) {
-        Forwarding::Nat => kc::ForwardMethod::Masq,
-        Forwarding::Dr => kc::ForwardMethod::Route,
-        Forwarding::Tun(t) => kc::ForwardMethod::Tunnel(
-            match t.kind {
-                lvs::TunnelType::Ipip => kc::TunnelKind::Ipip,
-                lvs::TunnelType::Gue { port } => kc::TunnelKind::Gue(port),
-                lvs::TunnelType::Gre => kc::TunnelKind::Gre,
-            },
-            match t.checksum {
-                lvs::TunnelChecksum::Nocsum => kc::TunnelChecksum::NoCsum,
-                lvs::TunnelChecksum::Csum => kc::TunnelChecksum::Csum,
-                lvs::TunnelChecksum::Remcsum => kc::TunnelChecksum::RemCsum,
-            },
-        ),
-    }
+fn fwd(f: Option<Forwarding>) -> keepalive_ipvs::ForwardMethod {
+    keepalive_ipvs::from_config::forward_method(&f.unwrap_or(Forwarding::Nat))
 }
 
 /// keepalived's `FMT_RS`: the real server's address, the service's protocol and its port.
