@@ -64,6 +64,7 @@ impl CheckerKind {
 
 /// Everything a [`Checker`] needs.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct CheckerConfig {
     /// Protocol and its settings.
     pub kind: CheckerKind,
@@ -72,6 +73,17 @@ pub struct CheckerConfig {
     /// Timing, retries and alpha. Shared: a pool's checkers mostly time alike, and a
     /// [`Timing`] is larger than everything else a TCP_CHECK keeps.
     pub timing: Arc<Timing>,
+}
+
+impl CheckerConfig {
+    /// A checker of `kind` connecting to `target`, timed by `timing`.
+    pub fn new(kind: CheckerKind, target: Target, timing: impl Into<Arc<Timing>>) -> Self {
+        CheckerConfig {
+            kind,
+            target,
+            timing: timing.into(),
+        }
+    }
 }
 
 /// Every probe but TCP's (which holds nothing) is boxed, so that a TCP_CHECK, the common

@@ -191,9 +191,17 @@ pub struct VirtualServerConfig {
 
 /// Global settings of the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct PoolSettings {
     /// `rs_init_notifies`: notify real servers that start up.
     pub rs_init_notifies: bool,
+}
+
+impl PoolSettings {
+    /// The settings with `rs_init_notifies` as given.
+    pub fn new(rs_init_notifies: bool) -> Self {
+        PoolSettings { rs_init_notifies }
+    }
 }
 
 /// One service of the desired table: keepalive-ipvs's `VirtualServerSpec` but for its key,

@@ -59,11 +59,11 @@ impl Sim {
         let checkers = (0..2)
             .map(|i| {
                 Checker::new(
-                    CheckerConfig {
-                        kind: CheckerKind::Tcp,
-                        target: Target::new(ip(10 + i as u8), 80),
-                        timing: timing.clone().into(),
-                    },
+                    CheckerConfig::new(
+                        CheckerKind::Tcp,
+                        Target::new(ip(10 + i as u8), 80),
+                        timing.clone(),
+                    ),
                     t0,
                     i as u64 + 100,
                 )

@@ -211,9 +211,7 @@ pub fn plan(cfg: &Config) -> Result<Plan, MappingError> {
         .map(|t| (t.name.as_str(), (t.weight, t.reverse)))
         .collect();
     let mut plan = Plan {
-        settings: kc::PoolSettings {
-            rs_init_notifies: g.rs_init_notifies,
-        },
+        settings: kc::PoolSettings::new(g.rs_init_notifies),
         track_files: cfg.vrrp.track_files.clone(),
         ..Plan::default()
     };
@@ -424,11 +422,7 @@ fn checker(
             name: b.name.clone(),
         })),
     };
-    let config = kc::CheckerConfig {
-        kind,
-        target,
-        timing: Arc::new(timing),
-    };
+    let config = kc::CheckerConfig::new(kind, target, timing);
     // Refuse what the state machine refuses now, at load time, with the block's location.
     kc::Checker::new(config.clone(), std::time::Instant::now(), 0)?;
     Ok(CheckerSpec {

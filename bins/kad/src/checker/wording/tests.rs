@@ -11,17 +11,13 @@ const VS: &str = "[192.0.2.1]:tcp:80";
 
 fn spec(kind: CheckerKind, retry: u32, log_all: bool, alpha: bool) -> CheckerConfig {
     let addr: IpAddr = "192.0.2.10".parse().unwrap();
-    CheckerConfig {
-        kind,
-        target: Target::new(addr, 80),
-        timing: Timing {
-            retry,
-            log_all_failures: log_all,
-            alpha,
-            ..Timing::default()
-        }
-        .into(),
-    }
+    let timing = Timing {
+        retry,
+        log_all_failures: log_all,
+        alpha,
+        ..Timing::default()
+    };
+    CheckerConfig::new(kind, Target::new(addr, 80), timing)
 }
 
 fn lines(s: &CheckerConfig, r: CheckResult, retries_done: u32) -> Vec<String> {
