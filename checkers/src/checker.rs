@@ -64,6 +64,7 @@ impl CheckerKind {
 
 /// Everything a [`Checker`] needs.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct CheckerConfig {
     /// Protocol and its settings.
     pub kind: CheckerKind,
@@ -72,6 +73,17 @@ pub struct CheckerConfig {
     /// Timing, retries and alpha. Shared: a pool's checkers mostly time alike, and a
     /// [`Timing`] is larger than everything else a TCP_CHECK keeps.
     pub timing: Arc<Timing>,
+}
+
+impl CheckerConfig {
+    /// A checker of `kind` connecting to `target`, timed by `timing`.
+    pub fn new(kind: CheckerKind, target: Target, timing: impl Into<Arc<Timing>>) -> Self {
+        CheckerConfig {
+            kind,
+            target,
+            timing: timing.into(),
+        }
+    }
 }
 
 /// Every probe but TCP's (which holds nothing) is boxed, so that a TCP_CHECK, the common
@@ -503,8 +515,10 @@ impl Checker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::IoFailure;
     use crate::event::{ScriptStatus, Transport};
     use crate::proto::{HttpConfig, UrlConfig};
+    use std::io;
     use std::net::Ipv4Addr;
     use std::time::Duration;
 
@@ -579,7 +593,10 @@ mod tests {
         let t0 = Instant::now();
         let mut c = tcp(timing(3), t0);
         fire(&mut c, t0);
-        c.handle_event(t0, IoEvent::ConnectFailed("refused"));
+        c.handle_event(
+            t0,
+            IoEvent::ConnectFailed(IoFailure::Kind(io::ErrorKind::ConnectionRefused)),
+        );
         let r = c.poll_result().unwrap();
         assert!(!r.up && r.first && r.changed);
         assert_eq!(c.poll_timeout(), Some(t0 + secs(10)));
@@ -595,7 +612,10 @@ mod tests {
         let mut now = t0 + secs(10);
         for attempt in 0..3 {
             fire(&mut c, now);
-            c.handle_event(now, IoEvent::ConnectFailed("refused"));
+            c.handle_event(
+                now,
+                IoEvent::ConnectFailed(IoFailure::Kind(io::ErrorKind::ConnectionRefused)),
+            );
             assert_eq!(drain(&mut c), vec![CheckAction::Close]);
             if attempt < 2 {
                 assert_eq!(c.poll_result(), None, "attempt {attempt} is a retry");
@@ -604,7 +624,12 @@ mod tests {
             } else {
                 let r = c.poll_result().unwrap();
                 assert!(!r.up && r.changed);
-                assert_eq!(r.reason, Some(FailReason::ConnectFailed("refused".into())));
+                assert_eq!(
+                    r.reason,
+                    Some(FailReason::ConnectFailed(IoFailure::Kind(
+                        io::ErrorKind::ConnectionRefused
+                    )))
+                );
                 now += secs(10); // delay_loop
             }
         }
@@ -689,7 +714,10 @@ mod tests {
         let mut now = t0 + secs(10);
         for i in 0..3 {
             fire(&mut c, now);
-            c.handle_event(now, IoEvent::ConnectFailed("refused"));
+            c.handle_event(
+                now,
+                IoEvent::ConnectFailed(IoFailure::Kind(io::ErrorKind::ConnectionRefused)),
+            );
             let r = c.poll_result().expect("each failed attempt reported");
             assert_eq!(r.retry_pending, i < 2);
             assert_eq!(r.up, i < 2);
@@ -699,7 +727,10 @@ mod tests {
         // Once down, further failures are silent.
         for _ in 0..3 {
             fire(&mut c, now);
-            c.handle_event(now, IoEvent::ConnectFailed("refused"));
+            c.handle_event(
+                now,
+                IoEvent::ConnectFailed(IoFailure::Kind(io::ErrorKind::ConnectionRefused)),
+            );
             assert_eq!(c.poll_result(), None);
             now += secs(2);
         }
@@ -957,7 +988,10 @@ mod tests {
         u.handle_timeout(t0 + secs(3));
         assert!(u.poll_result().unwrap().up, "no ICMP error: up");
         fire(&mut u, t0 + secs(13));
-        u.handle_event(t0 + secs(13), IoEvent::IcmpError("port unreachable"));
+        u.handle_event(
+            t0 + secs(13),
+            IoEvent::IcmpError(IoFailure::Kind(io::ErrorKind::ConnectionRefused)),
+        );
         let r = u.poll_result().unwrap();
         assert!(!r.up && r.changed);
     }

@@ -1,8 +1,71 @@
 //! Why a check failed, and why a checker configuration was refused.
 
+use std::fmt;
+use std::io;
+
+/// What the caller's I/O layer reported when a connection could not be made, broke, or drew
+/// an ICMP error: data, not text, so that a log can word each cause as keepalived does and a
+/// counter can tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IoFailure {
+    /// A system call failed with this errno (for ICMP errors, the errno the socket reported:
+    /// `ECONNREFUSED` for port unreachable, `EHOSTUNREACH`, `ENETUNREACH`).
+    Os(i32),
+    /// An error without an errno, by kind (`NotConnected`, `Unsupported`, …).
+    Kind(io::ErrorKind),
+    /// The TLS handshake or session failed (SSL_GET), or TLS is unavailable.
+    Tls,
+}
+
+impl IoFailure {
+    /// The errno of `e` if it has one, else its kind.
+    pub fn of(e: &io::Error) -> Self {
+        match e.raw_os_error() {
+            Some(errno) => IoFailure::Os(errno),
+            None => IoFailure::Kind(e.kind()),
+        }
+    }
+
+    /// The errno, if the failure has one.
+    pub fn errno(self) -> Option<i32> {
+        match self {
+            IoFailure::Os(errno) => Some(errno),
+            _ => None,
+        }
+    }
+
+    /// The `io::ErrorKind` of the failure (`Other` for TLS).
+    pub fn kind(self) -> io::ErrorKind {
+        match self {
+            IoFailure::Os(errno) => io::Error::from_raw_os_error(errno).kind(),
+            IoFailure::Kind(kind) => kind,
+            IoFailure::Tls => io::ErrorKind::Other,
+        }
+    }
+}
+
+impl From<&io::Error> for IoFailure {
+    fn from(e: &io::Error) -> Self {
+        IoFailure::of(e)
+    }
+}
+
+impl fmt::Display for IoFailure {
+    /// `io::Error`'s wording: "Connection refused (os error 111)".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IoFailure::Os(errno) => io::Error::from_raw_os_error(*errno).fmt(f),
+            IoFailure::Kind(kind) => kind.fmt(f),
+            IoFailure::Tls => f.write_str("TLS failure"),
+        }
+    }
+}
+
 /// Why one check attempt failed; one variant per distinct cause so logs and counters can say
 /// exactly what went wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FailReason {
     /// The whole attempt exceeded `connect_timeout` (or `misc_timeout`).
     #[error("timed out")]
@@ -17,17 +80,17 @@ pub enum FailReason {
     ResponseTimeout,
     /// The connection could not be made.
     #[error("connection failed: {0}")]
-    ConnectFailed(String),
+    ConnectFailed(IoFailure),
     /// An established connection failed (HTTP_GET, SSL_GET, SMTP_CHECK; keepalived's
     /// "Read error with server" / "Read failure from server").
     #[error("connection error: {0}")]
-    ReadFailed(String),
+    ReadFailed(IoFailure),
     /// The peer closed before the check was complete.
     #[error("connection closed early")]
     UnexpectedEof,
     /// An ICMP error came back (UDP_CHECK, DNS_CHECK, PING_CHECK).
     #[error("ICMP error: {0}")]
-    Icmp(String),
+    Icmp(IoFailure),
     /// HTTP: the response header could not be parsed.
     #[error("malformed HTTP response: {0}")]
     HttpMalformed(String),
@@ -102,6 +165,7 @@ pub enum FailReason {
 
 /// Why a checker configuration could not be turned into a state machine.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// An HTTP `regex` does not compile.
     #[error("invalid regex {pattern:?}: {message}")]

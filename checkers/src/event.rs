@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::error::FailReason;
+use crate::error::{FailReason, IoFailure};
 
 /// The transport of a checker's connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +110,7 @@ pub struct Script {
 /// Every `Connect` and `SendIcmp` is eventually followed by exactly one `Close`; every
 /// `RunScript` whose result is no longer wanted is followed by `KillScript`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CheckAction {
     /// Open a connection (TCP) or connected socket (UDP) to the target.
     Connect {
@@ -153,17 +154,20 @@ pub enum ScriptStatus {
 
 /// Something that happened on a checker's connection, child process or tracked object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum IoEvent<'a> {
     /// The connection (and TLS handshake, if any) is established.
     Connected,
-    /// The connection could not be made (refused, unreachable, TLS failure).
-    ConnectFailed(&'a str),
+    /// The connection could not be made (refused, unreachable, TLS failure), or an
+    /// established one failed.
+    ConnectFailed(IoFailure),
     /// Bytes arrived (one datagram for UDP/ICMP, any chunk for TCP).
     Data(&'a [u8]),
     /// The peer closed the stream.
     Eof,
-    /// An ICMP error was reported for the socket (port/host unreachable).
-    IcmpError(&'a str),
+    /// An ICMP error was reported for the socket, as the errno it set (port unreachable is
+    /// `ECONNREFUSED`, host unreachable `EHOSTUNREACH`).
+    IcmpError(IoFailure),
     /// The child started by `RunScript` ended.
     ScriptExited(ScriptStatus),
     /// FILE_CHECK: the tracked file now holds this value.

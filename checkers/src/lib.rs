@@ -5,19 +5,21 @@
 pub mod checker;
 pub mod error;
 pub mod event;
+pub mod id;
 pub mod pool;
 pub mod proto;
 pub mod timing;
 
 pub use checker::{Checker, CheckerConfig, CheckerKind};
-pub use error::{ConfigError, FailReason};
+pub use error::{ConfigError, FailReason, IoFailure};
 pub use event::{
     CheckAction, CheckResult, Family, IoEvent, Script, ScriptStatus, Source, Target, TlsParams,
     Transport,
 };
+pub use id::{CheckerId, RealServerId, VirtualServerId};
 pub use pool::{
-    DesiredReal, DesiredVirtual, ForwardMethod, Pool, PoolEvent, PoolSettings, Protocol,
-    RealServerConfig, SorryServerConfig, TunnelChecksum, TunnelKind, VirtualServerConfig, VsKey,
+    DesiredVirtual, Pool, PoolEvent, PoolSettings, Protocol, RealServerConfig, SorryServerConfig,
+    VirtualServerConfig, VsKey,
 };
 pub use proto::{
     BfdConfig, DnsConfig, DnsType, FileConfig, HttpConfig, HttpProtocol, MiscConfig, PingConfig,

@@ -19,7 +19,11 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
+use keepalive_ipvs::reconcile::RealServerSpec;
+use keepalive_ipvs::ForwardMethod;
+
 use crate::event::{CheckResult, Family, Script};
+use crate::id::{CheckerId, RealServerId, VirtualServerId};
 
 /// The IPVS weight ceiling (`IPVS_WEIGHT_MAX`).
 pub const WEIGHT_MAX: i64 = i32::MAX as i64;
@@ -113,39 +117,6 @@ pub fn format_vs(key: &VsKey) -> String {
     }
 }
 
-/// The tunnel encapsulation of `lvs_method TUN`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TunnelKind {
-    /// `type ipip`.
-    Ipip,
-    /// `type gue port N`.
-    Gue(u16),
-    /// `type gre`.
-    Gre,
-}
-
-/// The tunnel checksum option.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TunnelChecksum {
-    /// `nocsum` (default).
-    NoCsum,
-    /// `csum`.
-    Csum,
-    /// `remcsum`.
-    RemCsum,
-}
-
-/// `lvs_method`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ForwardMethod {
-    /// `NAT`.
-    Masq,
-    /// `DR`.
-    Route,
-    /// `TUN`.
-    Tunnel(TunnelKind, TunnelChecksum),
-}
-
 /// One `real_server`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RealServerConfig {
@@ -220,29 +191,21 @@ pub struct VirtualServerConfig {
 
 /// Global settings of the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct PoolSettings {
     /// `rs_init_notifies`: notify real servers that start up.
     pub rs_init_notifies: bool,
 }
 
-/// One destination of the desired table; mirrors keepalive-ipvs's `RealServerSpec`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DesiredReal {
-    /// Address.
-    pub addr: IpAddr,
-    /// Port.
-    pub port: u16,
-    /// Forwarding method.
-    pub fwd: ForwardMethod,
-    /// IPVS weight.
-    pub weight: i32,
-    /// Upper connection threshold.
-    pub u_threshold: u32,
-    /// Lower connection threshold.
-    pub l_threshold: u32,
+impl PoolSettings {
+    /// The settings with `rs_init_notifies` as given.
+    pub fn new(rs_init_notifies: bool) -> Self {
+        PoolSettings { rs_init_notifies }
+    }
 }
 
-/// One service of the desired table; mirrors keepalive-ipvs's `VirtualServerSpec`.
+/// One service of the desired table: keepalive-ipvs's `VirtualServerSpec` but for its key,
+/// which may name a virtual server group the caller expands, and its raw flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesiredVirtual {
     /// Identity.
@@ -258,11 +221,12 @@ pub struct DesiredVirtual {
     /// Persistence engine.
     pub pe_name: Option<String>,
     /// Destinations, in the order keepalived would have added them.
-    pub reals: Vec<DesiredReal>,
+    pub reals: Vec<RealServerSpec>,
 }
 
 /// Something the caller must do or may report.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PoolEvent {
     /// Run a notify script (`notify_up`, `notify_down`, `quorum_up`, `quorum_down`) exactly as
     /// configured; keepalived adds no arguments.
@@ -271,17 +235,15 @@ pub enum PoolEvent {
     FifoLine(String),
     /// A real server entered or left the alive state (for logs and `smtp_alert`).
     RealServer {
-        /// Virtual server index.
-        vs: usize,
-        /// Real server index.
-        rs: usize,
+        /// The real server.
+        real: RealServerId,
         /// New state.
         alive: bool,
     },
     /// The virtual server gained or lost quorum.
     Quorum {
-        /// Virtual server index.
-        vs: usize,
+        /// The virtual server.
+        vs: VirtualServerId,
         /// New state.
         up: bool,
         /// At start-up.
@@ -294,10 +256,8 @@ pub enum PoolEvent {
     /// A real server's IPVS weight changed (MISC_CHECK `misc_dynamic`, FILE_CHECK weights),
     /// whether or not it is in the pool (keepalived's `update_svr_wgt`).
     Weight {
-        /// Virtual server index.
-        vs: usize,
-        /// Real server index.
-        rs: usize,
+        /// The real server.
+        real: RealServerId,
         /// The weight before.
         from: i32,
         /// The weight now.
@@ -307,8 +267,8 @@ pub enum PoolEvent {
     },
     /// Suspend or resume every checker of this virtual server (`ha_suspend`).
     SuspendCheckers {
-        /// Virtual server index.
-        vs: usize,
+        /// The virtual server.
+        vs: VirtualServerId,
         /// Suspend (`true`) or resume.
         suspended: bool,
     },
@@ -481,7 +441,7 @@ impl Pool {
         }
         if self.vss[v].ha_suspend {
             self.events.push_back(PoolEvent::SuspendCheckers {
-                vs: v,
+                vs: VirtualServerId::new(v),
                 suspended: true,
             });
         }
@@ -641,8 +601,8 @@ impl Pool {
 
     /// The virtual address of virtual server `vs` appeared or vanished; with `ha_suspend` its
     /// checkers are suspended while it is absent.
-    pub fn set_vip_present(&mut self, vs: usize, present: bool) {
-        if self.vss.get(vs).is_some_and(|c| c.ha_suspend) {
+    pub fn set_vip_present(&mut self, vs: VirtualServerId, present: bool) {
+        if self.vss.get(vs.index()).is_some_and(|c| c.ha_suspend) {
             self.events.push_back(PoolEvent::SuspendCheckers {
                 vs,
                 suspended: !present,
@@ -650,9 +610,13 @@ impl Pool {
         }
     }
 
-    /// A result from checker `checker` of real server `rs` of virtual server `vs`.
-    /// Out-of-range indices and `retry_pending` reports are ignored.
-    pub fn checker_result(&mut self, vs: usize, rs: usize, checker: usize, result: &CheckResult) {
+    /// A result from `checker`. Unknown checkers and `retry_pending` reports are ignored.
+    pub fn checker_result(&mut self, checker: CheckerId, result: &CheckResult) {
+        let (vs, rs, checker) = (
+            checker.real().vs().index(),
+            checker.real().index(),
+            checker.index(),
+        );
         if self
             .rs
             .get(vs)
@@ -725,22 +689,23 @@ impl Pool {
         &self.vss
     }
 
-    /// Whether real server `rs` of `vs` is alive.
-    pub fn is_alive(&self, vs: usize, rs: usize) -> bool {
-        self.rs
-            .get(vs)
-            .and_then(|v| v.get(rs))
-            .is_some_and(|s| s.alive)
+    /// Whether `real` is alive.
+    pub fn is_alive(&self, real: RealServerId) -> bool {
+        self.rs_state(real).is_some_and(|s| s.alive)
     }
 
     /// Whether `vs` has quorum.
-    pub fn has_quorum(&self, vs: usize) -> bool {
-        self.state.get(vs).is_some_and(|s| s.quorum_up)
+    pub fn has_quorum(&self, vs: VirtualServerId) -> bool {
+        self.state.get(vs.index()).is_some_and(|s| s.quorum_up)
     }
 
-    /// The effective (unclamped) weight of real server `rs` of `vs`.
-    pub fn effective_weight(&self, vs: usize, rs: usize) -> Option<i64> {
-        self.rs.get(vs)?.get(rs).map(|s| s.effective_weight)
+    /// The effective (unclamped) weight of `real`.
+    pub fn effective_weight(&self, real: RealServerId) -> Option<i64> {
+        self.rs_state(real).map(|s| s.effective_weight)
+    }
+
+    fn rs_state(&self, real: RealServerId) -> Option<&RsState> {
+        self.rs.get(real.vs().index())?.get(real.index())
     }
 
     /// The IPVS table keepalived would have programmed now.
@@ -767,7 +732,7 @@ impl Pool {
                             .map(|r| (r.fwd, r.u_threshold, r.l_threshold))
                             .or_else(|| c.sorry_server.as_ref().map(|s| (s.fwd, 0, 0)))
                             .unwrap_or((ForwardMethod::Masq, 0, 0));
-                        DesiredReal {
+                        RealServerSpec {
                             addr: d.addr,
                             port: d.port,
                             fwd,
@@ -873,8 +838,7 @@ impl Pool {
         );
         self.events.push_back(PoolEvent::FifoLine(line));
         self.events.push_back(PoolEvent::RealServer {
-            vs: v,
-            rs: r,
+            real: VirtualServerId::new(v).real(r),
             alive,
         });
     }
@@ -895,7 +859,7 @@ impl Pool {
         );
         self.events.push_back(PoolEvent::FifoLine(line));
         self.events.push_back(PoolEvent::Quorum {
-            vs: v,
+            vs: VirtualServerId::new(v),
             up,
             init,
             threshold,
@@ -966,8 +930,7 @@ impl Pool {
         self.rs[v][r].effective_weight = weight;
         if real_weight(weight) != old {
             self.events.push_back(PoolEvent::Weight {
-                vs: v,
-                rs: r,
+                real: VirtualServerId::new(v).real(r),
                 from: old,
                 to: real_weight(weight),
                 alive: self.rs[v][r].alive,

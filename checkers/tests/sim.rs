@@ -7,10 +7,11 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use keepalive_checkers::{
-    CheckAction, Checker, CheckerConfig, CheckerKind, ForwardMethod, IoEvent, Pool, PoolEvent,
-    PoolSettings, Protocol, RealServerConfig, SorryServerConfig, Target, Timing,
-    VirtualServerConfig, VsKey,
+    CheckAction, Checker, CheckerConfig, CheckerKind, IoEvent, Pool, PoolEvent, PoolSettings,
+    Protocol, RealServerConfig, SorryServerConfig, Target, Timing, VirtualServerConfig,
+    VirtualServerId, VsKey,
 };
+use keepalive_ipvs::ForwardMethod;
 
 fn ip(last: u8) -> IpAddr {
     Ipv4Addr::new(192, 0, 2, last).into()
@@ -58,11 +59,11 @@ impl Sim {
         let checkers = (0..2)
             .map(|i| {
                 Checker::new(
-                    CheckerConfig {
-                        kind: CheckerKind::Tcp,
-                        target: Target::new(ip(10 + i as u8), 80),
-                        timing: timing.clone().into(),
-                    },
+                    CheckerConfig::new(
+                        CheckerKind::Tcp,
+                        Target::new(ip(10 + i as u8), 80),
+                        timing.clone(),
+                    ),
                     t0,
                     i as u64 + 100,
                 )
@@ -161,7 +162,8 @@ impl Sim {
                     }
                 }
                 while let Some(r) = self.checkers[i].poll_result() {
-                    self.pool.checker_result(0, i, 0, &r);
+                    self.pool
+                        .checker_result(VirtualServerId::new(0).real(i).checker(0), &r);
                 }
             }
             while let Some(e) = self.pool.poll_event() {

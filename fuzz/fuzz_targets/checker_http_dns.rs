@@ -59,11 +59,11 @@ fuzz_target!(|data: &[u8]| {
                 ..Timing::default()
             };
             let mut c = Checker::new(
-                CheckerConfig {
-                    kind: CheckerKind::Smtp(Box::new(SmtpConfig::default())),
+                CheckerConfig::new(
+                    CheckerKind::Smtp(Box::new(SmtpConfig::default())),
                     target,
-                    timing: timing.into(),
-                },
+                    timing,
+                ),
                 now,
                 1,
             )

@@ -59,14 +59,12 @@ fuzz_target!(|data: &[u8]| {
     if sel & 0x20 != 0 {
         check.unicast_peers = &peers;
     }
-    check.checksum = ChecksumPolicy {
-        v3_as_v2: sel & 0x40 != 0,
-        old_unicast: if sel & 0x80 != 0 {
-            OldUnicastChecksum::Always
-        } else {
-            OldUnicastChecksum::Detect
-        },
-        ..ChecksumPolicy::default()
+    check.checksum = ChecksumPolicy::default();
+    check.checksum.v3_as_v2 = sel & 0x40 != 0;
+    check.checksum.old_unicast = if sel & 0x80 != 0 {
+        OldUnicastChecksum::Always
+    } else {
+        OldUnicastChecksum::Detect
     };
     let meta = match family {
         Family::Ipv4 => RxMeta {

@@ -372,8 +372,8 @@ fn sched_flags(f: &SchedFlags) -> ServiceFlags {
     out
 }
 
-/// `lvs_method` with its tunnel options.
-fn forward_method(f: &Forwarding) -> ForwardMethod {
+/// `lvs_method` with its tunnel options (also what keepalive-checkers' real servers carry).
+pub fn forward_method(f: &Forwarding) -> ForwardMethod {
     match f {
         Forwarding::Nat => ForwardMethod::Masq,
         Forwarding::Dr => ForwardMethod::Route,

@@ -70,6 +70,7 @@ pub enum Action {
 
 /// Why GARP/NA is being sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GarpReason {
     /// Just became master (`garp_master_repeat`).
     BecomeMaster,
@@ -103,6 +104,7 @@ pub enum NotifyScope {
 
 /// What is being reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NotifyEvent {
     /// Entered this state (MASTER, BACKUP, FAULT, STOP or DELETED).
     State(State),

@@ -23,10 +23,13 @@
 //! 8-octet zero-padded `auth_pass` over the IPv4 header with TOS, fragment offset and header
 //! checksum zeroed (and TTL zeroed in unicast mode), then the AH header with the ICV zeroed, then
 //! the VRRP message. The VRRP message's own auth type is 2 and its 8 authentication octets are
-//! zero. The HMAC is written here over the `md-5` crate (RFC 2104 is a dozen lines, and it
-//! saves a dependency).
+//! zero. The HMAC is the `hmac` crate's over `md-5`, and a received ICV is checked with its
+//! constant-time truncated verify, so a forger learns nothing from how fast a guess fails.
 
-use md5::{Digest, Md5};
+use hmac::{Hmac, Mac};
+use md5::Md5;
+
+type HmacMd5 = Hmac<Md5>;
 
 /// IPv4 protocol number of AH (RFC 2402).
 pub const IPPROTO_AH: u8 = 51;
@@ -35,7 +38,7 @@ pub const AH_LEN: usize = 24;
 /// HMAC-MD5-96 ICV length (RFC 2403 §2).
 pub const ICV_LEN: usize = 12;
 /// The AH Payload Len for a 96-bit ICV (RFC 2402 §2.2).
-pub const AH_PAYLOAD_LEN: u8 = 4;
+const AH_PAYLOAD_LEN: u8 = 4;
 
 /// The VRRPv2 auth type field (RFC 3768 §5.3.6). Unknown values survive as `Unknown`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -131,41 +134,12 @@ impl Auth {
     }
 }
 
-/// Compares two byte strings in time independent of where they differ.
-#[must_use]
-pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares two byte strings in time independent of where they differ (the PASS check).
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// HMAC-MD5 (RFC 2104) of the concatenation of `parts`.
-#[must_use]
-pub fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
-    const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..16].copy_from_slice(&Md5::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let mut ipad = [0x36u8; BLOCK];
-    let mut opad = [0x5cu8; BLOCK];
-    for i in 0..BLOCK {
-        ipad[i] ^= k[i];
-        opad[i] ^= k[i];
-    }
-    let mut inner = Md5::new();
-    inner.update(ipad);
-    for p in parts {
-        inner.update(p);
-    }
-    let inner = inner.finalize();
-    let mut outer = Md5::new();
-    outer.update(opad);
-    outer.update(inner);
-    outer.finalize().into()
 }
 
 mod field {
@@ -271,6 +245,37 @@ pub fn ah_icv(
     vrrp: &[u8],
     unicast: bool,
 ) -> Option<[u8; ICV_LEN]> {
+    let mac = ah_mac(key, ip_header, ah, vrrp, unicast)?
+        .finalize()
+        .into_bytes();
+    let mut out = [0u8; ICV_LEN];
+    out.copy_from_slice(&mac[..ICV_LEN]);
+    Some(out)
+}
+
+/// Whether `icv` is the AH ICV of the packet (see [`ah_icv`]), compared in constant time.
+pub(crate) fn ah_icv_matches(
+    key: &[u8; 8],
+    ip_header: &[u8],
+    ah: &[u8],
+    vrrp: &[u8],
+    unicast: bool,
+    icv: &[u8],
+) -> bool {
+    icv.len() == ICV_LEN
+        && ah_mac(key, ip_header, ah, vrrp, unicast)
+            .is_some_and(|mac| mac.verify_truncated_left(icv).is_ok())
+}
+
+/// The HMAC-MD5 state after the ICV's input: the IPv4 header with its mutable fields zeroed
+/// (RFC 2402 §3.3.3.1.1.1), the AH header with a zero ICV, then the VRRP message.
+fn ah_mac(
+    key: &[u8; 8],
+    ip_header: &[u8],
+    ah: &[u8],
+    vrrp: &[u8],
+    unicast: bool,
+) -> Option<HmacMd5> {
     if ip_header.len() > 60 || ip_header.len() < 20 || ah.len() != AH_LEN {
         return None;
     }
@@ -285,10 +290,11 @@ pub fn ah_icv(
     }
     let mut ah_buf = [0u8; AH_LEN];
     ah_buf[..field::ICV.start].copy_from_slice(&ah[..field::ICV.start]);
-    let mac = hmac_md5(key, &[hdr, &ah_buf, vrrp]);
-    let mut out = [0u8; ICV_LEN];
-    out.copy_from_slice(&mac[..ICV_LEN]);
-    Some(out)
+    let mut mac = HmacMd5::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(hdr);
+    mac.update(&ah_buf);
+    mac.update(vrrp);
+    Some(mac)
 }
 
 /// keepalived's AH sequence counter (`seq_counter_t`): one counter per instance, shared by
@@ -353,28 +359,48 @@ impl AhSeqCounter {
 mod tests {
     use super::*;
 
-    fn hex(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
+    /// A 20-octet IPv4 header, an AH header and a VRRP message, as `ah_icv` takes them.
+    fn parts() -> ([u8; 20], [u8; AH_LEN], [u8; 20]) {
+        let mut ip = [0u8; 20];
+        ip[0] = 0x45;
+        ip[8] = 255;
+        ip[9] = IPPROTO_AH;
+        let mut ah = [0u8; AH_LEN];
+        AhHeader::new_unchecked(&mut ah[..]).fill(112, 0xc000_0201, 7);
+        (ip, ah, [0x21; 20])
     }
 
     #[test]
-    fn hmac_md5_rfc2202_vectors() {
-        // RFC 2202 §2 test cases 1, 2 and 6 (key longer than a block).
-        assert_eq!(
-            hex(&hmac_md5(&[0x0b; 16], &[b"Hi There"])),
-            "9294727a3638bb1c13f48ef8158bfc9d"
-        );
-        assert_eq!(
-            hex(&hmac_md5(b"Jefe", &[b"what do ya want ", b"for nothing?"])),
-            "750c783e6ab0b503eaa86e310a5db738"
-        );
-        assert_eq!(
-            hex(&hmac_md5(
-                &[0xaa; 80],
-                &[b"Test Using Larger Than Block-Size Key - Hash Key First"]
-            )),
-            "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd"
-        );
+    fn icv_verifies_and_ignores_mutable_fields() {
+        let key = Auth::pass_octets("secret");
+        let (ip, ah, vrrp) = parts();
+        let icv = ah_icv(&key, &ip, &ah, &vrrp, false).unwrap();
+        assert!(ah_icv_matches(&key, &ip, &ah, &vrrp, false, &icv));
+        let mut tos = ip;
+        tos[IP_TOS] = 0xc0;
+        assert!(ah_icv_matches(&key, &tos, &ah, &vrrp, false, &icv));
+        let mut bad = icv;
+        bad[11] ^= 1;
+        assert!(!ah_icv_matches(&key, &ip, &ah, &vrrp, false, &bad));
+        assert!(!ah_icv_matches(&key, &ip, &ah, &vrrp, false, &icv[..11]));
+        assert!(!ah_icv_matches(&key, &ip, &ah, &vrrp, false, &[]));
+        let other = Auth::pass_octets("secreT");
+        assert!(!ah_icv_matches(&other, &ip, &ah, &vrrp, false, &icv));
+    }
+
+    #[test]
+    fn icv_refuses_bad_lengths() {
+        let key = [0u8; 8];
+        let (ip, ah, vrrp) = parts();
+        assert_eq!(ah_icv(&key, &ip[..19], &ah, &vrrp, false), None);
+        assert_eq!(ah_icv(&key, &ip, &ah[..23], &vrrp, false), None);
+    }
+
+    #[test]
+    fn ct_eq_compares_whole_strings() {
+        assert!(ct_eq(b"abc", b"abc"));
+        assert!(!ct_eq(b"abc", b"abd"));
+        assert!(!ct_eq(b"abc", b"ab"));
     }
 
     #[test]

@@ -4,22 +4,18 @@
 //! embedding the crate) maps its own configuration onto [`InstanceConfig`], so this crate
 //! depends on no parser. Defaults are keepalived's.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use std::time::Duration;
 
 use thiserror::Error;
 
 use crate::auth::Auth;
 use crate::garp::GarpConfig;
+use crate::ip::{VRRP_MCAST_V4, VRRP_MCAST_V6};
 use crate::packet::{AdverInt, Family, Version};
 use crate::priority::Priority;
 use crate::rx::{ChecksumPolicy, UnicastPeer};
 use crate::tracker::TrackerConfig;
-
-/// The VRRP IPv4 multicast group (RFC 5798 §5.1.1.2).
-pub const MCAST_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
-/// The VRRP IPv6 multicast group (RFC 5798 §5.1.2.2).
-pub const MCAST_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
 
 /// `state MASTER|BACKUP`: only the address owner acts on MASTER at once; for everyone
 /// else it changes nothing but the sync group's wish (keepalived's behaviour).
@@ -34,6 +30,7 @@ pub enum InitialState {
 
 /// One VRRP instance (`vrrp_instance`), as the state machine sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct InstanceConfig {
     /// The instance name used in notifications.
     pub name: String,
@@ -151,8 +148,8 @@ impl InstanceConfig {
             return self.unicast_peers.iter().map(|p| p.addr).collect();
         }
         vec![self.mcast_group.unwrap_or(match self.primary_addr {
-            IpAddr::V4(_) => IpAddr::V4(MCAST_V4),
-            IpAddr::V6(_) => IpAddr::V6(MCAST_V6),
+            IpAddr::V4(_) => IpAddr::V4(VRRP_MCAST_V4),
+            IpAddr::V6(_) => IpAddr::V6(VRRP_MCAST_V6),
         })]
     }
 
@@ -309,7 +306,7 @@ mod tests {
         c.vips.push("2001:db8::100".parse().unwrap());
         assert_eq!(c.version, Version::V3);
         c.validate().unwrap();
-        assert_eq!(c.destinations(), vec![IpAddr::V6(MCAST_V6)]);
+        assert_eq!(c.destinations(), vec![IpAddr::V6(VRRP_MCAST_V6)]);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::action::{Action, GarpReason};
 
 /// GARP/NA settings of one instance; `Default` is keepalived's defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GarpConfig {
     /// `garp_master_delay`: when to send the second block after becoming master;
     /// zero for no second block. Default 5 s.
@@ -30,11 +31,20 @@ pub struct GarpConfig {
 
 /// `garp_extra_if` / `vrrp_garp_extra_if`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExtraIf {
     /// How often.
     pub interval: Duration,
     /// `all`: every interface, not only VMACs.
     pub all: bool,
+}
+
+impl ExtraIf {
+    /// `garp_extra_if [all] SECS`: every `interval`, on VMAC interfaces or, with `all`, on
+    /// every interface.
+    pub fn new(interval: Duration, all: bool) -> Self {
+        Self { interval, all }
+    }
 }
 
 impl Default for GarpConfig {
@@ -68,7 +78,12 @@ impl GarpConfig {
 
 /// The GARP (IPv4) and unsolicited NA (IPv6) actions for `addrs`, `repeat` rounds each;
 /// nothing if `repeat` is 0 or there are no addresses of a family.
-pub fn announce(addrs: &[IpAddr], repeat: u32, reason: GarpReason, out: &mut impl Extend<Action>) {
+pub(crate) fn announce(
+    addrs: &[IpAddr],
+    repeat: u32,
+    reason: GarpReason,
+    out: &mut impl Extend<Action>,
+) {
     if repeat == 0 {
         return;
     }

@@ -3,8 +3,8 @@
 //! (with or without keepalived's AH header).
 //!
 //! An IPv6 raw socket delivers the VRRP message alone; its addresses and hop limit come from
-//! ancillary data (see [`crate::rx::RxMeta`]), and its pseudo-header sum is
-//! [`crate::checksum::pseudo_header_v6`].
+//! ancillary data (see [`crate::rx::RxMeta`]), and its checksum covers the IPv6 pseudo-header
+//! ([`crate::packet::TxChecksum::Pseudo`]).
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 

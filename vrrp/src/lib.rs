@@ -5,7 +5,7 @@
 pub mod manual;
 
 pub mod auth;
-pub mod checksum;
+mod checksum;
 pub mod error;
 pub mod ip;
 pub mod packet;
@@ -17,12 +17,12 @@ pub mod action;
 pub mod config;
 pub mod garp;
 pub mod instance;
-pub mod priority;
+mod priority;
 #[cfg(feature = "sim")]
 pub mod sim;
-pub mod state;
+mod state;
 pub mod sync_group;
-pub mod timers;
+mod timers;
 pub mod tracker;
 
 pub use action::Action;

@@ -533,7 +533,7 @@ pub struct AddrIter<'a> {
 impl<'a> AddrIter<'a> {
     /// Iterates over `bytes` as a list of `family` addresses (a short tail is ignored).
     #[must_use]
-    pub fn new(bytes: &'a [u8], family: Family) -> AddrIter<'a> {
+    pub(crate) fn new(bytes: &'a [u8], family: Family) -> AddrIter<'a> {
         AddrIter {
             chunks: bytes.chunks_exact(family.addr_len()),
             family,

@@ -96,6 +96,7 @@ pub enum OldUnicastChecksum {
 
 /// How an instance computes VRRPv3 checksums over IPv4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ChecksumPolicy {
     /// `v3_checksum_as_v2`: no pseudo-header for VRRPv3 over IPv4 (both directions).
     pub v3_as_v2: bool,
@@ -574,14 +575,14 @@ fn check_ah(
             next_header: ah.next_header(),
         });
     }
-    let icv = auth::ah_icv(
+    if !auth::ah_icv_matches(
         key,
         &bytes[..loc.ip_header_len],
         ah_bytes,
         &bytes[loc.vrrp_offset..],
         unicast,
-    );
-    if !icv.is_some_and(|icv| auth::ct_eq(&icv, ah.icv())) {
+        ah.icv(),
+    ) {
         return Err(RxError::AhIcvMismatch { vrid });
     }
     let src = Ipv4Header::new_unchecked(bytes).src();

@@ -70,6 +70,7 @@ impl Default for Link {
 
 /// What happened, for assertions and printing.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Happening {
     /// A notification (state changes, MASTER_RX_LOWER_PRI, priority changes).
     Notify(Notification),

@@ -26,6 +26,7 @@ use crate::tracker::{TrackerConfig, TrackerId, TrackerState};
 
 /// A sync group's own settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SyncGroupConfig {
     /// The group name used in notifications.
     pub name: String,

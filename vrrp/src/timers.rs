@@ -66,11 +66,6 @@ impl TimerTable {
         self.slots[timer.slot()]
     }
 
-    /// Whether `timer` is armed and its deadline is at or before `now`.
-    pub fn is_expired(&self, timer: Timer, now: Instant) -> bool {
-        self.get(timer).is_some_and(|at| at <= now)
-    }
-
     /// The earliest armed deadline.
     pub fn next_timeout(&self) -> Option<Instant> {
         self.slots.iter().flatten().min().copied()
@@ -119,7 +114,10 @@ mod tests {
             table.get(Timer::MasterDown),
             Some(t0 + Duration::from_secs(1))
         );
-        assert!(table.is_expired(Timer::MasterDown, t0 + Duration::from_secs(1)));
+        assert_eq!(
+            table.take_expired(t0 + Duration::from_secs(1)),
+            Some(Timer::MasterDown)
+        );
         table.stop_all();
         assert_eq!(table.next_timeout(), None);
     }

@@ -12,6 +12,7 @@ pub struct TrackerId(pub u32);
 
 /// Which kind of object is tracked. Only `File` reads a value; the rest are up/down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TrackerKind {
     /// `track_interface`: up = the link is up.
     Interface,
@@ -41,13 +42,14 @@ pub enum TrackerState {
 
 /// One tracked object as configured on an instance or a sync group.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TrackerConfig {
     /// The caller's name for it.
     pub id: TrackerId,
     /// What it is.
     pub kind: TrackerKind,
     /// `weight`: 0 means a failure puts the instance in FAULT; otherwise the priority
-    /// adjustment (see [`Effect`]).
+    /// adjustment (keepalived's `vrrp_track.c` rules).
     pub weight: i32,
     /// `reverse`: the adjustment (or, if unweighted, the failure) is inverted.
     pub reverse: bool,
@@ -86,7 +88,7 @@ impl TrackerConfig {
     }
 
     /// What `state` of this object does to the instance.
-    pub fn effect(&self, state: TrackerState) -> Effect {
+    pub(crate) fn effect(&self, state: TrackerState) -> Effect {
         let multiplier = if self.reverse { -1 } else { 1 };
         match (self.kind, state) {
             (_, TrackerState::Unknown) if self.weight == 0 => Effect::Pending,
@@ -148,7 +150,7 @@ fn file_effect(weight: i32, multiplier: i32, value: i32) -> Effect {
 
 /// What one tracked object does to an instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// Add this to the configured priority (0 for none).
     Adjust(i32),
     /// The instance cannot run: FAULT.
@@ -159,24 +161,24 @@ pub enum Effect {
 
 /// The trackers of one instance and their current states.
 #[derive(Debug, Clone, Default)]
-pub struct TrackerSet {
+pub(crate) struct TrackerSet {
     entries: Vec<(TrackerConfig, TrackerState)>,
 }
 
 /// The summary of a [`TrackerSet`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TrackSummary {
+pub(crate) struct TrackSummary {
     /// The sum of every adjustment.
-    pub adjustment: i32,
+    pub(crate) adjustment: i32,
     /// How many trackers currently demand FAULT.
-    pub faults: usize,
+    pub(crate) faults: usize,
     /// How many unweighted trackers have not reported yet.
-    pub pending: usize,
+    pub(crate) pending: usize,
 }
 
 impl TrackerSet {
     /// A set of trackers, each in its configured initial state.
-    pub fn new(configs: impl IntoIterator<Item = TrackerConfig>) -> Self {
+    pub(crate) fn new(configs: impl IntoIterator<Item = TrackerConfig>) -> Self {
         Self {
             entries: configs
                 .into_iter()
@@ -189,7 +191,7 @@ impl TrackerSet {
     }
 
     /// Records `state` for every tracker named `id`; returns whether any was known.
-    pub fn set(&mut self, id: TrackerId, state: TrackerState) -> bool {
+    pub(crate) fn set(&mut self, id: TrackerId, state: TrackerState) -> bool {
         let mut found = false;
         for (config, current) in &mut self.entries {
             if config.id == id {
@@ -200,13 +202,8 @@ impl TrackerSet {
         found
     }
 
-    /// Whether a tracker named `id` is in the set.
-    pub fn contains(&self, id: TrackerId) -> bool {
-        self.entries.iter().any(|(c, _)| c.id == id)
-    }
-
     /// The combined effect of every tracker.
-    pub fn summary(&self) -> TrackSummary {
+    pub(crate) fn summary(&self) -> TrackSummary {
         let mut summary = TrackSummary {
             adjustment: 0,
             faults: 0,

@@ -598,10 +598,8 @@ fn old_unicast_checksum_never_rejects_old_style() {
 
 #[test]
 fn old_unicast_checksum_always_sends_and_expects_old_style() {
-    let policy = ChecksumPolicy {
-        old_unicast: OldUnicastChecksum::Always,
-        ..ChecksumPolicy::default()
-    };
+    let mut policy = ChecksumPolicy::default();
+    policy.old_unicast = OldUnicastChecksum::Always;
     assert_eq!(
         policy.tx_checksum(Version::V3, IpAddr::V4(SRC4), IpAddr::V4(PEER4)),
         TxChecksum::Pseudo {

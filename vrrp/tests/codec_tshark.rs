@@ -255,10 +255,8 @@ fn wireshark_decodes_v3_checksum_as_v2() {
         eprintln!("tshark not installed: skipping");
         return;
     };
-    let pol = ChecksumPolicy {
-        v3_as_v2: true,
-        ..ChecksumPolicy::default()
-    };
+    let mut pol = ChecksumPolicy::default();
+    pol.v3_as_v2 = true;
     let v3 = repr(Version::V3, Auth::None, VipList::V4(vec![VIP4]));
     let frames = vec![v4(&v3, &Ipv4Tx::multicast(SRC4, 3), pol, None)];
     let lines = dissect(tshark, "asv2", &frames, &["vrrp.v3_checksum_as_in_v2:TRUE"]);

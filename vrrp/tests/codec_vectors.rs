@@ -216,10 +216,8 @@ fn emit_errors() {
 #[test]
 fn v3_checksum_as_v2_round_trip() {
     let r = repr(Version::V3, Auth::None, VipList::V4(vec![VIP4]));
-    let policy = ChecksumPolicy {
-        v3_as_v2: true,
-        ..ChecksumPolicy::default()
-    };
+    let mut policy = ChecksumPolicy::default();
+    policy.v3_as_v2 = true;
     let csum = policy.tx_checksum(Version::V3, IpAddr::V4(SRC4), IpAddr::V4(MCAST4));
     assert_eq!(csum, TxChecksum::Plain);
     let mut buf = vec![0u8; ipv4_buffer_len(&r, false)];

@@ -147,10 +147,7 @@ fn garp_schedule_of_a_new_master() {
     let mut c = v2(10, 1, 200);
     c.garp.master_refresh = Some(SECS(60));
     c.garp.master_refresh_repeat = 2;
-    c.garp.extra_if = Some(keepalive_vrrp::garp::ExtraIf {
-        interval: SECS(100),
-        all: true,
-    });
+    c.garp.extra_if = Some(keepalive_vrrp::garp::ExtraIf::new(SECS(100), true));
     let a = lan.add(c);
     wait_master(&mut lan, 10, a, SECS(10));
     let became = lan.elapsed();

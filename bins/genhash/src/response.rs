@@ -1,19 +1,16 @@
 //! The response side of a genhash fetch, with no I/O: bytes go in, a digest comes out.
 //!
-//! This follows keepalived's `http_process_response()` (check/check_http.c) and the helpers in
-//! lib/html.c, because the printed digest must be the one HTTP_GET/SSL_GET will compare:
-//!
-//! * The response is read into one buffer of [`BUFFER_LEN`] bytes, at most `BUFFER_LEN - 1` at a
-//!   time. Until the blank line that ends the header (`\r\n\r\n`) is seen, reads accumulate;
-//!   a header that does not fit leaves no room to read, which keepalived treats as end of
-//!   stream ("no data received"). Memory is therefore bounded whatever the server sends.
-//! * The digest covers the body **as received**: no chunked transfer decoding, no
-//!   decompression, whatever the status code.
-//! * If the header has a `Content-Length:` (case-sensitive, searched anywhere in what was read
-//!   so far, as `strstr()` does) whose value `strtoul()` reads cleanly, only that many body
-//!   bytes are hashed; the rest is read and dropped.
+//! Which bytes are hashed is decided by keepalive-checkers' [`ResponseBody`], the same code
+//! HTTP_GET/SSL_GET hash their `digest` with, so the printed digest is the one the checker
+//! will compare. It follows keepalived's `http_process_response()` (check/check_http.c) and
+//! lib/html.c (see there). What is genhash's own is keepalived's read buffer of
+//! [`BUFFER_LEN`] bytes, read at most `BUFFER_LEN - 1` at a time: a header that does not fit
+//! leaves no room to read, which keepalived treats as end of stream ("no data received"), and
+//! the verbose dumps.
 
 use std::io::{self, Write};
+
+use keepalive_checkers::proto::{BodyPart, ResponseBody};
 
 use crate::digest::{HashAlgorithm, Hasher};
 use crate::dump::dump_buffer;
@@ -40,11 +37,7 @@ const HTML_HASH_FINAL: &str =
 #[derive(Debug)]
 pub struct ResponseDigest {
     buf: Box<[u8; BUFFER_LEN]>,
-    len: usize,
-    header_done: bool,
-    /// `None` stands for keepalived's `SIZE_MAX`: no usable Content-Length.
-    content_len: Option<u64>,
-    rx_bytes: u64,
+    response: ResponseBody,
     hasher: Hasher,
 }
 
@@ -53,10 +46,7 @@ impl ResponseDigest {
     pub fn new(alg: HashAlgorithm) -> Self {
         Self {
             buf: Box::new([0; BUFFER_LEN]),
-            len: 0,
-            header_done: false,
-            content_len: None,
-            rx_bytes: 0,
+            response: ResponseBody::new(BUFFER_LEN - 1),
             hasher: Hasher::new(alg),
         }
     }
@@ -64,81 +54,62 @@ impl ResponseDigest {
     /// Where the next read goes. Empty once a header has filled the buffer without ending,
     /// which the caller must treat as end of stream, as keepalived's `read(fd, p, 0)` does.
     pub fn read_space(&mut self) -> &mut [u8] {
-        &mut self.buf[self.len..BUFFER_LEN - 1]
+        let room = self.response.header_room().min(BUFFER_LEN - 1);
+        &mut self.buf[..room]
     }
 
     /// Whether the whole header has been seen (keepalived's `req->extracted`).
     pub fn header_done(&self) -> bool {
-        self.header_done
+        self.response.header_done()
     }
 
     /// Accounts for `n` bytes just read into [`read_space`](Self::read_space); with `verbose`,
     /// writes keepalived's header and body dumps to it.
     pub fn received(&mut self, n: usize, mut verbose: Option<&mut dyn Write>) -> io::Result<()> {
-        let old_len = self.len;
-        self.len += n;
-        debug_assert!(self.len < BUFFER_LEN);
-
-        if !self.header_done {
+        let was_done = self.response.header_done();
+        if !was_done {
             if let Some(out) = verbose.as_deref_mut() {
                 out.write_all(HTTP_HEADER_HEXA.as_bytes())?;
             }
-            let Some(body_start) = find_header_end(&self.buf[..self.len]) else {
-                return Ok(());
+        }
+        let Self {
+            buf,
+            response,
+            hasher,
+        } = self;
+        let mut result = Ok(());
+        let mut first_body = !was_done;
+        response.feed(&buf[..n], |part| {
+            if let BodyPart::Body(b) = part {
+                hasher.update(b);
+            }
+            let Some(out) = verbose.as_deref_mut().filter(|_| result.is_ok()) else {
+                return;
             };
-            self.header_done = true;
-            self.content_len = extract_content_length(&self.buf[..self.len]);
-            if let Some(out) = verbose.as_deref_mut() {
-                let header = &self.buf[..body_start];
-                dump_buffer(out, header)?;
-                out.write_all(HTTP_HEADER_ASCII.as_bytes())?;
-                // printf("%.*s\n") stops at a NUL.
-                let text = header.split(|&b| b == 0).next().unwrap_or_default();
-                out.write_all(text)?;
-                out.write_all(b"\n")?;
-            }
-            let r = self.len - body_start;
-            if r > 0 {
-                let take = self.hashable(r);
-                if take > 0 {
-                    let chunk = &self.buf[body_start..body_start + take];
-                    self.hasher.update(chunk);
-                    if let Some(out) = verbose.as_deref_mut() {
-                        out.write_all(HTML_HEADER_HEXA.as_bytes())?;
-                        dump_buffer(out, chunk)?;
-                    }
-                }
-            }
-            self.rx_bytes = r as u64;
-            self.len = 0;
-        } else if n > 0 {
-            let take = self.hashable(n);
-            if take > 0 {
-                let chunk = &self.buf[old_len..old_len + take];
-                self.hasher.update(chunk);
-                if let Some(out) = verbose {
-                    dump_buffer(out, chunk)?;
-                }
-            }
-            self.rx_bytes += n as u64;
-            self.len = 0;
-        }
-        Ok(())
-    }
-
-    /// How many of `r` new body bytes fall within Content-Length.
-    fn hashable(&self, r: usize) -> usize {
-        match self.content_len {
-            None => r,
-            Some(cl) if cl <= self.rx_bytes => 0,
-            Some(cl) => usize::try_from(cl - self.rx_bytes).map_or(r, |left| left.min(r)),
-        }
+            result = match part {
+                BodyPart::Header(header) => dump_header(out, header),
+                BodyPart::Body(b) if std::mem::take(&mut first_body) => out
+                    .write_all(HTML_HEADER_HEXA.as_bytes())
+                    .and_then(|()| dump_buffer(out, b)),
+                BodyPart::Body(b) => dump_buffer(out, b),
+            };
+        });
+        result
     }
 
     /// The digest of the hashed body bytes.
     pub fn finish(self) -> Vec<u8> {
         self.hasher.finish()
     }
+}
+
+/// keepalived's dump of a complete header: hex, then the text up to a NUL (`printf("%.*s")`).
+fn dump_header(out: &mut dyn Write, header: &[u8]) -> io::Result<()> {
+    dump_buffer(out, header)?;
+    out.write_all(HTTP_HEADER_ASCII.as_bytes())?;
+    let text = header.split(|&b| b == 0).next().unwrap_or_default();
+    out.write_all(text)?;
+    out.write_all(b"\n")
 }
 
 /// Writes keepalived's verbose dump of the final digest (`dump_digest()`).
@@ -149,27 +120,8 @@ pub fn dump_digest(out: &mut dyn Write, digest: &[u8]) -> io::Result<()> {
     out.write_all(HTML_HASH_FINAL.as_bytes())
 }
 
-/// Offset just past the first `\r\n\r\n` (`extract_html()`).
-fn find_header_end(data: &[u8]) -> Option<usize> {
-    data.windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|p| p + 4)
-}
-
-/// keepalived's `extract_content_length()`: `strstr(buffer, "Content-Length:")` over the
-/// NUL-terminated buffer, then `strtoul(…, 10)`, accepted only if it stops at `\0`, `\r` or `\n`.
-/// `None` for anything else, and for `ULONG_MAX`, which keepalived cannot tell from "absent".
-pub fn extract_content_length(received: &[u8]) -> Option<u64> {
-    const TAG: &[u8] = b"Content-Length:";
-    let text = received.split(|&b| b == 0).next().unwrap_or_default();
-    let at = text.windows(TAG.len()).position(|w| w == TAG)? + TAG.len();
-    let rest = &text[at..];
-    let (value, end) = crate::cnum::strtoul(rest);
-    match rest.get(end) {
-        None | Some(b'\r') | Some(b'\n') if value != u64::MAX => Some(value),
-        _ => None,
-    }
-}
+#[cfg(test)]
+mod agree;
 
 #[cfg(test)]
 mod tests {
@@ -254,22 +206,6 @@ mod tests {
         }
         assert_eq!(total, BUFFER_LEN - 1);
         assert!(!r.header_done());
-    }
-
-    #[test]
-    fn content_length_parsing_follows_strtoul() {
-        let cl = |s: &[u8]| extract_content_length(s);
-        assert_eq!(cl(b"Content-Length: 12\r\n"), Some(12));
-        assert_eq!(cl(b"Content-Length:12"), Some(12));
-        assert_eq!(cl(b"Content-Length:\t+7\n"), Some(7));
-        assert_eq!(cl(b"Content-Length:\r\n"), Some(0));
-        assert_eq!(cl(b"Content-Length: \r\n"), None);
-        assert_eq!(cl(b"Content-Length: 12 \r\n"), None);
-        assert_eq!(cl(b"content-length: 12\r\n"), None);
-        assert_eq!(cl(b"Content-Length: 99999999999999999999999\r\n"), None);
-        assert_eq!(cl(b"Content-Length: -1\r\n"), None);
-        assert_eq!(cl(b"Content-Length: -2\r\n"), Some(u64::MAX - 1));
-        assert_eq!(cl(b"X\0Content-Length: 1\r\n"), None);
     }
 
     #[test]

@@ -357,7 +357,7 @@ impl Sink {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
-        let tm = local_time(now.as_secs() as i64);
+        let tm = local_time(now.as_secs() as i64).unwrap_or(NO_TIME);
         if self.settings.console || self.file.is_some() {
             self.line.clear();
             let _ = self.line.write_fmt(args);
@@ -507,18 +507,37 @@ impl fmt::Display for Stamp<'_> {
     }
 }
 
-/// Broken-down local time, as syslog and keepalived print it.
+/// Broken-down local time, as syslog, keepalived's log lines and the alert mails' `Date:`
+/// print it: `localtime_r(3)`, since the C library knows the zone (TZ, /etc/localtime) and
+/// its rules and `std` does not. `None` if it cannot convert `secs`.
 #[allow(unsafe_code)]
-fn local_time(secs: i64) -> libc::tm {
-    let t: libc::time_t = secs as libc::time_t;
+pub(crate) fn local_time(secs: i64) -> Option<libc::tm> {
+    // `time_t` is 32 bits on some targets.
+    #[allow(clippy::useless_conversion)]
+    let t: libc::time_t = secs.try_into().ok()?;
     // SAFETY: all-zero is a valid `tm` (integers and a null `tm_zone`); `localtime_r` only
-    // writes into the two pointers it is given, both valid for the call.
+    // writes into the two pointers it is given, both valid for the call, and is thread-safe.
     unsafe {
         let mut tm: libc::tm = std::mem::zeroed();
-        libc::localtime_r(&t, &mut tm);
-        tm
+        (!libc::localtime_r(&t, &mut tm).is_null()).then_some(tm)
     }
 }
+
+/// What a log line is stamped with when the local time cannot be had: all zero, as before a
+/// failed `localtime_r`.
+const NO_TIME: libc::tm = libc::tm {
+    tm_sec: 0,
+    tm_min: 0,
+    tm_hour: 0,
+    tm_mday: 0,
+    tm_mon: 0,
+    tm_year: 0,
+    tm_wday: 0,
+    tm_yday: 0,
+    tm_isdst: 0,
+    tm_gmtoff: 0,
+    tm_zone: std::ptr::null(),
+};
 
 /// Load the time zone once, so `localtime_r` sees `TZ` and `/etc/localtime`.
 #[allow(unsafe_code)]
@@ -536,7 +555,7 @@ mod tests {
     use super::*;
 
     fn tm(year: i32, mon: i32, mday: i32, wday: i32, h: i32, m: i32, s: i32) -> libc::tm {
-        let mut t = local_time(0);
+        let mut t = local_time(0).unwrap();
         t.tm_year = year - 1900;
         t.tm_mon = mon;
         t.tm_mday = mday;

@@ -13,6 +13,7 @@ mod check;
 mod checker;
 mod cli;
 mod daemon;
+mod deadlines;
 mod dump;
 mod host;
 mod memory;

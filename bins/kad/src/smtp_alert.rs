@@ -16,7 +16,7 @@
 //! and logged rather than queued without bound.
 //!
 //! The `Date:` header and the data dump's timestamps need the local time zone, which `std`
-//! does not offer; [`LocalTime`] wraps `localtime_r(3)` in the one small `unsafe` shim here.
+//! does not offer; [`LocalTime`] reads it with the logger's `localtime_r(3)` shim.
 #![allow(dead_code)]
 
 use std::fmt;
@@ -27,8 +27,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use keepalive_checkers::proto::ReplyReader;
 use keepalive_confparse::model::global::GlobalDefs;
-use keepalive_vrrp::state::State;
+use keepalive_vrrp::State;
 
 /// Alerts in progress at once; one more is dropped (and logged) instead of queued.
 pub const MAX_IN_FLIGHT: usize = 16;
@@ -597,7 +598,7 @@ impl Stage {
 struct Conversation<'a> {
     settings: &'a Settings,
     stream: TcpStream,
-    buf: Vec<u8>,
+    replies: ReplyReader,
     /// The step whose reply is awaited.
     stage: Stage,
 }
@@ -621,11 +622,17 @@ impl Conversation<'_> {
     fn reply(&mut self) -> Result<i32, SmtpError> {
         let deadline = Instant::now() + self.settings.timeout;
         loop {
-            if let Some(code) = self.take_reply() {
-                return Ok(code);
+            match self.replies.next_reply() {
+                Some(Ok(reply)) => return Ok(reply.keepalived_code()),
+                Some(Err(_)) => {
+                    return Err(SmtpError::Overflow {
+                        server: self.server(),
+                    })
+                }
+                None => {}
             }
-            if self.buf.len() >= REPLY_BUFFER_MAX - 1 {
-                self.buf.clear();
+            if self.replies.buffered() >= REPLY_BUFFER_MAX - 1 {
+                self.replies.clear();
                 return Err(SmtpError::Overflow {
                     server: self.server(),
                 });
@@ -639,14 +646,14 @@ impl Conversation<'_> {
             // Setting a zero timeout is an error; `left` is never zero here.
             let _ = self.stream.set_read_timeout(Some(left));
             let mut chunk = [0u8; 512];
-            let room = (REPLY_BUFFER_MAX - 1 - self.buf.len()).min(chunk.len());
+            let room = (REPLY_BUFFER_MAX - 1 - self.replies.buffered()).min(chunk.len());
             match self.stream.read(&mut chunk[..room]) {
                 Ok(0) => {
                     return Err(SmtpError::Closed {
                         server: self.server(),
                     })
                 }
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Ok(n) => self.replies.push(&chunk[..n]),
                 Err(e)
                     if matches!(
                         e.kind(),
@@ -666,10 +673,6 @@ impl Conversation<'_> {
                 }
             }
         }
-    }
-
-    fn take_reply(&mut self) -> Option<i32> {
-        take_reply(&mut self.buf)
     }
 
     fn expect(&mut self, stage: Stage) -> Result<(), SmtpError> {
@@ -693,37 +696,6 @@ impl Conversation<'_> {
             let _ = self.reply();
         }
     }
-}
-
-/// Consumes complete lines from `buf` up to and including the last line of one reply and
-/// returns its code; `None` (keeping the partial line) while that line has not arrived.
-fn take_reply(buf: &mut Vec<u8>) -> Option<i32> {
-    let mut start = 0;
-    while let Some(pos) = find_crlf(&buf[start..]) {
-        let line = &buf[start..start + pos];
-        start += pos + 2;
-        if line.get(3) == Some(&b'-') {
-            continue;
-        }
-        let code = reply_code(line);
-        buf.drain(..start);
-        return Some(code);
-    }
-    if start > 0 {
-        buf.drain(..start);
-    }
-    None
-}
-
-fn find_crlf(b: &[u8]) -> Option<usize> {
-    b.windows(2).position(|w| w == b"\r\n")
-}
-
-/// A reply's code from its first three characters, computed like keepalived (so a garbled
-/// code is reported as the number keepalived would print, and never matches).
-fn reply_code(line: &[u8]) -> i32 {
-    let digit = |i: usize| i32::from(line.get(i).copied().unwrap_or(0)) - i32::from(b'0');
-    digit(0) * 100 + digit(1) * 10 + digit(2)
 }
 
 /// Sends one message and returns how it went. Blocks for at most a few multiples of
@@ -753,7 +725,7 @@ pub fn deliver(settings: &Settings, subject: &str, body: &str, date: &str) -> De
     let mut c = Conversation {
         settings,
         stream,
-        buf: Vec::new(),
+        replies: ReplyReader::new(REPLY_BUFFER_MAX),
         stage: Stage::Greeting,
     };
     if let Err(e) = dialogue(&mut c, subject, body, date, &mut d.sent) {
@@ -1042,20 +1014,9 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 1 { y + 1 } else { y }, m, d)
 }
 
-/// `localtime_r(3)`: the C library knows the zone (TZ, /etc/localtime) and its rules.
-#[allow(unsafe_code)]
+/// `localtime_r(3)`, through the logger's shim.
 fn localtime(secs: i64) -> Option<LocalTime> {
-    // `time_t` is 32 bits on some targets.
-    #[allow(clippy::useless_conversion)]
-    let t: libc::time_t = secs.try_into().ok()?;
-    // SAFETY: `tm` is plain old data for which all-zero bytes are a valid value;
-    // `localtime_r` only reads `t` and writes `tm`, both live locals, and is thread-safe.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    // SAFETY: as above; a null return means failure and leaves nothing to free.
-    let r = unsafe { libc::localtime_r(&t, &mut tm) };
-    if r.is_null() {
-        return None;
-    }
+    let tm = crate::log::local_time(secs)?;
     Some(LocalTime {
         year: i64::from(tm.tm_year) + 1900,
         month: u32::try_from(tm.tm_mon).ok()?,
@@ -1176,7 +1137,9 @@ mod tests {
                         let _ = c.write_all(b"250 ok queued\r\n");
                         continue;
                     }
-                    let Some(i) = find_crlf(&buf) else { break };
+                    let Some(i) = buf.windows(2).position(|w| w == b"\r\n") else {
+                        break;
+                    };
                     let line: Vec<u8> = buf.drain(..i + 2).collect();
                     let reply: &[u8] = if line.starts_with(b"HELO") {
                         b"250-rec\r\n250 ok\r\n"
@@ -1423,22 +1386,29 @@ mod tests {
         assert!(m.contains("\r\n\r\n..hidden\r\nok\r\n\r\n.\r\n"), "{m}");
     }
 
+    fn take_reply(r: &mut ReplyReader) -> Option<i32> {
+        r.next_reply()
+            .map(|reply| reply.map_or(-1, |reply| reply.keepalived_code()))
+    }
+
     #[test]
     fn replies_multi_line_and_split() {
-        let mut b = b"250-a\r\n250-b\r\n250 ok\r\n354".to_vec();
-        assert_eq!(take_reply(&mut b), Some(250));
-        assert_eq!(b, b"354");
-        assert_eq!(take_reply(&mut b), None);
-        b.extend_from_slice(b" go\r\n");
-        assert_eq!(take_reply(&mut b), Some(354));
-        assert!(b.is_empty());
+        let mut r = ReplyReader::new(REPLY_BUFFER_MAX);
+        r.push(b"250-a\r\n250-b\r\n250 ok\r\n354");
+        assert_eq!(take_reply(&mut r), Some(250));
+        assert_eq!(r.buffered(), 3);
+        assert_eq!(take_reply(&mut r), None);
+        r.push(b" go\r\n");
+        assert_eq!(take_reply(&mut r), Some(354));
+        assert_eq!(r.buffered(), 0);
     }
 
     proptest::proptest! {
         #[test]
         fn reply_parser_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
-            let mut b = bytes;
-            while take_reply(&mut b).is_some() {}
+            let mut r = ReplyReader::new(REPLY_BUFFER_MAX);
+            r.push(&bytes);
+            while take_reply(&mut r).is_some() {}
         }
     }
 

@@ -1,6 +1,14 @@
 use super::*;
 use std::net::Ipv4Addr;
 
+fn ck(vs: usize, rs: usize, checker: usize) -> CheckerId {
+    rid(vs, rs).checker(checker)
+}
+
+fn rid(vs: usize, rs: usize) -> RealServerId {
+    VirtualServerId::new(vs).real(rs)
+}
+
 fn ip(last: u8) -> IpAddr {
     Ipv4Addr::new(192, 0, 2, last).into()
 }
@@ -108,7 +116,7 @@ fn start_adds_servers_and_gains_quorum() {
     assert_eq!(fifo(&ev), vec!["VS [192.0.2.1]:tcp:80 UP\n"]);
     assert_eq!(scripts(&ev), vec!["qup"]);
     assert!(ev.contains(&PoolEvent::Quorum {
-        vs: 0,
+        vs: VirtualServerId::new(0),
         up: true,
         init: true,
         threshold: 1,
@@ -133,7 +141,7 @@ fn rs_init_notifies_and_failure_notifies() {
     assert_eq!(scripts(&ev), vec!["up2", "qup"]);
 
     // First checker fails: server leaves, quorum lost (no sorry server: table just shrinks).
-    p.checker_result(0, 0, 0, &result(false));
+    p.checker_result(ck(0, 0, 0), &result(false));
     assert_eq!(table(&p), vec![]);
     let ev = events(&mut p);
     assert_eq!(
@@ -145,12 +153,12 @@ fn rs_init_notifies_and_failure_notifies() {
     );
     assert_eq!(scripts(&ev), vec!["down2", "qdown"]);
     // Second fails too: nothing more; first recovers: still down (one failed checker left).
-    p.checker_result(0, 0, 1, &result(false));
-    p.checker_result(0, 0, 0, &result(true));
+    p.checker_result(ck(0, 0, 1), &result(false));
+    p.checker_result(ck(0, 0, 0), &result(true));
     assert!(events(&mut p).is_empty());
-    assert!(!p.is_alive(0, 0));
-    p.checker_result(0, 0, 1, &result(true));
-    assert!(p.is_alive(0, 0));
+    assert!(!p.is_alive(rid(0, 0)));
+    p.checker_result(ck(0, 0, 1), &result(true));
+    assert!(p.is_alive(rid(0, 0)));
     assert_eq!(table(&p), vec![(2, 1)]);
     assert_eq!(scripts(&events(&mut p)), vec!["up2", "qup"]);
 }
@@ -164,9 +172,9 @@ fn inhibit_on_failure_sets_weight_zero() {
         PoolSettings::default(),
     );
     p.start();
-    p.checker_result(0, 0, 0, &result(false));
+    p.checker_result(ck(0, 0, 0), &result(false));
     assert_eq!(table(&p), vec![(2, 0), (3, 1)]);
-    p.checker_result(0, 0, 0, &result(true));
+    p.checker_result(ck(0, 0, 0), &result(true));
     assert_eq!(table(&p), vec![(2, 5), (3, 1)]);
 }
 
@@ -180,13 +188,11 @@ fn inhibited_alpha_server_starts_at_weight_zero() {
     );
     p.start();
     assert_eq!(table(&p), vec![(2, 0)]);
-    assert!(!p.has_quorum(0));
+    assert!(!p.has_quorum(VirtualServerId::new(0)));
     // alpha: a first failure still notifies down once.
     let _ = events(&mut p);
     p.checker_result(
-        0,
-        1,
-        0,
+        ck(0, 1, 0),
         &CheckResult {
             first: true,
             changed: false,
@@ -194,9 +200,9 @@ fn inhibited_alpha_server_starts_at_weight_zero() {
         },
     );
     assert_eq!(scripts(&events(&mut p)), vec!["down3"]);
-    p.checker_result(0, 1, 0, &result(true));
+    p.checker_result(ck(0, 1, 0), &result(true));
     assert_eq!(table(&p), vec![(2, 0), (3, 1)]);
-    assert!(p.has_quorum(0));
+    assert!(p.has_quorum(VirtualServerId::new(0)));
 }
 
 fn with_sorry(quorum: u32, hysteresis: u32, n: u8, inhibit: bool) -> Pool {
@@ -219,7 +225,7 @@ fn with_sorry(quorum: u32, hysteresis: u32, n: u8, inhibit: bool) -> Pool {
 fn quorum_loss_brings_sorry_server_and_recovery_removes_it() {
     let mut p = with_sorry(2, 0, 2, false);
     assert_eq!(table(&p), vec![(10, 1), (11, 1)]);
-    p.checker_result(0, 0, 0, &result(false));
+    p.checker_result(ck(0, 0, 0), &result(false));
     // 1 < 2: the remaining alive server leaves, the sorry server enters.
     assert_eq!(table(&p), vec![(99, 1)]);
     assert_eq!(p.desired()[0].reals[0].port, 8080);
@@ -227,29 +233,29 @@ fn quorum_loss_brings_sorry_server_and_recovery_removes_it() {
     let ev = events(&mut p);
     assert_eq!(scripts(&ev), vec!["down10", "qdown"]);
     // While the sorry server serves, a server going down changes nothing in the table.
-    p.checker_result(0, 1, 0, &result(false));
+    p.checker_result(ck(0, 1, 0), &result(false));
     assert_eq!(table(&p), vec![(99, 1)]);
-    p.checker_result(0, 1, 0, &result(true));
+    p.checker_result(ck(0, 1, 0), &result(true));
     assert_eq!(table(&p), vec![(99, 1)]);
-    p.checker_result(0, 0, 0, &result(true));
+    p.checker_result(ck(0, 0, 0), &result(true));
     assert_eq!(table(&p), vec![(10, 1), (11, 1)]);
-    assert!(p.has_quorum(0));
+    assert!(p.has_quorum(VirtualServerId::new(0)));
 }
 
 #[test]
 fn sorry_server_at_start_when_quorum_unreachable() {
     let p = with_sorry(5, 0, 2, false);
     assert_eq!(table(&p), vec![(99, 1)]);
-    assert!(!p.has_quorum(0));
+    assert!(!p.has_quorum(VirtualServerId::new(0)));
 }
 
 #[test]
 fn sorry_server_inhibit_stays_at_weight_zero() {
     let mut p = with_sorry(2, 0, 2, true);
     assert_eq!(table(&p), vec![(10, 1), (11, 1), (99, 0)]);
-    p.checker_result(0, 0, 0, &result(false));
+    p.checker_result(ck(0, 0, 0), &result(false));
     assert_eq!(table(&p), vec![(99, 1)]);
-    p.checker_result(0, 0, 0, &result(true));
+    p.checker_result(ck(0, 0, 0), &result(true));
     assert_eq!(table(&p), vec![(99, 0), (10, 1), (11, 1)]);
 }
 
@@ -257,18 +263,18 @@ fn sorry_server_inhibit_stays_at_weight_zero() {
 fn hysteresis_dampens_flaps() {
     // quorum 3 ± 1 over four servers of weight 1.
     let mut p = with_sorry(3, 1, 4, false);
-    assert!(p.has_quorum(0));
-    p.checker_result(0, 0, 0, &result(false)); // 3 >= 2
-    p.checker_result(0, 1, 0, &result(false)); // 2 >= 2
-    assert!(p.has_quorum(0));
-    p.checker_result(0, 2, 0, &result(false)); // 1 < 2: lost
-    assert!(!p.has_quorum(0));
+    assert!(p.has_quorum(VirtualServerId::new(0)));
+    p.checker_result(ck(0, 0, 0), &result(false)); // 3 >= 2
+    p.checker_result(ck(0, 1, 0), &result(false)); // 2 >= 2
+    assert!(p.has_quorum(VirtualServerId::new(0)));
+    p.checker_result(ck(0, 2, 0), &result(false)); // 1 < 2: lost
+    assert!(!p.has_quorum(VirtualServerId::new(0)));
     assert_eq!(table(&p), vec![(99, 1)]);
-    p.checker_result(0, 0, 0, &result(true)); // 2 < 4
-    p.checker_result(0, 1, 0, &result(true)); // 3 < 4
-    assert!(!p.has_quorum(0));
-    p.checker_result(0, 2, 0, &result(true)); // 4 >= 4: gained
-    assert!(p.has_quorum(0));
+    p.checker_result(ck(0, 0, 0), &result(true)); // 2 < 4
+    p.checker_result(ck(0, 1, 0), &result(true)); // 3 < 4
+    assert!(!p.has_quorum(VirtualServerId::new(0)));
+    p.checker_result(ck(0, 2, 0), &result(true)); // 4 >= 4: gained
+    assert!(p.has_quorum(VirtualServerId::new(0)));
     assert_eq!(table(&p), vec![(10, 1), (11, 1), (12, 1), (13, 1)]);
     let ev = events(&mut p);
     assert!(ev.iter().any(|e| matches!(
@@ -295,9 +301,7 @@ fn thresholds_pass_through_and_dynamic_weights_edit() {
     events(&mut p);
     // misc_dynamic exit 22 with weight 3: contribution 17, effective 20.
     p.checker_result(
-        0,
-        0,
-        0,
+        ck(0, 0, 0),
         &CheckResult {
             weight: Some(17),
             ..result(true)
@@ -306,25 +310,22 @@ fn thresholds_pass_through_and_dynamic_weights_edit() {
     assert_eq!(table(&p), vec![(2, 20)]);
     // keepalived logs "Changing weight from 3 to 20 for active service ...".
     assert!(events(&mut p).contains(&PoolEvent::Weight {
-        vs: 0,
-        rs: 0,
+        real: rid(0, 0),
         from: 3,
         to: 20,
         alive: true
     }));
     p.checker_result(
-        0,
-        0,
-        0,
+        ck(0, 0, 0),
         &CheckResult {
             weight: Some(-10),
             ..result(true)
         },
     );
     assert_eq!(table(&p), vec![(2, 0)]);
-    assert_eq!(p.effective_weight(0, 0), Some(-7));
+    assert_eq!(p.effective_weight(rid(0, 0)), Some(-7));
     // Weight 0 alive server: quorum 1 lost.
-    assert!(!p.has_quorum(0));
+    assert!(!p.has_quorum(VirtualServerId::new(0)));
 }
 
 #[test]
@@ -362,14 +363,14 @@ fn ha_suspend_and_omega_stop() {
     p.start();
     let ev = events(&mut p);
     assert!(ev.contains(&PoolEvent::SuspendCheckers {
-        vs: 0,
+        vs: VirtualServerId::new(0),
         suspended: true
     }));
-    p.set_vip_present(0, true);
+    p.set_vip_present(VirtualServerId::new(0), true);
     assert_eq!(
         events(&mut p),
         vec![PoolEvent::SuspendCheckers {
-            vs: 0,
+            vs: VirtualServerId::new(0),
             suspended: false
         }]
     );
@@ -394,9 +395,9 @@ fn stop_without_omega_is_silent() {
 fn out_of_range_results_are_ignored() {
     let mut p = Pool::new(vec![vs(vec![rs(2, 1, &[false])])], PoolSettings::default());
     p.start();
-    p.checker_result(0, 0, 5, &result(false));
-    p.checker_result(3, 0, 0, &result(false));
-    assert!(p.is_alive(0, 0));
+    p.checker_result(ck(0, 0, 5), &result(false));
+    p.checker_result(ck(3, 0, 0), &result(false));
+    assert!(p.is_alive(rid(0, 0)));
 }
 
 mod invariants {
@@ -512,7 +513,7 @@ mod invariants {
             check(&p, &s)?;
             for (r, c, up, w) in &s.steps {
                 let r = r % s.reals.len();
-                p.checker_result(0, r, *c, &CheckResult { weight: *w, ..result(*up) });
+                p.checker_result(ck(0, r, *c), &CheckResult { weight: *w, ..result(*up) });
                 check(&p, &s)?;
             }
             let _ = events(&mut p);
@@ -538,7 +539,7 @@ fn reload_keeps_state_and_diffs_servers() {
         PoolSettings::default(),
     );
     p.start();
-    p.checker_result(0, 1, 0, &result(false));
+    p.checker_result(ck(0, 1, 0), &result(false));
     let _ = events(&mut p);
     assert_eq!(table(&p), vec![(2, 1), (4, 1)]);
     // New config: .2 kept with weight 5, .3 kept (still down), .4 removed, .5 new.
@@ -552,8 +553,8 @@ fn reload_keeps_state_and_diffs_servers() {
         fifo(&ev),
         vec!["RS [192.0.2.4]:tcp:80 [192.0.2.1]:tcp:80 DOWN\n"]
     );
-    assert!(!p.is_alive(0, 1));
-    p.checker_result(0, 1, 0, &result(true));
+    assert!(!p.is_alive(rid(0, 1)));
+    p.checker_result(ck(0, 1, 0), &result(true));
     assert_eq!(table(&p), vec![(2, 5), (5, 1), (3, 1)]);
 }
 
@@ -588,14 +589,14 @@ fn reload_with_changed_checkers_keeps_down_servers_down() {
         PoolSettings::default(),
     );
     p.start();
-    p.checker_result(0, 1, 0, &result(false));
+    p.checker_result(ck(0, 1, 0), &result(false));
     p.reload(vec![vs(vec![
         rs(2, 1, &[false, false]),
         rs(3, 1, &[false, false]),
     ])]);
     assert_eq!(table(&p), vec![(2, 1)]);
     // Both new checkers of .3 must pass for it to come back.
-    p.checker_result(0, 1, 1, &result(true));
-    p.checker_result(0, 1, 0, &result(true));
+    p.checker_result(ck(0, 1, 1), &result(true));
+    p.checker_result(ck(0, 1, 0), &result(true));
     assert_eq!(table(&p), vec![(2, 1), (3, 1)]);
 }

@@ -2,15 +2,18 @@
 //! is in `status_code` (default 200-299), whose body's MD5 equals `digest` and which matches
 //! (or, with `regex_no_match`, does not match) `regex`. All urls must pass.
 //!
-//! The request is byte-for-byte keepalived's (`check_http.c` `request_template`). The response
-//! header is parsed incrementally with `httparse` under [`MAX_HEADER_BYTES`]; the body is
-//! hashed as it streams and only a bounded window of it is kept for the regex, so a 1 GB body
-//! costs no more memory than a small one. Like keepalived and genhash, the digest covers the
-//! raw bytes after the header (chunked framing is not decoded).
+//! The request is byte-for-byte keepalived's (`check_http.c` `request_template`). Which
+//! response bytes are hashed is decided by [`ResponseBody`], which genhash uses too: the header
+//! ends at `\r\n\r\n` (buffered under [`MAX_HEADER_BYTES`]), keepalived's case-sensitive
+//! `Content-Length:` caps the body, and the digest covers the raw bytes after the header
+//! (chunked framing is not decoded). The complete header's status line is read with
+//! `httparse`. The body is hashed as it streams and only a bounded window of it is kept for
+//! the regex, so a 1 GB body costs no more memory than a small one.
 
 use md5::{Digest, Md5};
 use regex::bytes::{Regex, RegexBuilder};
 
+use super::http_body::{BodyPart, ResponseBody};
 use super::tcp::{connect, failure_of};
 use super::Step;
 use crate::error::{ConfigError, FailReason};
@@ -118,11 +121,10 @@ struct Url {
     max_offset: Option<u64>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
     Connecting,
-    Header(Vec<u8>),
-    Body,
+    Reading,
 }
 
 /// The HTTP_GET / SSL_GET probe.
@@ -141,9 +143,9 @@ pub struct HttpProbe {
     host: String,
     current: usize,
     stage: Stage,
+    response: ResponseBody,
     md5: Md5,
     body_len: u64,
-    content_length: Option<u64>,
     window: Vec<u8>,
 }
 
@@ -222,9 +224,9 @@ impl HttpProbe {
             host,
             current: 0,
             stage: Stage::Connecting,
+            response: ResponseBody::new(MAX_HEADER_BYTES),
             md5: Md5::new(),
             body_len: 0,
-            content_length: None,
             window: Vec::new(),
         })
     }
@@ -260,28 +262,24 @@ impl HttpProbe {
 
     pub(crate) fn begin(&mut self, target: &Target, out: &mut Vec<CheckAction>) {
         self.stage = Stage::Connecting;
+        self.response = ResponseBody::new(MAX_HEADER_BYTES);
         self.md5 = Md5::new();
         self.body_len = 0;
-        self.content_length = None;
         self.window = Vec::new();
         out.push(connect(Transport::Tcp, target, self.tls.clone()));
     }
 
     pub(crate) fn on_event(&mut self, ev: &IoEvent<'_>, out: &mut Vec<CheckAction>) -> Step {
-        match (&mut self.stage, ev) {
+        match (self.stage, ev) {
             (Stage::Connecting, IoEvent::Connected) => {
                 out.push(CheckAction::Send(self.request()));
-                self.stage = Stage::Header(Vec::new());
+                self.stage = Stage::Reading;
                 Step::Pending
             }
-            (Stage::Header(_), IoEvent::Data(d)) => self.feed_header(d),
-            (Stage::Body, IoEvent::Data(d)) => {
-                self.feed_body(d);
-                self.maybe_finish()
-            }
-            (Stage::Body, IoEvent::Eof) => self.finish(),
-            (Stage::Header(_) | Stage::Body, IoEvent::ConnectFailed(why)) => {
-                Step::Fail(FailReason::ReadFailed((*why).into()))
+            (Stage::Reading, IoEvent::Data(d)) => self.feed(d),
+            (Stage::Reading, IoEvent::Eof) if self.response.header_done() => self.finish(),
+            (Stage::Reading, IoEvent::ConnectFailed(why)) => {
+                Step::Fail(FailReason::ReadFailed(*why))
             }
             (_, other) => failure_of(other).map_or(Step::Pending, Step::Fail),
         }
@@ -290,105 +288,65 @@ impl HttpProbe {
     /// Why the attempt's deadline hit: still connecting, no response yet, or a response cut
     /// short; keepalived words the three differently.
     pub(crate) fn deadline_reason(&self) -> FailReason {
-        match &self.stage {
+        match self.stage {
             Stage::Connecting => FailReason::ConnectTimeout,
-            Stage::Header(buf) if buf.is_empty() => FailReason::Timeout,
-            Stage::Header(_) | Stage::Body => FailReason::ResponseTimeout,
+            Stage::Reading if self.response.is_empty() => FailReason::Timeout,
+            Stage::Reading => FailReason::ResponseTimeout,
         }
     }
 
     /// Feed raw response bytes (header and body) outside a checker; used by fuzzing and
     /// `genhash`-style tools. Returns the step after these bytes.
     pub fn feed_response(&mut self, bytes: &[u8]) -> Step {
-        if matches!(self.stage, Stage::Connecting) {
-            self.stage = Stage::Header(Vec::new());
-        }
-        match self.stage {
-            Stage::Header(_) => self.feed_header(bytes),
-            Stage::Body => {
-                self.feed_body(bytes);
-                self.maybe_finish()
-            }
-            Stage::Connecting => Step::Pending,
-        }
+        self.stage = Stage::Reading;
+        self.feed(bytes)
     }
 
     /// The end of the stream, outside a checker.
     pub fn feed_eof(&mut self) -> Step {
-        match self.stage {
-            Stage::Body => self.finish(),
-            _ => Step::Fail(FailReason::UnexpectedEof),
+        if self.response.header_done() {
+            self.finish()
+        } else {
+            Step::Fail(FailReason::UnexpectedEof)
         }
     }
 
-    fn feed_header(&mut self, data: &[u8]) -> Step {
-        let Stage::Header(buf) = &mut self.stage else {
-            return Step::Pending;
-        };
-        let room = MAX_HEADER_BYTES + 1 - buf.len().min(MAX_HEADER_BYTES + 1);
-        let take = data.len().min(room);
-        buf.extend_from_slice(&data[..take]);
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut resp = httparse::Response::new(&mut headers);
-        let header_len = match resp.parse(buf) {
-            Ok(httparse::Status::Complete(n)) => n,
-            Ok(httparse::Status::Partial) if buf.len() > MAX_HEADER_BYTES => {
-                return Step::Fail(FailReason::HttpHeaderTooLarge(MAX_HEADER_BYTES))
+    fn feed(&mut self, data: &[u8]) -> Step {
+        let url = &self.urls[self.current];
+        let wants_body = url.digest.is_some() || url.regex.is_some();
+        let mut status = None;
+        let (md5, window, body_len) = (&mut self.md5, &mut self.window, &mut self.body_len);
+        self.response.feed(data, |part| match part {
+            BodyPart::Header(h) => status = Some(status_code(h)),
+            BodyPart::Body(b) if wants_body => absorb(url, md5, window, body_len, b),
+            BodyPart::Body(_) => {}
+        });
+        if let Some(status) = status {
+            let code = match status {
+                Ok(code) => code,
+                Err(fail) => return Step::Fail(fail),
+            };
+            if !url.status.iter().any(|r| (r.min..=r.max).contains(&code)) {
+                return Step::Fail(FailReason::HttpStatus {
+                    code,
+                    url: url.path.clone(),
+                });
             }
-            Ok(httparse::Status::Partial) => return Step::Pending,
-            Err(e) => return Step::Fail(FailReason::HttpMalformed(e.to_string())),
-        };
-        let code = resp.code.unwrap_or(0);
-        let url = &self.urls[self.current];
-        if !url.status.iter().any(|r| (r.min..=r.max).contains(&code)) {
-            return Step::Fail(FailReason::HttpStatus {
-                code,
-                url: url.path.clone(),
-            });
-        }
-        self.content_length = resp
-            .headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-            .and_then(|h| std::str::from_utf8(h.value).ok())
-            .and_then(|v| v.trim().parse().ok());
-        if url.digest.is_none() && url.regex.is_none() {
-            return Step::Pass;
-        }
-        // Body bytes: those of `buf` past the header, then what of `data` did not fit in it.
-        let first = buf.split_off(header_len);
-        self.stage = Stage::Body;
-        self.feed_body(&first);
-        self.feed_body(&data[take..]);
-        self.maybe_finish()
-    }
-
-    fn feed_body(&mut self, mut d: &[u8]) {
-        if let Some(cl) = self.content_length {
-            let left = cl.saturating_sub(self.body_len);
-            d = &d[..d.len().min(usize::try_from(left).unwrap_or(usize::MAX))];
-        }
-        let url = &self.urls[self.current];
-        if url.digest.is_some() {
-            self.md5.update(d);
-        }
-        if url.regex.is_some() && self.window.len() < REGEX_WINDOW {
-            let start = self.body_len;
-            let end = start + d.len() as u64;
-            let from = url.min_offset.max(start);
-            if from < end {
-                let slice = &d[(from - start) as usize..];
-                let n = slice.len().min(REGEX_WINDOW - self.window.len());
-                self.window.extend_from_slice(&slice[..n]);
+            if !wants_body {
+                return Step::Pass;
             }
         }
-        self.body_len += d.len() as u64;
-    }
-
-    fn maybe_finish(&mut self) -> Step {
-        match self.content_length {
-            Some(cl) if self.body_len >= cl => self.finish(),
-            _ => Step::Pending,
+        if !self.response.header_done() {
+            return if self.response.header_room() == 0 {
+                Step::Fail(FailReason::HttpHeaderTooLarge(MAX_HEADER_BYTES))
+            } else {
+                Step::Pending
+            };
+        }
+        if self.response.is_complete() {
+            self.finish()
+        } else {
+            Step::Pending
         }
     }
 
@@ -420,9 +378,41 @@ impl HttpProbe {
     }
 }
 
+/// The status code of a complete header (`\r\n\r\n` included), read with `httparse`.
+fn status_code(header: &[u8]) -> Result<u16, FailReason> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut resp = httparse::Response::new(&mut headers);
+    match resp.parse(header) {
+        Ok(httparse::Status::Complete(_)) => Ok(resp.code.unwrap_or(0)),
+        Ok(httparse::Status::Partial) => Err(FailReason::HttpMalformed("incomplete header".into())),
+        Err(e) => Err(FailReason::HttpMalformed(e.to_string())),
+    }
+}
+
+/// Hashes body bytes for `digest` and keeps those from `regex_min_offset` on, up to
+/// [`REGEX_WINDOW`], for `regex`.
+fn absorb(url: &Url, md5: &mut Md5, window: &mut Vec<u8>, body_len: &mut u64, d: &[u8]) {
+    if url.digest.is_some() {
+        md5.update(d);
+    }
+    if url.regex.is_some() && window.len() < REGEX_WINDOW {
+        let start = *body_len;
+        let end = start + d.len() as u64;
+        let from = url.min_offset.max(start);
+        if from < end {
+            let slice = &d[(from - start) as usize..];
+            let n = slice.len().min(REGEX_WINDOW - window.len());
+            window.extend_from_slice(&slice[..n]);
+        }
+    }
+    *body_len += d.len() as u64;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::IoFailure;
+    use std::io;
     use std::net::{Ipv4Addr, Ipv6Addr};
 
     fn target() -> Target {
@@ -454,8 +444,13 @@ mod tests {
         p.begin(&target(), &mut out);
         assert_eq!(p.deadline_reason(), FailReason::ConnectTimeout);
         assert_eq!(
-            p.on_event(&IoEvent::ConnectFailed("refused"), &mut out),
-            Step::Fail(FailReason::ConnectFailed("refused".into()))
+            p.on_event(
+                &IoEvent::ConnectFailed(IoFailure::Kind(io::ErrorKind::ConnectionRefused)),
+                &mut out
+            ),
+            Step::Fail(FailReason::ConnectFailed(IoFailure::Kind(
+                io::ErrorKind::ConnectionRefused
+            )))
         );
         p.begin(&target(), &mut out);
         assert_eq!(p.on_event(&IoEvent::Connected, &mut out), Step::Pending);
@@ -466,8 +461,13 @@ mod tests {
         );
         assert_eq!(p.deadline_reason(), FailReason::ResponseTimeout);
         assert_eq!(
-            p.on_event(&IoEvent::ConnectFailed("reset"), &mut out),
-            Step::Fail(FailReason::ReadFailed("reset".into()))
+            p.on_event(
+                &IoEvent::ConnectFailed(IoFailure::Kind(io::ErrorKind::ConnectionReset)),
+                &mut out
+            ),
+            Step::Fail(FailReason::ReadFailed(IoFailure::Kind(
+                io::ErrorKind::ConnectionReset
+            )))
         );
     }
 

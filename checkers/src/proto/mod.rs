@@ -4,9 +4,11 @@ mod bfd;
 mod dns;
 mod file;
 mod http;
+mod http_body;
 mod misc;
 mod ping;
 mod smtp;
+mod smtp_reply;
 mod tcp;
 mod udp;
 
@@ -17,9 +19,11 @@ pub use http::{
     request_bytes, HttpConfig, HttpProbe, HttpProtocol, StatusRange, UrlConfig, MAX_HEADER_BYTES,
     MAX_REQUEST_LEN,
 };
+pub use http_body::{extract_content_length, BodyPart, ResponseBody};
 pub use misc::{MiscConfig, MiscProbe};
 pub use ping::{PingConfig, PingProbe};
 pub use smtp::{SmtpConfig, SmtpProbe, DEFAULT_HELO};
+pub use smtp_reply::{LineTooLong, Reply, ReplyReader};
 pub use tcp::TcpProbe;
 pub use udp::{UdpConfig, UdpProbe};
 

@@ -103,8 +103,8 @@ impl PingProbe {
                     Step::Pending
                 }
             }
-            IoEvent::IcmpError(why) => Step::Fail(FailReason::Icmp((*why).into())),
-            IoEvent::ConnectFailed(why) => Step::Fail(FailReason::ConnectFailed((*why).into())),
+            IoEvent::IcmpError(why) => Step::Fail(FailReason::Icmp(*why)),
+            IoEvent::ConnectFailed(why) => Step::Fail(FailReason::ConnectFailed(*why)),
             _ => Step::Pending,
         }
     }
@@ -113,6 +113,8 @@ impl PingProbe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::IoFailure;
+    use std::io;
     use std::net::Ipv4Addr;
 
     #[test]
@@ -147,8 +149,12 @@ mod tests {
         assert_eq!(p.on_event(&IoEvent::Data(&reply[..5])), Step::Pending);
         assert_eq!(p.on_event(&IoEvent::Data(&reply)), Step::Pass);
         assert_eq!(
-            p.on_event(&IoEvent::IcmpError("host unreachable")),
-            Step::Fail(FailReason::Icmp("host unreachable".into()))
+            p.on_event(&IoEvent::IcmpError(IoFailure::Kind(
+                io::ErrorKind::HostUnreachable
+            ))),
+            Step::Fail(FailReason::Icmp(IoFailure::Kind(
+                io::ErrorKind::HostUnreachable
+            )))
         );
     }
 }

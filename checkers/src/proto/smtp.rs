@@ -2,6 +2,7 @@
 //! `check_smtp.c` sequence). Replies may be multi-line (RFC 5321 §4.2.1: `NNN-text` lines
 //! followed by one `NNN text` line).
 
+use super::smtp_reply::ReplyReader;
 use super::tcp::{connect, failure_of};
 use super::Step;
 use crate::error::FailReason;
@@ -10,8 +11,8 @@ use crate::event::{CheckAction, IoEvent, Target, Transport};
 /// keepalived's default `helo_name`.
 pub const DEFAULT_HELO: &str = "smtpchecker.keepalived.org";
 
-/// RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets including CRLF.
-const MAX_LINE: usize = 512;
+/// RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets including CRLF, so 510 of text.
+const MAX_LINE: usize = 510;
 
 /// The settings of an `SMTP_CHECK`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,22 +41,7 @@ enum Stage {
 pub struct SmtpProbe {
     config: SmtpConfig,
     stage: Stage,
-    line: Vec<u8>,
-}
-
-/// One complete reply line: its code and whether more lines follow.
-fn parse_line(line: &[u8]) -> Option<(u16, bool)> {
-    if line.len() < 3 || !line[..3].iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let code = line[..3]
-        .iter()
-        .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
-    match line.get(3) {
-        None | Some(b' ') | Some(b'\r') => Some((code, false)),
-        Some(b'-') => Some((code, true)),
-        Some(_) => None,
-    }
+    replies: ReplyReader,
 }
 
 impl SmtpProbe {
@@ -63,13 +49,13 @@ impl SmtpProbe {
         SmtpProbe {
             config,
             stage: Stage::Connecting,
-            line: Vec::new(),
+            replies: ReplyReader::new(MAX_LINE),
         }
     }
 
     pub(crate) fn begin(&mut self, target: &Target, out: &mut Vec<CheckAction>) {
         self.stage = Stage::Connecting;
-        self.line.clear();
+        self.replies.clear();
         out.push(connect(Transport::Tcp, target, None));
     }
 
@@ -81,7 +67,7 @@ impl SmtpProbe {
             }
             IoEvent::Data(bytes) if self.stage != Stage::Connecting => self.feed(bytes, out),
             IoEvent::ConnectFailed(why) if self.stage != Stage::Connecting => {
-                Step::Fail(FailReason::ReadFailed((*why).into()))
+                Step::Fail(FailReason::ReadFailed(*why))
             }
             other => match failure_of(other) {
                 Some(reason) => Step::Fail(reason),
@@ -99,28 +85,12 @@ impl SmtpProbe {
         }
     }
 
-    fn feed(&mut self, mut bytes: &[u8], out: &mut Vec<CheckAction>) -> Step {
-        while !bytes.is_empty() {
-            let (chunk, rest, complete) = match bytes.iter().position(|&b| b == b'\n') {
-                Some(i) => (&bytes[..i], &bytes[i + 1..], true),
-                None => (bytes, &[][..], false),
-            };
-            bytes = rest;
-            if self.line.len() + chunk.len() > MAX_LINE {
-                return Step::Fail(FailReason::SmtpMalformed);
-            }
-            self.line.extend_from_slice(chunk);
-            if !complete {
-                break;
-            }
-            let parsed = parse_line(&self.line);
-            self.line.clear();
-            let Some((code, more)) = parsed else {
+    fn feed(&mut self, bytes: &[u8], out: &mut Vec<CheckAction>) -> Step {
+        self.replies.push(bytes);
+        while let Some(reply) = self.replies.next_reply() {
+            let Some(code) = reply.ok().and_then(|r| r.code()) else {
                 return Step::Fail(FailReason::SmtpMalformed);
             };
-            if more {
-                continue;
-            }
             match self.stage {
                 Stage::Banner if code == 220 => {
                     self.stage = Stage::Helo;
@@ -153,6 +123,8 @@ impl SmtpProbe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::IoFailure;
+    use std::io;
     use std::net::Ipv4Addr;
 
     fn probe() -> (SmtpProbe, Vec<CheckAction>) {
@@ -179,8 +151,13 @@ mod tests {
         let (mut p, mut out) = probe();
         assert_eq!(p.deadline_reason(), FailReason::Timeout);
         assert_eq!(
-            p.on_event(&IoEvent::ConnectFailed("reset"), &mut out),
-            Step::Fail(FailReason::ReadFailed("reset".into()))
+            p.on_event(
+                &IoEvent::ConnectFailed(IoFailure::Kind(io::ErrorKind::ConnectionReset)),
+                &mut out
+            ),
+            Step::Fail(FailReason::ReadFailed(IoFailure::Kind(
+                io::ErrorKind::ConnectionReset
+            )))
         );
     }
 

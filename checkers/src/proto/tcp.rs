@@ -16,7 +16,7 @@ impl TcpProbe {
     pub(crate) fn on_event(&mut self, ev: &IoEvent<'_>) -> Step {
         match ev {
             IoEvent::Connected => Step::Pass,
-            IoEvent::ConnectFailed(why) => Step::Fail(FailReason::ConnectFailed((*why).into())),
+            IoEvent::ConnectFailed(why) => Step::Fail(FailReason::ConnectFailed(*why)),
             IoEvent::Eof => Step::Fail(FailReason::UnexpectedEof),
             _ => Step::Pending,
         }
@@ -40,8 +40,8 @@ pub(crate) fn connect(
 /// The common handling of events that end any socket attempt in failure.
 pub(crate) fn failure_of(ev: &IoEvent<'_>) -> Option<FailReason> {
     match ev {
-        IoEvent::ConnectFailed(why) => Some(FailReason::ConnectFailed((*why).into())),
-        IoEvent::IcmpError(why) => Some(FailReason::Icmp((*why).into())),
+        IoEvent::ConnectFailed(why) => Some(FailReason::ConnectFailed(*why)),
+        IoEvent::IcmpError(why) => Some(FailReason::Icmp(*why)),
         IoEvent::Eof => Some(FailReason::UnexpectedEof),
         _ => None,
     }

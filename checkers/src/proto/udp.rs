@@ -118,6 +118,8 @@ impl UdpProbe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::IoFailure;
+    use std::io;
 
     fn masked() -> UdpConfig {
         // require_reply "12 3x": byte 1's low nibble is ignored.
@@ -160,8 +162,12 @@ mod tests {
     fn icmp_error_fails_and_silence_passes_without_require_reply() {
         let mut p = UdpProbe::new(UdpConfig::default()).unwrap();
         assert_eq!(
-            p.on_event(&IoEvent::IcmpError("port unreachable")),
-            Step::Fail(FailReason::Icmp("port unreachable".into()))
+            p.on_event(&IoEvent::IcmpError(IoFailure::Kind(
+                io::ErrorKind::ConnectionRefused
+            ))),
+            Step::Fail(FailReason::Icmp(IoFailure::Kind(
+                io::ErrorKind::ConnectionRefused
+            )))
         );
         assert_eq!(p.on_deadline(), Step::Pass);
         let mut p = UdpProbe::new(masked()).unwrap();

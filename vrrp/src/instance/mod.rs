@@ -1,8 +1,8 @@
 //! One VRRP instance (`vrrp_instance`): the sans-IO state machine of RFC 3768 / RFC 5798
 //! §6 with keepalived's extensions.
 //!
-//! The transitions themselves are the table in [`crate::state`]; this module classifies
-//! inputs into its events and carries out its steps.
+//! The transitions themselves are the table in the crate-private `state` module; this
+//! module classifies inputs into its events and carries out its steps.
 //!
 //! # Where this differs from keepalived 2.2.7, on purpose
 //! - A master re-arms its advert timer only when it actually sent an advert; keepalived
@@ -39,11 +39,12 @@ use crate::timers::{Timer, TimerTable};
 use crate::tracker::{TrackerId, TrackerSet, TrackerState};
 
 pub use record::{Input, ParseInputError};
-pub use rng::Rng;
+pub(crate) use rng::Rng;
 pub use wire::ReceivedAdvert;
 
 /// Counters of one instance, as keepalived's `vrrp_stats` (SIGUSR2 / SNMP).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct InstanceStats {
     /// Received adverts (`advert_rcvd`, `pri_zero_rcvd`) and why packets were dropped, one
     /// counter per cause.
@@ -62,6 +63,7 @@ pub struct InstanceStats {
 
 /// What the instance knows about the current master while it is Backup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MasterInfo {
     /// The master's address (the advert's source).
     pub addr: IpAddr,

@@ -32,6 +32,7 @@ use crate::tracker::{TrackerId, TrackerState};
 /// One call made on an [`Instance`], with its time as an offset from the instance's
 /// creation.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Input {
     /// [`Instance::handle_packet`].
     Packet {

@@ -27,12 +27,15 @@ impl Rng {
         (self.next_u64() >> 48) as u16
     }
 
-    /// A value uniformly in `0..bound` (`bound` > 0), with negligible bias.
+    /// A value uniformly in `0..bound` (`bound` > 0), with negligible bias (the simulator's
+    /// link jitter).
+    #[cfg(any(feature = "sim", test))]
     pub fn below(&mut self, bound: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(bound)) >> 64) as u64
     }
 
-    /// `true` with probability `p` (0.0..=1.0).
+    /// `true` with probability `p` (0.0..=1.0) (the simulator's packet loss).
+    #[cfg(any(feature = "sim", test))]
     pub fn chance(&mut self, p: f64) -> bool {
         let unit = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
         unit < p

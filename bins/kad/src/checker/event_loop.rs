@@ -4,17 +4,18 @@
 //! Each checker is a sans-IO [`Checker`]; this loop performs its actions (sockets through
 //! [`Conn`], scripts through [`Children`]), feeds back what happened, and hands results to the
 //! [`Pool`], whose events become log lines, notify scripts, FIFO lines and IPVS updates.
-//! Timers live in one ordered set keyed by (deadline, checker), so thousands of checkers cost
-//! one `BTreeSet` and no thread each. FILE_CHECK values come from the shared inotify
-//! [`FileTracker`] the moment a file is written, replaced or removed, as in keepalived.
+//! Timers live in one [`Deadlines`] set keyed by (deadline, checker), so thousands of
+//! checkers cost one `BTreeSet` and no thread each. FILE_CHECK values come from the shared
+//! inotify [`FileTracker`] the moment a file is written, replaced or removed, as in keepalived.
 
 use crate::smtp_alert::{Alert, CheckKind, Mailer};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::io;
 use std::time::{Duration, Instant};
 
 use keepalive_checkers::{
-    CheckAction, CheckResult, Checker, CheckerKind, IoEvent, Pool, PoolEvent, VirtualServerConfig,
+    CheckAction, CheckResult, Checker, CheckerKind, IoEvent, IoFailure, Pool, PoolEvent,
+    VirtualServerConfig, VirtualServerId,
 };
 use mio::{Events, Interest, Poll, Token};
 
@@ -23,6 +24,7 @@ use super::ipvs::Ipvs;
 use super::mapping::{format_rs, key_protocol, CheckerPlace, CheckerSpec, Plan};
 use super::script::{Children, Owner};
 use super::wording;
+use crate::deadlines::Deadlines;
 use crate::notify::{FifoKind, FifoSet};
 use crate::signals::{Request, Signals};
 use crate::track_file::{self, FileTracker};
@@ -101,7 +103,7 @@ pub struct Loop {
     pool: Pool,
     ipvs: Ipvs,
     slots: Vec<Slot>,
-    timers: BTreeSet<(Instant, usize)>,
+    timers: Deadlines,
     backlog: Vec<usize>,
     /// The `track_file`s FILE_CHECKs name; `None` without any, or if inotify failed.
     files: Option<FileTracker>,
@@ -214,7 +216,7 @@ impl Loop {
             pool,
             ipvs,
             slots: Vec::new(),
-            timers: BTreeSet::new(),
+            timers: Deadlines::default(),
             backlog: Vec::new(),
             files: None,
             file_checks: HashMap::new(),
@@ -313,7 +315,7 @@ impl Loop {
             .enumerate()
             .map(|(v, vs)| {
                 (0..vs.reals.len())
-                    .map(|r| self.pool.is_alive(v, r))
+                    .map(|r| self.pool.is_alive(VirtualServerId::new(v).real(r)))
                     .collect()
             })
             .collect();
@@ -356,14 +358,10 @@ impl Loop {
             }
             let now = Instant::now();
             let vip_poll = self.polls_vips.then_some(next_vip_poll);
-            let wake = [
-                vip_poll,
-                self.timers.first().map(|&(t, _)| t),
-                self.children.next_deadline(),
-            ]
-            .into_iter()
-            .flatten()
-            .min();
+            let wake = [vip_poll, self.timers.next(), self.children.next_deadline()]
+                .into_iter()
+                .flatten()
+                .min();
             let timeout = if self.backlog.is_empty() {
                 wake.map(|w| w.saturating_duration_since(now))
             } else {
@@ -465,12 +463,11 @@ impl Loop {
             // poll does not wait), so an overloaded checker starts checks late rather than
             // failing the ones in flight by their deadline.
             let mut fired = 0;
-            while let Some(&(t, i)) = self.timers.first() {
-                if t > now || fired == TIMERS_PER_TURN {
+            while fired < TIMERS_PER_TURN {
+                let Some(i) = self.timers.pop_due(now) else {
                     break;
-                }
+                };
                 fired += 1;
-                self.timers.pop_first();
                 self.slots[i].timer = None;
                 self.slots[i].checker.handle_timeout(now);
                 self.drive(i, now);
@@ -536,15 +533,7 @@ impl Loop {
     fn resched(&mut self, i: usize) {
         let s = &mut self.slots[i];
         let next = s.checker.poll_timeout();
-        if s.timer != next {
-            if let Some(t) = s.timer.take() {
-                self.timers.remove(&(t, i));
-            }
-            if let Some(t) = next {
-                self.timers.insert((t, i));
-            }
-            s.timer = next;
-        }
+        self.timers.rearm(i, &mut s.timer, next);
     }
 
     fn perform(&mut self, i: usize, action: CheckAction, pending: &mut Vec<Ev>) {
@@ -563,7 +552,7 @@ impl Loop {
                 let tls_pair = match (&tls, &self.tls) {
                     (Some(p), Some(t)) => Some((t, p)),
                     (Some(_), None) => {
-                        pending.push(Ev::ConnectFailed("TLS unavailable".into()));
+                        pending.push(Ev::ConnectFailed(IoFailure::Tls));
                         return;
                     }
                     _ => None,
@@ -578,12 +567,14 @@ impl Loop {
                     pending,
                 ) {
                     Ok(c) => slot.conn = Some(Box::new(c)),
-                    Err(e) => pending.push(Ev::ConnectFailed(e.to_string())),
+                    Err(e) => pending.push(Ev::ConnectFailed(IoFailure::of(&e))),
                 }
             }
             CheckAction::Send(bytes) => match slot.conn.as_mut() {
                 Some(c) => c.send(&bytes, pending),
-                None => pending.push(Ev::ConnectFailed("not connected".into())),
+                None => pending.push(Ev::ConnectFailed(IoFailure::Kind(
+                    io::ErrorKind::NotConnected,
+                ))),
             },
             CheckAction::Close => {
                 if let Some(c) = slot.conn.take() {
@@ -614,7 +605,8 @@ impl Loop {
                                 err.raw_os_error().unwrap_or(0)
                             ),
                         }
-                        pending.push(Ev::ConnectFailed(e.to_string()));
+                        let (IcmpError::Socket(err) | IcmpError::Send(err)) = &e;
+                        pending.push(Ev::ConnectFailed(IoFailure::of(err)));
                     }
                 }
             }
@@ -647,6 +639,10 @@ impl Loop {
                     self.children.disown(id);
                 }
             }
+            // An action this loop does not know fails the check rather than stalling it.
+            _ => pending.push(Ev::ConnectFailed(IoFailure::Kind(
+                io::ErrorKind::Unsupported,
+            ))),
         }
     }
 
@@ -703,7 +699,8 @@ impl Loop {
             return;
         }
         let s = &self.slots[i].place;
-        self.pool.checker_result(s.vs(), s.rs(), s.index(), r);
+        let id = VirtualServerId::new(s.vs()).real(s.rs()).checker(s.index());
+        self.pool.checker_result(id, r);
         self.drain_pool(now, false);
     }
 
@@ -715,7 +712,8 @@ impl Loop {
                     let _ = self.children.spawn(now, &s, Owner::Notify, None, "notify");
                 }
                 PoolEvent::FifoLine(line) => self.fifos.write_line(line.trim_end_matches('\n')),
-                PoolEvent::RealServer { vs, rs, alive } => {
+                PoolEvent::RealServer { real, alive } => {
+                    let (vs, rs) = (real.vs().index(), real.index());
                     let was = self.alive.get(vs).and_then(|v| v.get(rs)).copied();
                     if was == Some(alive) || vs >= self.pool.virtual_servers().len() {
                         continue;
@@ -758,14 +756,14 @@ impl Loop {
                     init,
                     threshold,
                     weight_sum,
-                } => self.quorum_event(vs, up, init, threshold, weight_sum),
+                } => self.quorum_event(vs.index(), up, init, threshold, weight_sum),
                 PoolEvent::Weight {
-                    vs,
-                    rs,
+                    real,
                     from,
                     to,
                     alive,
                 } => {
+                    let (vs, rs) = (real.vs().index(), real.index());
                     if vs < self.pool.virtual_servers().len()
                         && rs < self.pool.virtual_servers()[vs].reals.len()
                     {
@@ -783,7 +781,7 @@ impl Loop {
                 }
                 PoolEvent::SuspendCheckers { vs, suspended } => {
                     for i in 0..self.slots.len() {
-                        if self.slots[i].place.vs() == vs {
+                        if self.slots[i].place.vs() == vs.index() {
                             if self.slots[i].suspended != suspended {
                                 self.slots[i].suspended = suspended;
                                 let (rs, vs) = self.labels(i);
@@ -797,6 +795,7 @@ impl Loop {
                         }
                     }
                 }
+                _ => {}
             }
         }
         if self.pool.take_table_changed() {
@@ -911,7 +910,7 @@ impl Loop {
             };
             if self.vip_present[v] != Some(present) {
                 self.vip_present[v] = Some(present);
-                self.pool.set_vip_present(v, present);
+                self.pool.set_vip_present(VirtualServerId::new(v), present);
                 self.drain_pool(now, false);
             }
         }
@@ -980,7 +979,7 @@ impl Loop {
                     init: true,
                     threshold,
                     weight_sum,
-                } => self.quorum_event(vs, up, true, threshold, weight_sum),
+                } => self.quorum_event(vs.index(), up, true, threshold, weight_sum),
                 _ => {}
             }
         }
@@ -1038,7 +1037,7 @@ impl Loop {
                     }
                     log_info!("service {rs_fmt} no longer exist");
                 }
-                let alive = self.pool.is_alive(v, r);
+                let alive = self.pool.is_alive(VirtualServerId::new(v).real(r));
                 // In IPVS: alive and not displaced by the sorry server, or inhibited.
                 if rs.inhibit_on_failure || (alive && !sorry_in) {
                     log_info!(
@@ -1076,7 +1075,7 @@ impl Loop {
             for v in 0..self.pool.virtual_servers().len() {
                 for r in 0..self.pool.virtual_servers()[v].reals.len() {
                     let inhibited = self.pool.virtual_servers()[v].reals[r].inhibit_on_failure
-                        && !self.pool.is_alive(v, r);
+                        && !self.pool.is_alive(VirtualServerId::new(v).real(r));
                     log_info!(
                         "{}",
                         wording::clear_rs_line(
@@ -1143,10 +1142,13 @@ impl Loop {
             let _ = writeln!(
                 o,
                 "   quorum_state_up = {}",
-                u8::from(self.pool.has_quorum(v))
+                u8::from(self.pool.has_quorum(VirtualServerId::new(v)))
             );
             for (r, rs) in vs.reals.iter().enumerate() {
-                let eff = self.pool.effective_weight(v, r).unwrap_or(rs.weight);
+                let eff = self
+                    .pool
+                    .effective_weight(VirtualServerId::new(v).real(r))
+                    .unwrap_or(rs.weight);
                 let _ = writeln!(o, "   ------< Real server >------");
                 let _ = writeln!(
                     o,
@@ -1161,7 +1163,11 @@ impl Loop {
                     if rs.inhibit_on_failure { "ON" } else { "OFF" }
                 );
                 let _ = writeln!(o, "   initial weight = {}", rs.weight);
-                let _ = writeln!(o, "   alive = {}", u8::from(self.pool.is_alive(v, r)));
+                let _ = writeln!(
+                    o,
+                    "   alive = {}",
+                    u8::from(self.pool.is_alive(VirtualServerId::new(v).real(r)))
+                );
                 for s in self
                     .slots
                     .iter()

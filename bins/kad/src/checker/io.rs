@@ -13,7 +13,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 
-use keepalive_checkers::{Family, IoEvent, Target, TlsParams, Transport};
+use keepalive_checkers::{Family, IoEvent, IoFailure, Target, TlsParams, Transport};
 use mio::{Interest, Registry, Token};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
@@ -38,14 +38,14 @@ pub const READS_PER_TURN: usize = 16;
 pub enum Ev {
     /// Connected (TLS handshake included).
     Connected,
-    /// The connection could not be made.
-    ConnectFailed(String),
+    /// The connection could not be made, or broke.
+    ConnectFailed(IoFailure),
     /// Bytes (one datagram for UDP/ICMP).
     Data(Vec<u8>),
     /// The peer closed the stream.
     Eof,
     /// An ICMP error was reported for the socket.
-    IcmpError(String),
+    IcmpError(IoFailure),
 }
 
 impl Ev {
@@ -53,10 +53,10 @@ impl Ev {
     pub fn as_io(&self) -> IoEvent<'_> {
         match self {
             Ev::Connected => IoEvent::Connected,
-            Ev::ConnectFailed(m) => IoEvent::ConnectFailed(m),
+            Ev::ConnectFailed(f) => IoEvent::ConnectFailed(*f),
             Ev::Data(d) => IoEvent::Data(d),
             Ev::Eof => IoEvent::Eof,
-            Ev::IcmpError(m) => IoEvent::IcmpError(m),
+            Ev::IcmpError(f) => IoEvent::IcmpError(*f),
         }
     }
 }
@@ -355,11 +355,11 @@ fn in_progress(e: &io::Error) -> bool {
 }
 
 /// What an ICMP error on a connected UDP socket means, in keepalived's words where it has any.
-fn icmp_reason(e: &io::Error) -> Option<&'static str> {
+fn icmp_reason(e: &io::Error) -> Option<IoFailure> {
     match e.raw_os_error()? {
-        libc::ECONNREFUSED => Some("port unreachable"),
-        libc::EHOSTUNREACH => Some("host unreachable"),
-        libc::ENETUNREACH => Some("network unreachable"),
+        errno @ (libc::ECONNREFUSED | libc::EHOSTUNREACH | libc::ENETUNREACH) => {
+            Some(IoFailure::Os(errno))
+        }
         _ => None,
     }
 }
@@ -444,7 +444,7 @@ impl Conn {
             match udp.send(packet) {
                 Ok(_) => {}
                 Err(e) => match icmp_reason(&e) {
-                    Some(r) => out.push(Ev::IcmpError(r.into())),
+                    Some(r) => out.push(Ev::IcmpError(r)),
                     None => return Err(e),
                 },
             }
@@ -467,9 +467,9 @@ impl Conn {
             Conn::Udp(s) => {
                 if let Err(e) = s.send(data) {
                     match icmp_reason(&e) {
-                        Some(r) => out.push(Ev::IcmpError(r.into())),
+                        Some(r) => out.push(Ev::IcmpError(r)),
                         None if e.kind() == io::ErrorKind::WouldBlock => {}
-                        None => out.push(Ev::ConnectFailed(e.to_string())),
+                        None => out.push(Ev::ConnectFailed(IoFailure::of(&e))),
                     }
                 }
             }
@@ -496,7 +496,7 @@ impl Conn {
         if let Some(t) = tls {
             if matches!(state, TcpState::Open) && !buf.is_empty() {
                 if let Err(e) = t.writer().write_all(buf) {
-                    out.push(Ev::ConnectFailed(e.to_string()));
+                    out.push(Ev::ConnectFailed(IoFailure::of(&e)));
                     return;
                 }
                 buf.clear();
@@ -506,7 +506,7 @@ impl Conn {
                     Ok(_) => {}
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                     Err(e) => {
-                        out.push(Ev::ConnectFailed(e.to_string()));
+                        out.push(Ev::ConnectFailed(IoFailure::of(&e)));
                         return;
                     }
                 }
@@ -521,7 +521,7 @@ impl Conn {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    out.push(Ev::ConnectFailed(e.to_string()));
+                    out.push(Ev::ConnectFailed(IoFailure::of(&e)));
                     break;
                 }
             }
@@ -537,7 +537,7 @@ impl Conn {
             if matches!(state, TcpState::Connecting) {
                 match sock.take_error() {
                     Ok(Some(e)) | Err(e) => {
-                        out.push(Ev::ConnectFailed(e.to_string()));
+                        out.push(Ev::ConnectFailed(IoFailure::of(&e)));
                         return;
                     }
                     Ok(None) => {}
@@ -546,7 +546,7 @@ impl Conn {
                     Ok(_) => {}
                     Err(e) if e.kind() == io::ErrorKind::NotConnected => return,
                     Err(e) => {
-                        out.push(Ev::ConnectFailed(e.to_string()));
+                        out.push(Ev::ConnectFailed(IoFailure::of(&e)));
                         return;
                     }
                 }
@@ -590,9 +590,9 @@ impl Conn {
                                 return false;
                             }
                         }
-                        if let Err(e) = t.process_new_packets() {
+                        if t.process_new_packets().is_err() {
                             let _ = t.write_tls(sock);
-                            out.push(Ev::ConnectFailed(format!("TLS: {e}")));
+                            out.push(Ev::ConnectFailed(IoFailure::Tls));
                             return false;
                         }
                         if matches!(state, TcpState::Handshaking) && !t.is_handshaking() {
@@ -634,8 +634,8 @@ impl Conn {
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
                         Err(e) => {
                             out.push(match icmp_reason(&e) {
-                                Some(r) => Ev::IcmpError(r.into()),
-                                None => Ev::ConnectFailed(e.to_string()),
+                                Some(r) => Ev::IcmpError(r),
+                                None => Ev::ConnectFailed(IoFailure::of(&e)),
                             });
                             return false;
                         }
@@ -658,8 +658,8 @@ impl Conn {
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
                         Err(e) => {
                             out.push(match icmp_reason(&e) {
-                                Some(r) => Ev::IcmpError(r.into()),
-                                None => Ev::ConnectFailed(e.to_string()),
+                                Some(r) => Ev::IcmpError(r),
+                                None => Ev::ConnectFailed(IoFailure::of(&e)),
                             });
                             return false;
                         }
@@ -714,9 +714,9 @@ fn fail_or_eof(state: &TcpState, e: io::Error) -> Ev {
             if e.kind() == io::ErrorKind::ConnectionReset {
                 Ev::Eof
             } else {
-                Ev::ConnectFailed(e.to_string())
+                Ev::ConnectFailed(IoFailure::of(&e))
             }
         }
-        _ => Ev::ConnectFailed(e.to_string()),
+        _ => Ev::ConnectFailed(IoFailure::of(&e)),
     }
 }

@@ -71,17 +71,8 @@ fn netns_path(name: &str) -> String {
 }
 
 /// Enter the network namespace open at `fd` (this thread only).
-#[allow(unsafe_code)]
 fn setns_net(fd: &std::fs::File) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: `fd` is an open namespace file for the whole call; setns only reads it and
-    // changes the calling thread's network namespace.
-    let r = unsafe { libc::setns(fd.as_raw_fd(), libc::CLONE_NEWNET) };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)
 }
 
 /// The IPVS client, its netlink socket opened in `netns` (`net_namespace_ipvs`) when given:
@@ -296,8 +287,9 @@ mod tests {
             reason: None,
             retry_pending: false,
         };
-        pool.checker_result(0, 0, 0, &down);
-        pool.checker_result(0, 1, 0, &down);
+        let vs = keepalive_checkers::VirtualServerId::new(0);
+        pool.checker_result(vs.real(0).checker(0), &down);
+        pool.checker_result(vs.real(1).checker(0), &down);
         assert_eq!(
             apply(&pool, &mut r, &mut kernel),
             vec![("192.0.2.99".into(), 1)]

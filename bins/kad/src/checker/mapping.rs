@@ -177,23 +177,8 @@ fn vs_port(vs: &VirtualServer) -> u16 {
     }
 }
 
-fn fwd(f: Option<Forwarding>) -> kc::ForwardMethod {
-    match f.unwrap_or(Forwarding::Nat) {
-        Forwarding::Nat => kc::ForwardMethod::Masq,
-        Forwarding::Dr => kc::ForwardMethod::Route,
-        Forwarding::Tun(t) => kc::ForwardMethod::Tunnel(
-            match t.kind {
-                lvs::TunnelType::Ipip => kc::TunnelKind::Ipip,
-                lvs::TunnelType::Gue { port } => kc::TunnelKind::Gue(port),
-                lvs::TunnelType::Gre => kc::TunnelKind::Gre,
-            },
-            match t.checksum {
-                lvs::TunnelChecksum::Nocsum => kc::TunnelChecksum::NoCsum,
-                lvs::TunnelChecksum::Csum => kc::TunnelChecksum::Csum,
-                lvs::TunnelChecksum::Remcsum => kc::TunnelChecksum::RemCsum,
-            },
-        ),
-    }
+fn fwd(f: Option<Forwarding>) -> keepalive_ipvs::ForwardMethod {
+    keepalive_ipvs::from_config::forward_method(&f.unwrap_or(Forwarding::Nat))
 }
 
 /// keepalived's `FMT_RS`: the real server's address, the service's protocol and its port.
@@ -226,9 +211,7 @@ pub fn plan(cfg: &Config) -> Result<Plan, MappingError> {
         .map(|t| (t.name.as_str(), (t.weight, t.reverse)))
         .collect();
     let mut plan = Plan {
-        settings: kc::PoolSettings {
-            rs_init_notifies: g.rs_init_notifies,
-        },
+        settings: kc::PoolSettings::new(g.rs_init_notifies),
         track_files: cfg.vrrp.track_files.clone(),
         ..Plan::default()
     };
@@ -439,11 +422,7 @@ fn checker(
             name: b.name.clone(),
         })),
     };
-    let config = kc::CheckerConfig {
-        kind,
-        target,
-        timing: Arc::new(timing),
-    };
+    let config = kc::CheckerConfig::new(kind, target, timing);
     // Refuse what the state machine refuses now, at load time, with the block's location.
     kc::Checker::new(config.clone(), std::time::Instant::now(), 0)?;
     Ok(CheckerSpec {

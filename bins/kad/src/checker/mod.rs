@@ -104,30 +104,23 @@ fn client_tls(loaded: &Loaded) -> Option<io::Tls> {
 /// keepalived's `set_max_file_limit`: every checker may hold a socket at once (plus MISC
 /// pipes, FIFOs, netlink and a margin), so the open file limit is raised to that many, the
 /// hard limit too when it is lower (the checker runs as root, as keepalived's does).
-#[allow(unsafe_code)]
 fn raise_fd_limit(checkers: usize) {
-    let want = libc::rlim_t::try_from(checkers.saturating_add(128)).unwrap_or(libc::RLIM_INFINITY);
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
+    use nix::sys::resource::{getrlimit, setrlimit, Resource, RLIM_INFINITY};
+    let want = libc::rlim_t::try_from(checkers.saturating_add(128)).unwrap_or(RLIM_INFINITY);
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return;
     };
-    // SAFETY: getrlimit/setrlimit only read and write the rlimit struct we pass.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 || lim.rlim_cur >= want {
-            return;
-        }
-        lim.rlim_cur = want;
-        lim.rlim_max = lim.rlim_max.max(want);
-        if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
-            log_info!(
-                "Failed to set open file limit to {}:{} failed - errno {}",
-                lim.rlim_cur,
-                lim.rlim_max,
-                std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-            );
-        } else if crate::log::detail() {
-            log_info!("Set open file limit to {}:{}.", lim.rlim_cur, lim.rlim_max);
-        }
+    if soft >= want {
+        return;
+    }
+    let hard = hard.max(want);
+    match setrlimit(Resource::RLIMIT_NOFILE, want, hard) {
+        Err(errno) => log_info!(
+            "Failed to set open file limit to {want}:{hard} failed - errno {}",
+            errno as i32
+        ),
+        Ok(()) if crate::log::detail() => log_info!("Set open file limit to {want}:{hard}."),
+        Ok(()) => {}
     }
 }
 

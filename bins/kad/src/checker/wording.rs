@@ -15,7 +15,7 @@
 //! `checker_log_all_failures` in `global_defs`), except SMTP_CHECK and DNS_CHECK, whose
 //! reason *is* their final line.
 
-use keepalive_checkers::{CheckResult, CheckerConfig, CheckerKind, FailReason};
+use keepalive_checkers::{CheckResult, CheckerConfig, CheckerKind, FailReason, IoFailure};
 
 /// What a result's lines are rendered from.
 #[derive(Debug, Clone, Copy)]
@@ -264,11 +264,11 @@ pub fn http_message(reason: Option<&FailReason>, tls: bool) -> &'static str {
         Some(FailReason::ResponseTimeout) if tls => "Timeout SSL read",
         Some(FailReason::ResponseTimeout) => "Timeout HTTP read",
         Some(FailReason::Timeout) => "Timeout WEB read",
-        Some(FailReason::ConnectFailed(m)) if tls && m.starts_with("TLS") => {
+        Some(FailReason::ConnectFailed(IoFailure::Tls)) if tls => {
             "SSL handshake/communication error connecting to"
         }
         // connect() itself failed: keepalived's `http_connect_thread` sees `connect_fail`.
-        Some(FailReason::ConnectFailed(m)) if immediate_failure(m) => {
+        Some(FailReason::ConnectFailed(f)) if immediate_failure(*f) => {
             "HTTP_CHECK - network unreachable"
         }
         // Refused, host unreachable: the socket's error after the connect (`connect_fail`).
@@ -287,16 +287,16 @@ pub fn http_message(reason: Option<&FailReason>, tls: bool) -> &'static str {
 }
 
 /// A connect that fails at once (no route): keepalived words it apart from one the peer
-/// refuses later. kad sees the error's text (`io::Error`'s, or `Conn`'s own).
-fn immediate_failure(message: &str) -> bool {
-    message.contains("Network is unreachable")
+/// refuses later.
+fn immediate_failure(failure: IoFailure) -> bool {
+    failure.errno() == Some(libc::ENETUNREACH)
 }
 
 /// `smtp_final`'s line: "SMTP_CHECK <message> server [ip]:port", or for a connect that
 /// fails at once "SMTP_CHECK Network unreachable for server ip - real server [ip]:port".
 fn smtp_line(c: &Ctx<'_>, reason: Option<&FailReason>) -> String {
     match reason {
-        Some(FailReason::ConnectFailed(m)) if immediate_failure(m) => format!(
+        Some(FailReason::ConnectFailed(f)) if immediate_failure(*f) => format!(
             "SMTP_CHECK Network unreachable for server {} - real server {}",
             c.config.target.addr, c.rs_pair
         ),
@@ -326,9 +326,9 @@ pub fn dns_message(reason: Option<&FailReason>) -> String {
         Some(FailReason::ConnectFailed(_)) => "connection error.".into(),
         // An ICMP error surfaces in keepalived as recv()'s errno.
         Some(FailReason::Icmp(why)) => {
-            let (errno, text) = match why.as_str() {
-                "host unreachable" => (libc::EHOSTUNREACH, "No route to host"),
-                "network unreachable" => (libc::ENETUNREACH, "Network is unreachable"),
+            let (errno, text) = match why.errno() {
+                Some(libc::EHOSTUNREACH) => (libc::EHOSTUNREACH, "No route to host"),
+                Some(libc::ENETUNREACH) => (libc::ENETUNREACH, "Network is unreachable"),
                 _ => (libc::ECONNREFUSED, "Connection refused"),
             };
             format!("failed to read socket; errno {errno} ({text})")

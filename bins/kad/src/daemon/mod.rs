@@ -317,15 +317,10 @@ impl CoreDump {
     }
 }
 
-/// setrlimit(RLIMIT_CORE, infinity); nix's wrapper needs a feature kad does not enable.
-#[allow(unsafe_code)]
+/// setrlimit(RLIMIT_CORE, infinity).
 fn unlimited_core() {
-    let lim = libc::rlimit {
-        rlim_cur: libc::RLIM_INFINITY,
-        rlim_max: libc::RLIM_INFINITY,
-    };
-    // SAFETY: setrlimit() reads the struct it is given, which lives for the call.
-    if unsafe { libc::setrlimit(libc::RLIMIT_CORE, &lim) } != 0 {
+    use nix::sys::resource::{setrlimit, Resource, RLIM_INFINITY};
+    if setrlimit(Resource::RLIMIT_CORE, RLIM_INFINITY, RLIM_INFINITY).is_err() {
         log_info!("Failed to set core file size");
     }
 }
@@ -400,16 +395,8 @@ fn set_namespace(name: &str) -> Result<(), ()> {
 }
 
 /// Moves this (single-threaded) process into the network namespace `f` refers to.
-#[allow(unsafe_code)]
 fn setns_net(f: &std::fs::File) -> std::io::Result<()> {
-    // SAFETY: setns() takes a descriptor, valid for the call because `f` is borrowed, and a
-    // flag; it touches no memory of ours.
-    let r = unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) };
-    if r == -1 {
-        Err(std::io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
+    nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)
 }
 
 /// "Running on Linux 6.1.0 #1 SMP ..." from `/proc/sys/kernel`.

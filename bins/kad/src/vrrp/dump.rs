@@ -36,7 +36,7 @@ use keepalive_confparse::model::vrrp::track::{TrackRef, Tracking, VrrpScript};
 use keepalive_confparse::model::vrrp::SyncGroup as SyncGroupConfig;
 use keepalive_confparse::model::Config;
 use keepalive_vrrp::instance::InstanceStats;
-use keepalive_vrrp::state::State;
+use keepalive_vrrp::State;
 
 use crate::smtp_alert::{alert_enabled, unix_secs, LocalTime};
 

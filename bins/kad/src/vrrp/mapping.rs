@@ -23,10 +23,10 @@ use keepalive_vrrp::auth::Auth;
 use keepalive_vrrp::config::{InitialState, InstanceConfig};
 use keepalive_vrrp::garp::{ExtraIf, GarpConfig};
 use keepalive_vrrp::packet::{AdverInt, Version};
-use keepalive_vrrp::priority::Priority;
 use keepalive_vrrp::rx::{OldUnicastChecksum, UnicastPeer};
 use keepalive_vrrp::sync_group::SyncGroupConfig;
 use keepalive_vrrp::tracker::{TrackerConfig, TrackerId, TrackerKind, TrackerState};
+use keepalive_vrrp::Priority;
 
 /// Where a tracker's state comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -429,28 +429,26 @@ fn garp(inst: &ConfInstance, g: &GlobalDefs) -> GarpConfig {
         .garp_master_refresh
         .unwrap_or(g.vrrp_garp_master_refresh);
     let extra = inst.garp_extra_if.or(g.vrrp_garp_extra_if);
-    let mut c = GarpConfig {
-        master_delay: micros(inst.garp_master_delay.unwrap_or(g.vrrp_garp_master_delay).0),
-        master_repeat: inst.garp_master_repeat.unwrap_or(g.vrrp_garp_master_repeat),
-        master_refresh: (refresh.0 > 0).then(|| micros(refresh.0)),
-        master_refresh_repeat: inst
-            .garp_master_refresh_repeat
-            .unwrap_or(g.vrrp_garp_master_refresh_repeat),
-        lower_prio_delay: micros(
-            inst.garp_lower_prio_delay
-                .or(g.vrrp_garp_lower_prio_delay)
-                .unwrap_or(inst.garp_master_delay.unwrap_or(g.vrrp_garp_master_delay))
-                .0,
-        ),
-        lower_prio_repeat: inst
-            .garp_lower_prio_repeat
-            .or(g.vrrp_garp_lower_prio_repeat)
-            .unwrap_or(inst.garp_master_repeat.unwrap_or(g.vrrp_garp_master_repeat)),
-        extra_if: extra.filter(|e| e.delay_secs > 0).map(|e| ExtraIf {
-            interval: Duration::from_secs(u64::from(e.delay_secs)),
-            all: e.all,
-        }),
-    };
+    let mut c = GarpConfig::default();
+    c.master_delay = micros(inst.garp_master_delay.unwrap_or(g.vrrp_garp_master_delay).0);
+    c.master_repeat = inst.garp_master_repeat.unwrap_or(g.vrrp_garp_master_repeat);
+    c.master_refresh = (refresh.0 > 0).then(|| micros(refresh.0));
+    c.master_refresh_repeat = inst
+        .garp_master_refresh_repeat
+        .unwrap_or(g.vrrp_garp_master_refresh_repeat);
+    c.lower_prio_delay = micros(
+        inst.garp_lower_prio_delay
+            .or(g.vrrp_garp_lower_prio_delay)
+            .unwrap_or(inst.garp_master_delay.unwrap_or(g.vrrp_garp_master_delay))
+            .0,
+    );
+    c.lower_prio_repeat = inst
+        .garp_lower_prio_repeat
+        .or(g.vrrp_garp_lower_prio_repeat)
+        .unwrap_or(inst.garp_master_repeat.unwrap_or(g.vrrp_garp_master_repeat));
+    c.extra_if = extra
+        .filter(|e| e.delay_secs > 0)
+        .map(|e| ExtraIf::new(Duration::from_secs(u64::from(e.delay_secs)), e.all));
     if g.vrrp_min_garp {
         c = GarpConfig::min_garp();
     }

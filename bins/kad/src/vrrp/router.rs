@@ -2,7 +2,7 @@
 //! and the execution of what the state machines ask for. keepalived's `vrrp_scheduler.c`
 //! and `vrrp.c` action side; the protocol decisions stay in keepalive-vrrp.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,7 @@ use super::garp::GarpPacer;
 use super::mapping::{self, InstancePlan, Plan, Source, UnitPlan};
 use super::netspec;
 use super::unit::Unit;
+use crate::deadlines::Deadlines;
 use crate::vrrp_net::link::{Link, LinkSender};
 use crate::vrrp_net::pool::{Delivery, SockId, SocketPool};
 use crate::vrrp_net::socket::{SockKey, TxOpts};
@@ -56,7 +57,7 @@ struct Running {
 pub struct Router {
     units: Vec<Running>,
     by_name: HashMap<String, (usize, usize)>,
-    timers: BTreeSet<(Instant, usize)>,
+    timers: Deadlines,
     pool: SocketPool<Handle>,
     sender: LinkSender,
     rtnl: Rtnl,
@@ -91,7 +92,7 @@ impl Router {
         Router {
             units: Vec::new(),
             by_name: HashMap::new(),
-            timers: BTreeSet::new(),
+            timers: Deadlines::default(),
             pool: SocketPool::new(None),
             sender: LinkSender::new(),
             rtnl,
@@ -460,7 +461,7 @@ impl Router {
     /// The earliest deadline of any unit or paced GARP round.
     pub fn next_deadline(&self) -> Option<Instant> {
         [
-            self.timers.first().map(|(t, _)| *t),
+            self.timers.next(),
             self.garp.next_deadline(),
             self.link_pending.values().map(|(t, _)| *t).min(),
         ]
@@ -471,11 +472,7 @@ impl Router {
 
     /// Fires what is due.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some(&(t, u)) = self.timers.first() {
-            if t > now {
-                break;
-            }
-            self.timers.pop_first();
+        while let Some(u) = self.timers.pop_due(now) {
             self.units[u].deadline = None;
             self.units[u].unit.handle_timeout(now);
             self.drain(u, now);
@@ -662,16 +659,7 @@ impl Router {
             self.execute(u, origin, action, now);
         }
         let next = self.units[u].unit.poll_timeout();
-        let r = &mut self.units[u];
-        if r.deadline != next {
-            if let Some(old) = r.deadline {
-                self.timers.remove(&(old, u));
-            }
-            if let Some(t) = next {
-                self.timers.insert((t, u));
-            }
-            r.deadline = next;
-        }
+        self.timers.rearm(u, &mut self.units[u].deadline, next);
     }
 
     fn execute(&mut self, u: usize, origin: Origin, action: Action, now: Instant) {

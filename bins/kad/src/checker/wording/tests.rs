@@ -11,17 +11,13 @@ const VS: &str = "[192.0.2.1]:tcp:80";
 
 fn spec(kind: CheckerKind, retry: u32, log_all: bool, alpha: bool) -> CheckerConfig {
     let addr: IpAddr = "192.0.2.10".parse().unwrap();
-    CheckerConfig {
-        kind,
-        target: Target::new(addr, 80),
-        timing: Timing {
-            retry,
-            log_all_failures: log_all,
-            alpha,
-            ..Timing::default()
-        }
-        .into(),
-    }
+    let timing = Timing {
+        retry,
+        log_all_failures: log_all,
+        alpha,
+        ..Timing::default()
+    };
+    CheckerConfig::new(kind, Target::new(addr, 80), timing)
 }
 
 fn lines(s: &CheckerConfig, r: CheckResult, retries_done: u32) -> Vec<String> {
@@ -72,7 +68,7 @@ fn pending(reason: FailReason) -> CheckResult {
 }
 
 fn refused() -> FailReason {
-    FailReason::ConnectFailed("Connection refused".into())
+    FailReason::ConnectFailed(IoFailure::Os(libc::ECONNREFUSED))
 }
 
 #[test]
@@ -174,7 +170,7 @@ fn http_check() {
         (FailReason::ConnectTimeout, "Timeout connecting server"),
         (refused(), "Connection failed server"),
         (
-            FailReason::ConnectFailed("Network is unreachable (os error 101)".into()),
+            FailReason::ConnectFailed(IoFailure::Os(libc::ENETUNREACH)),
             "HTTP_CHECK - network unreachable server",
         ),
         (
@@ -196,11 +192,7 @@ fn http_check() {
     }
     let ssl = spec(http(false, true), 1, true, false);
     assert_eq!(
-        lines(
-            &ssl,
-            pending(FailReason::ConnectFailed("TLS: bad certificate".into())),
-            1
-        ),
+        lines(&ssl, pending(FailReason::ConnectFailed(IoFailure::Tls)), 1),
         ["SSL handshake/communication error connecting to server [192.0.2.10]:tcp:80."]
     );
     assert_eq!(
@@ -256,7 +248,7 @@ fn smtp_check() {
             &s,
             down(
                 false,
-                FailReason::ConnectFailed("Network is unreachable (os error 101)".into())
+                FailReason::ConnectFailed(IoFailure::Os(libc::ENETUNREACH))
             ),
             0
         ),
@@ -280,7 +272,11 @@ fn dns_check() {
         )]
     );
     assert_eq!(
-        lines(&s, pending(FailReason::Icmp("port unreachable".into())), 1),
+        lines(
+            &s,
+            pending(FailReason::Icmp(IoFailure::Os(libc::ECONNREFUSED))),
+            1
+        ),
         [format!(
             "DNS_CHECK ({rs}) failed to read socket; errno 111 (Connection refused)"
         )]
@@ -315,7 +311,11 @@ fn udp_check() {
         ]
     );
     assert_eq!(
-        lines(&s, pending(FailReason::Icmp("port unreachable".into())), 1),
+        lines(
+            &s,
+            pending(FailReason::Icmp(IoFailure::Os(libc::ECONNREFUSED))),
+            1
+        ),
         ["UDP connection to [192.0.2.10]:tcp:80 failed."]
     );
 }
@@ -332,7 +332,7 @@ fn ping_check() {
         ["ICMP connection to address [192.0.2.10]:tcp:80 timeout."]
     );
     assert_eq!(
-        lines(&s, down(false, FailReason::Icmp("host unreachable".into())), 0),
+        lines(&s, down(false, FailReason::Icmp(IoFailure::Os(libc::EHOSTUNREACH))), 0),
         [
             "ICMP connection to [192.0.2.10]:tcp:80 of [192.0.2.1]:tcp:80 failed.",
             "ICMP CHECK on service [192.0.2.10]:tcp:80 of [192.0.2.1]:tcp:80 failed after 2 retries."
@@ -353,7 +353,7 @@ fn ping_check() {
             &s,
             down(
                 false,
-                FailReason::ConnectFailed("Network is unreachable".into())
+                FailReason::ConnectFailed(IoFailure::Os(libc::ENETUNREACH))
             ),
             0
         ),
