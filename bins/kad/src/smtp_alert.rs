@@ -17,7 +17,6 @@
 //!
 //! The `Date:` header and the data dump's timestamps need the local time zone, which `std`
 //! does not offer; [`LocalTime`] wraps `localtime_r(3)` in the one small `unsafe` shim here.
-#![allow(dead_code)]
 
 use std::fmt;
 use std::io::{self, Read, Write};

@@ -436,7 +436,9 @@ impl Router {
                     self.drain(u, now);
                 }
                 Ok(Some(Delivery::UnknownVrid { vrid, meta })) => {
-                    if crate::log::enabled(crate::log::Level::Debug) && self.drop_log.allow(now) {
+                    if crate::logger::enabled(crate::logger::Level::Debug)
+                        && self.drop_log.allow(now)
+                    {
                         log_debug!(
                             "Unknown VRID({vrid}) received from {}. ignoring...",
                             meta.src
@@ -703,7 +705,7 @@ impl Router {
                 if no_accept {
                     self.no_accept.add(&addrs);
                 }
-                if crate::log::enabled(crate::log::Level::Debug) {
+                if crate::logger::enabled(crate::logger::Level::Debug) {
                     log_info!("({name}) setting VIPs.");
                 }
                 for a in p.addresses.iter().filter(|a| addrs.contains(&a.addr.addr)) {
@@ -727,7 +729,7 @@ impl Router {
                 if no_accept {
                     self.no_accept.del(&addrs);
                 }
-                if crate::log::enabled(crate::log::Level::Debug) {
+                if crate::logger::enabled(crate::logger::Level::Debug) {
                     log_info!("({name}) removing VIPs.");
                 }
                 for a in p.addresses.iter().filter(|a| addrs.contains(&a.addr.addr)) {
