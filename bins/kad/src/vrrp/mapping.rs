@@ -28,6 +28,8 @@ use keepalive_vrrp::rx::{OldUnicastChecksum, UnicastPeer};
 use keepalive_vrrp::sync_group::SyncGroupConfig;
 use keepalive_vrrp::tracker::{TrackerConfig, TrackerId, TrackerKind, TrackerState};
 
+use super::spec::{GarpSettings, LinkDelay, VmacRequest};
+
 /// Where a tracker's state comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {
@@ -167,6 +169,48 @@ pub struct Plan {
     pub trackers: Trackers,
     /// Instances that could not be mapped (logged, not run).
     pub errors: Vec<PlanError>,
+}
+
+/// `vrrp_garp_interval` / `vrrp_gna_interval`.
+pub fn garp_settings(g: &GlobalDefs) -> GarpSettings {
+    GarpSettings {
+        garp_interval: micros(g.vrrp_garp_interval.0),
+        gna_interval: micros(g.vrrp_gna_interval.0),
+    }
+}
+
+/// `interface_up_down_delays`.
+pub fn link_delays(v: &VrrpConfig) -> Vec<LinkDelay> {
+    v.interface_up_down_delays
+        .iter()
+        .map(|d| LinkDelay {
+            interface: d.interface.clone(),
+            down: micros(d.down.0),
+            up: micros(d.up.0),
+        })
+        .collect()
+}
+
+/// The `use_vmac` interfaces the instances with an `interface` ask for. An instance is IPv6
+/// here when its first `virtual_ipaddress` is.
+pub fn vmacs(v: &VrrpConfig) -> Vec<VmacRequest> {
+    v.instances
+        .iter()
+        .filter_map(|inst| {
+            let (vm, parent) = (inst.use_vmac.as_ref()?, inst.interface.as_ref()?);
+            Some(VmacRequest {
+                instance: inst.name.clone(),
+                parent: parent.clone(),
+                vrid: inst.virtual_router_id.unwrap_or(0),
+                ipv6: inst
+                    .virtual_ipaddress
+                    .first()
+                    .is_some_and(|a| a.addr.addr.is_ipv6()),
+                name: vm.ifname.clone(),
+                mac: vm.mac,
+            })
+        })
+        .collect()
 }
 
 /// The `track_file`s some instance or sync group tracks: the VRRP process watches only these

@@ -13,6 +13,7 @@ pub(crate) mod nft;
 pub mod router;
 pub mod script_track;
 pub(crate) mod snapshot;
+pub mod spec;
 pub mod track_process;
 pub(crate) mod unit;
 
@@ -133,8 +134,8 @@ impl<'a> Vrrpd<'a> {
             ^ u64::from(std::process::id());
         let mut router = Router::new(reflector, rtnl, seed);
         router.dont_release = opts.dont_release;
-        router.set_garp_intervals(&config);
-        router.set_link_delays(&config);
+        router.set_garp_intervals(mapping::garp_settings(&config.global));
+        router.set_link_delays(&mapping::link_delays(&config.vrrp));
         let now = Instant::now();
         let mut runner = Runner::new();
         let notifier = Notifier::new(&config, &mut runner, now);
@@ -165,7 +166,7 @@ impl<'a> Vrrpd<'a> {
         };
         d.open_trackers(track_file::Start::Initial);
         d.mailer = d.new_mailer();
-        d.router.create_vmacs(&d.config);
+        d.router.create_vmacs(&mapping::vmacs(&d.config.vrrp));
         d.statics.install(&mut d.router, &d.config);
         let plan = mapping::plan(&d.config, d.router.reflector.table(), d.scripts.disabled());
         d.router
@@ -276,8 +277,10 @@ impl<'a> Vrrpd<'a> {
                     (self.opts.config_read)();
                     return None;
                 }
-                self.router.set_garp_intervals(&config);
-                self.router.set_link_delays(&config);
+                self.router
+                    .set_garp_intervals(mapping::garp_settings(&config.global));
+                self.router
+                    .set_link_delays(&mapping::link_delays(&config.vrrp));
                 let now = Instant::now();
                 let mut scripts = ScriptTrackers::new(
                     &config.vrrp.scripts,
@@ -287,8 +290,10 @@ impl<'a> Vrrpd<'a> {
                 scripts.carry_over(&self.scripts);
                 self.scripts = scripts;
                 self.notifier.reload(&config, &mut self.runner, now);
-                self.router
-                    .reload(self.poll.registry(), &config, self.scripts.disabled(), now);
+                self.router.create_vmacs(&mapping::vmacs(&config.vrrp));
+                let table = self.router.reflector.table();
+                let plan = mapping::plan(&config, table, self.scripts.disabled());
+                self.router.reload(self.poll.registry(), plan, now);
                 self.script_changes(now);
                 self.config = config;
                 self.reload_trackers();
