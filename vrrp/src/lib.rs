@@ -20,6 +20,8 @@ pub mod stats;
 // The instance and sync-group state machines (sans-IO, see `Instance`).
 pub mod action;
 pub mod config;
+#[cfg(feature = "confparse")]
+pub mod from_config;
 pub mod garp;
 pub mod instance;
 pub mod priority;
