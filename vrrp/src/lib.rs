@@ -19,6 +19,7 @@ pub mod stats;
 
 // The instance and sync-group state machines (sans-IO, see `Instance`).
 pub mod action;
+pub mod announce;
 pub mod config;
 #[cfg(feature = "confparse")]
 pub mod from_config;
