@@ -32,6 +32,7 @@ pub mod state;
 pub mod sync_group;
 pub mod timers;
 pub mod tracker;
+pub mod unit;
 
 pub use action::Action;
 pub use config::InstanceConfig;

@@ -15,7 +15,6 @@ pub mod script_track;
 pub(crate) mod snapshot;
 pub mod spec;
 pub mod track_process;
-pub(crate) mod unit;
 
 use std::time::{Duration, Instant};
 

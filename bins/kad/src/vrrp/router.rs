@@ -10,6 +10,7 @@ use keepalive_netlink::{Change, Reflector, Rtnl, SysctlGuard, VmacSpec};
 use keepalive_vrrp::action::{Action, Notification, NotifyEvent, NotifyScope};
 use keepalive_vrrp::sync_group::Origin;
 use keepalive_vrrp::tracker::{TrackerId, TrackerState};
+use keepalive_vrrp::unit::Unit;
 use keepalive_vrrp::{Instance, State, SyncGroup};
 use mio::{Interest, Registry, Token};
 
@@ -17,7 +18,6 @@ use super::garp::GarpPacer;
 use super::mapping::{self, InstancePlan, Plan, Source, UnitPlan};
 use super::netspec;
 use super::spec::{GarpSettings, LinkDelay, VmacRequest};
-use super::unit::Unit;
 use crate::vrrp_net::link::{Link, LinkSender};
 use crate::vrrp_net::pool::{Delivery, SockId, SocketPool};
 use crate::vrrp_net::socket::{SockKey, TxOpts};
