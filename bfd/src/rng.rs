@@ -34,7 +34,8 @@ impl Rng {
         ((u128::from(self.next_u64()) * u128::from(bound)) >> 64) as u64
     }
 
-    /// `true` with probability `p` (0.0..=1.0).
+    /// `true` with probability `p` (0.0..=1.0): the simulator's packet loss.
+    #[cfg(feature = "sim")]
     pub fn chance(&mut self, p: f64) -> bool {
         let unit = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
         unit < p

@@ -14,7 +14,10 @@ pub mod stats;
 
 // The instance and sync-group state machines (sans-IO, see `Instance`).
 pub mod action;
+pub mod announce;
 pub mod config;
+#[cfg(feature = "confparse")]
+pub mod from_config;
 pub mod garp;
 pub mod instance;
 mod priority;
@@ -24,6 +27,7 @@ mod state;
 pub mod sync_group;
 mod timers;
 pub mod tracker;
+pub mod unit;
 
 pub use action::Action;
 pub use config::InstanceConfig;

@@ -17,7 +17,8 @@
 //! non-blocking and a message that does not fit is dropped. A syslog daemon that restarts is
 //! picked up again on the next message (a failed send reconnects once and retries).
 //!
-//! Call sites use the macros: `log_info!("({}) Entering MASTER STATE", name)`.
+//! Call sites use kad's macros (`log_info!("({}) Entering MASTER STATE", name)`, see
+//! [`kad::logger`]); [`init`] points them at this sink.
 
 use std::fmt::{self, Write as _};
 use std::fs::{File, OpenOptions};
@@ -25,81 +26,13 @@ use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::cli::{Cli, LogFacility};
+use kad::logger::local_time;
 
-/// syslog severities that keepalived uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(u8)]
-#[allow(dead_code)] // every severity is part of the API, used or not
-pub enum Level {
-    /// LOG_ALERT: keepalived's "child process died" lines.
-    Alert = 1,
-    /// LOG_ERR
-    Err = 3,
-    /// LOG_WARNING
-    Warning = 4,
-    /// LOG_NOTICE
-    Notice = 5,
-    /// LOG_INFO
-    Info = 6,
-    /// LOG_DEBUG
-    Debug = 7,
-}
-
-/// Messages above this severity number are not even formatted. keepalived logs everything at
-/// INFO and above and gates its verbose lines on `-D`; kad's `log_debug!` lines are those.
-static MAX_LEVEL: AtomicU8 = AtomicU8::new(Level::Info as u8);
-/// How many times `-D` was given (keepalived's `LOG_DETAIL_BIT` / `LOG_EXTRA_DETAIL_BIT`).
-static DETAIL: AtomicU8 = AtomicU8::new(0);
-
-/// Whether messages at `level` are written at all (lets callers skip building them).
-pub fn enabled(level: Level) -> bool {
-    level as u8 <= MAX_LEVEL.load(Ordering::Relaxed)
-}
-
-/// `-D`: keepalived's "log detail", which adds lines such as script results and CPU usage.
-pub fn detail() -> bool {
-    DETAIL.load(Ordering::Relaxed) >= 1
-}
-
-/// `-DD`: keepalived's "extra detail".
-#[allow(dead_code)] // for the children's verbose lines
-pub fn extra_detail() -> bool {
-    DETAIL.load(Ordering::Relaxed) >= 2
-}
-
-/// Writes one message.
-pub fn log(level: Level, args: fmt::Arguments<'_>) {
-    if !enabled(level) {
-        return;
-    }
-    let mut guard = SINK.lock().unwrap_or_else(|e| e.into_inner());
-    match guard.as_mut() {
-        Some(sink) => sink.write(level, args),
-        // Before `init` (unit tests, early errors): the console is the only place to go.
-        None => eprintln!("{args}"),
-    }
-}
-
-/// Logs at LOG_INFO.
-#[macro_export]
-macro_rules! log_info { ($($t:tt)*) => { $crate::log::log($crate::log::Level::Info, format_args!($($t)*)) } }
-/// Logs at LOG_NOTICE.
-#[macro_export]
-macro_rules! log_notice { ($($t:tt)*) => { $crate::log::log($crate::log::Level::Notice, format_args!($($t)*)) } }
-/// Logs at LOG_WARNING.
-#[macro_export]
-macro_rules! log_warn { ($($t:tt)*) => { $crate::log::log($crate::log::Level::Warning, format_args!($($t)*)) } }
-/// Logs at LOG_ERR.
-#[macro_export]
-macro_rules! log_err { ($($t:tt)*) => { $crate::log::log($crate::log::Level::Err, format_args!($($t)*)) } }
-/// Logs at LOG_DEBUG.
-#[macro_export]
-macro_rules! log_debug { ($($t:tt)*) => { $crate::log::log($crate::log::Level::Debug, format_args!($($t)*)) } }
+pub use kad::logger::{detail, log, Level};
 
 /// Which kad process is logging; it picks the syslog ident and the log file's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,18 +189,20 @@ pub fn make_file_name(
 /// Set up logging for this process. Call once, as early as possible; messages logged before
 /// go to stderr.
 pub fn init(settings: Settings) {
-    MAX_LEVEL.store(
-        if settings.detail > 0 {
-            Level::Debug
-        } else {
-            Level::Info
-        } as u8,
-        Ordering::Relaxed,
-    );
-    DETAIL.store(settings.detail, Ordering::Relaxed);
+    kad::logger::set_detail(settings.detail);
     tzset();
     let sink = Sink::new(settings);
     *SINK.lock().unwrap_or_else(|e| e.into_inner()) = Some(sink);
+    kad::logger::set_writer(write);
+}
+
+/// kad's [`kad::logger::Writer`]: one line to the destinations [`init`] set up.
+fn write(level: Level, args: fmt::Arguments<'_>) {
+    let mut guard = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    match guard.as_mut() {
+        Some(sink) => sink.write(level, args),
+        None => eprintln!("{args}"),
+    }
 }
 
 /// Change the ident suffixes once the configuration names a namespace or instance
@@ -504,22 +439,6 @@ impl fmt::Display for Stamp<'_> {
                 tm.tm_year + 1900
             ),
         }
-    }
-}
-
-/// Broken-down local time, as syslog, keepalived's log lines and the alert mails' `Date:`
-/// print it: `localtime_r(3)`, since the C library knows the zone (TZ, /etc/localtime) and
-/// its rules and `std` does not. `None` if it cannot convert `secs`.
-#[allow(unsafe_code)]
-pub(crate) fn local_time(secs: i64) -> Option<libc::tm> {
-    // `time_t` is 32 bits on some targets.
-    #[allow(clippy::useless_conversion)]
-    let t: libc::time_t = secs.try_into().ok()?;
-    // SAFETY: all-zero is a valid `tm` (integers and a null `tm_zone`); `localtime_r` only
-    // writes into the two pointers it is given, both valid for the call, and is thread-safe.
-    unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        (!libc::localtime_r(&t, &mut tm).is_null()).then_some(tm)
     }
 }
 

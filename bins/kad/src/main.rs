@@ -1,30 +1,25 @@
 //! `kad`: keepalived re-created in Rust.
 //!
-//! It accepts keepalived 2.2.7's command line unchanged (see [`cli`]). What works today:
-//! `-t` (check a configuration, keepalived's exit codes), `-d`/`--dump-conf[=json]` (print the
-//! effective configuration), `-v`, `-h`, `--signum`, `-T` (hands over to `genhash`). The daemon
-//! itself (VRRP, checkers, BFD) is not wired up yet: without `-t` or `-d`, kad says so and exits 1.
+//! It accepts keepalived 2.2.7's command line unchanged (see [`cli`]): `-t` checks a
+//! configuration (keepalived's exit codes), `-d`/`--dump-conf[=json]` prints the effective
+//! configuration, `-v`, `-h`, `--signum`, `-T` (hands over to `genhash`); otherwise it runs
+//! the daemon: a parent process ([`daemon`]) starting a VRRP and a checker child, each of which
+//! runs its loop from kad's library ([`kad::vrrp::run`], [`kad::checker::run`]).
+//!
+//! This binary holds what is only the daemon's: the command line, the parent and its children,
+//! pid files, logging to syslog and files, and the `-t`/`-d` checks.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 #[macro_use]
-mod log;
+extern crate kad;
+
 mod check;
-mod checker;
 mod cli;
 mod daemon;
-mod deadlines;
 mod dump;
 mod host;
-mod memory;
-mod notify;
-mod signals;
-mod smtp_alert;
-mod spawn;
-mod track_file;
-mod vrrp;
-#[allow(dead_code)]
-mod vrrp_net;
+mod log;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -32,6 +27,8 @@ use std::process::ExitCode;
 
 use keepalive_confparse::load::{load, Loaded};
 use keepalive_confparse::Options;
+
+use kad::{checker, memory, signals, spawn, vrrp, ChildOptions};
 
 use cli::{Cli, DumpFormat, Parsed};
 
@@ -100,8 +97,12 @@ fn run(cli: &Cli) -> i32 {
         return dump_conf(cli, format);
     }
     match daemon::child_role() {
-        Some(role @ log::Role::Vrrp) => daemon::child_main(cli, role, vrrp::run),
-        Some(role @ log::Role::Checker) => daemon::child_main(cli, role, checker::run),
+        Some(role @ log::Role::Vrrp) => daemon::child_main(cli, role, |cli| {
+            vrrp::run(&child_options(cli, cli.dont_release_vrrp))
+        }),
+        Some(role @ log::Role::Checker) => daemon::child_main(cli, role, |cli| {
+            checker::run(&child_options(cli, cli.dont_release_ipvs))
+        }),
         Some(_) => 1,
         None => daemon::run(cli),
     }
@@ -114,6 +115,18 @@ fn options(cli: &Cli) -> Options {
         config_id: cli.config_id.clone(),
         include_check_all: cli.all_config,
         ..Options::default()
+    }
+}
+
+/// What a child's loop takes from the command line and from the parent.
+fn child_options(cli: &Cli, dont_release: bool) -> ChildOptions {
+    ChildOptions {
+        config_file: cli.config_path(),
+        parse: options(cli),
+        dont_release,
+        log_detail: cli.log_detail > 0,
+        config_read: daemon::config_read,
+        stopped: daemon::log_stopping,
     }
 }
 

@@ -46,7 +46,6 @@
 //! newline).
 
 // The VRRP and checker loops that use this module are being written alongside it.
-#![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};

@@ -60,9 +60,13 @@ impl Signals {
         let fd = SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
         Ok(Signals { fd })
     }
+}
 
-    /// The next pending request, if any.
-    pub fn next(&mut self) -> Option<Request> {
+/// The pending requests, in the order the signals arrived; `None` once none is pending.
+impl Iterator for Signals {
+    type Item = Request;
+
+    fn next(&mut self) -> Option<Request> {
         loop {
             let info = self.fd.read_signal().ok()??;
             let signo = info.ssi_signo as i32;

@@ -17,7 +17,6 @@
 //!
 //! The `Date:` header and the data dump's timestamps need the local time zone, which `std`
 //! does not offer; [`LocalTime`] reads it with the logger's `localtime_r(3)` shim.
-#![allow(dead_code)]
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -1016,7 +1015,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 /// `localtime_r(3)`, through the logger's shim.
 fn localtime(secs: i64) -> Option<LocalTime> {
-    let tm = crate::log::local_time(secs)?;
+    let tm = crate::logger::local_time(secs)?;
     Some(LocalTime {
         year: i64::from(tm.tm_year) + 1900,
         month: u32::try_from(tm.tm_mon).ok()?,

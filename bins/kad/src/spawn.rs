@@ -41,7 +41,6 @@
 //! ```
 
 // The VRRP and checker loops that use this module are being written alongside it.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::io;

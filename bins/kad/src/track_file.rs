@@ -46,7 +46,7 @@ use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
 
 /// Why a track file could not be set up or read. Only [`TrackFileError::Init`] is returned by
 /// [`FileTracker::start`]; the others are per-file problems that keepalived logs and survives,
-/// so they are logged with keepalived's wording and kept in [`FileTracker::problems`].
+/// so they are logged with keepalived's wording and kept in `FileTracker::problems`.
 #[derive(Debug, thiserror::Error)]
 pub enum TrackFileError {
     /// `inotify_init1` failed: nothing can be watched.

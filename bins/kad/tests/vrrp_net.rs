@@ -7,9 +7,7 @@
 //! uses it directly. Addresses: 192.0.2.0/24 and 2001:db8::/64 only. Needs root; a test
 //! prints why and passes without checking anything if `ip netns add` fails.
 
-#[allow(dead_code)]
-#[path = "../src/vrrp_net/mod.rs"]
-mod vrrp_net;
+use kad::vrrp_net;
 
 use std::fs::File;
 use std::io::Read;

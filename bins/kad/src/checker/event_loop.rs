@@ -125,6 +125,8 @@ pub struct Loop {
     table_dirty: bool,
     /// `--dont-release-ipvs`: IPVS is left alone at shutdown, without a line per server.
     pub dont_release_ipvs: bool,
+    /// [`crate::ChildOptions::config_read`].
+    pub config_read: fn(),
     /// `lvs_flush_on_stop`: IPVS is flushed at shutdown, without a line per server.
     flush_on_stop: bool,
     /// The one read buffer every socket reads into ([`Conn::readable`]).
@@ -140,7 +142,7 @@ impl std::fmt::Debug for Loop {
 }
 
 fn new_mailer(global: &GlobalDefs) -> Option<Mailer> {
-    Mailer::new(global, crate::log::enabled(crate::log::Level::Debug)).unwrap_or_else(|e| {
+    Mailer::new(global, crate::logger::enabled(crate::logger::Level::Debug)).unwrap_or_else(|e| {
         log_err!("SMTP alerts disabled: {e}");
         None
     })
@@ -233,6 +235,7 @@ impl Loop {
             mailer: new_mailer(global),
             table_dirty: false,
             dont_release_ipvs: false,
+            config_read: || {},
             flush_on_stop: global.lvs_flush_on_stop.is_some(),
             scratch: vec![0; super::io::SCRATCH].into_boxed_slice(),
         };
@@ -344,7 +347,7 @@ impl Loop {
         self.build_slots(now);
         self.file_values(now);
         self.check_vips(now);
-        crate::daemon::config_read();
+        (self.config_read)();
         self.flush_table();
         // Building the checkers (from the plan, which is then dropped) and installing the
         // whole table (the kernel's dump, one request per entry) leave scratch behind in the
@@ -408,7 +411,7 @@ impl Loop {
                                     self.flush_table();
                                     crate::memory::release_after_load();
                                 }
-                                crate::daemon::config_read();
+                                (self.config_read)();
                             }
                             Request::Child => self.reap(now),
                             Request::DumpData | Request::DumpStats | Request::DumpJson => {
@@ -680,7 +683,7 @@ impl Loop {
             rs: &rs,
             vs: &vs,
             retries_done: s.checker.retries_done(),
-            detail: crate::log::detail(),
+            detail: crate::logger::detail(),
             failed_url: s.failed_url.as_deref(),
             rs_pair: &rs_pair,
         };

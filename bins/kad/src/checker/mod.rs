@@ -5,7 +5,7 @@
 //! * SIGHUP reloads: a configuration with errors is refused and the running one kept; real
 //!   servers that stay keep their state (keepalive-checkers' `Pool::reload`).
 //! * SIGTERM stops: every IPVS entry kad installed is removed, unless `--dont-release-ipvs`.
-//! * Without IPVS in the kernel the checks still run; see [`ipvs`].
+//! * Without IPVS in the kernel the checks still run; see the `ipvs` module.
 
 mod event_loop;
 mod io;
@@ -20,11 +20,10 @@ use std::collections::HashSet;
 use keepalive_confparse::diag::Severity;
 
 use keepalive_confparse::load::{load, Loaded};
-use keepalive_confparse::Options;
 use keepalive_ipvs::from_config;
 
-use crate::cli::Cli;
 use crate::signals::Signals;
+use crate::ChildOptions;
 
 use event_loop::Loop;
 use mapping::Plan;
@@ -34,22 +33,17 @@ const EXIT_FATAL: i32 = 1;
 /// keepalived's `KEEPALIVED_EXIT_CONFIG`.
 const EXIT_CONFIG: i32 = 2;
 
-fn options(cli: &Cli) -> Options {
-    Options {
-        config_id: cli.config_id.clone(),
-        include_check_all: cli.all_config,
-        ..Options::default()
-    }
-}
-
 /// Load and map the configuration, logging its diagnostics.
 ///
 /// keepalived runs a configuration whatever its complaints (missing `lvs_sched` is a
 /// "configuration error" that it fixes with a default), so at start-up only a configuration
 /// that cannot be mapped at all is refused. On reload, a configuration with errors that the
 /// running one did not have (`known`) is refused and the running one kept.
-fn read(cli: &Cli, known: Option<&HashSet<String>>) -> Option<(Loaded, Plan, HashSet<String>)> {
-    let loaded = load(&cli.config_path(), &options(cli));
+fn read(
+    opts: &ChildOptions,
+    known: Option<&HashSet<String>>,
+) -> Option<(Loaded, Plan, HashSet<String>)> {
+    let loaded = load(&opts.config_file, &opts.parse);
     let mut errors = HashSet::new();
     let mut new_errors = 0;
     for d in loaded.diagnostics.iter() {
@@ -119,13 +113,13 @@ fn raise_fd_limit(checkers: usize) {
             "Failed to set open file limit to {want}:{hard} failed - errno {}",
             errno as i32
         ),
-        Ok(()) if crate::log::detail() => log_info!("Set open file limit to {want}:{hard}."),
+        Ok(()) if crate::logger::detail() => log_info!("Set open file limit to {want}:{hard}."),
         Ok(()) => {}
     }
 }
 
 /// The checker child's main function (env `KAD_CHILD=checker`). Returns the exit code.
-pub fn run(cli: &Cli) -> i32 {
+pub fn run(opts: &ChildOptions) -> i32 {
     // Blocked before anything else so no signal is lost while the configuration loads.
     let signals = match Signals::new() {
         Ok(s) => s,
@@ -134,7 +128,7 @@ pub fn run(cli: &Cli) -> i32 {
             return EXIT_FATAL;
         }
     };
-    let Some((loaded, plan, errors)) = read(cli, None) else {
+    let Some((loaded, plan, errors)) = read(opts, None) else {
         return EXIT_CONFIG;
     };
     raise_fd_limit(plan.checkers.len());
@@ -153,13 +147,14 @@ pub fn run(cli: &Cli) -> i32 {
             return EXIT_FATAL;
         }
     };
-    event_loop.dont_release_ipvs = cli.dont_release_ipvs;
+    event_loop.dont_release_ipvs = opts.dont_release;
+    event_loop.config_read = opts.config_read;
     drop(global);
     crate::memory::release_after_load();
-    let cli_reload = cli.clone();
+    let opts_reload = opts.clone();
     let mut known = errors;
     let reloader: event_loop::Reloader = Box::new(move || {
-        let (loaded, plan, errors) = read(&cli_reload, Some(&known))?;
+        let (loaded, plan, errors) = read(&opts_reload, Some(&known))?;
         known = errors;
         let tls = client_tls(&loaded);
         let global = loaded.config.global;
@@ -171,9 +166,9 @@ pub fn run(cli: &Cli) -> i32 {
         })
     });
     let _ = event_loop.run(reloader);
-    if !cli.dont_release_ipvs {
+    if !opts.dont_release {
         event_loop.release_ipvs();
     }
-    crate::daemon::log_stopping();
+    (opts.stopped)();
     0
 }

@@ -45,7 +45,6 @@ use crate::spawn::{JobId, Outcome, Runner};
 use children::{ChildEnv, Kind, Slot};
 use config::{NoConfig, ParentView};
 // The children's loops call it once their configuration is read.
-#[allow(unused_imports)]
 pub use notify::config_read;
 use pidfile::PidFiles;
 

@@ -104,7 +104,6 @@ pub fn child_init(kind: Kind) {
 /// Tell the parent this child has read its configuration (at start-up and after each
 /// reload). The parent logs "Startup complete" / "Reload complete" and tells systemd
 /// `READY=1` when every child has. Does nothing outside a kad child.
-#[allow(dead_code)] // called by the VRRP and checker loops
 pub fn config_read() {
     let mut guard = CHILD_END.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((f, b)) = guard.as_mut() {

@@ -18,7 +18,6 @@
 //!
 //! The files are created with mode 0600, as keepalived's umask 0177 leaves them: the data
 //! dump holds the instances' PASS passwords.
-#![allow(dead_code)]
 
 use std::fmt::Write as _;
 use std::fs;

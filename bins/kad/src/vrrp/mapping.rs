@@ -11,22 +11,18 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use keepalive_confparse::model::global::GlobalDefs;
-use keepalive_confparse::model::vrrp::address::{Family as ConfFamily, IpAddress, Route, Rule};
-use keepalive_confparse::model::vrrp::instance::{
-    AuthType, InitialState as ConfState, Instance as ConfInstance, OldChecksum,
-};
+use keepalive_confparse::model::vrrp::address::{IpAddress, Route, Rule};
+use keepalive_confparse::model::vrrp::instance::Instance as ConfInstance;
 use keepalive_confparse::model::vrrp::track::{TrackRef, Tracking};
 use keepalive_confparse::model::vrrp::VrrpConfig;
 use keepalive_confparse::model::Config;
 use keepalive_netlink::Table;
-use keepalive_vrrp::auth::Auth;
-use keepalive_vrrp::config::{InitialState, InstanceConfig};
-use keepalive_vrrp::garp::{ExtraIf, GarpConfig};
-use keepalive_vrrp::packet::{AdverInt, Version};
-use keepalive_vrrp::rx::{OldUnicastChecksum, UnicastPeer};
+use keepalive_vrrp::config::InstanceConfig;
+use keepalive_vrrp::from_config;
 use keepalive_vrrp::sync_group::SyncGroupConfig;
 use keepalive_vrrp::tracker::{TrackerConfig, TrackerId, TrackerKind, TrackerState};
-use keepalive_vrrp::Priority;
+
+use super::spec::{GarpSettings, LinkDelay, VmacRequest};
 
 /// Where a tracker's state comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -169,6 +165,48 @@ pub struct Plan {
     pub errors: Vec<PlanError>,
 }
 
+/// `vrrp_garp_interval` / `vrrp_gna_interval`.
+pub fn garp_settings(g: &GlobalDefs) -> GarpSettings {
+    GarpSettings {
+        garp_interval: micros(g.vrrp_garp_interval.0),
+        gna_interval: micros(g.vrrp_gna_interval.0),
+    }
+}
+
+/// `interface_up_down_delays`.
+pub fn link_delays(v: &VrrpConfig) -> Vec<LinkDelay> {
+    v.interface_up_down_delays
+        .iter()
+        .map(|d| LinkDelay {
+            interface: d.interface.clone(),
+            down: micros(d.down.0),
+            up: micros(d.up.0),
+        })
+        .collect()
+}
+
+/// The `use_vmac` interfaces the instances with an `interface` ask for. An instance is IPv6
+/// here when its first `virtual_ipaddress` is.
+pub fn vmacs(v: &VrrpConfig) -> Vec<VmacRequest> {
+    v.instances
+        .iter()
+        .filter_map(|inst| {
+            let (vm, parent) = (inst.use_vmac.as_ref()?, inst.interface.as_ref()?);
+            Some(VmacRequest {
+                instance: inst.name.clone(),
+                parent: parent.clone(),
+                vrid: inst.virtual_router_id.unwrap_or(0),
+                ipv6: inst
+                    .virtual_ipaddress
+                    .first()
+                    .is_some_and(|a| a.addr.addr.is_ipv6()),
+                name: vm.ifname.clone(),
+                mac: vm.mac,
+            })
+        })
+        .collect()
+}
+
 /// The `track_file`s some instance or sync group tracks: the VRRP process watches only these
 /// (keepalived's `init_track_files` forgets a file nothing tracks).
 pub fn tracked_files(v: &VrrpConfig) -> HashSet<&str> {
@@ -253,7 +291,7 @@ fn instance(
         .interface
         .clone()
         .ok_or_else(|| PlanError::NoInterface(name.clone()))?;
-    let ipv6 = is_ipv6(inst);
+    let ipv6 = from_config::is_ipv6(inst);
     let vmac = inst.use_vmac.as_ref().map(|vm| VmacPlan {
         name: vm.ifname.clone().unwrap_or_else(|| {
             keepalive_netlink::vmac::default_vmac_name("vrrp", inst.virtual_router_id.unwrap_or(0))
@@ -275,78 +313,7 @@ fn instance(
             })?
         }
     };
-    let mut c = InstanceConfig::new(name.clone(), inst.virtual_router_id.unwrap_or(0), primary);
-    c.version = match (ipv6, inst.version.unwrap_or(g.vrrp_version)) {
-        (true, _) | (_, 3) => Version::V3,
-        _ => Version::V2,
-    };
-    c.priority = Priority(inst.priority.unwrap_or(100));
-    c.advert_interval = AdverInt::from_centis(
-        u16::try_from(inst.advert_int.0 .0 / 10_000)
-            .unwrap_or(u16::MAX)
-            .max(1),
-    );
-    c.initial_state = match inst.state {
-        Some(ConfState::Master) => InitialState::Master,
-        _ => InitialState::Backup,
-    };
-    for a in &inst.virtual_ipaddress {
-        c.vips.push(a.addr.addr);
-    }
-    for a in &inst.virtual_ipaddress_excluded {
-        c.excluded_vips.push(a.addr.addr);
-    }
-    c.has_virtual_routes = !inst.virtual_routes.is_empty();
-    c.has_virtual_rules = !inst.virtual_rules.is_empty();
-    c.unicast_peers = inst
-        .unicast_peers
-        .iter()
-        .map(|p| UnicastPeer {
-            addr: p.addr,
-            min_ttl: p.min_ttl,
-            max_ttl: p.max_ttl,
-        })
-        .collect();
-    c.unicast_ttl = inst.unicast_ttl.unwrap_or(255);
-    c.check_unicast_src = inst.check_unicast_src || g.vrrp_check_unicast_src;
-    c.skip_check_adv_addr = inst
-        .skip_check_adv_addr
-        .unwrap_or(g.vrrp_skip_check_adv_addr);
-    c.checksum.mcast_group4 = g.vrrp_mcast_group4;
-    c.checksum.old_unicast = match inst.old_unicast_checksum {
-        Some(OldChecksum::Always) => OldUnicastChecksum::Always,
-        Some(OldChecksum::Never) => OldUnicastChecksum::Never,
-        None => OldUnicastChecksum::Detect,
-    };
-    // confparse resolved it: `mcast_dst_ip`, else vrrp_mcast_group4/6; none when unicast.
-    c.mcast_group = inst.mcast_dst_ip;
-    c.nopreempt = inst.nopreempt;
-    c.preempt_delay = micros(inst.preempt_delay.0);
-    c.down_timer_adverts = inst.down_timer_adverts.unwrap_or(g.vrrp_down_timer_adverts);
-    c.lower_prio_no_advert = inst
-        .lower_prio_no_advert
-        .unwrap_or(g.vrrp_lower_prio_no_advert);
-    c.higher_prio_send_advert = inst
-        .higher_prio_send_advert
-        .unwrap_or(g.vrrp_higher_prio_send_advert);
-    c.accept = inst.accept;
-    c.strict = inst.strict_mode.unwrap_or(g.vrrp_strict);
-    c.startup_delay = g.vrrp_startup_delay.map_or(Duration::ZERO, |m| micros(m.0));
-    c.garp = garp(inst, g);
-    c.notify_priority_changes = inst
-        .notify_priority_changes
-        .unwrap_or(g.vrrp_notify_priority_changes);
-    c.auth = match &inst.authentication {
-        Some(a) => {
-            let key = Auth::pass_octets(a.auth_pass.as_deref().unwrap_or(""));
-            match a.auth_type {
-                Some(AuthType::Ah) => Auth::Ah(key),
-                Some(AuthType::Pass) => Auth::Pass(key),
-                None => Auth::None,
-            }
-        }
-        None => Auth::None,
-    };
+    let mut c = from_config::instance_config(inst, g, primary);
 
     let mut tracked_interfaces = Vec::new();
     c.trackers = tracker_configs(
@@ -398,18 +365,6 @@ fn smtp_default(g: &GlobalDefs) -> bool {
     g.smtp_alert_vrrp.or(g.smtp_alert).unwrap_or(false)
 }
 
-fn is_ipv6(inst: &ConfInstance) -> bool {
-    if let Some(f) = inst.family {
-        return f == ConfFamily::Inet6;
-    }
-    inst.virtual_ipaddress
-        .first()
-        .map(|a| a.addr.addr.is_ipv6())
-        .or_else(|| inst.unicast_peers.first().map(|p| p.addr.is_ipv6()))
-        .or_else(|| inst.src_ip.map(|a| a.is_ipv6()))
-        .unwrap_or(false)
-}
-
 /// The address keepalived advertises from: the first IPv4 address of the interface, or
 /// its first IPv6 link-local address.
 pub fn primary_address(table: &Table, ifname: &str, ipv6: bool) -> Option<IpAddr> {
@@ -422,37 +377,6 @@ pub fn primary_address(table: &Table, ifname: &str, ipv6: bool) -> Option<IpAddr
 
 fn micros(us: u64) -> Duration {
     Duration::from_micros(us)
-}
-
-fn garp(inst: &ConfInstance, g: &GlobalDefs) -> GarpConfig {
-    let refresh = inst
-        .garp_master_refresh
-        .unwrap_or(g.vrrp_garp_master_refresh);
-    let extra = inst.garp_extra_if.or(g.vrrp_garp_extra_if);
-    let mut c = GarpConfig::default();
-    c.master_delay = micros(inst.garp_master_delay.unwrap_or(g.vrrp_garp_master_delay).0);
-    c.master_repeat = inst.garp_master_repeat.unwrap_or(g.vrrp_garp_master_repeat);
-    c.master_refresh = (refresh.0 > 0).then(|| micros(refresh.0));
-    c.master_refresh_repeat = inst
-        .garp_master_refresh_repeat
-        .unwrap_or(g.vrrp_garp_master_refresh_repeat);
-    c.lower_prio_delay = micros(
-        inst.garp_lower_prio_delay
-            .or(g.vrrp_garp_lower_prio_delay)
-            .unwrap_or(inst.garp_master_delay.unwrap_or(g.vrrp_garp_master_delay))
-            .0,
-    );
-    c.lower_prio_repeat = inst
-        .garp_lower_prio_repeat
-        .or(g.vrrp_garp_lower_prio_repeat)
-        .unwrap_or(inst.garp_master_repeat.unwrap_or(g.vrrp_garp_master_repeat));
-    c.extra_if = extra
-        .filter(|e| e.delay_secs > 0)
-        .map(|e| ExtraIf::new(Duration::from_secs(u64::from(e.delay_secs)), e.all));
-    if g.vrrp_min_garp {
-        c = GarpConfig::min_garp();
-    }
-    c
 }
 
 /// The instance's (or group's) `track_*` lines as protocol trackers; a line's weight
@@ -546,6 +470,9 @@ mod tests {
     use super::*;
     use keepalive_confparse::load::load_str;
     use keepalive_confparse::Options;
+    use keepalive_vrrp::auth::Auth;
+    use keepalive_vrrp::packet::{AdverInt, Version};
+    use keepalive_vrrp::Priority;
 
     /// Plans `text`; every instance names its source address so no interface is needed.
     fn plan_of(text: &str, disabled: &[String]) -> Plan {

@@ -6,15 +6,15 @@
 //! timers until SIGTERM.
 
 pub mod dump;
-pub mod garp;
+pub(crate) mod garp;
 pub mod mapping;
 pub mod netspec;
-pub mod nft;
+pub(crate) mod nft;
 pub mod router;
 pub mod script_track;
-pub mod snapshot;
+pub(crate) mod snapshot;
+pub mod spec;
 pub mod track_process;
-pub mod unit;
 
 use std::time::{Duration, Instant};
 
@@ -28,12 +28,12 @@ use mio::{Events, Interest, Poll, Token};
 use nix::sys::time::TimeSpec;
 use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
 
-use crate::cli::Cli;
 use crate::notify::Notifier;
 use crate::signals::{Request, Signals};
 use crate::smtp_alert::{Mailer, StateGate};
 use crate::spawn::{Runner, ScriptUsers};
 use crate::track_file::{self, FileTracker};
+use crate::ChildOptions;
 use router::{Previous, Router, SOCKET_TOKEN_BASE};
 use script_track::ScriptTrackers;
 use std::collections::HashMap;
@@ -46,8 +46,8 @@ const PROCESSES: Token = Token(3);
 const TIMER: Token = Token(4);
 
 /// Runs the VRRP process until it is told to stop; returns the exit code.
-pub fn run(cli: &Cli) -> i32 {
-    match Vrrpd::start(cli) {
+pub fn run(opts: &ChildOptions) -> i32 {
+    match Vrrpd::start(opts) {
         Ok(mut d) => d.serve(),
         Err(e) => {
             log_err!("{e}");
@@ -72,7 +72,7 @@ pub enum StartError {
 
 /// The loop's state.
 struct Vrrpd<'a> {
-    cli: &'a Cli,
+    opts: &'a ChildOptions,
     poll: Poll,
     signals: Signals,
     router: Router,
@@ -93,13 +93,8 @@ struct Vrrpd<'a> {
 
 /// Reads and checks the configuration; `None` when it has errors (a reload then keeps
 /// the running one).
-fn read_config(cli: &Cli) -> (Config, bool) {
-    let options = keepalive_confparse::Options {
-        config_id: cli.config_id.clone(),
-        include_check_all: cli.all_config,
-        ..Default::default()
-    };
-    let loaded = load(&cli.config_path(), &options);
+fn read_config(opts: &ChildOptions) -> (Config, bool) {
+    let loaded = load(&opts.config_file, &opts.parse);
     let mut ok = true;
     for d in loaded.diagnostics.iter() {
         if d.severity == keepalive_confparse::diag::Severity::Error {
@@ -120,8 +115,8 @@ fn rcvbuf(b: &keepalive_confparse::model::global::RcvBufs) -> Option<RcvBuf> {
 }
 
 impl<'a> Vrrpd<'a> {
-    fn start(cli: &'a Cli) -> Result<Vrrpd<'a>, StartError> {
-        let (config, _) = read_config(cli);
+    fn start(opts: &'a ChildOptions) -> Result<Vrrpd<'a>, StartError> {
+        let (config, _) = read_config(opts);
         let poll = Poll::new()?;
         let mut signals = Signals::new()?;
         poll.registry()
@@ -137,9 +132,9 @@ impl<'a> Vrrpd<'a> {
             .map_or(0, |d| d.as_nanos() as u64)
             ^ u64::from(std::process::id());
         let mut router = Router::new(reflector, rtnl, seed);
-        router.dont_release = cli.dont_release_vrrp;
-        router.set_garp_intervals(&config);
-        router.set_link_delays(&config);
+        router.dont_release = opts.dont_release;
+        router.set_garp_intervals(mapping::garp_settings(&config.global));
+        router.set_link_delays(&mapping::link_delays(&config.vrrp));
         let now = Instant::now();
         let mut runner = Runner::new();
         let notifier = Notifier::new(&config, &mut runner, now);
@@ -153,7 +148,7 @@ impl<'a> Vrrpd<'a> {
         poll.registry()
             .register(&mut SourceFd(&timer_fd), TIMER, Interest::READABLE)?;
         let mut d = Vrrpd {
-            cli,
+            opts,
             poll,
             signals,
             router,
@@ -170,7 +165,7 @@ impl<'a> Vrrpd<'a> {
         };
         d.open_trackers(track_file::Start::Initial);
         d.mailer = d.new_mailer();
-        d.router.create_vmacs(&d.config);
+        d.router.create_vmacs(&mapping::vmacs(&d.config.vrrp));
         d.statics.install(&mut d.router, &d.config);
         let plan = mapping::plan(&d.config, d.router.reflector.table(), d.scripts.disabled());
         d.router
@@ -178,7 +173,7 @@ impl<'a> Vrrpd<'a> {
         d.script_changes(now);
         d.tracker_snapshot(now);
         crate::memory::release_after_load();
-        crate::daemon::config_read();
+        (opts.config_read)();
         log_info!(
             "VRRP started with {} instance(s)",
             d.router.instance_count()
@@ -263,7 +258,7 @@ impl<'a> Vrrpd<'a> {
                 log_info!("Stopping");
                 let now = Instant::now();
                 self.router.shutdown(now);
-                if !self.cli.dont_release_vrrp {
+                if !self.opts.dont_release {
                     self.statics.remove(&mut self.router);
                 }
                 self.dispatch_notifications(now);
@@ -275,14 +270,16 @@ impl<'a> Vrrpd<'a> {
             }
             Request::Reload => {
                 log_info!("Reloading");
-                let (config, ok) = read_config(self.cli);
+                let (config, ok) = read_config(self.opts);
                 if !ok {
                     log_err!("Configuration has errors - keeping the running configuration");
-                    crate::daemon::config_read();
+                    (self.opts.config_read)();
                     return None;
                 }
-                self.router.set_garp_intervals(&config);
-                self.router.set_link_delays(&config);
+                self.router
+                    .set_garp_intervals(mapping::garp_settings(&config.global));
+                self.router
+                    .set_link_delays(&mapping::link_delays(&config.vrrp));
                 let now = Instant::now();
                 let mut scripts = ScriptTrackers::new(
                     &config.vrrp.scripts,
@@ -292,8 +289,10 @@ impl<'a> Vrrpd<'a> {
                 scripts.carry_over(&self.scripts);
                 self.scripts = scripts;
                 self.notifier.reload(&config, &mut self.runner, now);
-                self.router
-                    .reload(self.poll.registry(), &config, self.scripts.disabled(), now);
+                self.router.create_vmacs(&mapping::vmacs(&config.vrrp));
+                let table = self.router.reflector.table();
+                let plan = mapping::plan(&config, table, self.scripts.disabled());
+                self.router.reload(self.poll.registry(), plan, now);
                 self.script_changes(now);
                 self.config = config;
                 self.reload_trackers();
@@ -301,7 +300,7 @@ impl<'a> Vrrpd<'a> {
                 self.mailer = self.new_mailer();
                 self.statics.install(&mut self.router, &self.config);
                 crate::memory::release_after_load();
-                crate::daemon::config_read();
+                (self.opts.config_read)();
                 None
             }
             Request::Child => {
@@ -481,7 +480,7 @@ impl Vrrpd<'_> {
 
     /// The SMTP alert sender, if `global_defs` configures one.
     fn new_mailer(&self) -> Option<Mailer> {
-        match Mailer::new(&self.config.global, self.cli.log_detail > 0) {
+        match Mailer::new(&self.config.global, self.opts.log_detail) {
             Ok(m) => m,
             Err(e) => {
                 log_err!("SMTP alerts disabled: {e}");

@@ -6,18 +6,18 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use keepalive_confparse::model::Config;
 use keepalive_netlink::{Change, Reflector, Rtnl, SysctlGuard, VmacSpec};
 use keepalive_vrrp::action::{Action, Notification, NotifyEvent, NotifyScope};
 use keepalive_vrrp::sync_group::Origin;
 use keepalive_vrrp::tracker::{TrackerId, TrackerState};
+use keepalive_vrrp::unit::Unit;
 use keepalive_vrrp::{Instance, State, SyncGroup};
 use mio::{Interest, Registry, Token};
 
 use super::garp::GarpPacer;
 use super::mapping::{self, InstancePlan, Plan, Source, UnitPlan};
 use super::netspec;
-use super::unit::Unit;
+use super::spec::{GarpSettings, LinkDelay, VmacRequest};
 use crate::deadlines::Deadlines;
 use crate::vrrp_net::link::{Link, LinkSender};
 use crate::vrrp_net::pool::{Delivery, SockId, SocketPool};
@@ -115,10 +115,9 @@ impl Router {
     }
 
     /// `vrrp_garp_interval` / `vrrp_gna_interval` pace GARP/NA rounds.
-    pub fn set_garp_intervals(&mut self, config: &Config) {
-        let g = &config.global;
-        self.garp.garp_interval = std::time::Duration::from_micros(g.vrrp_garp_interval.0);
-        self.garp.gna_interval = std::time::Duration::from_micros(g.vrrp_gna_interval.0);
+    pub fn set_garp_intervals(&mut self, g: GarpSettings) {
+        self.garp.garp_interval = g.garp_interval;
+        self.garp.gna_interval = g.gna_interval;
         self.garp.round_interval = self.garp.garp_interval.max(self.garp.gna_interval);
     }
 
@@ -158,29 +157,22 @@ impl Router {
         }
     }
 
-    /// Creates the `use_vmac` interfaces the configuration asks for that do not exist
-    /// yet (keepalived creates them before looking for addresses).
-    pub fn create_vmacs(&mut self, config: &Config) {
+    /// Creates the `use_vmac` interfaces of `vmacs` that do not exist yet (keepalived
+    /// creates them before looking for addresses).
+    pub fn create_vmacs(&mut self, vmacs: &[VmacRequest]) {
         let mut created = false;
-        for inst in &config.vrrp.instances {
-            let (Some(vm), Some(ifname)) = (&inst.use_vmac, &inst.interface) else {
-                continue;
-            };
-            let vrid = inst.virtual_router_id.unwrap_or(0);
-            let ipv6 = inst
-                .virtual_ipaddress
-                .first()
-                .is_some_and(|a| a.addr.addr.is_ipv6());
+        for vm in vmacs {
+            let (ifname, vrid, ipv6) = (&vm.parent, vm.vrid, vm.ipv6);
             let Some(parent) = self.reflector.table().link_by_name(ifname).map(|l| l.index) else {
                 log_err!(
                     "({}) interface {} for use_vmac does not exist",
-                    inst.name,
+                    vm.instance,
                     ifname
                 );
                 continue;
             };
             let mut spec = VmacSpec::for_vrid(vrid, ipv6, parent);
-            if let Some(n) = &vm.ifname {
+            if let Some(n) = &vm.name {
                 spec.name.clone_from(n);
             }
             if let Some(mac) = vm.mac {
@@ -193,13 +185,13 @@ impl Router {
                 Ok(index) => {
                     log_info!(
                         "({}) Success creating VMAC interface {}",
-                        inst.name,
+                        vm.instance,
                         spec.name
                     );
                     let settings = keepalive_netlink::vmac::vmac_sysctls(&spec.name, ifname);
                     if !ipv6 {
                         if let Err(e) = self.sysctls.set_all(settings.iter()) {
-                            log_warn!("({}) VMAC sysctls: {e}", inst.name);
+                            log_warn!("({}) VMAC sysctls: {e}", vm.instance);
                         }
                         let names: Vec<String> = self
                             .reflector
@@ -211,7 +203,7 @@ impl Router {
                             &mut self.sysctls,
                             names.iter().map(String::as_str),
                         ) {
-                            log_warn!("({}) rp_filter: {e}", inst.name);
+                            log_warn!("({}) rp_filter: {e}", vm.instance);
                         }
                     }
                     if ipv6 {
@@ -231,13 +223,13 @@ impl Router {
                         let mut a = keepalive_netlink::AddressSpec::new(index, IpAddr::V6(ll), 64);
                         a.scope = keepalive_netlink::Scope::Link;
                         if let Err(e) = self.rtnl.add_address(&a) {
-                            log_warn!("({}) link-local address on {}: {e}", inst.name, spec.name);
+                            log_warn!("({}) link-local address on {}: {e}", vm.instance, spec.name);
                         }
                     }
                     self.vmacs.push((index, spec.name.clone()));
                     created = true;
                 }
-                Err(e) => log_err!("({}) Unable to create VMAC {}: {e}", inst.name, spec.name),
+                Err(e) => log_err!("({}) Unable to create VMAC {}: {e}", vm.instance, spec.name),
             }
         }
         if created {
@@ -437,7 +429,9 @@ impl Router {
                     self.drain(u, now);
                 }
                 Ok(Some(Delivery::UnknownVrid { vrid, meta })) => {
-                    if crate::log::enabled(crate::log::Level::Debug) && self.drop_log.allow(now) {
+                    if crate::logger::enabled(crate::logger::Level::Debug)
+                        && self.drop_log.allow(now)
+                    {
                         log_debug!(
                             "Unknown VRID({vrid}) received from {}. ignoring...",
                             meta.src
@@ -577,21 +571,11 @@ impl Router {
         }
     }
 
-    /// Sets `interface_up_down_delays` from the configuration.
-    pub fn set_link_delays(&mut self, config: &Config) {
-        self.link_delays = config
-            .vrrp
-            .interface_up_down_delays
+    /// Sets `interface_up_down_delays`.
+    pub fn set_link_delays(&mut self, delays: &[LinkDelay]) {
+        self.link_delays = delays
             .iter()
-            .map(|d| {
-                (
-                    d.interface.clone(),
-                    (
-                        Duration::from_micros(d.down.0),
-                        Duration::from_micros(d.up.0),
-                    ),
-                )
-            })
+            .map(|d| (d.interface.clone(), (d.down, d.up)))
             .collect();
     }
 
@@ -691,7 +675,7 @@ impl Router {
                 if no_accept {
                     self.no_accept.add(&addrs);
                 }
-                if crate::log::enabled(crate::log::Level::Debug) {
+                if crate::logger::enabled(crate::logger::Level::Debug) {
                     log_info!("({name}) setting VIPs.");
                 }
                 for a in p.addresses.iter().filter(|a| addrs.contains(&a.addr.addr)) {
@@ -715,7 +699,7 @@ impl Router {
                 if no_accept {
                     self.no_accept.del(&addrs);
                 }
-                if crate::log::enabled(crate::log::Level::Debug) {
+                if crate::logger::enabled(crate::logger::Level::Debug) {
                     log_info!("({name}) removing VIPs.");
                 }
                 for a in p.addresses.iter().filter(|a| addrs.contains(&a.addr.addr)) {
@@ -861,16 +845,9 @@ impl Router {
 
     /// SIGHUP with a valid configuration: instances that stay keep their state and VIPs,
     /// removed ones are deleted (their VIPs go), new ones start. A sync group whose
-    /// settings did not change is kept as it is; a changed one restarts.
-    pub fn reload(
-        &mut self,
-        registry: &Registry,
-        config: &Config,
-        disabled_scripts: &[String],
-        now: Instant,
-    ) {
-        self.create_vmacs(config);
-        let plan = mapping::plan(config, self.reflector.table(), disabled_scripts);
+    /// settings did not change is kept as it is; a changed one restarts. Create the new
+    /// plan's VMACs first ([`Router::create_vmacs`]).
+    pub fn reload(&mut self, registry: &Registry, plan: Plan, now: Instant) {
         let previous = self.previous();
         let mut old: Vec<Option<Running>> = Vec::new();
         for u in 0..self.units.len() {

@@ -44,7 +44,6 @@
 //! ```
 
 // The VRRP loop that uses this module is being written alongside it.
-#![allow(dead_code)]
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};

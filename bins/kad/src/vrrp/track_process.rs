@@ -32,8 +32,6 @@
 //! rescan is pending do not postpone it (keepalived re-arms its timer on every ENOBUFS, so a
 //! busy host can starve the rescan).
 
-#![allow(dead_code)] // Used by the VRRP loop, which the lead is wiring up.
-
 use std::collections::HashMap;
 use std::io::{self, Read};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};

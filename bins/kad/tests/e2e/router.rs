@@ -20,6 +20,10 @@ pub enum Kind {
     Kad,
     /// Debian's keepalived 2.2.7.
     Keepalived,
+    /// kad-examples' `appliance`: kad's library without a keepalived.conf, started with
+    /// its own arguments ([`Router::start_args`]).
+    #[allow(dead_code)] // only kad-examples' tests/appliance.rs runs it
+    Appliance,
 }
 
 /// Where Debian installs keepalived.
@@ -34,10 +38,16 @@ impl Kind {
     /// The program to run.
     pub fn program(self) -> String {
         match self {
-            Kind::Kad => {
-                std::env::var(KAD_BIN_ENV).unwrap_or_else(|_| env!("CARGO_BIN_EXE_kad").to_owned())
-            }
+            // Only kad's own tests know where cargo put its binary.
+            Kind::Kad => std::env::var(KAD_BIN_ENV)
+                .unwrap_or_else(|_| option_env!("CARGO_BIN_EXE_kad").unwrap_or("kad").to_owned()),
             Kind::Keepalived => KEEPALIVED.to_owned(),
+            // Cargo builds a package's examples with its tests, beside them:
+            // target/<profile>/deps/TEST → target/<profile>/examples/appliance.
+            Kind::Appliance => std::env::current_exe()
+                .ok()
+                .and_then(|t| Some(t.parent()?.parent()?.join("examples/appliance")))
+                .map_or_else(String::new, |p| p.to_string_lossy().into_owned()),
         }
     }
 
@@ -200,11 +210,23 @@ pub struct Router {
     ns: String,
     child: Option<Child>,
     label: String,
+    /// The command line after the program; `None` for keepalived's, built from the paths.
+    args: Option<Vec<String>>,
 }
 
 impl Router {
     /// Starts `kind` in `host` with configuration `conf`.
     pub fn start(kind: Kind, host: &Host, conf: &str) -> Router {
+        Router::start_with(kind, host, conf, None)
+    }
+
+    /// Starts `kind` in `host` with `args` as its whole command line (no configuration).
+    #[allow(dead_code)] // only kad-examples' tests/appliance.rs uses it
+    pub fn start_args(kind: Kind, host: &Host, args: &[String]) -> Router {
+        Router::start_with(kind, host, "", Some(args.to_vec()))
+    }
+
+    fn start_with(kind: Kind, host: &Host, conf: &str, args: Option<Vec<String>>) -> Router {
         let dir = std::env::temp_dir().join(format!("{}-r", host.name()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("router dir");
@@ -218,6 +240,7 @@ impl Router {
             ns: host.name().to_owned(),
             child: None,
             label: format!("{kind:?} in host {} ({})", host.idx, host.name()),
+            args,
         };
         r.spawn();
         r
@@ -231,8 +254,19 @@ impl Router {
             .expect("log");
         let err = out.try_clone().expect("log");
         let d = &self.dir;
-        let child = Command::new("ip")
-            .args(["netns", "exec", &self.ns, &self.kind.program()])
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.ns, &self.kind.program()]);
+        if let Some(args) = &self.args {
+            self.child = Some(
+                cmd.args(args)
+                    .stdout(out)
+                    .stderr(err)
+                    .spawn()
+                    .expect("spawn"),
+            );
+            return;
+        }
+        let child = cmd
             .args(["-n", "-l", "-D", "-G", "-f"])
             .arg(&self.conf)
             .arg("-p")

@@ -1,14 +1,14 @@
-//! A lone instance or a sync group behind one interface, so the loop drives both the same
-//! way (keepalive-vrrp's `Instance` and `SyncGroup` share their call order).
+//! A lone instance or a sync group behind one interface, so a loop drives both the same
+//! way ([`Instance`] and [`SyncGroup`] share their call order).
 
 use std::time::Instant;
 
-use keepalive_vrrp::action::Action;
-use keepalive_vrrp::error::RxError;
-use keepalive_vrrp::rx::RxMeta;
-use keepalive_vrrp::sync_group::Origin;
-use keepalive_vrrp::tracker::{TrackerId, TrackerState};
-use keepalive_vrrp::{Instance, SyncGroup};
+use crate::action::Action;
+use crate::error::RxError;
+use crate::rx::RxMeta;
+use crate::sync_group::Origin;
+use crate::tracker::{TrackerId, TrackerState};
+use crate::{Instance, SyncGroup};
 
 /// The protocol state of one unit.
 #[derive(Debug)]
@@ -34,6 +34,11 @@ impl Unit {
             Unit::Single(_) => 1,
             Unit::Group(g) => g.members().len(),
         }
+    }
+
+    /// Whether it has no instance (a sync group without members).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// An advert for member `m`.
