@@ -20,6 +20,7 @@ mod daemon;
 mod dump;
 mod host;
 mod log;
+mod not_acted;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -109,11 +110,13 @@ fn run(cli: &Cli) -> i32 {
 }
 
 /// The options the preprocessor needs from the command line. Without `-i` the preprocessor
-/// uses keepalived's default config-id, the node name up to its first dot.
+/// uses keepalived's default config-id, the node name up to its first dot. The loader also
+/// reports where the keywords kad does not act on are, for [`not_acted`]'s warnings.
 fn options(cli: &Cli) -> Options {
     Options {
         config_id: cli.config_id.clone(),
         include_check_all: cli.all_config,
+        report_keywords: not_acted::keywords(),
         ..Options::default()
     }
 }
@@ -146,6 +149,7 @@ fn read(cli: &Cli, err: &mut dyn Write) -> Result<Checked, i32> {
         }
     }
     let mut loaded = load(&path, &options(cli));
+    not_acted::warn_keywords(&mut loaded);
     let findings = host::check(&loaded.config, Path::new(host::SYS_CLASS_NET));
     host::merge(&findings, &mut loaded.diagnostics);
     Ok(Checked {
@@ -181,6 +185,9 @@ fn config_test(cli: &Cli) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    for line in not_acted::flag_warnings(cli) {
+        let _ = writeln!(log, "warning: {line}");
+    }
     let _ = check::report(&checked.loaded.diagnostics, &mut log);
     if let Some(format) = cli.dump_conf {
         print_dump(&checked.loaded, format);

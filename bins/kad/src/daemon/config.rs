@@ -10,7 +10,6 @@ use keepalive_confparse::load::{load, Loaded};
 use keepalive_confparse::model::global::GlobalDefs;
 use keepalive_confparse::model::script::Script;
 use keepalive_confparse::model::Config;
-use keepalive_confparse::Options;
 
 use crate::cli::Cli;
 use crate::spawn::{Prepared, ScriptUsers};
@@ -184,15 +183,6 @@ pub enum NoConfig {
 /// `KEEPALIVED_EXIT_NO_CONFIG`.
 pub const EXIT_NO_CONFIG: i32 = 6;
 
-/// The preprocessor options the command line sets (the same as `-t` uses).
-fn options(cli: &Cli) -> Options {
-    Options {
-        config_id: cli.config_id.clone(),
-        include_check_all: cli.all_config,
-        ..Options::default()
-    }
-}
-
 /// Read the configuration; logs "Configuration file X" and every diagnostic unless `quiet`.
 pub fn read(cli: &Cli, quiet: bool) -> Result<Read, NoConfig> {
     let path = cli.config_path();
@@ -209,7 +199,8 @@ pub fn read(cli: &Cli, quiet: bool) -> Result<Read, NoConfig> {
     if !quiet {
         log_info!("Configuration file {shown}");
     }
-    let loaded = load(&path, &options(cli));
+    let mut loaded = load(&path, &crate::options(cli));
+    crate::not_acted::warn_keywords(&mut loaded);
     let read = summarise(&loaded, cli);
     if !quiet {
         for line in &read.report {
@@ -276,6 +267,7 @@ pub fn write_check_log(file: Option<&str>, report: &[String]) {
 mod tests {
     use super::*;
     use keepalive_confparse::load::load_str;
+    use keepalive_confparse::Options;
 
     fn cli(args: &[&str]) -> Cli {
         crate::cli::for_test(args)

@@ -181,6 +181,9 @@ pub fn run(cli: &Cli) -> i32 {
         log_info!("Starting {}", version());
         log_running_on();
         log_command_line();
+        for line in crate::not_acted::flag_warnings(cli) {
+            log_warn!("{line}");
+        }
     }
 
     let read = config::read(cli, quiet);

@@ -1,0 +1,485 @@
+//! Never silent (DESIGN.md): every keyword and flag kad reads but does not act on, in one table.
+//!
+//! keepalived.conf files written for keepalived must load unchanged, so kad accepts these; but an
+//! operator whose SNMP traps or DBus watchers silently stop would be misled. `kad -t` prints a
+//! warning for every place the configuration uses one of these keywords and for every such flag
+//! given, and the daemon logs the same lines once at start (the configuration's warnings are
+//! logged by the parent). The table shrinks as features land; the README's "Never silent"
+//! section shows it, and a test keeps the two in step.
+
+use keepalive_confparse::load::Loaded;
+
+use crate::cli::Cli;
+
+/// A keyword of keepalived.conf that kad parses and checks but does not act on.
+#[derive(Debug)]
+pub struct Keyword {
+    /// The keyword as written in keepalived.conf.
+    pub name: &'static str,
+    /// What the operator does not get, in a few words.
+    pub loss: &'static str,
+}
+
+/// A command-line flag that kad accepts but does not act on.
+#[derive(Debug)]
+pub struct Flag {
+    /// The flag as `keepalived --help` names it.
+    pub name: &'static str,
+    /// What the operator does not get, in a few words.
+    pub loss: &'static str,
+    /// Whether this command line gave it.
+    pub given: fn(&Cli) -> bool,
+}
+
+const SNMP: &str = "SNMP (AgentX, KEEPALIVED-MIB, VRRP-MIB) is not implemented";
+const TRAPS: &str = "SNMP traps are not implemented";
+const DBUS: &str = "the DBus interface org.keepalived.Vrrp1 is not implemented";
+
+const NICE: &str = "the child's nice value is not set";
+const NO_SWAP: &str = "the child's memory is not locked (mlockall)";
+const RT: &str = "realtime scheduling is not applied";
+const AFFINITY: &str = "CPU affinity is not applied";
+const RTTIME: &str = "RLIMIT_RTTIME is not set";
+const AUTO_PRIO: &str = "automatic realtime priority is not implemented";
+const SYNCD: &str = "the IPVS connection sync daemon is not started";
+const NFT: &str = "kad's nftables table is always 'keepalived', chain priority -1";
+const NFT_IPVS: &str = "nftables for IPVS is not implemented";
+const NL_BUFS: &str = "netlink receive buffer sizes are not set";
+const VRRP_BUFS: &str = "the VRRP socket's receive buffer size is not set";
+const RELOAD: &str = "scheduled reload is not implemented";
+const VMAC_NAME: &str = "VMAC names always start with 'vrrp.'";
+const IGNORED: &str = "ignored";
+
+/// The keywords, grouped as keepalived.conf(5) lists them.
+pub const KEYWORDS: &[Keyword] = &[
+    Keyword {
+        name: "tmp_config_directory",
+        loss: IGNORED,
+    },
+    Keyword {
+        name: "config_save_dir",
+        loss: "the configuration is not saved",
+    },
+    Keyword {
+        name: "vrrp_priority",
+        loss: NICE,
+    },
+    Keyword {
+        name: "checker_priority",
+        loss: NICE,
+    },
+    Keyword {
+        name: "vrrp_no_swap",
+        loss: NO_SWAP,
+    },
+    Keyword {
+        name: "checker_no_swap",
+        loss: NO_SWAP,
+    },
+    Keyword {
+        name: "vrrp_rt_priority",
+        loss: RT,
+    },
+    Keyword {
+        name: "checker_rt_priority",
+        loss: RT,
+    },
+    Keyword {
+        name: "vrrp_cpu_affinity",
+        loss: AFFINITY,
+    },
+    Keyword {
+        name: "checker_cpu_affinity",
+        loss: AFFINITY,
+    },
+    Keyword {
+        name: "vrrp_rlimit_rttime",
+        loss: RTTIME,
+    },
+    Keyword {
+        name: "vrrp_rlimit_rtime",
+        loss: RTTIME,
+    },
+    Keyword {
+        name: "checker_rlimit_rttime",
+        loss: RTTIME,
+    },
+    Keyword {
+        name: "checker_rlimit_rtime",
+        loss: RTTIME,
+    },
+    Keyword {
+        name: "max_auto_priority",
+        loss: AUTO_PRIO,
+    },
+    Keyword {
+        name: "min_auto_priority_delay",
+        loss: AUTO_PRIO,
+    },
+    Keyword {
+        name: "linkbeat_use_polling",
+        loss: "link state always comes from netlink, never polled",
+    },
+    Keyword {
+        name: "namespace_with_ipsets",
+        loss: "ipsets are not supported",
+    },
+    Keyword {
+        name: "default_interface",
+        loss: "static addresses without 'dev' are not installed",
+    },
+    Keyword {
+        name: "lvs_sync_daemon",
+        loss: SYNCD,
+    },
+    Keyword {
+        name: "lvs_sync_daemon_interface",
+        loss: SYNCD,
+    },
+    Keyword {
+        name: "nftables",
+        loss: NFT,
+    },
+    Keyword {
+        name: "nftables_priority",
+        loss: NFT,
+    },
+    Keyword {
+        name: "nftables_counters",
+        loss: NFT,
+    },
+    Keyword {
+        name: "nftables_ifindex",
+        loss: NFT,
+    },
+    Keyword {
+        name: "nftables_ipvs",
+        loss: NFT_IPVS,
+    },
+    Keyword {
+        name: "nftables_ipvs_priority",
+        loss: NFT_IPVS,
+    },
+    Keyword {
+        name: "nftables_ipvs_start_fwmark",
+        loss: NFT_IPVS,
+    },
+    Keyword {
+        name: "disable_local_igmp",
+        loss: "local IGMP reports are not disabled",
+    },
+    Keyword {
+        name: "snmp_socket",
+        loss: SNMP,
+    },
+    Keyword {
+        name: "enable_snmp_vrrp",
+        loss: SNMP,
+    },
+    Keyword {
+        name: "enable_snmp_keepalived",
+        loss: SNMP,
+    },
+    Keyword {
+        name: "enable_snmp_checker",
+        loss: SNMP,
+    },
+    Keyword {
+        name: "enable_snmp_rfc",
+        loss: SNMP,
+    },
+    Keyword {
+        name: "enable_snmp_rfcv2",
+        loss: SNMP,
+    },
+    Keyword {
+        name: "enable_snmp_rfcv3",
+        loss: SNMP,
+    },
+    Keyword {
+        name: "enable_traps",
+        loss: TRAPS,
+    },
+    Keyword {
+        name: "enable_dbus",
+        loss: DBUS,
+    },
+    Keyword {
+        name: "dbus_service_name",
+        loss: DBUS,
+    },
+    Keyword {
+        name: "fifo_write_vrrp_states_on_reload",
+        loss: "states are not rewritten to the FIFO on reload",
+    },
+    Keyword {
+        name: "process_monitor_rcv_bufs",
+        loss: NL_BUFS,
+    },
+    Keyword {
+        name: "process_monitor_rcv_bufs_force",
+        loss: NL_BUFS,
+    },
+    Keyword {
+        name: "lvs_netlink_cmd_rcv_bufs",
+        loss: NL_BUFS,
+    },
+    Keyword {
+        name: "lvs_netlink_cmd_rcv_bufs_force",
+        loss: NL_BUFS,
+    },
+    Keyword {
+        name: "lvs_netlink_monitor_rcv_bufs",
+        loss: NL_BUFS,
+    },
+    Keyword {
+        name: "lvs_netlink_monitor_rcv_bufs_force",
+        loss: NL_BUFS,
+    },
+    Keyword {
+        name: "vrrp_rx_bufs_policy",
+        loss: VRRP_BUFS,
+    },
+    Keyword {
+        name: "vrrp_rx_bufs_multiplier",
+        loss: VRRP_BUFS,
+    },
+    Keyword {
+        name: "no_checker_emails",
+        loss: "checker e-mails are not suppressed",
+    },
+    Keyword {
+        name: "log_unknown_vrids",
+        loss: "adverts for unknown VRIDs are logged only at debug level",
+    },
+    Keyword {
+        name: "vmac_prefix",
+        loss: VMAC_NAME,
+    },
+    Keyword {
+        name: "vmac_addr_prefix",
+        loss: VMAC_NAME,
+    },
+    Keyword {
+        name: "random_seed",
+        loss: IGNORED,
+    },
+    Keyword {
+        name: "include_check",
+        loss: "ignored here; the -e flag is honoured",
+    },
+    Keyword {
+        name: "reload_time_file",
+        loss: RELOAD,
+    },
+    Keyword {
+        name: "reload_repeat",
+        loss: RELOAD,
+    },
+    Keyword {
+        name: "reload_file",
+        loss: RELOAD,
+    },
+    Keyword {
+        name: "json_version",
+        loss: "the JSON dump has one fixed layout",
+    },
+    Keyword {
+        name: "v3_checksum_as_v2",
+        loss: "VRRPv3 checksums are always RFC 5798's",
+    },
+    Keyword {
+        name: "linkbeat_interfaces",
+        loss: IGNORED,
+    },
+    Keyword {
+        name: "track_group",
+        loss: "static addresses, routes and rules are not tied to instance state",
+    },
+    Keyword {
+        name: "garp_group",
+        loss: "per-interface GARP intervals are not applied",
+    },
+    Keyword {
+        name: "use_vmac_addr",
+        loss: IGNORED,
+    },
+    Keyword {
+        name: "use_ipvlan",
+        loss: "ipvlan interfaces are not created",
+    },
+    Keyword {
+        name: "vrf",
+        loss: "VRF binding is not implemented",
+    },
+    Keyword {
+        name: "unicast_fault_no_peer",
+        loss: "an instance without unicast peers does not go to FAULT",
+    },
+    Keyword {
+        name: "track_src_ip",
+        loss: "losing the source address does not cause FAULT",
+    },
+    Keyword {
+        name: "promote_secondaries",
+        loss: "the promote_secondaries sysctl is not set",
+    },
+    Keyword {
+        name: "debug",
+        loss: IGNORED,
+    },
+    Keyword {
+        name: "kernel_rx_buf_size",
+        loss: VRRP_BUFS,
+    },
+    Keyword {
+        name: "thread_timer_expired",
+        loss: IGNORED,
+    },
+    Keyword {
+        name: "snmp_name",
+        loss: SNMP,
+    },
+    Keyword {
+        name: "regex_stack",
+        loss: "the PCRE JIT stack size is not set",
+    },
+    Keyword {
+        name: "ca",
+        loss: "the CA file is not loaded",
+    },
+];
+
+/// The flags, in `keepalived --help`'s order.
+pub const FLAGS: &[Flag] = &[
+    Flag {
+        name: "-X, --release-vips",
+        loss: "VIPs are not dropped on a signalled transition",
+        given: |c| c.release_vips,
+    },
+    Flag {
+        name: "-a, --address-monitoring",
+        loss: "netlink address changes are not logged",
+        given: |c| c.address_monitoring,
+    },
+    Flag {
+        name: "-x, --snmp",
+        loss: SNMP,
+        given: |c| c.snmp,
+    },
+    Flag {
+        name: "-A, --snmp-agent-socket",
+        loss: SNMP,
+        given: |c| c.snmp_agent_socket.is_some(),
+    },
+    Flag {
+        name: "--perf",
+        loss: "perf data is not collected",
+        given: |c| c.perf.is_some(),
+    },
+    Flag {
+        name: "--debug",
+        loss: "keepalived's debug options are not implemented",
+        given: |c| c.debug.is_some(),
+    },
+];
+
+/// The keywords for [`keepalive_confparse::Options::report_keywords`].
+pub fn keywords() -> Vec<&'static str> {
+    KEYWORDS.iter().map(|k| k.name).collect()
+}
+
+/// Add a warning at every place the loaded configuration uses a keyword of [`KEYWORDS`].
+pub fn warn_keywords(loaded: &mut Loaded) {
+    for (name, loc) in &loaded.keyword_places {
+        if let Some(k) = KEYWORDS.iter().find(|k| k.name == *name) {
+            loaded.diagnostics.warning(
+                loc,
+                format!("{name} is accepted but not acted on by kad: {}", k.loss),
+            );
+        }
+    }
+}
+
+/// One line for each flag of [`FLAGS`] this command line gave.
+pub fn flag_warnings(cli: &Cli) -> Vec<String> {
+    FLAGS
+        .iter()
+        .filter(|f| (f.given)(cli))
+        .map(|f| format!("{} is accepted but not acted on by kad: {}", f.name, f.loss))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keepalive_confparse::load::load_str;
+    use keepalive_confparse::Options;
+
+    fn loaded(text: &str) -> Loaded {
+        let opts = Options {
+            read_includes: false,
+            report_keywords: keywords(),
+            ..Options::default()
+        };
+        let mut l = load_str("k.conf", text, &opts);
+        warn_keywords(&mut l);
+        l
+    }
+
+    #[test]
+    fn every_place_is_named() {
+        let l = loaded("global_defs {\n enable_snmp_vrrp\n enable_traps\n enable_dbus\n}\n");
+        let lines: Vec<String> = l.diagnostics.iter().map(|d| d.to_string()).collect();
+        assert!(lines.contains(
+            &"k.conf:2:2: warning: enable_snmp_vrrp is accepted but not acted on by kad: SNMP \
+              (AgentX, KEEPALIVED-MIB, VRRP-MIB) is not implemented"
+                .to_string()
+        ));
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("k.conf:3:2: warning: enable_traps")));
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("k.conf:4:2: warning: enable_dbus")));
+        assert!(!l.diagnostics.has_errors());
+    }
+
+    #[test]
+    fn a_configuration_without_them_gets_no_warning() {
+        let l = loaded("global_defs {\n router_id r1\n}\n");
+        assert_eq!(l.diagnostics.iter().count(), 0);
+    }
+
+    #[test]
+    fn flags_given_are_named() {
+        let cli = crate::cli::for_test(&["-x", "-a"]);
+        let w = flag_warnings(&cli);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].starts_with("-a, --address-monitoring is accepted but not acted on"));
+        assert!(flag_warnings(&crate::cli::for_test(&[])).is_empty());
+    }
+
+    /// The README's "Never silent" table lists exactly this module's entries.
+    #[test]
+    fn readme_shows_the_table() {
+        let readme = include_str!("../../../README.md");
+        let section = readme
+            .split("## Never silent")
+            .nth(1)
+            .expect("README has a 'Never silent' section");
+        let section = section.split("\n## ").next().unwrap_or(section);
+        for name in KEYWORDS
+            .iter()
+            .map(|k| k.name)
+            .chain(FLAGS.iter().map(|f| f.name))
+        {
+            assert!(
+                section.contains(&format!("`{name}`")),
+                "README lacks {name}"
+            );
+        }
+        let rows = section.lines().filter(|l| l.starts_with("| `")).count();
+        assert_eq!(rows, KEYWORDS.len() + FLAGS.len(), "README rows");
+    }
+}
