@@ -23,10 +23,8 @@ cd "$(dirname "$0")/../.."
 libs=(keepalive-confparse keepalive-vrrp keepalive-bfd keepalive-ipvs keepalive-checkers keepalive-netlink)
 
 echo "docs: rustdoc of the workspace, warnings denied (broken intra-doc links included)"
-# kad is left out until its 11 rustdoc warnings (bins/kad/src/checker/{wording,mapping}.rs:
-# `<msg>`-style text read as HTML, links to private items) are fixed; it is not published
-# documentation, the library crates are.
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --exclude kad --no-deps --all-features --locked -q
+# kad included: its library is what appliances embed (the VRRP router, trackers, runners).
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked -q
 
 echo "docs: every library crate's README.md is its crate documentation"
 for dir in confparse vrrp ipvs checkers netlink-reflector; do
