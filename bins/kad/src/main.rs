@@ -9,6 +9,7 @@
 
 #[macro_use]
 mod log;
+mod bfd;
 mod check;
 mod checker;
 mod cli;
@@ -101,6 +102,7 @@ fn run(cli: &Cli) -> i32 {
     match daemon::child_role() {
         Some(role @ log::Role::Vrrp) => daemon::child_main(cli, role, vrrp::run),
         Some(role @ log::Role::Checker) => daemon::child_main(cli, role, checker::run),
+        Some(role @ log::Role::Bfd) => daemon::child_main(cli, role, bfd::run),
         Some(_) => 1,
         None => daemon::run(cli),
     }

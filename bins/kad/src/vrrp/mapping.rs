@@ -39,7 +39,7 @@ pub enum Source {
     File(String),
     /// A `vrrp_track_process`.
     Process(String),
-    /// A `bfd_instance` (no BFD process yet: stays up).
+    /// A `bfd_instance`: its state comes from the BFD process, Down until it reports.
     Bfd(String),
     /// The address adverts are sent from: an instance faults while it is missing.
     Address(IpAddr),
@@ -50,6 +50,8 @@ pub enum Source {
 pub struct Trackers {
     ids: HashMap<Source, TrackerId>,
     sources: Vec<Source>,
+    /// Each `bfd_instance`'s own `weight` and `reverse`, the default of a `track_bfd` line.
+    bfd_defaults: HashMap<String, (i32, bool)>,
 }
 
 impl Trackers {
@@ -186,7 +188,14 @@ pub fn tracked_files(v: &VrrpConfig) -> HashSet<&str> {
 pub fn plan(config: &Config, table: &Table, disabled_scripts: &[String]) -> Plan {
     let g = &config.global;
     let v = &config.vrrp;
-    let mut trackers = Trackers::default();
+    let mut trackers = Trackers {
+        bfd_defaults: config
+            .bfd
+            .iter()
+            .map(|b| (b.name.clone(), (b.weight, b.reverse)))
+            .collect(),
+        ..Trackers::default()
+    };
     let mut errors = Vec::new();
     let mut by_name: HashMap<&str, InstancePlan> = HashMap::new();
     let mut order: Vec<&str> = Vec::new();
@@ -467,6 +476,14 @@ fn tracker_configs(
     disabled_scripts: &[String],
 ) -> Vec<TrackerConfig> {
     let mut out = Vec::new();
+    let bfd_defaults: Vec<(i32, bool)> = track
+        .bfds
+        .iter()
+        .map(|r| {
+            let d = trackers.bfd_defaults.get(&r.name);
+            d.copied().unwrap_or((0, false))
+        })
+        .collect();
     let mut add = |r: &TrackRef, src: Source, kind, weight: i32, reverse: bool, init| {
         let id = trackers.id(src);
         let mut t = TrackerConfig::new(id, kind, r.weight.unwrap_or(weight));
@@ -530,14 +547,15 @@ fn tracker_configs(
             None,
         );
     }
-    for r in &track.bfds {
+    for (r, (w, rev)) in track.bfds.iter().zip(bfd_defaults) {
+        // keepalived's VRRP process counts a session down until the BFD process reports.
         add(
             r,
             Source::Bfd(r.name.clone()),
             TrackerKind::Bfd,
-            0,
-            false,
-            None,
+            w,
+            rev,
+            Some(TrackerState::Down),
         );
     }
     out

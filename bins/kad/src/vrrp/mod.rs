@@ -44,6 +44,8 @@ const NETLINK: Token = Token(1);
 const FILES: Token = Token(2);
 const PROCESSES: Token = Token(3);
 const TIMER: Token = Token(4);
+/// BFD state changes from the BFD process (`track_bfd`).
+const BFD: Token = Token(5);
 
 /// Runs the VRRP process until it is told to stop; returns the exit code.
 pub fn run(cli: &Cli) -> i32 {
@@ -89,6 +91,8 @@ struct Vrrpd<'a> {
     timer: TimerFd,
     /// keepalived's `last_email_state`, per instance or group name.
     mailed: HashMap<String, StateGate>,
+    /// The BFD process's state reports, once a `bfd_instance` is configured.
+    bfd: Option<crate::bfd::events::Subscriber>,
 }
 
 /// Reads and checks the configuration; `None` when it has errors (a reload then keeps
@@ -167,6 +171,7 @@ impl<'a> Vrrpd<'a> {
             files: None,
             processes: None,
             timer,
+            bfd: None,
         };
         d.open_trackers(track_file::Start::Initial);
         d.mailer = d.new_mailer();
@@ -177,6 +182,7 @@ impl<'a> Vrrpd<'a> {
             .start(d.poll.registry(), plan, now, &Previous::default());
         d.script_changes(now);
         d.tracker_snapshot(now);
+        d.open_bfd();
         crate::memory::release_after_load();
         crate::daemon::config_read();
         log_info!(
@@ -223,6 +229,7 @@ impl<'a> Vrrpd<'a> {
                     TIMER => {
                         let _ = self.timer.wait();
                     }
+                    BFD => self.bfd_changes(now),
                     FILES => {
                         let changed = self.files.as_mut().map(FileTracker::process);
                         for (name, v) in changed.unwrap_or_default() {
@@ -298,6 +305,7 @@ impl<'a> Vrrpd<'a> {
                 self.config = config;
                 self.reload_trackers();
                 self.tracker_snapshot(now);
+                self.open_bfd();
                 self.mailer = self.new_mailer();
                 self.statics.install(&mut self.router, &self.config);
                 crate::memory::release_after_load();
@@ -444,6 +452,49 @@ impl Vrrpd<'_> {
     fn set(&mut self, now: Instant, source: mapping::Source, state: TrackerState) {
         if let Some(id) = self.router.tracker(&source) {
             self.router.set_tracker(now, id, state);
+        }
+    }
+
+    /// Listens to the BFD process when the configuration has a `bfd_instance`; after a
+    /// reload (whose trackers start Down again) asks it for every state.
+    fn open_bfd(&mut self) {
+        if self.config.bfd.is_empty() {
+            return;
+        }
+        if let Some(s) = &self.bfd {
+            s.request_all();
+            return;
+        }
+        match crate::bfd::events::Subscriber::open(crate::bfd::events::Role::Vrrp) {
+            Ok(s) => {
+                let fd = std::os::fd::AsRawFd::as_raw_fd(&std::os::fd::AsFd::as_fd(&s));
+                if let Err(e) =
+                    self.poll
+                        .registry()
+                        .register(&mut SourceFd(&fd), BFD, Interest::READABLE)
+                {
+                    log_err!("track_bfd: {e}");
+                }
+                self.bfd = Some(s);
+            }
+            Err(e) => log_err!("track_bfd: cannot listen to the BFD process - {e}"),
+        }
+    }
+
+    /// BFD instances that went up or down (keepalived's `bfd_vrrp_event`).
+    fn bfd_changes(&mut self, now: Instant) {
+        let changes = self.bfd.as_mut().map(|s| s.drain()).unwrap_or_default();
+        for (name, up) in changes {
+            log_info!(
+                "Received BFD event: instance {name} is in state {}",
+                if up { "Up" } else { "Down" }
+            );
+            let state = if up {
+                TrackerState::Up
+            } else {
+                TrackerState::Down
+            };
+            self.set(now, mapping::Source::Bfd(name), state);
         }
     }
 
