@@ -149,7 +149,12 @@ fn text(d: &Bfdd<'_>) -> String {
     if let Some(p) = &d.publisher {
         let _ = writeln!(o, " events dropped (receiver full) = {}", p.dropped);
     }
-    let _ = writeln!(o, " rejected packets = {:?}", d.sessions.counters());
+    let c = d.sessions.counters();
+    let _ = writeln!(o, " packets accepted = {}", c.accepted);
+    let _ = writeln!(o, " packets rejected = {}", c.dropped());
+    for (why, n) in c.iter().filter(|(_, n)| *n > 0) {
+        let _ = writeln!(o, "   {why} = {n}");
+    }
     o.push_str("------< BFD Topology >------\n");
     let (now, wall) = (Instant::now(), SystemTime::now());
     for a in d.active.values() {
