@@ -3,7 +3,8 @@
 //! tear down, processes included, even when they fail.
 //!
 //! - sessions reach Up with keepalived (IPv4, and IPv6 with `hoplimit 255` on keepalived's
-//!   side, whose default of 64 breaks RFC 5881) and with FRR (single hop IPv4 and IPv6, and
+//!   side, and with keepalived's default of 64, which breaks RFC 5881 but which kad accepts as
+//!   keepalived does) and with FRR (single hop IPv4 and IPv6, and
 //!   multihop through a forwarding router namespace);
 //! - a reload that changes kad's timers keeps FRR's session Up and FRR sees the new ones;
 //! - FRR's `shutdown` is seen as the peer's AdminDown;
@@ -83,6 +84,12 @@ struct Frr {
 impl Frr {
     /// Starts bfdd in `ns` with the `bfd` block `peers` (the lines under `bfd`).
     fn start(ns: &str, peers: &str) -> Frr {
+        Frr::start_with(ns, peers, None)
+    }
+
+    /// As [`Frr::start`], under SCHED_RR at `rt_priority` when given (`chrt -r`), so that
+    /// 10 ms sessions do not depend on how loaded the machine is.
+    fn start_with(ns: &str, peers: &str, rt_priority: Option<u8>) -> Frr {
         let dir = std::env::temp_dir().join(format!("{ns}-frr"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("frr dir");
@@ -90,8 +97,13 @@ impl Frr {
         must(Command::new("chown").args(["-R", "frr:frr"]).arg(&dir));
         let log = std::fs::File::create(dir.join("stdout")).expect("log");
         let d = dir.to_str().expect("utf-8 dir").to_owned();
-        let child = Command::new("ip")
-            .args(["netns", "exec", ns, BFDD, "-f"])
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", ns]);
+        if let Some(p) = rt_priority {
+            cmd.args(["chrt", "-r", &p.to_string()]);
+        }
+        let child = cmd
+            .args([BFDD, "-f"])
             .arg(format!("{d}/bfdd.conf"))
             .arg("-i")
             .arg(format!("{d}/bfdd.pid"))
@@ -215,10 +227,22 @@ fn kad_and_keepalived_reach_up_ipv4_and_ipv6() {
     let _serial = serial();
     let lan = Lan::new(2).expect("lan");
     let (h1, h2) = (lan.host(1), lan.host(2));
+    // A second IPv6 pair for a session keepalived runs with its default hop limit of 64.
+    let extra: [IpAddr; 2] = [
+        "2001:db8::1:1".parse().expect("v6"),
+        "2001:db8::1:2".parse().expect("v6"),
+    ];
+    for (h, a) in [(h1, extra[0]), (h2, extra[1])] {
+        must(
+            h.ns.ip()
+                .args(["addr", "add", &format!("{a}/64"), "dev", "eth0", "nodad"]),
+        );
+    }
     let kad = kad_bfd(
         h1,
         &(bfd_block("b4", h2.v4().into(), h1.v4().into(), 100, "")
-            + &bfd_block("b6", h2.v6().into(), h1.v6().into(), 100, "")),
+            + &bfd_block("b6", h2.v6().into(), h1.v6().into(), 100, "")
+            + &bfd_block("b6d", extra[1], extra[0], 100, "")),
     );
     let ka = Router::start(
         Kind::Keepalived,
@@ -232,11 +256,12 @@ fn kad_and_keepalived_reach_up_ipv4_and_ipv6() {
                     h2.v6().into(),
                     100,
                     "  hoplimit 255\n",
-                )),
+                )
+                + &bfd_block("b6d", extra[0], extra[1], 100, "")),
             &[],
         ),
     );
-    for name in ["b4", "b6"] {
+    for name in ["b4", "b6", "b6d"] {
         let needle = format!("({name}) Entering Up state");
         wait_log(&kad, &needle, "kad");
         wait_log(&ka, &needle, "keepalived");
@@ -643,10 +668,27 @@ fn a_flood_of_bad_packets_does_not_bring_a_10ms_session_down() {
     let lan = Lan::new(3).expect("lan");
     let (h1, h2, h3) = (lan.host(1), lan.host(2), lan.host(3));
     let (me, peer) = (IpAddr::from(h1.v4()), IpAddr::from(h2.v4()));
-    let frr = Frr::start(h2.name(), &frr_peer(me, peer, 10, false));
-    let kad = kad_bfd(h1, &bfd_block("b1", peer, me, 10, ""));
+    // Both ends real-time (kad through keepalived's own `bfd_rt_priority`): a 30 ms
+    // detection time must not depend on what else the machine runs.
+    let frr = Frr::start_with(h2.name(), &frr_peer(me, peer, 10, false), Some(50));
+    let kad = Router::start(
+        Kind::Kad,
+        h1,
+        &format!(
+            "global_defs {{\n  router_id kad\n  bfd_rt_priority 50\n}}\n{}",
+            bfd_block("b1", peer, me, 10, "")
+        ),
+    );
     wait_log(&kad, "(b1) Entering Up state", "kad");
     assert!(frr.wait_status(me, "up", CONVERGE), "{}", kad.describe());
+    // `bfd_rt_priority` took effect: /proc/PID/stat field 41 is the policy, 2 = SCHED_RR.
+    let child = std::fs::read_to_string(kad.dir.join("b.pid")).expect("-b pid file");
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.trim())).expect("stat");
+    let policy = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(38))
+        .expect("policy");
+    assert_eq!(policy, "2", "the BFD child is not SCHED_RR: {stat}");
     // Let the session settle at 10 ms before the flood.
     std::thread::sleep(Duration::from_secs(1));
     let mark = kad.log_mark();

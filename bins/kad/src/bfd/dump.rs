@@ -79,12 +79,7 @@ pub fn instance_text(
         },
         plan.ttl
     );
-    let max_hops = if c.min_rx_ttl == 0 {
-        255
-    } else {
-        plan.ttl.saturating_sub(c.min_rx_ttl)
-    };
-    let _ = writeln!(o, "   max_hops = {max_hops}");
+    let _ = writeln!(o, "   max_hops = {}", plan.max_hops);
     let _ = writeln!(o, "   passive = {}", c.passive);
     if c.multihop {
         let _ = writeln!(o, "   multihop = true");

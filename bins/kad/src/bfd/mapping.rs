@@ -1,11 +1,8 @@
-//! `bfd_instance` (keepalived.conf(5) "BFD CONFIGURATION") → one `keepalive-bfd` session plus
-//! what only the daemon needs: the TTL its socket sends with and where its events go.
-//!
-//! Written here rather than through `keepalive_bfd::from_config` so the daemon keeps one place
-//! for the two decisions that differ from keepalived (see [`send_ttl`]).
+//! `bfd_instance` (keepalived.conf(5) "BFD CONFIGURATION") → one `keepalive-bfd` session
+//! (`keepalive_bfd::from_config`) plus what only the daemon needs: the TTL its socket sends
+//! with and where its events go.
 
-use std::time::Duration;
-
+use keepalive_bfd::from_config::session_config;
 use keepalive_bfd::SessionConfig;
 use keepalive_confparse::model::bfd::{BfdInstance, BFD_CONTROL_HOPLIMIT};
 
@@ -18,6 +15,8 @@ pub struct SessionPlan {
     pub config: SessionConfig,
     /// `ttl` / `hoplimit` the session's socket sends with.
     pub ttl: u8,
+    /// `max_hops` as configured (255: no check), for the dump.
+    pub max_hops: u8,
     /// `vrrp`: events go to the VRRP process.
     pub to_vrrp: bool,
     /// `checker`: events go to the checker process.
@@ -27,6 +26,8 @@ pub struct SessionPlan {
 /// The TTL (hop limit) sent. keepalived's IPv6 default is 64, which RFC 5881 §5 forbids for
 /// a single-hop session and which FRR's bfdd silently drops; kad sends 255 unless `hoplimit`
 /// asks for another value than that default (a deliberate difference, listed in the README).
+/// What is *accepted* stays keepalived's rule (at least `ttl - max_hops`, so 64 for IPv6 by
+/// default), so a keepalived peer with its default settings still comes Up.
 pub fn send_ttl(b: &BfdInstance) -> u8 {
     if b.neighbor_ip.is_ipv6() && !b.multihop && b.ttl == BFD_CONTROL_HOPLIMIT {
         255
@@ -35,36 +36,13 @@ pub fn send_ttl(b: &BfdInstance) -> u8 {
     }
 }
 
-/// keepalived accepts a packet whose TTL is at least `ttl - max_hops`; `max_hops 255` (or -1)
-/// turns the check off (keepalived.conf(5) `max_hops`).
-fn min_rx_ttl(b: &BfdInstance, ttl: u8) -> u8 {
-    if b.max_hops == 255 {
-        0
-    } else {
-        ttl.saturating_sub(b.max_hops)
-    }
-}
-
-fn micros(us: u64) -> Duration {
-    Duration::from_micros(us)
-}
-
 /// The session for `b`.
 pub fn plan(b: &BfdInstance) -> SessionPlan {
-    let ttl = send_ttl(b);
-    let mut c = SessionConfig::new(b.neighbor_ip);
-    c.local = b.source_ip;
-    c.desired_min_tx = micros(b.min_tx.0);
-    c.required_min_rx = micros(b.min_rx.0);
-    c.idle_tx = micros(b.idle_tx.0);
-    c.detect_mult = b.multiplier;
-    c.passive = b.passive;
-    c.multihop = b.multihop;
-    c.min_rx_ttl = min_rx_ttl(b, ttl);
     SessionPlan {
         name: b.name.clone(),
-        config: c,
-        ttl,
+        config: session_config(b),
+        ttl: send_ttl(b),
+        max_hops: b.max_hops,
         to_vrrp: b.vrrp,
         to_checker: b.checker,
     }
@@ -89,6 +67,7 @@ mod tests {
     use super::*;
     use keepalive_confparse::load::load_str;
     use keepalive_confparse::Options;
+    use std::time::Duration;
 
     fn bfds(text: &str) -> Vec<BfdInstance> {
         let loaded = load_str("t.conf", text, &Options::default());
@@ -117,7 +96,7 @@ mod tests {
              bfd_instance c {\n neighbor_ip 2001:db8::4\n hoplimit 255\n max_hops 255\n min_rx 1.5\n checker\n}\n",
         );
         let (a, b, c) = (plan(&b[0]), plan(&b[1]), plan(&b[2]));
-        assert_eq!((a.ttl, a.config.min_rx_ttl), (255, 255));
+        assert_eq!((a.ttl, a.config.min_rx_ttl), (255, 64));
         assert_eq!((b.ttl, b.config.min_rx_ttl), (200, 190));
         assert_eq!(c.config.min_rx_ttl, 0);
         assert_eq!(c.config.required_min_rx, Duration::from_micros(1500));
