@@ -449,6 +449,21 @@ fn tracked_master_loses_vip(interval_ms: u32) -> Duration {
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(500));
+    // SIGUSR1: keepalived.data has keepalived's `VRRP Track BFDs` section.
+    let mark = kad.log_mark();
+    kad.signal(nix::sys::signal::Signal::SIGUSR1);
+    assert!(
+        kad.wait_log(mark, "Wrote /tmp/keepalived.data", CONVERGE),
+        "{}",
+        kad.describe()
+    );
+    let data = std::fs::read_to_string("/tmp/keepalived.data").expect("keepalived.data");
+    assert!(
+        data.contains(
+            "------< VRRP Track BFDs >------\n VRRP Track BFD = b1\n   Weight = 0\n   Bfd is up\n"
+        ),
+        "{data}"
+    );
     let killed = Instant::now();
     frr.kill();
     while h1.has(vip) {

@@ -130,6 +130,68 @@ pub fn instance_text(
     let _ = writeln!(o, "   times down = {}", st.down);
 }
 
+/// The VRRP process's `VRRP Track BFDs` section of `keepalived.data` (keepalived's
+/// `dump_vrrp_tracked_bfd`): each `bfd_instance` some instance or sync group tracks, its
+/// default weight, its last reported state, and who tracks it with which weight.
+pub fn vrrp_track_text(
+    config: &keepalive_confparse::model::Config,
+    up: &std::collections::BTreeMap<String, bool>,
+) -> String {
+    let v = &config.vrrp;
+    let mut o = String::new();
+    for b in &config.bfd {
+        let weight =
+            |r: &keepalive_confparse::model::vrrp::track::TrackRef| r.weight.unwrap_or(b.weight);
+        let instances: Vec<(String, i32)> = v
+            .instances
+            .iter()
+            .flat_map(|i| {
+                i.track
+                    .bfds
+                    .iter()
+                    .filter(|r| r.name == b.name)
+                    .map(|r| (i.name.clone(), weight(r)))
+            })
+            .chain(v.sync_groups.iter().flat_map(|g| {
+                g.track
+                    .bfds
+                    .iter()
+                    .filter(|r| r.name == b.name)
+                    .map(|r| (g.name.clone(), weight(r)))
+            }))
+            .collect();
+        if instances.is_empty() {
+            continue;
+        }
+        if o.is_empty() {
+            o.push_str("------< VRRP Track BFDs >------\n");
+        }
+        let _ = writeln!(o, " VRRP Track BFD = {}", b.name);
+        let _ = writeln!(o, "   Weight = {}", b.weight);
+        let state = if up.get(&b.name).copied().unwrap_or(false) {
+            "up"
+        } else {
+            "down"
+        };
+        let _ = writeln!(o, "   Bfd is {state}");
+        o.push_str("   Tracking VRRP instances :\n");
+        o.push_str("   Tracking instances :\n");
+        for (name, w) in instances {
+            let _ = writeln!(o, "     {name}, weight {w}");
+        }
+    }
+    o
+}
+
+/// Inserts `section` into a `keepalived.data` text where keepalived prints it: before the
+/// `Interfaces` block, else at the end.
+pub fn insert_before_interfaces(data: &mut String, section: &str) {
+    match data.find("------< Interfaces >------") {
+        Some(at) => data.insert_str(at, section),
+        None => data.push_str(section),
+    }
+}
+
 /// The whole file.
 fn text(d: &Bfdd<'_>) -> String {
     let mut o = vdump::global_text(&GlobalView {
@@ -170,6 +232,29 @@ pub(super) fn write(d: &Bfdd<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vrrp_section_matches_keepalived() {
+        let text = "bfd_instance b1 {\n neighbor_ip 192.0.2.2\n}\n\
+                    bfd_instance b2 {\n neighbor_ip 192.0.2.3\n}\n\
+                    vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n \
+                    priority 100\n track_bfd {\n  b1\n }\n virtual_ipaddress {\n  192.0.2.100\n }\n}\n";
+        let loaded = keepalive_confparse::load::load_str(
+            "t.conf",
+            text,
+            &keepalive_confparse::Options::default(),
+        );
+        let up = [("b1".to_owned(), true)].into_iter().collect();
+        // keepalived 2.2.7's own lines for this configuration, with b1 up.
+        assert_eq!(
+            vrrp_track_text(&loaded.config, &up),
+            "------< VRRP Track BFDs >------\n VRRP Track BFD = b1\n   Weight = 0\n   \
+             Bfd is up\n   Tracking VRRP instances :\n   Tracking instances :\n     VI_1, weight 0\n"
+        );
+        let mut data = "a\n------< Interfaces >------\nb\n".to_owned();
+        insert_before_interfaces(&mut data, "X\n");
+        assert_eq!(data, "a\nX\n------< Interfaces >------\nb\n");
+    }
 
     #[test]
     fn file_name_follows_keepalived() {

@@ -222,6 +222,8 @@ impl AsFd for Publisher {
 pub struct Subscriber {
     fd: OwnedFd,
     from: UnixAddr,
+    /// Each instance's last reported state (for the dumps).
+    states: BTreeMap<String, bool>,
     /// Records from anyone but the BFD process, ignored.
     pub foreign: u64,
 }
@@ -233,6 +235,7 @@ impl Subscriber {
         let s = Subscriber {
             fd: open(parent, role)?,
             from: address(parent, Role::Bfd)?,
+            states: BTreeMap::new(),
             foreign: 0,
         };
         s.request_all();
@@ -269,9 +272,15 @@ impl Subscriber {
                 _ => continue,
             };
             if let Ok(name) = std::str::from_utf8(&buf[1..n]) {
+                self.states.insert(name.to_owned(), up);
                 out.push((name.to_owned(), up));
             }
         }
+    }
+
+    /// Each instance's last reported state: `true` for Up.
+    pub fn states(&self) -> &BTreeMap<String, bool> {
+        &self.states
     }
 }
 
@@ -294,6 +303,7 @@ mod tests {
         Subscriber {
             fd: open(parent, role).expect("bind"),
             from: address(parent, Role::Bfd).expect("addr"),
+            states: BTreeMap::new(),
             foreign: 0,
         }
     }

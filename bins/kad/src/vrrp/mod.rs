@@ -322,6 +322,7 @@ impl<'a> Vrrpd<'a> {
                     &self.router,
                     &self.config,
                     &self.scripts,
+                    &self.bfd_states(),
                 );
                 None
             }
@@ -331,6 +332,7 @@ impl<'a> Vrrpd<'a> {
                     &self.router,
                     &self.config,
                     &self.scripts,
+                    &self.bfd_states(),
                 );
                 None
             }
@@ -340,6 +342,7 @@ impl<'a> Vrrpd<'a> {
                     &self.router,
                     &self.config,
                     &self.scripts,
+                    &self.bfd_states(),
                 );
                 None
             }
@@ -479,6 +482,14 @@ impl Vrrpd<'_> {
             }
             Err(e) => log_err!("track_bfd: cannot listen to the BFD process - {e}"),
         }
+    }
+
+    /// The BFD instances' last reported states, for the data dump.
+    fn bfd_states(&self) -> std::collections::BTreeMap<String, bool> {
+        self.bfd
+            .as_ref()
+            .map(|s| s.states().clone())
+            .unwrap_or_default()
     }
 
     /// BFD instances that went up or down (keepalived's `bfd_vrrp_event`).
