@@ -541,6 +541,35 @@ fn a_killed_bfd_child_is_respawned_and_its_sessions_come_back() {
     assert!(frr.wait_status(me, "up", CONVERGE), "{}", kad.describe());
 }
 
+#[test]
+fn bfd_check_takes_a_real_server_down_when_the_peer_dies() {
+    if !can_run(true, false) {
+        return;
+    }
+    let _serial = serial();
+    let lan = Lan::new(2).expect("lan");
+    let (h1, h2) = (lan.host(1), lan.host(2));
+    let (me, peer) = (IpAddr::from(h1.v4()), IpAddr::from(h2.v4()));
+    let mut frr = Frr::start(h2.name(), &frr_peer(me, peer, 100, false));
+    // The host has no IPVS: the checker process reports state changes only, which is what
+    // this test reads.
+    let vs = format!(
+        "virtual_server {me} 80 {{\n  delay_loop 1\n  lvs_sched rr\n  lvs_method NAT\n  \
+         protocol TCP\n  real_server {peer} 80 {{\n    BFD_CHECK {{\n      name b1\n    }}\n  }}\n}}\n"
+    );
+    let kad = kad_bfd(h1, &(bfd_block("b1", peer, me, 100, "") + &vs));
+    wait_log(&kad, "(b1) Entering Up state", "kad");
+    let mark = kad.log_mark();
+    std::thread::sleep(Duration::from_millis(500));
+    frr.kill();
+    let needle = format!("BFD check of [b1] RS([{peer}]:tcp:80) is DOWN");
+    assert!(
+        kad.wait_log(mark, &needle, CONVERGE),
+        "no `{needle}`\n{}",
+        kad.describe()
+    );
+}
+
 /// RFC 5880 §4.1 control packet: version 1, the given fields.
 #[allow(clippy::too_many_arguments)]
 fn control(
