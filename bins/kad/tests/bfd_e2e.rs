@@ -423,6 +423,41 @@ fn reload_changes_timers_without_a_flap_and_frr_shutdown_is_admin_down() {
     );
 }
 
+#[test]
+fn reload_removes_with_admin_down_and_starts_new_instances() {
+    if !can_run(true, false) {
+        return;
+    }
+    let _serial = serial();
+    let lan = Lan::new(2).expect("lan");
+    let (h1, h2) = (lan.host(1), lan.host(2));
+    let (me4, peer4) = (IpAddr::from(h1.v4()), IpAddr::from(h2.v4()));
+    let (me6, peer6) = (IpAddr::from(h1.v6()), IpAddr::from(h2.v6()));
+    let frr = Frr::start(
+        h2.name(),
+        &(frr_peer(me4, peer4, 100, false) + &frr_peer(me6, peer6, 100, false)),
+    );
+    let kad = kad_bfd(h1, &bfd_block("b4", peer4, me4, 100, ""));
+    wait_log(&kad, "(b4) Entering Up state", "kad");
+    assert!(frr.wait_status(me4, "up", CONVERGE), "{}", kad.describe());
+    // b4 goes, b6 comes.
+    std::fs::write(
+        &kad.conf,
+        config("kad", &bfd_block("b6", peer6, me6, 100, ""), &[]),
+    )
+    .expect("rewrite");
+    kad.reload();
+    wait_log(&kad, "(b6) Entering Up state", "kad");
+    assert!(frr.wait_status(me6, "up", CONVERGE), "{}", kad.describe());
+    assert!(
+        frr.wait_status(me4, "down", CONVERGE),
+        "FRR still has the removed session up\n{}",
+        kad.describe()
+    );
+    let o = frr.peer(me4).expect("peer");
+    assert_eq!(o["remote-diagnostic"], "administratively down", "{o}");
+}
+
 /// Host 1: kad, VRRP master (priority 150) tracking `b1`; host 2: FRR's bfdd. Returns how
 /// long the VIP stayed after the peer's SIGKILL.
 fn tracked_master_loses_vip(interval_ms: u32) -> Duration {
