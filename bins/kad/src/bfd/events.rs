@@ -104,12 +104,13 @@ impl Publisher {
         })
     }
 
-    /// Sets the instances and where their events go (at start and after a reload); a
+    /// Sets the instances and where their events go (at start and after a reload): each
+    /// with `kept` when its session carries on (its state too), else it starts Down. A
     /// removed instance is forgotten (keepalived sends nothing for it).
-    pub fn set_instances<'a>(&mut self, list: impl Iterator<Item = (&'a str, bool, bool)>) {
+    pub fn set_instances<'a>(&mut self, list: impl Iterator<Item = (&'a str, bool, bool, bool)>) {
         let mut next = BTreeMap::new();
-        for (name, to_vrrp, to_checker) in list {
-            let up = self.states.get(name).is_some_and(|e| e.up);
+        for (name, to_vrrp, to_checker, kept) in list {
+            let up = kept && self.states.get(name).is_some_and(|e| e.up);
             next.insert(
                 name.to_owned(),
                 Entry {
@@ -314,7 +315,7 @@ mod tests {
         let mut p = Publisher::open(parent).expect("bind");
         let mut v = subscriber(parent, Role::Vrrp);
         let mut c = subscriber(parent, Role::Checker);
-        p.set_instances([("b1", true, true), ("b2", true, false)].into_iter());
+        p.set_instances([("b1", true, true, false), ("b2", true, false, false)].into_iter());
         let now = Instant::now();
         p.publish("b1", true, now);
         p.publish("b2", true, now);
@@ -325,7 +326,7 @@ mod tests {
         );
         assert_eq!(c.drain(), [("b1".to_owned(), true)]);
         // A reload keeps the states of instances that stay.
-        p.set_instances([("b2", true, true)].into_iter());
+        p.set_instances([("b2", true, true, true)].into_iter());
         v.request_all();
         c.request_all();
         p.readable(now);
@@ -338,7 +339,7 @@ mod tests {
         let parent = fake_parent(2);
         let mut p = Publisher::open(parent).expect("bind");
         let mut v = subscriber(parent, Role::Vrrp);
-        p.set_instances([("b1", true, false)].into_iter());
+        p.set_instances([("b1", true, false, false)].into_iter());
         let t0 = Instant::now();
         let mut up = false;
         for _ in 0..100_000 {

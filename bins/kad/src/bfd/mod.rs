@@ -73,6 +73,8 @@ pub enum StartError {
 struct Active {
     id: SessionId,
     plan: SessionPlan,
+    /// Carried over from the previous configuration (state included).
+    kept: bool,
 }
 
 /// Counters of what the loop dropped before the session core saw it.
@@ -374,7 +376,11 @@ impl<'a> Bfdd<'a> {
                     if old.plan.config != plan.config {
                         self.sessions.reconfigure(old.id, plan.config.clone(), now);
                     }
-                    Active { id: old.id, plan }
+                    Active {
+                        id: old.id,
+                        plan,
+                        kept: true,
+                    }
                 }
                 other => {
                     if let Some(old) = other {
@@ -393,11 +399,10 @@ impl<'a> Bfdd<'a> {
         }
         self.active = next;
         if let Some(p) = self.publisher.as_mut() {
-            p.set_instances(
-                self.active
-                    .values()
-                    .map(|a| (a.plan.name.as_str(), a.plan.to_vrrp, a.plan.to_checker)),
-            );
+            p.set_instances(self.active.values().map(|a| {
+                let p = &a.plan;
+                (p.name.as_str(), p.to_vrrp, p.to_checker, a.kept)
+            }));
             // Every receiver hears every instance's state at start and after a reload.
             p.send_all(events::Role::Vrrp);
             p.send_all(events::Role::Checker);
@@ -429,7 +434,11 @@ impl<'a> Bfdd<'a> {
         let id = self.sessions.add(plan.config.clone(), now);
         self.tx.insert(id, tx);
         self.names.insert(id, plan.name.clone());
-        Some(Active { id, plan })
+        Some(Active {
+            id,
+            plan,
+            kept: false,
+        })
     }
 
     fn on_signal(&mut self, req: Request) -> Option<i32> {
