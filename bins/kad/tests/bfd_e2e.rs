@@ -510,12 +510,14 @@ fn tracked_master_loses_vip(interval_ms: u32) -> Duration {
         std::thread::sleep(Duration::from_millis(2));
     }
     let took = killed.elapsed();
-    assert!(
-        kad.log()
-            .contains("Received BFD event: instance b1 is in state Down"),
-        "{}",
-        kad.describe()
-    );
+    // keepalived's words, which scripts grep.
+    let log = kad.log();
+    for line in [
+        "Received BFD event: instance b1 is in state Down",
+        "VRRP_Instance(VI_51) Tracked BFD instance b1 is DOWN",
+    ] {
+        assert!(log.contains(line), "no `{line}`\n{}", kad.describe());
+    }
     took
 }
 

@@ -500,6 +500,15 @@ impl Vrrpd<'_> {
                 "Received BFD event: instance {name} is in state {}",
                 if up { "Up" } else { "Down" }
             );
+            for i in self.config.vrrp.instances.iter() {
+                if i.track.bfds.iter().any(|r| r.name == name) {
+                    log_info!(
+                        "VRRP_Instance({}) Tracked BFD instance {name} is {}",
+                        i.name,
+                        if up { "UP" } else { "DOWN" }
+                    );
+                }
+            }
             let state = if up {
                 TrackerState::Up
             } else {
