@@ -658,6 +658,38 @@ mod tests {
     }
 
     #[test]
+    fn track_bfd_takes_the_instances_weight_and_starts_down() {
+        // keepalived issues #1940/#1945: a sync group's track_bfd weight applies from the start.
+        let inst = |n: &str, vrid: u8, track: &str| {
+            format!(
+                "vrrp_instance {n} {{\n interface eth0\n virtual_router_id {vrid}\n\
+                 mcast_src_ip 192.0.2.1\n{track} virtual_ipaddress {{\n  192.0.2.{vrid}\n }}\n}}\n"
+            )
+        };
+        let text = format!(
+            "bfd_instance b1 {{\n neighbor_ip 192.0.2.2\n weight 10 reverse\n}}\n\
+             vrrp_sync_group G {{\n group {{\n  A\n  B\n }}\n track_bfd {{\n  b1\n }}\n}}\n{}{}{}",
+            inst("A", 1, ""),
+            inst("B", 2, ""),
+            inst("C", 3, " track_bfd {\n  b1 weight -5\n }\n")
+        );
+        let p = plan_of(&text, &[]);
+        let b1 = p.trackers.get(&Source::Bfd("b1".into())).unwrap();
+        let group = &p.units[0].group.as_ref().unwrap().config;
+        let g = group.trackers.iter().find(|t| t.id == b1).unwrap();
+        assert_eq!(
+            (g.weight, g.reverse, g.initial),
+            (10, true, TrackerState::Down)
+        );
+        let a = &p.units[1].members[0].config;
+        let t = a.trackers.iter().find(|t| t.id == b1).unwrap();
+        assert_eq!(
+            (t.weight, t.reverse, t.initial),
+            (-5, true, TrackerState::Down)
+        );
+    }
+
+    #[test]
     fn only_tracked_files_are_watched() {
         let text = "track_file a {\n file /tmp/kad-a\n}\ntrack_file b {\n file /tmp/kad-b\n}\n\
              track_file c {\n file /tmp/kad-c\n}\n\
