@@ -92,6 +92,8 @@ struct Bfdd<'a> {
     poll: Poll,
     signals: Signals,
     timer: TimerFd,
+    /// The deadline the timer is set for, so that an unchanged one costs no syscall.
+    armed: Option<Instant>,
     rx: Vec<RxSocket>,
     /// Receive sockets with datagrams left over from the last turn's budget.
     rx_pending: Vec<bool>,
@@ -186,6 +188,7 @@ impl<'a> Bfdd<'a> {
             poll,
             signals,
             timer,
+            armed: None,
             rx_pending: vec![false; rx.len()],
             rx,
             sessions: Sessions::new(seed),
@@ -242,6 +245,7 @@ impl<'a> Bfdd<'a> {
                     }
                     TIMER => {
                         let _ = self.timer.wait();
+                        self.armed = None;
                     }
                     EVENTS => {
                         if let Some(p) = self.publisher.as_mut() {
@@ -485,16 +489,24 @@ impl<'a> Bfdd<'a> {
     /// timer will wake it, zero when the deadline has passed.
     fn arm(&mut self, deadline: Option<Instant>) -> Option<Duration> {
         let Some(deadline) = deadline else {
-            let _ = self.timer.unset();
+            if self.armed.take().is_some() {
+                let _ = self.timer.unset();
+            }
             return None;
         };
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Some(Duration::ZERO);
         }
+        if self.armed == Some(deadline) {
+            return None;
+        }
         let when = Expiration::OneShot(TimeSpec::from_duration(left));
         match self.timer.set(when, TimerSetTimeFlags::empty()) {
-            Ok(()) => None,
+            Ok(()) => {
+                self.armed = Some(deadline);
+                None
+            }
             // Without the timer, fall back to epoll's millisecond timeout, rounded up.
             Err(_) => Some(left + Duration::from_micros(999)),
         }
