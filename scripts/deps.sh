@@ -23,6 +23,7 @@ DEBS=(
     groff-base        # package stage: groff -ww on the man pages
     zsh               # package stage: the zsh completion loads
     fish              # package stage: the fish completion loads
+    frr               # BFD tests: FRR's bfdd (/usr/lib/frr/bfdd) and vtysh as a real BFD peer
 )
 
 missing=()
@@ -39,6 +40,11 @@ fi
 # Debian's keepalived package may start a daemon; tests start their own.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now keepalived >/dev/null 2>&1 || true; fi
 pkill -x keepalived 2>/dev/null || true
+
+# Debian's frr package starts its watchfrr/zebra/staticd service; tests start their own bfdd.
+if command -v systemctl >/dev/null 2>&1; then systemctl disable --now frr >/dev/null 2>&1 || true; fi
+if command -v update-rc.d >/dev/null 2>&1 && [ -e /etc/init.d/frr ]; then update-rc.d frr disable >/dev/null 2>&1 || true; fi
+if [ -x /usr/lib/frr/frrinit.sh ] && [ -e /var/run/frr/watchfrr.pid ]; then /usr/lib/frr/frrinit.sh stop >/dev/null 2>&1 || true; fi
 
 # cargo-fuzz needs the nightly toolchain, which this machine has; install the subcommand once.
 if ! cargo fuzz --version >/dev/null 2>&1; then

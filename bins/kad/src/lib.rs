@@ -23,6 +23,7 @@
 
 #[macro_use]
 pub mod logger;
+pub mod bfd;
 pub mod checker;
 mod child;
 mod deadlines;

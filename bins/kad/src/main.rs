@@ -29,7 +29,7 @@ use std::process::ExitCode;
 use keepalive_confparse::load::{load, Loaded};
 use keepalive_confparse::Options;
 
-use kad::{checker, memory, signals, spawn, vrrp, ChildOptions};
+use kad::{bfd, checker, memory, signals, spawn, vrrp, ChildOptions};
 
 use cli::{Cli, DumpFormat, Parsed};
 
@@ -104,6 +104,9 @@ fn run(cli: &Cli) -> i32 {
         Some(role @ log::Role::Checker) => daemon::child_main(cli, role, |cli| {
             checker::run(&child_options(cli, cli.dont_release_ipvs))
         }),
+        Some(role @ log::Role::Bfd) => {
+            daemon::child_main(cli, role, |cli| bfd::run(&child_options(cli, false)))
+        }
         Some(_) => 1,
         None => daemon::run(cli),
     }

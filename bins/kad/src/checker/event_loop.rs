@@ -34,6 +34,8 @@ const SIGNALS: Token = Token(0);
 /// The `track_file` inotify descriptor; checker `i` uses `Token(i + FIRST_CHECKER)`.
 const FILES: Token = Token(1);
 const FIRST_CHECKER: usize = 2;
+/// BFD state changes from the BFD process (`BFD_CHECK`); far above any checker's token.
+const BFD: Token = Token(usize::MAX / 2);
 /// Checker timers handled per loop turn before the sockets are polled again.
 const TIMERS_PER_TURN: usize = 256;
 /// How often `ha_suspend` virtual addresses are looked at (only when one is configured).
@@ -109,6 +111,10 @@ pub struct Loop {
     files: Option<FileTracker>,
     /// The FILE_CHECK slots of each track file.
     file_checks: HashMap<String, Vec<usize>>,
+    /// The BFD process's state reports, once a BFD_CHECK exists.
+    bfd: Option<crate::bfd::events::Subscriber>,
+    /// The BFD_CHECK slots of each `bfd_instance`.
+    bfd_checks: HashMap<String, Vec<usize>>,
     children: Children,
     tls: Option<Tls>,
     fifos: FifoSet,
@@ -222,6 +228,8 @@ impl Loop {
             backlog: Vec::new(),
             files: None,
             file_checks: HashMap::new(),
+            bfd: None,
+            bfd_checks: HashMap::new(),
             children,
             tls,
             fifos,
@@ -249,6 +257,7 @@ impl Loop {
         self.timers.clear();
         self.backlog.clear();
         self.file_checks.clear();
+        self.bfd_checks.clear();
         // Each configuration moves into its checker (no second copy of every checker's settings),
         // and the slots are allocated at their final size.
         let specs = std::mem::take(&mut self.plan.checkers);
@@ -269,10 +278,11 @@ impl Loop {
             };
             let vss = self.pool.virtual_servers();
             match &checker.config().kind {
-                CheckerKind::Bfd(_) => log_warn!(
-                    "BFD_CHECK of {} is not run by kad's checker process yet",
-                    rs_label(vss, place.vs(), place.rs())
-                ),
+                CheckerKind::Bfd(b) => self
+                    .bfd_checks
+                    .entry(b.name.clone())
+                    .or_default()
+                    .push(self.slots.len()),
                 CheckerKind::File(f) => self
                     .file_checks
                     .entry(f.track_file.clone())
@@ -346,6 +356,7 @@ impl Loop {
         self.drain_pool(now, true);
         self.build_slots(now);
         self.file_values(now);
+        self.open_bfd();
         self.check_vips(now);
         (self.config_read)();
         self.flush_table();
@@ -418,6 +429,13 @@ impl Loop {
                                 self.dump()
                             }
                         }
+                    }
+                    continue;
+                }
+                if ev.token() == BFD {
+                    let changes = self.bfd.as_mut().map(|s| s.drain());
+                    for (name, up) in changes.unwrap_or_default() {
+                        self.bfd_state(now, &name, up);
                     }
                     continue;
                 }
@@ -902,6 +920,46 @@ impl Loop {
         }
     }
 
+    /// Listens to the BFD process once a BFD_CHECK exists, and asks it for every state (at
+    /// start and after a reload, whose checkers start afresh).
+    fn open_bfd(&mut self) {
+        if self.bfd_checks.is_empty() {
+            return;
+        }
+        if let Some(s) = &self.bfd {
+            s.request_all();
+            return;
+        }
+        match crate::bfd::events::Subscriber::open(crate::bfd::events::Role::Checker) {
+            Ok(s) => {
+                let fd = std::os::fd::AsRawFd::as_raw_fd(&std::os::fd::AsFd::as_fd(&s));
+                if let Err(e) = self.poll.registry().register(
+                    &mut mio::unix::SourceFd(&fd),
+                    BFD,
+                    Interest::READABLE,
+                ) {
+                    log_err!("BFD_CHECK: {e}");
+                }
+                self.bfd = Some(s);
+            }
+            Err(e) => log_err!("BFD_CHECK: cannot listen to the BFD process - {e}"),
+        }
+    }
+
+    /// A `bfd_instance`'s new state, to every BFD_CHECK that names it
+    /// (keepalived's `bfd_check_handle_event`).
+    fn bfd_state(&mut self, now: Instant, name: &str, up: bool) {
+        let Some(slots) = self.bfd_checks.get(name).cloned() else {
+            return;
+        };
+        for i in slots {
+            self.slots[i]
+                .checker
+                .handle_event(now, IoEvent::BfdState(up));
+            self.drive(i, now);
+        }
+    }
+
     /// `ha_suspend`: a virtual server's checkers run only while its address is local.
     fn check_vips(&mut self, now: Instant) {
         for v in 0..self.pool.virtual_servers().len() {
@@ -999,6 +1057,7 @@ impl Loop {
             self.table_dirty = true;
         }
         self.file_values(now);
+        self.open_bfd();
         self.check_vips(now);
     }
 

@@ -22,6 +22,8 @@ pub enum Kind {
     Vrrp,
     /// Health checkers and IPVS (`Keepalived_healthcheckers`).
     Checker,
+    /// BFD sessions (`Keepalived_bfd`).
+    Bfd,
 }
 
 impl Kind {
@@ -30,6 +32,7 @@ impl Kind {
         match self {
             Kind::Vrrp => "Keepalived_vrrp",
             Kind::Checker => "Keepalived_healthcheckers",
+            Kind::Bfd => "Keepalived_bfd",
         }
     }
 
@@ -38,6 +41,7 @@ impl Kind {
         match self {
             Kind::Vrrp => "VRRP",
             Kind::Checker => "Healthcheck",
+            Kind::Bfd => "BFD",
         }
     }
 
@@ -46,6 +50,7 @@ impl Kind {
         match self {
             Kind::Vrrp => "vrrp",
             Kind::Checker => "checker",
+            Kind::Bfd => "bfd",
         }
     }
 
@@ -54,6 +59,7 @@ impl Kind {
         match self {
             Kind::Vrrp => "vrrp",
             Kind::Checker => "checker",
+            Kind::Bfd => "bfd",
         }
     }
 }
@@ -99,7 +105,7 @@ pub struct ChildEnv {
     pub namespace: Option<String>,
     /// `instance`, for the log ident and file.
     pub instance: Option<String>,
-    /// `vrrp_process_name` / `checker_process_name`.
+    /// `vrrp_process_name` / `checker_process_name` / `bfd_process_name`.
     pub process_name: Option<String>,
     /// The configuration file, absolute (the child's working directory may be `/`).
     pub config: Option<PathBuf>,

@@ -24,6 +24,8 @@ pub struct ParentView {
     pub have_vrrp: bool,
     /// `have_checker_config`: a `virtual_server`.
     pub have_checker: bool,
+    /// `have_bfd_config`: a `bfd_instance`.
+    pub have_bfd: bool,
     /// `net_namespace`, or `-s` which overrides it.
     pub namespace: Option<String>,
     /// `instance`.
@@ -42,9 +44,9 @@ pub struct ParentView {
     pub startup: Option<Hook>,
     /// `shutdown_script`, resolved and checked.
     pub shutdown: Option<Hook>,
-    /// `process_names` / `process_name`: the parent's name, then the VRRP and checker
-    /// children's (`vrrp_process_name`, `checker_process_name`).
-    pub names: [Option<String>; 3],
+    /// `process_names` / `process_name`: the parent's name, then the VRRP, checker and BFD
+    /// children's (`vrrp_process_name`, `checker_process_name`, `bfd_process_name`).
+    pub names: [Option<String>; 4],
 }
 
 /// A `startup_script` or `shutdown_script` ready to run.
@@ -104,6 +106,7 @@ impl ParentView {
                 || !v.static_routes.is_empty()
                 || !v.static_rules.is_empty(),
             have_checker: !config.lvs.virtual_servers.is_empty(),
+            have_bfd: !config.bfd.is_empty(),
             use_pid_dir: config.top.use_pid_dir
                 || namespace.is_some()
                 || config.top.instance.is_some(),
@@ -124,6 +127,7 @@ impl ParentView {
                 config.global.process_name.clone(),
                 config.global.vrrp_process.process_name.clone(),
                 config.global.checker_process.process_name.clone(),
+                config.global.bfd_process.process_name.clone(),
             ],
         }
     }
@@ -136,6 +140,12 @@ impl ParentView {
     /// `running_checker()`: checkers are not excluded by `-P` and have something to do.
     pub fn run_checker(&self, cli: &Cli) -> bool {
         !cli.vrrp_only && (self.have_checker || cli.all)
+    }
+
+    /// `running_bfd()`: BFD is not excluded by `-B` (nor by `-P`/`-C`, which run one
+    /// subsystem only) and has something to do (or `--all`).
+    pub fn run_bfd(&self, cli: &Cli) -> bool {
+        !cli.no_bfd && !cli.vrrp_only && !cli.check_only && (self.have_bfd || cli.all)
     }
 
     /// keepalived's `reload_config()` refuses a reload that changes these; the message names

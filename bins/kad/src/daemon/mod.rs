@@ -116,7 +116,8 @@ pub fn child_main(cli: &Cli, role: Role, run: fn(&Cli) -> i32) -> i32 {
     match role {
         Role::Vrrp => notify::child_init(Kind::Vrrp),
         Role::Checker => notify::child_init(Kind::Checker),
-        Role::Parent | Role::Bfd => {}
+        Role::Bfd => notify::child_init(Kind::Bfd),
+        Role::Parent => {}
     }
 
     let mut settings = Settings::from_cli(cli, role);
@@ -266,6 +267,9 @@ pub fn run(cli: &Cli) -> i32 {
             if !cli.vrrp_only {
                 pidfile::remove(&pids.checkers);
             }
+            if !cli.no_bfd {
+                pidfile::remove(&pids.bfd);
+            }
             pidfile::remove(&pids.main);
             core.restore();
         }
@@ -358,6 +362,7 @@ fn already_running(cli: &Cli, pids: &PidFiles) -> bool {
     pidfile::process_running(&pids.main)
         || (!cli.check_only && pidfile::process_running(&pids.vrrp))
         || (!cli.vrrp_only && pidfile::process_running(&pids.checkers))
+        || (!cli.no_bfd && pidfile::process_running(&pids.bfd))
 }
 
 /// Start the daemon copy of this process: same binary and arguments, detached from the
@@ -592,6 +597,7 @@ impl<'a> Parent<'a> {
         let slots = vec![
             Slot::new(Kind::Checker, pids.checkers.clone()),
             Slot::new(Kind::Vrrp, pids.vrrp.clone()),
+            Slot::new(Kind::Bfd, pids.bfd.clone()),
         ];
         Ok(Parent {
             cli,
@@ -617,6 +623,7 @@ impl<'a> Parent<'a> {
         match kind {
             Kind::Vrrp => self.view.run_vrrp(self.cli),
             Kind::Checker => self.view.run_checker(self.cli),
+            Kind::Bfd => self.view.run_bfd(self.cli),
         }
     }
 
@@ -627,6 +634,7 @@ impl<'a> Parent<'a> {
             process_name: match kind {
                 Kind::Vrrp => self.view.names[1].clone(),
                 Kind::Checker => self.view.names[2].clone(),
+                Kind::Bfd => self.view.names[3].clone(),
             },
             config: self.cli.use_file.clone(),
         }

@@ -66,6 +66,7 @@ fn byte_of(kind: Kind) -> u8 {
     match kind {
         Kind::Vrrp => b'v',
         Kind::Checker => b'c',
+        Kind::Bfd => b'b',
     }
 }
 
@@ -73,6 +74,7 @@ fn kind_of(b: u8) -> Option<Kind> {
     match b {
         b'v' => Some(Kind::Vrrp),
         b'c' => Some(Kind::Checker),
+        b'b' => Some(Kind::Bfd),
         _ => None,
     }
 }

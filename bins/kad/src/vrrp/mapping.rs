@@ -35,7 +35,7 @@ pub enum Source {
     File(String),
     /// A `vrrp_track_process`.
     Process(String),
-    /// A `bfd_instance` (no BFD process yet: stays up).
+    /// A `bfd_instance`: its state comes from the BFD process, Down until it reports.
     Bfd(String),
     /// The address adverts are sent from: an instance faults while it is missing.
     Address(IpAddr),
@@ -46,6 +46,8 @@ pub enum Source {
 pub struct Trackers {
     ids: HashMap<Source, TrackerId>,
     sources: Vec<Source>,
+    /// Each `bfd_instance`'s own `weight` and `reverse`, the default of a `track_bfd` line.
+    bfd_defaults: HashMap<String, (i32, bool)>,
 }
 
 impl Trackers {
@@ -224,7 +226,14 @@ pub fn tracked_files(v: &VrrpConfig) -> HashSet<&str> {
 pub fn plan(config: &Config, table: &Table, disabled_scripts: &[String]) -> Plan {
     let g = &config.global;
     let v = &config.vrrp;
-    let mut trackers = Trackers::default();
+    let mut trackers = Trackers {
+        bfd_defaults: config
+            .bfd
+            .iter()
+            .map(|b| (b.name.clone(), (b.weight, b.reverse)))
+            .collect(),
+        ..Trackers::default()
+    };
     let mut errors = Vec::new();
     let mut by_name: HashMap<&str, InstancePlan> = HashMap::new();
     let mut order: Vec<&str> = Vec::new();
@@ -389,6 +398,14 @@ fn tracker_configs(
     disabled_scripts: &[String],
 ) -> Vec<TrackerConfig> {
     let mut out = Vec::new();
+    let bfd_defaults: Vec<(i32, bool)> = track
+        .bfds
+        .iter()
+        .map(|r| {
+            let d = trackers.bfd_defaults.get(&r.name);
+            d.copied().unwrap_or((0, false))
+        })
+        .collect();
     let mut add = |r: &TrackRef, src: Source, kind, weight: i32, reverse: bool, init| {
         let id = trackers.id(src);
         let mut t = TrackerConfig::new(id, kind, r.weight.unwrap_or(weight));
@@ -452,14 +469,15 @@ fn tracker_configs(
             None,
         );
     }
-    for r in &track.bfds {
+    for (r, (w, rev)) in track.bfds.iter().zip(bfd_defaults) {
+        // keepalived's VRRP process counts a session down until the BFD process reports.
         add(
             r,
             Source::Bfd(r.name.clone()),
             TrackerKind::Bfd,
-            0,
-            false,
-            None,
+            w,
+            rev,
+            Some(TrackerState::Down),
         );
     }
     out
@@ -562,6 +580,38 @@ mod tests {
             .unwrap();
         assert_eq!(weight(a, src), Some(0));
         assert_eq!(weight(b, src), Some(0));
+    }
+
+    #[test]
+    fn track_bfd_takes_the_instances_weight_and_starts_down() {
+        // keepalived issues #1940/#1945: a sync group's track_bfd weight applies from the start.
+        let inst = |n: &str, vrid: u8, track: &str| {
+            format!(
+                "vrrp_instance {n} {{\n interface eth0\n virtual_router_id {vrid}\n\
+                 mcast_src_ip 192.0.2.1\n{track} virtual_ipaddress {{\n  192.0.2.{vrid}\n }}\n}}\n"
+            )
+        };
+        let text = format!(
+            "bfd_instance b1 {{\n neighbor_ip 192.0.2.2\n weight 10 reverse\n}}\n\
+             vrrp_sync_group G {{\n group {{\n  A\n  B\n }}\n track_bfd {{\n  b1\n }}\n}}\n{}{}{}",
+            inst("A", 1, ""),
+            inst("B", 2, ""),
+            inst("C", 3, " track_bfd {\n  b1 weight -5\n }\n")
+        );
+        let p = plan_of(&text, &[]);
+        let b1 = p.trackers.get(&Source::Bfd("b1".into())).unwrap();
+        let group = &p.units[0].group.as_ref().unwrap().config;
+        let g = group.trackers.iter().find(|t| t.id == b1).unwrap();
+        assert_eq!(
+            (g.weight, g.reverse, g.initial),
+            (10, true, TrackerState::Down)
+        );
+        let a = &p.units[1].members[0].config;
+        let t = a.trackers.iter().find(|t| t.id == b1).unwrap();
+        assert_eq!(
+            (t.weight, t.reverse, t.initial),
+            (-5, true, TrackerState::Down)
+        );
     }
 
     #[test]

@@ -44,6 +44,8 @@ const NETLINK: Token = Token(1);
 const FILES: Token = Token(2);
 const PROCESSES: Token = Token(3);
 const TIMER: Token = Token(4);
+/// BFD state changes from the BFD process (`track_bfd`).
+const BFD: Token = Token(5);
 
 /// Runs the VRRP process until it is told to stop; returns the exit code.
 pub fn run(opts: &ChildOptions) -> i32 {
@@ -89,6 +91,8 @@ struct Vrrpd<'a> {
     timer: TimerFd,
     /// keepalived's `last_email_state`, per instance or group name.
     mailed: HashMap<String, StateGate>,
+    /// The BFD process's state reports, once a `bfd_instance` is configured.
+    bfd: Option<crate::bfd::events::Subscriber>,
 }
 
 /// Reads and checks the configuration; `None` when it has errors (a reload then keeps
@@ -162,6 +166,7 @@ impl<'a> Vrrpd<'a> {
             files: None,
             processes: None,
             timer,
+            bfd: None,
         };
         d.open_trackers(track_file::Start::Initial);
         d.mailer = d.new_mailer();
@@ -172,6 +177,7 @@ impl<'a> Vrrpd<'a> {
             .start(d.poll.registry(), plan, now, &Previous::default());
         d.script_changes(now);
         d.tracker_snapshot(now);
+        d.open_bfd();
         crate::memory::release_after_load();
         (opts.config_read)();
         log_info!(
@@ -218,6 +224,7 @@ impl<'a> Vrrpd<'a> {
                     TIMER => {
                         let _ = self.timer.wait();
                     }
+                    BFD => self.bfd_changes(now),
                     FILES => {
                         let changed = self.files.as_mut().map(FileTracker::process);
                         for (name, v) in changed.unwrap_or_default() {
@@ -297,6 +304,7 @@ impl<'a> Vrrpd<'a> {
                 self.config = config;
                 self.reload_trackers();
                 self.tracker_snapshot(now);
+                self.open_bfd();
                 self.mailer = self.new_mailer();
                 self.statics.install(&mut self.router, &self.config);
                 crate::memory::release_after_load();
@@ -313,6 +321,7 @@ impl<'a> Vrrpd<'a> {
                     &self.router,
                     &self.config,
                     &self.scripts,
+                    &self.bfd_states(),
                 );
                 None
             }
@@ -322,6 +331,7 @@ impl<'a> Vrrpd<'a> {
                     &self.router,
                     &self.config,
                     &self.scripts,
+                    &self.bfd_states(),
                 );
                 None
             }
@@ -331,6 +341,7 @@ impl<'a> Vrrpd<'a> {
                     &self.router,
                     &self.config,
                     &self.scripts,
+                    &self.bfd_states(),
                 );
                 None
             }
@@ -443,6 +454,66 @@ impl Vrrpd<'_> {
     fn set(&mut self, now: Instant, source: mapping::Source, state: TrackerState) {
         if let Some(id) = self.router.tracker(&source) {
             self.router.set_tracker(now, id, state);
+        }
+    }
+
+    /// Listens to the BFD process when the configuration has a `bfd_instance`; after a
+    /// reload (whose trackers start Down again) asks it for every state.
+    fn open_bfd(&mut self) {
+        if self.config.bfd.is_empty() {
+            return;
+        }
+        if let Some(s) = &self.bfd {
+            s.request_all();
+            return;
+        }
+        match crate::bfd::events::Subscriber::open(crate::bfd::events::Role::Vrrp) {
+            Ok(s) => {
+                let fd = std::os::fd::AsRawFd::as_raw_fd(&std::os::fd::AsFd::as_fd(&s));
+                if let Err(e) =
+                    self.poll
+                        .registry()
+                        .register(&mut SourceFd(&fd), BFD, Interest::READABLE)
+                {
+                    log_err!("track_bfd: {e}");
+                }
+                self.bfd = Some(s);
+            }
+            Err(e) => log_err!("track_bfd: cannot listen to the BFD process - {e}"),
+        }
+    }
+
+    /// The BFD instances' last reported states, for the data dump.
+    fn bfd_states(&self) -> std::collections::BTreeMap<String, bool> {
+        self.bfd
+            .as_ref()
+            .map(|s| s.states().clone())
+            .unwrap_or_default()
+    }
+
+    /// BFD instances that went up or down (keepalived's `bfd_vrrp_event`).
+    fn bfd_changes(&mut self, now: Instant) {
+        let changes = self.bfd.as_mut().map(|s| s.drain()).unwrap_or_default();
+        for (name, up) in changes {
+            log_info!(
+                "Received BFD event: instance {name} is in state {}",
+                if up { "Up" } else { "Down" }
+            );
+            for i in self.config.vrrp.instances.iter() {
+                if i.track.bfds.iter().any(|r| r.name == name) {
+                    log_info!(
+                        "VRRP_Instance({}) Tracked BFD instance {name} is {}",
+                        i.name,
+                        if up { "UP" } else { "DOWN" }
+                    );
+                }
+            }
+            let state = if up {
+                TrackerState::Up
+            } else {
+                TrackerState::Down
+            };
+            self.set(now, mapping::Source::Bfd(name), state);
         }
     }
 

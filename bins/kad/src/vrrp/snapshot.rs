@@ -156,7 +156,13 @@ fn script_views(scripts: &ScriptTrackers, config: &Config) -> Vec<ScriptView> {
 }
 
 /// Writes the dump `kind` asked for, where keepalived writes it.
-pub fn write(kind: Kind, router: &Router, config: &Config, scripts: &ScriptTrackers) {
+pub fn write(
+    kind: Kind,
+    router: &Router,
+    config: &Config,
+    scripts: &ScriptTrackers,
+    bfd_up: &std::collections::BTreeMap<String, bool>,
+) {
     let paths = Paths::for_config(config);
     let instances = instance_views(router, config);
     let (path, text) = match kind {
@@ -164,7 +170,7 @@ pub fn write(kind: Kind, router: &Router, config: &Config, scripts: &ScriptTrack
             let groups = group_views(router, config);
             let interfaces = interface_views(router);
             let umask = 0o177;
-            let text = dump::data_text(&DumpData {
+            let mut text = dump::data_text(&DumpData {
                 global: GlobalView {
                     config,
                     umask,
@@ -179,6 +185,10 @@ pub fn write(kind: Kind, router: &Router, config: &Config, scripts: &ScriptTrack
                 scripts: &script_views(scripts, config),
                 interfaces: &interfaces,
             });
+            crate::bfd::dump::insert_before_interfaces(
+                &mut text,
+                &crate::bfd::dump::vrrp_track_text(config, bfd_up),
+            );
             (paths.data, text)
         }
         Kind::Stats => (paths.stats, dump::stats_text(&instances)),
