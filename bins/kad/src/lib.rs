@@ -29,6 +29,7 @@ mod child;
 mod deadlines;
 pub mod memory;
 pub mod notify;
+mod sched;
 pub mod signals;
 pub mod smtp_alert;
 pub mod spawn;

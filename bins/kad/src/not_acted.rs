@@ -35,11 +35,6 @@ const SNMP: &str = "SNMP (AgentX, KEEPALIVED-MIB, VRRP-MIB) is not implemented";
 const TRAPS: &str = "SNMP traps are not implemented";
 const DBUS: &str = "the DBus interface org.keepalived.Vrrp1 is not implemented";
 
-const NICE: &str = "the child's nice value is not set";
-const NO_SWAP: &str = "the child's memory is not locked (mlockall)";
-const RT: &str = "realtime scheduling is not applied";
-const AFFINITY: &str = "CPU affinity is not applied";
-const RTTIME: &str = "RLIMIT_RTTIME is not set";
 const AUTO_PRIO: &str = "automatic realtime priority is not implemented";
 const SYNCD: &str = "the IPVS connection sync daemon is not started";
 const NFT: &str = "kad's nftables table is always 'keepalived', chain priority -1";
@@ -59,54 +54,6 @@ pub const KEYWORDS: &[Keyword] = &[
     Keyword {
         name: "config_save_dir",
         loss: "the configuration is not saved",
-    },
-    Keyword {
-        name: "vrrp_priority",
-        loss: NICE,
-    },
-    Keyword {
-        name: "checker_priority",
-        loss: NICE,
-    },
-    Keyword {
-        name: "vrrp_no_swap",
-        loss: NO_SWAP,
-    },
-    Keyword {
-        name: "checker_no_swap",
-        loss: NO_SWAP,
-    },
-    Keyword {
-        name: "vrrp_rt_priority",
-        loss: RT,
-    },
-    Keyword {
-        name: "checker_rt_priority",
-        loss: RT,
-    },
-    Keyword {
-        name: "vrrp_cpu_affinity",
-        loss: AFFINITY,
-    },
-    Keyword {
-        name: "checker_cpu_affinity",
-        loss: AFFINITY,
-    },
-    Keyword {
-        name: "vrrp_rlimit_rttime",
-        loss: RTTIME,
-    },
-    Keyword {
-        name: "vrrp_rlimit_rtime",
-        loss: RTTIME,
-    },
-    Keyword {
-        name: "checker_rlimit_rttime",
-        loss: RTTIME,
-    },
-    Keyword {
-        name: "checker_rlimit_rtime",
-        loss: RTTIME,
     },
     Keyword {
         name: "max_auto_priority",

@@ -15,7 +15,6 @@
 pub(crate) mod dump;
 pub mod events;
 pub(crate) mod mapping;
-pub(crate) mod sched;
 pub(crate) mod socket;
 
 use std::collections::{BTreeMap, HashMap};
@@ -125,7 +124,7 @@ fn read_config(opts: &ChildOptions) -> (Config, bool) {
 impl<'a> Bfdd<'a> {
     fn start(opts: &'a ChildOptions) -> Result<Bfdd<'a>, StartError> {
         let (config, _) = read_config(opts);
-        sched::apply(&config.global.bfd_process, "BFD");
+        crate::sched::apply(&config.global.bfd_process, "BFD");
         let poll = Poll::new()?;
         let mut signals = Signals::new()?;
         poll.registry()

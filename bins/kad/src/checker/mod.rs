@@ -132,6 +132,7 @@ pub fn run(opts: &ChildOptions) -> i32 {
         return EXIT_CONFIG;
     };
     raise_fd_limit(plan.checkers.len());
+    crate::sched::apply(&loaded.config.global.checker_process, "Healthcheck");
     let g = &loaded.config.global;
     let netns = loaded.config.top.net_namespace_ipvs.as_deref();
     let ipvs = ipvs::Ipvs::start(from_config::lvs_settings(g), netns);

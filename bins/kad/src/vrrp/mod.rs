@@ -121,6 +121,7 @@ fn rcvbuf(b: &keepalive_confparse::model::global::RcvBufs) -> Option<RcvBuf> {
 impl<'a> Vrrpd<'a> {
     fn start(opts: &'a ChildOptions) -> Result<Vrrpd<'a>, StartError> {
         let (config, _) = read_config(opts);
+        crate::sched::apply(&config.global.vrrp_process, "VRRP");
         let poll = Poll::new()?;
         let mut signals = Signals::new()?;
         poll.registry()
