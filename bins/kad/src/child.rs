@@ -1,8 +1,8 @@
-//! What the VRRP and checker loops take from the process that starts them.
+//! What the VRRP, checker and BFD loops take from the process that starts them.
 
 use std::path::PathBuf;
 
-/// How [`crate::vrrp::run`] and [`crate::checker::run`] find their configuration, and how
+/// How [`crate::vrrp::run`], [`crate::checker::run`] and [`crate::bfd::run`] find their configuration, and how
 /// they report back to whatever supervises them (kad's parent process).
 #[derive(Debug, Clone)]
 pub struct ChildOptions {
@@ -21,4 +21,24 @@ pub struct ChildOptions {
     pub config_read: fn(),
     /// Called by the checker loop as it exits, to log "Stopped" (with `-D`, its CPU usage).
     pub stopped: fn(),
+}
+
+impl ChildOptions {
+    /// Reads and checks the configuration; the flag is false when it has errors (a reload then
+    /// keeps the running one). With `log`, each problem is logged, as keepalived's VRRP child
+    /// does; the parent has already logged them for `-t`-style checks.
+    pub(crate) fn read_config(&self, log: bool) -> (keepalive_confparse::model::Config, bool) {
+        let loaded = keepalive_confparse::load::load(&self.config_file, &self.parse);
+        let mut ok = true;
+        for d in loaded.diagnostics.iter() {
+            let error = d.severity == keepalive_confparse::diag::Severity::Error;
+            ok &= !error;
+            match (log, error) {
+                (false, _) => {}
+                (true, true) => log_err!("{d}"),
+                (true, false) => log_warn!("{d}"),
+            }
+        }
+        (loaded.config, ok)
+    }
 }

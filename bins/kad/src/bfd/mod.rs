@@ -22,7 +22,6 @@ use std::os::fd::{AsFd, AsRawFd};
 use std::time::{Duration, Instant};
 
 use keepalive_bfd::{Diag, Event, SessionId, Sessions, State};
-use keepalive_confparse::load::load;
 use keepalive_confparse::model::Config;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
@@ -108,22 +107,9 @@ struct Bfdd<'a> {
     stats: LoopStats,
 }
 
-/// Reads and checks the configuration; the flag is false when it has errors (a reload then
-/// keeps the running one).
-fn read_config(opts: &ChildOptions) -> (Config, bool) {
-    let loaded = load(&opts.config_file, &opts.parse);
-    let mut ok = true;
-    for d in loaded.diagnostics.iter() {
-        if d.severity == keepalive_confparse::diag::Severity::Error {
-            ok = false;
-        }
-    }
-    (loaded.config, ok)
-}
-
 impl<'a> Bfdd<'a> {
     fn start(opts: &'a ChildOptions) -> Result<Bfdd<'a>, StartError> {
-        let (config, _) = read_config(opts);
+        let (config, _) = opts.read_config(false);
         crate::sched::apply(&config.global.bfd_process, "BFD");
         let poll = Poll::new()?;
         let mut signals = Signals::new()?;
@@ -454,7 +440,7 @@ impl<'a> Bfdd<'a> {
             }
             Request::Reload => {
                 log_info!("Reloading");
-                let (config, ok) = read_config(self.opts);
+                let (config, ok) = self.opts.read_config(false);
                 if !ok {
                     log_err!("Configuration has errors - keeping the running configuration");
                 } else {

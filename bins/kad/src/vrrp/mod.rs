@@ -18,7 +18,6 @@ pub mod track_process;
 
 use std::time::{Duration, Instant};
 
-use keepalive_confparse::load::load;
 use keepalive_confparse::model::Config;
 use keepalive_netlink::{RcvBuf, Reflector, Rtnl};
 use keepalive_vrrp::action::{NotifyEvent, NotifyScope};
@@ -95,22 +94,6 @@ struct Vrrpd<'a> {
     bfd: Option<crate::bfd::events::Subscriber>,
 }
 
-/// Reads and checks the configuration; `None` when it has errors (a reload then keeps
-/// the running one).
-fn read_config(opts: &ChildOptions) -> (Config, bool) {
-    let loaded = load(&opts.config_file, &opts.parse);
-    let mut ok = true;
-    for d in loaded.diagnostics.iter() {
-        if d.severity == keepalive_confparse::diag::Severity::Error {
-            ok = false;
-            log_err!("{d}");
-        } else {
-            log_warn!("{d}");
-        }
-    }
-    (loaded.config, ok)
-}
-
 fn rcvbuf(b: &keepalive_confparse::model::global::RcvBufs) -> Option<RcvBuf> {
     b.size.map(|s| RcvBuf {
         bytes: s as usize,
@@ -120,7 +103,7 @@ fn rcvbuf(b: &keepalive_confparse::model::global::RcvBufs) -> Option<RcvBuf> {
 
 impl<'a> Vrrpd<'a> {
     fn start(opts: &'a ChildOptions) -> Result<Vrrpd<'a>, StartError> {
-        let (config, _) = read_config(opts);
+        let (config, _) = opts.read_config(true);
         crate::sched::apply(&config.global.vrrp_process, "VRRP");
         let poll = Poll::new()?;
         let mut signals = Signals::new()?;
@@ -278,7 +261,7 @@ impl<'a> Vrrpd<'a> {
             }
             Request::Reload => {
                 log_info!("Reloading");
-                let (config, ok) = read_config(self.opts);
+                let (config, ok) = self.opts.read_config(true);
                 if !ok {
                     log_err!("Configuration has errors - keeping the running configuration");
                     (self.opts.config_read)();
