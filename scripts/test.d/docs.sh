@@ -44,7 +44,7 @@ def rust_lines(path):
     return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
 
 tested = set()
-for crate in ("confparse", "vrrp", "ipvs", "checkers", "netlink-reflector"):
+for crate in ("confparse", "vrrp", "bfd", "ipvs", "checkers", "netlink-reflector"):
     tested.update(rust_lines(crate + "/README.md"))
 excerpts = rust_lines("README.md")
 stale = [line for line in excerpts if line not in tested]
