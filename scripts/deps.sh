@@ -37,9 +37,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Debian's keepalived package may start a daemon; tests start their own.
-if command -v systemctl >/dev/null 2>&1; then systemctl disable --now keepalived >/dev/null 2>&1 || true; fi
-pkill -x keepalived 2>/dev/null || true
+# Debian's keepalived package may start a daemon as it installs; tests start their own. Only the
+# daemon this install started is stopped (by its unit, or by the package's pid file): a keepalived
+# an operator already runs on this machine is left alone.
+if [[ " ${missing[*]-} " == *" keepalived "* ]]; then
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now keepalived >/dev/null 2>&1 || true; fi
+    if [ -r /run/keepalived.pid ]; then kill "$(cat /run/keepalived.pid)" 2>/dev/null || true; fi
+fi
 
 # Debian's frr package starts its watchfrr/zebra/staticd service; tests start their own bfdd.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now frr >/dev/null 2>&1 || true; fi
