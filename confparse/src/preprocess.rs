@@ -446,13 +446,26 @@ impl<'a> Reader<'a> {
     /// keepalived's `file_config_error()`: an error when the check is enabled by
     /// `include_check` or the include variant, otherwise only logged.
     fn file_error(&mut self, kind: u8, include_type: u8, at: Option<Pos>, msg: String) {
+        self.file_error_hinted(kind, include_type, at, msg, false);
+    }
+
+    /// `relative`: the name that was not found is a relative path, the one case where saying
+    /// where it was looked for helps.
+    fn file_error_hinted(
+        &mut self,
+        kind: u8,
+        include_type: u8,
+        at: Option<Pos>,
+        msg: String,
+        relative: bool,
+    ) {
         let enabled = (self.include_check | include_type) & kind != 0;
         let sev = if enabled {
             Severity::Error
         } else {
             Severity::Warning
         };
-        let hint = (enabled && at.is_some()).then(|| {
+        let hint = (enabled && relative && at.is_some()).then(|| {
             "relative include paths are resolved from the directory of the including file"
                 .to_owned()
         });
@@ -496,10 +509,12 @@ impl<'a> Reader<'a> {
                         "configuration file"
                     };
                     let msg = format!("{what} '{shown}' not found");
-                    self.file_error(kind, include_type, at, msg);
+                    let relative = !pattern.starts_with(b"/");
+                    self.file_error_hinted(kind, include_type, at, msg, relative);
                 } else if stats.have_wildcards && mask & INCLUDE_W != 0 {
                     let msg = format!("no file matches include pattern '{shown}'");
-                    self.file_error(INCLUDE_W, include_type, at, msg);
+                    let relative = !pattern.starts_with(b"/");
+                    self.file_error_hinted(INCLUDE_W, include_type, at, msg, relative);
                 }
                 return false;
             }

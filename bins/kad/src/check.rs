@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::io::{self, Write};
 use std::path::Path;
 
-use keepalive_confparse::diag::{Diagnostics, Severity};
+use keepalive_confparse::diag::{Diagnostic, Diagnostics, Severity};
 
 /// `KEEPALIVED_CHK_EXIT_OK`.
 pub const EXIT_OK: i32 = 0;
@@ -17,7 +17,7 @@ pub const EXIT_CONFIG: i32 = 4;
 /// `KEEPALIVED_CHK_EXIT_CONFIG_TEST`: the configuration has errors.
 pub const EXIT_CONFIG_TEST: i32 = 5;
 /// `KEEPALIVED_CHK_EXIT_CONFIG_TEST_SECURITY`: scripts would run without
-/// `enable_script_security`. keepalived keeps the numerically highest problem class, so this
+/// `enable_script_security`, or an include that must exist does not. keepalived keeps the numerically highest problem class, so this
 /// wins over other errors.
 pub const EXIT_CONFIG_TEST_SECURITY: i32 = 6;
 
@@ -60,9 +60,25 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// The exit code for a checked configuration.
+/// The errors keepalived's `file_config_error()` raises, which make it refuse to start
+/// (`had_config_file_error()`): a required configuration or include file that is missing,
+/// unreadable or not a regular file. confparse reports them as errors with these messages.
+pub fn is_file_error(d: &Diagnostic) -> bool {
+    let m = d.message.as_str();
+    m.starts_with("include file '")
+        || m.starts_with("configuration file '")
+        || m.starts_with("some files of include '")
+        || m.starts_with("no file matches include pattern '")
+        || m.starts_with("cannot read '")
+}
+
+/// The exit code for a checked configuration. A missing or unreadable include (enabled by `-e`
+/// or `include_check`) ends keepalived's check with 6, as a security violation does.
 pub fn exit_code(diags: &Diagnostics, security_violation: bool) -> i32 {
-    if security_violation {
+    let file_error = diags
+        .iter()
+        .any(|d| d.severity == Severity::Error && is_file_error(d));
+    if security_violation || file_error {
         EXIT_CONFIG_TEST_SECURITY
     } else if diags.has_errors() {
         EXIT_CONFIG_TEST

@@ -39,12 +39,40 @@ pub struct Findings {
     pub security_violation: bool,
 }
 
+/// Where the interfaces come from.
+pub enum Interfaces<'a> {
+    /// A `/sys/class/net` tree: the namespace sysfs was mounted in (a fake tree in tests).
+    Sys(&'a Path),
+    /// The network namespace this process is in, asked of the kernel: after `setns`, `/sys`
+    /// still shows the namespace it was mounted in, so `-t -s NETNS` cannot read it there.
+    Kernel,
+    /// Not checked (the namespace could not be entered; a warning says so).
+    Unchecked,
+}
+
 /// Check `config` against this machine.
-pub fn check(config: &Config, sys_class_net: &Path) -> Findings {
+pub fn check(config: &Config, interfaces: Interfaces) -> Findings {
     let mut f = Findings::default();
-    check_interfaces(config, sys_class_net, &mut f);
+    let types = match interfaces {
+        Interfaces::Sys(sys) => Some(interface_types(sys)),
+        Interfaces::Kernel => Some(kernel_interface_types()),
+        Interfaces::Unchecked => None,
+    };
+    if let Some(types) = types {
+        check_interfaces(config, &types, &mut f);
+    }
     check_scripts(config, &mut f);
     f
+}
+
+/// `-t -s NETNS` and `net_namespace`: check the interfaces of the namespace the daemon would
+/// run in. keepalived's `-t` ignores a namespace it cannot join and exits 0; kad does the same
+/// but says so.
+pub fn enter_namespace(name: &str) -> Result<(), String> {
+    let path = format!("/run/netns/{name}");
+    let f = std::fs::File::open(&path).map_err(|e| format!("cannot open {path}: {e}"))?;
+    nix::sched::setns(&f, nix::sched::CloneFlags::CLONE_NEWNET)
+        .map_err(|e| format!("cannot join network namespace {name}: {e}"))
 }
 
 /// Append the findings to the model's diagnostics.
@@ -81,10 +109,25 @@ fn interface_types(sys: &Path) -> HashMap<String, u32> {
         .collect()
 }
 
-fn check_interfaces(config: &Config, sys: &Path, f: &mut Findings) {
+/// The same map as [`interface_types`], from `getifaddrs` (rtnetlink in the current namespace);
+/// only loopback matters among the types.
+fn kernel_interface_types() -> HashMap<String, u32> {
+    let Ok(addrs) = nix::ifaddrs::getifaddrs() else {
+        return HashMap::new();
+    };
+    addrs
+        .map(|a| {
+            let loopback = a
+                .flags
+                .contains(nix::net::if_::InterfaceFlags::IFF_LOOPBACK);
+            (a.interface_name, if loopback { ARPHRD_LOOPBACK } else { 1 })
+        })
+        .collect()
+}
+
+fn check_interfaces(config: &Config, types: &HashMap<String, u32>, f: &mut Findings) {
     // Which names must exist, and where, is the model's knowledge; whether they do is ours.
     let mut diags = Diagnostics::new();
-    let types = interface_types(sys);
     let exists = |name: &str| types.contains_key(name);
     keepalive_confparse::model::vrrp::check_interfaces(
         &config.vrrp,
@@ -196,6 +239,10 @@ mod tests {
         load_str("host-test.conf", text, &Options::default()).config
     }
 
+    fn check_sys(config: &Config, sys: &Path) -> Findings {
+        check(config, Interfaces::Sys(sys))
+    }
+
     /// A fake `/sys/class/net` with `eth0` (Ethernet) and `lo` (loopback), removed on drop.
     struct FakeSys(PathBuf);
 
@@ -222,13 +269,13 @@ mod tests {
     #[test]
     fn missing_and_loopback_interfaces_are_errors() {
         let sys = FakeSys::new("if");
-        let ok = check(&config(&INSTANCE.replace("IF", "eth0")), &sys.0);
+        let ok = check_sys(&config(&INSTANCE.replace("IF", "eth0")), &sys.0);
         assert!(ok.diagnostics.is_empty(), "{:?}", ok.diagnostics);
-        let missing = check(&config(&INSTANCE.replace("IF", "eth9")), &sys.0);
+        let missing = check_sys(&config(&INSTANCE.replace("IF", "eth9")), &sys.0);
         assert_eq!(missing.diagnostics.len(), 1);
         assert!(missing.diagnostics[0].message.contains("eth9"));
         assert_eq!(missing.diagnostics[0].loc.as_ref().map(|l| l.line), Some(2));
-        let lo = check(&config(&INSTANCE.replace("IF", "lo")), &sys.0);
+        let lo = check_sys(&config(&INSTANCE.replace("IF", "lo")), &sys.0);
         assert!(lo.diagnostics[0].message.contains("loopback"));
     }
 
@@ -239,7 +286,7 @@ mod tests {
             "global_defs {{\n    dynamic_interfaces\n}}\n{}",
             INSTANCE.replace("IF", "bond7")
         );
-        assert!(check(&config(&text), &sys.0).diagnostics.is_empty());
+        assert!(check_sys(&config(&text), &sys.0).diagnostics.is_empty());
     }
 
     #[test]
@@ -249,12 +296,12 @@ mod tests {
             "priority 100",
             "priority 100\n    notify_master \"/bin/sh -c true\"",
         );
-        let f = check(&config(&with_script), &sys.0);
+        let f = check_sys(&config(&with_script), &sys.0);
         assert!(f.security_violation, "{:?}", f.diagnostics);
         let secured = format!(
             "global_defs {{\n    enable_script_security\n    script_user root\n}}\n{with_script}"
         );
-        let f = check(&config(&secured), &sys.0);
+        let f = check_sys(&config(&secured), &sys.0);
         assert!(!f.security_violation);
         assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
     }
@@ -267,7 +314,7 @@ mod tests {
              vrrp_script chk {{\n    script \"/nonexistent/kad-check\"\n}}\n{}",
             INSTANCE.replace("IF", "eth0")
         );
-        let f = check(&config(&text), &sys.0);
+        let f = check_sys(&config(&text), &sys.0);
         assert_eq!(f.diagnostics.len(), 1, "{:?}", f.diagnostics);
         assert!(f.diagnostics[0].message.contains("chk"));
     }

@@ -1,8 +1,8 @@
 //! `kad`: keepalived re-created in Rust.
 //!
 //! It accepts keepalived 2.2.7's command line unchanged (see [`cli`]): `-t` checks a
-//! configuration (keepalived's exit codes), `-d`/`--dump-conf[=json]` prints the effective
-//! configuration, `-v`, `-h`, `--signum`, `-T` (hands over to `genhash`); otherwise it runs
+//! configuration (keepalived's exit codes) and with `-d`/`--dump-conf[=json]` prints the
+//! effective configuration, `-v`, `-h`, `--signum`, `-T` (hands over to `genhash`); otherwise it runs
 //! the daemon: a parent process ([`daemon`]) starting a VRRP and a checker child, each of which
 //! runs its loop from kad's library ([`kad::vrrp::run`], [`kad::checker::run`]).
 //!
@@ -21,11 +21,13 @@ mod dump;
 mod host;
 mod log;
 mod not_acted;
+mod version;
 
 use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
+use keepalive_confparse::diag::{Diagnostic, Severity};
 use keepalive_confparse::load::{load, Loaded};
 use keepalive_confparse::Options;
 
@@ -57,10 +59,7 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> i32 {
     if cli.version {
-        eprintln!(
-            "kad v{} (keepalived 2.2.7 compatible command line and configuration)",
-            env!("CARGO_PKG_VERSION")
-        );
+        eprint!("{}", version::text());
         return 0;
     }
     if let Some(func) = &cli.signum {
@@ -93,9 +92,6 @@ fn run(cli: &Cli) -> i32 {
 
     if cli.config_test.is_some() {
         return config_test(cli);
-    }
-    if let Some(format) = cli.dump_conf {
-        return dump_conf(cli, format);
     }
     match daemon::child_role() {
         Some(role @ log::Role::Vrrp) => daemon::child_main(cli, role, |cli| {
@@ -153,7 +149,24 @@ fn read(cli: &Cli, err: &mut dyn Write) -> Result<Checked, i32> {
     }
     let mut loaded = load(&path, &options(cli));
     not_acted::warn_keywords(&mut loaded);
-    let findings = host::check(&loaded.config, Path::new(host::SYS_CLASS_NET));
+    let namespace = cli
+        .namespace
+        .as_deref()
+        .or(loaded.config.top.net_namespace.as_deref());
+    let interfaces = match namespace.map(host::enter_namespace) {
+        None => host::Interfaces::Sys(Path::new(host::SYS_CLASS_NET)),
+        Some(Ok(())) => host::Interfaces::Kernel,
+        Some(Err(why)) => {
+            loaded.diagnostics.push(Diagnostic {
+                severity: Severity::Warning,
+                loc: None,
+                message: format!("{why}: interfaces not checked"),
+                hint: None,
+            });
+            host::Interfaces::Unchecked
+        }
+    };
+    let findings = host::check(&loaded.config, interfaces);
     host::merge(&findings, &mut loaded.diagnostics);
     Ok(Checked {
         loaded,
@@ -202,17 +215,6 @@ fn config_test(cli: &Cli) -> i32 {
     code
 }
 
-fn dump_conf(cli: &Cli, format: DumpFormat) -> i32 {
-    let mut err = io::stderr().lock();
-    let checked = match read(cli, &mut err) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let _ = check::report(&checked.loaded.diagnostics, &mut err);
-    print_dump(&checked.loaded, format);
-    checked.exit_code()
-}
-
 fn print_dump(loaded: &Loaded, format: DumpFormat) {
     let text = match format {
         DumpFormat::Text => dump::text(&loaded.config),
@@ -223,17 +225,30 @@ fn print_dump(loaded: &Loaded, format: DumpFormat) {
     let _ = out.flush();
 }
 
-/// `-T`: keepalived runs its built-in genhash; kad runs the `genhash` binary installed beside it.
+/// `-T`: keepalived runs its built-in genhash; kad runs its own `genhash`, installed beside it
+/// (`target/…/genhash`) or, when kad is in an `sbin` directory, in the sibling `bin` one
+/// (`/usr/sbin/kad` → `/usr/bin/genhash`, as the package installs them).
+/// Never one found on `PATH`: that may be keepalived's, with other options and output.
 fn genhash(args: Vec<std::ffi::OsString>, ignored_before: bool) -> i32 {
     if ignored_before {
         eprintln!("Warning -- `-T` not used as first option, previous options ignored");
     }
-    let exe = std::env::current_exe()
+    let dir = std::env::current_exe()
         .ok()
-        .and_then(|p| p.parent().map(|d| d.join("genhash")))
-        .filter(|p| p.exists())
-        .unwrap_or_else(|| "genhash".into());
-    match std::process::Command::new(&exe).args(args).status() {
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let mut candidates: Vec<_> = dir.iter().map(|d| d.join("genhash")).collect();
+    if let Some(d) = dir.as_ref().filter(|d| d.ends_with("sbin")) {
+        candidates.push(d.join("../bin/genhash"));
+    }
+    let Some(exe) = candidates.iter().find(|p| p.is_file()) else {
+        let looked: Vec<_> = candidates.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "kad: cannot run genhash: kad's genhash is not installed (looked for {})",
+            looked.join(" and ")
+        );
+        return 1;
+    };
+    match std::process::Command::new(exe).args(args).status() {
         Ok(status) => status.code().unwrap_or(1),
         Err(e) => {
             eprintln!("kad: cannot run {}: {e}", exe.display());

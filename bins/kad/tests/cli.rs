@@ -134,10 +134,10 @@ fn config_test_log_file_gets_the_diagnostics() {
 
 #[test]
 fn dump_conf_text_and_json() {
-    let o = kad(&["-d", "-f", CLEAN]);
+    let o = kad(&["-t", "-d", "-f", CLEAN]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stdout(&o).contains("global_defs"), "{}", stdout(&o));
-    let o = kad(&["--dump-conf=json", "-f", CLEAN]);
+    let o = kad(&["-t", "--dump-conf=json", "-f", CLEAN]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON dump");
     assert!(v.is_object());
@@ -156,10 +156,10 @@ fn dump_conf_never_crashes_on_the_corpus() {
     for f in files {
         let f = f.to_string_lossy().into_owned();
         for form in ["-d", "--dump-conf=json"] {
-            let o = kad(&[form, "-f", &f]);
+            let o = kad(&["-t", form, "-f", &f]);
             let c = o.status.code();
             assert!(
-                matches!(c, Some(0 | 5 | 6)),
+                matches!(c, Some(0 | 4 | 5 | 6)),
                 "kad {form} -f {f} ended with {:?}:\n{}",
                 o.status,
                 stderr(&o)
@@ -170,4 +170,56 @@ fn dump_conf_never_crashes_on_the_corpus() {
             }
         }
     }
+}
+
+/// A configuration in the system's temporary directory, removed on drop.
+struct TempConf(PathBuf);
+
+impl TempConf {
+    fn new(tag: &str, text: &str) -> TempConf {
+        let p = std::env::temp_dir().join(format!("kad-cli-{tag}-{}.conf", std::process::id()));
+        std::fs::write(&p, text).expect("write config");
+        TempConf(p)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("utf-8 path")
+    }
+}
+
+impl Drop for TempConf {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn missing_include_under_e_exits_6_like_keepalived() {
+    let conf = TempConf::new(
+        "include",
+        "include /nonexistent/kad-cli-missing.conf\nglobal_defs {\n router_id a\n}\n",
+    );
+    let o = kad(&["-t", "-e", "-f", conf.path()]);
+    assert_eq!(code(&o), 6, "{}", stderr(&o));
+    // An absolute path: no hint about where relative ones are resolved.
+    assert!(!stderr(&o).contains("relative include"), "{}", stderr(&o));
+    let o = kad(&["-t", "-f", conf.path()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn namespace_that_cannot_be_joined_is_a_warning_not_an_error() {
+    // keepalived's -t ignores a namespace it cannot join (exit 0); kad says so.
+    let conf = TempConf::new(
+        "netns",
+        "vrrp_instance VI_1 {\n interface kadcli-none0\n virtual_router_id 1\n priority 100\n \
+         virtual_ipaddress {\n  192.0.2.1/24\n }\n}\n",
+    );
+    let o = kad(&["-t", "-s", "kad-cli-no-such-ns", "-f", conf.path()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("interfaces not checked"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -233,12 +233,12 @@ fn foreground_pid_files_and_sigterm() {
     assert!(!ns.path("v.pid").exists());
     let log = ns.log();
     for line in [
-        "Starting kad v",
+        "Starting Keepalived v2.2.7 (kad v",
         "Command line: '",
         "Configuration file ",
         &format!("Starting VRRP child process, pid={child}"),
         "Stopping",
-        "Stopped kad v",
+        "Stopped Keepalived v2.2.7 (kad v",
     ] {
         assert!(log.contains(line), "missing {line:?} in:\n{log}");
     }
@@ -381,7 +381,7 @@ fn dont_respawn_stops_everything() {
         "{log}"
     );
     assert!(!log.contains("Respawning"));
-    assert!(log.contains("Stopped kad v"));
+    assert!(log.contains("Stopped Keepalived v2.2.7 (kad v"));
 }
 
 #[test]
@@ -440,7 +440,7 @@ fn missing_config_exits_6() {
         )),
         "{log}"
     );
-    assert!(log.contains("Stopped kad v"));
+    assert!(log.contains("Stopped Keepalived v2.2.7 (kad v"));
     assert!(!ns.path("k.pid").exists());
 }
 
@@ -479,9 +479,9 @@ fn log_files_per_process() {
     kill(Pid::from_raw(parent), Signal::SIGTERM).unwrap();
     assert_eq!(wait_exit(&mut kad), 0);
     let text = fs::read_to_string(&file).unwrap();
-    assert!(text.contains("Starting kad v"), "{text}");
-    assert!(text.contains("Stopped kad v"), "{text}");
-    // "Sat Nov 21 22:42:47.123456789 2026: Starting kad v..."
+    assert!(text.contains("Starting Keepalived v2.2.7 (kad v"), "{text}");
+    assert!(text.contains("Stopped Keepalived v2.2.7 (kad v"), "{text}");
+    // "Sat Nov 21 22:42:47.123456789 2026: Starting Keepalived v2.2.7 (kad v..."
     let (stamp, _) = text.lines().next().unwrap().split_once(": ").unwrap();
     assert_eq!(stamp.len(), "Sat Nov 21 22:42:47.123456789 2026".len());
 }

@@ -428,7 +428,6 @@ impl<'a> Bfdd<'a> {
     fn on_signal(&mut self, req: Request) -> Option<i32> {
         match req {
             Request::Stop => {
-                log_info!("Stopping");
                 let now = Instant::now();
                 // The peers hear AdminDown (diag 7) rather than wait for their detection time.
                 for a in std::mem::take(&mut self.active).into_values() {

@@ -5,13 +5,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use keepalive_confparse::diag::{Diagnostic, Severity};
+use keepalive_confparse::diag::Severity;
 use keepalive_confparse::load::{load, Loaded};
 use keepalive_confparse::model::global::GlobalDefs;
 use keepalive_confparse::model::script::Script;
 use keepalive_confparse::model::Config;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, DumpFormat};
 use crate::spawn::{Prepared, ScriptUsers};
 
 /// keepalived's `CHILD_WAIT_SECS`: how long a stop waits for children before SIGKILL.
@@ -220,11 +220,28 @@ pub fn read(cli: &Cli, quiet: bool) -> Result<Read, NoConfig> {
     if let Some(d) = loaded
         .diagnostics
         .iter()
-        .find(|d| d.severity == Severity::Error && is_file_error(d))
+        .find(|d| d.severity == Severity::Error && crate::check::is_file_error(d))
     {
         return Err(NoConfig::File(d.to_string()));
     }
+    if !quiet {
+        log_dump(&loaded, cli);
+    }
     Ok(read)
+}
+
+/// `-d` without `-t`: keepalived logs the configuration it runs (at start and after each
+/// reload) and carries on; it never stops there, so `DAEMON_ARGS="-D -d"` stays a running
+/// service.
+fn log_dump(loaded: &Loaded, cli: &Cli) {
+    let text = match cli.dump_conf {
+        None => return,
+        Some(DumpFormat::Text) => crate::dump::text(&loaded.config),
+        Some(DumpFormat::Json) => crate::dump::json(&loaded.config),
+    };
+    for line in text.lines() {
+        log_info!("{line}");
+    }
 }
 
 fn summarise(loaded: &Loaded, cli: &Cli) -> Read {
@@ -239,18 +256,6 @@ fn summarise(loaded: &Loaded, cli: &Cli) -> Read {
         has_errors: loaded.diagnostics.has_errors(),
         report,
     }
-}
-
-/// The errors keepalived's `file_config_error()` raises, which make it refuse to start
-/// (`had_config_file_error()`): a required configuration or include file that is missing,
-/// unreadable or not a regular file. confparse reports them as errors with these messages.
-fn is_file_error(d: &Diagnostic) -> bool {
-    let m = d.message.as_str();
-    m.starts_with("include file '")
-        || m.starts_with("configuration file '")
-        || m.starts_with("some files of include '")
-        || m.starts_with("no file matches include pattern '")
-        || m.starts_with("cannot read '")
 }
 
 /// `reload_check_config FILE`: write what `-t` would print into FILE (truncated first), as

@@ -77,9 +77,9 @@ const DEFAULT_UMASK: u32 = 0o177;
 /// report.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The version string where keepalived prints "Keepalived v2.2.7 (01/16,2022)".
+/// The name in "Starting …" and "Stopped …".
 fn version() -> String {
-    format!("kad v{}", env!("CARGO_PKG_VERSION"))
+    crate::version::name()
 }
 
 /// Which child this process is, from `KAD_CHILD`.
@@ -408,17 +408,7 @@ fn setns_net(f: &std::fs::File) -> std::io::Result<()> {
 
 /// "Running on Linux 6.1.0 #1 SMP ..." from `/proc/sys/kernel`.
 fn log_running_on() {
-    let read = |f: &str| {
-        std::fs::read_to_string(format!("/proc/sys/kernel/{f}"))
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_default()
-    };
-    log_info!(
-        "Running on {} {} {}",
-        read("ostype"),
-        read("osrelease"),
-        read("version")
-    );
+    log_info!("Running on {}", crate::version::running_on());
 }
 
 /// `log_command_line()`: "Command line: 'kad' '-n' ..." wrapped as keepalived's

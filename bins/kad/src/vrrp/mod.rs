@@ -164,10 +164,6 @@ impl<'a> Vrrpd<'a> {
         d.open_bfd();
         crate::memory::release_after_load();
         (opts.config_read)();
-        log_info!(
-            "VRRP started with {} instance(s)",
-            d.router.instance_count()
-        );
         Ok(d)
     }
 
@@ -246,7 +242,7 @@ impl<'a> Vrrpd<'a> {
     fn on_signal(&mut self, req: Request) -> Option<i32> {
         match req {
             Request::Stop => {
-                log_info!("Stopping");
+                // The parent logs "Stopping"; keepalived's children only log "Stopped".
                 let now = Instant::now();
                 self.router.shutdown(now);
                 if !self.opts.dont_release {
@@ -256,7 +252,7 @@ impl<'a> Vrrpd<'a> {
                 self.router.cleanup();
                 self.stop_scripts();
                 self.notifier.close();
-                log_info!("Stopped");
+                (self.opts.stopped)();
                 Some(0)
             }
             Request::Reload => {

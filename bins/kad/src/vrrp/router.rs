@@ -782,7 +782,10 @@ impl Router {
                 State::Master => log_info!("({}) Entering MASTER STATE", n.name),
                 State::Backup => log_info!("({}) Entering BACKUP STATE{init}", n.name),
                 State::Fault => log_info!("({}) Entering FAULT STATE{init}", n.name),
-                State::Stopped => log_info!("({}) sent 0 priority", n.name),
+                // Only a master sends the priority-0 advert (RFC 5798 §6.4.3).
+                State::Stopped if prev == State::Master => {
+                    log_info!("({}) sent 0 priority", n.name)
+                }
                 _ => {}
             }
         }
