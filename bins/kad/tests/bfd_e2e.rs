@@ -485,20 +485,25 @@ fn tracked_master_loses_vip(interval_ms: u32) -> Duration {
     }
     std::thread::sleep(Duration::from_millis(500));
     // SIGUSR1: keepalived.data has keepalived's `VRRP Track BFDs` section.
+    let _ = std::fs::remove_file("/tmp/keepalived.data");
     let mark = kad.log_mark();
     kad.signal(nix::sys::signal::Signal::SIGUSR1);
     assert!(
-        kad.wait_log(mark, "Wrote /tmp/keepalived.data", CONVERGE),
+        kad.wait_log(mark, "Printing VRRP data for process(", CONVERGE),
         "{}",
         kad.describe()
     );
-    let data = std::fs::read_to_string("/tmp/keepalived.data").expect("keepalived.data");
-    assert!(
-        data.contains(
-            "------< VRRP Track BFDs >------\n VRRP Track BFD = b1\n   Weight = 0\n   Bfd is up\n"
-        ),
-        "{data}"
-    );
+    let section =
+        "------< VRRP Track BFDs >------\n VRRP Track BFD = b1\n   Weight = 0\n   Bfd is up\n";
+    let until = Instant::now() + CONVERGE;
+    let data = loop {
+        let data = std::fs::read_to_string("/tmp/keepalived.data").unwrap_or_default();
+        if data.contains(section) || Instant::now() > until {
+            break data;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(data.contains(section), "{data}");
     let killed = Instant::now();
     frr.kill();
     while h1.has(vip) {

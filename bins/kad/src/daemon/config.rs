@@ -207,6 +207,9 @@ pub fn read(cli: &Cli, quiet: bool) -> Result<Read, NoConfig> {
         }
     }
     if !quiet {
+        if crate::log::detail() {
+            log_info!("Opening file '{shown}'.");
+        }
         log_info!("Configuration file {shown}");
     }
     let mut loaded = load(&path, &crate::options(cli));

@@ -853,8 +853,14 @@ impl<'a> Parent<'a> {
 
     /// `reload_config()` + `do_reload()`.
     fn reload(&mut self) {
-        log_info!("Reloading ...");
-        let read = config::read(self.cli, false);
+        // With `reload_check_config` the new file is validated before anything is logged of
+        // a reload, as keepalived's config-test child does; a file that passes is then read
+        // again, logging what a plain reload logs.
+        let check_first = self.view.reload_check.is_some();
+        if !check_first {
+            log_info!("Reloading ...");
+        }
+        let read = config::read(self.cli, check_first);
         crate::memory::release_after_load();
         let read = match read {
             Ok(r) => r,
@@ -884,6 +890,11 @@ impl<'a> Parent<'a> {
                     "New config failed validation, see {} for details",
                     file.as_deref().unwrap_or("/dev/null")
                 );
+                return;
+            }
+            log_info!("Reloading ...");
+            if let Err(e) = config::read(self.cli, false) {
+                log_info!("{e}");
                 return;
             }
         }

@@ -75,7 +75,20 @@ impl GarpPacer {
 }
 
 fn round(link: &Link, addrs: &[IpAddr], sender: &mut LinkSender) {
+    let detail = crate::logger::detail();
     for a in addrs {
+        // keepalived's per-packet lines under `-D` (vrrp_arp.c, vrrp_ndisc.c).
+        if detail {
+            match a {
+                IpAddr::V4(_) => log_info!("Sending gratuitous ARP on {} for {a}", link.name),
+                IpAddr::V6(_) => {
+                    log_info!(
+                        "Sending unsolicited Neighbour Advert on {} for {a}",
+                        link.name
+                    )
+                }
+            }
+        }
         let r = match a {
             IpAddr::V4(v4) => send_garp(sender, link, None, *v4),
             IpAddr::V6(v6) => send_na(sender, link, None, *v6),

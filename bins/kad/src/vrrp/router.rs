@@ -81,6 +81,11 @@ pub struct Router {
     /// `-V`/`--dont-release-vrrp`: leave the VIPs in place on exit.
     pub dont_release: bool,
     stopping: bool,
+    /// Within [`Router::start`]'s first drain: the state changes of the start itself.
+    starting: bool,
+    /// VIPs this process added or removed whose netlink echo has not come back yet: the
+    /// reflector's `-D` lines leave them out, as keepalived's do.
+    own_changes: std::collections::HashSet<IpAddr>,
     seed: u64,
     /// Notifications for the notify scripts / FIFOs / SMTP, drained by the loop.
     pub notifications: Vec<(Notification, usize, Option<usize>)>,
@@ -109,6 +114,8 @@ impl Router {
             sysctls: SysctlGuard::new(),
             dont_release: false,
             stopping: false,
+            starting: false,
+            own_changes: std::collections::HashSet::new(),
             seed,
             notifications: Vec::new(),
         }
@@ -245,13 +252,73 @@ impl Router {
             log_err!("{e}");
         }
         self.trackers = plan.trackers;
+        let first = self.units.is_empty();
+        self.starting = true;
         for unit_plan in plan.units {
             self.add_unit(registry, unit_plan, now, previous);
+        }
+        if first && crate::logger::detail() {
+            self.log_start_detail();
         }
         self.refresh_interface_trackers(now);
         for u in 0..self.units.len() {
             self.drain(u, now);
         }
+        self.starting = false;
+        if first && crate::logger::detail() {
+            for line in self.pool.describe() {
+                log_info!("{line}");
+            }
+        }
+    }
+
+    /// keepalived's `-D` start-up lines: its channels, and the addresses the netlink
+    /// reflector found.
+    fn log_start_detail(&self) {
+        log_info!("Registering Kernel netlink reflector");
+        log_info!("Registering Kernel netlink command channel");
+        self.log_addresses();
+        let families = || self.units.iter().flat_map(|r| r.plan.members.iter());
+        if families().any(|p| !p.config.primary_addr.is_ipv6()) {
+            log_info!("Registering gratuitous ARP shared channel");
+        }
+        if families().any(|p| p.config.primary_addr.is_ipv6()) {
+            log_info!("Registering gratuitous NDISC shared channel");
+        }
+        // vrrp_init_state() restores the interface of each instance that does not start as
+        // the address owner.
+        for p in families().filter(|p| p.config.priority.0 != 255) {
+            log_info!("({}) removing VIPs.", p.config.name);
+        }
+    }
+
+    /// "Assigned address" for each address keepalived's reflector would report (`-D`).
+    fn log_addresses(&self) {
+        for link in self.reflector.table().links() {
+            for a in &link.addresses {
+                if self.reported_address(a.addr) {
+                    log_info!("Assigned address {} for interface {}", a.addr, link.name);
+                }
+            }
+        }
+    }
+
+    /// keepalived's reflector keeps an interface's IPv4 addresses and its IPv6 link-local
+    /// one, never loopback ones, and leaves out the VIPs it sets itself.
+    fn reported_address(&self, addr: IpAddr) -> bool {
+        let kept = match addr {
+            IpAddr::V4(a) => !a.is_loopback(),
+            IpAddr::V6(a) => a.segments()[0] & 0xffc0 == 0xfe80,
+        };
+        kept && !self.is_vip(addr) && !self.own_changes.contains(&addr)
+    }
+
+    /// Whether `addr` is one of the configured virtual addresses.
+    fn is_vip(&self, addr: IpAddr) -> bool {
+        self.units
+            .iter()
+            .flat_map(|r| r.plan.members.iter())
+            .any(|p| p.addresses.iter().any(|a| a.addr.addr == addr))
     }
 
     /// Interface and source-address trackers from the kernel's view.
@@ -359,10 +426,7 @@ impl Router {
                     .is_some_and(|l| l.addresses.iter().any(|x| x.addr == spec.addr))
             })
             .collect();
-        if stale.is_empty() {
-            return;
-        }
-        log_info!("({}) removing VIPs.", p.config.name);
+        // "removing VIPs." is logged (under -D) with the instance's initial state change.
         for spec in stale {
             if let Err(e) = self.rtnl.del_address(&spec) {
                 log_warn!("({}) {e}", p.config.name);
@@ -417,7 +481,18 @@ impl Router {
                     let Some(r) = self.units.get_mut(u) else {
                         continue;
                     };
-                    if let Err(e) = r.unit.handle_packet(now, m, &buf[..len], &meta) {
+                    let zeros = r.unit.member(m).stats().rx.pri_zero_rcvd;
+                    let result = r.unit.handle_packet(now, m, &buf[..len], &meta);
+                    if crate::logger::detail()
+                        && r.unit.member(m).stats().rx.pri_zero_rcvd > zeros
+                        && r.unit.member(m).state() == State::Backup
+                    {
+                        log_info!(
+                            "({}) Backup received priority 0 advertisement",
+                            r.unit.member(m).name()
+                        );
+                    }
+                    if let Err(e) = result {
                         if self.drop_log.allow(now) {
                             log_info!(
                                 "({}) dropped advert from {}: {e}",
@@ -523,12 +598,34 @@ impl Router {
                     self.interface_changed(now, &name, false);
                 }
                 Change::AddrRemoved { index, addr, .. } => {
+                    self.log_address(index, addr, false);
                     self.source_address(now, addr, false);
                     self.address_removed(now, index, addr);
                 }
-                Change::AddrAdded { addr, .. } => self.source_address(now, addr, true),
+                Change::AddrAdded { index, addr, .. } => {
+                    self.log_address(index, addr, true);
+                    self.source_address(now, addr, true);
+                }
                 _ => {}
             }
+        }
+    }
+
+    /// keepalived's reflector lines under `-D` (`netlink_if_address_filter`).
+    fn log_address(&mut self, index: u32, addr: IpAddr, added: bool) {
+        if self.own_changes.remove(&addr)
+            || !crate::logger::detail()
+            || !self.reported_address(addr)
+        {
+            return;
+        }
+        let Some(link) = self.reflector.table().link(index) else {
+            return;
+        };
+        if added {
+            log_info!("Assigned address {addr} for interface {}", link.name);
+        } else {
+            log_info!("Deassigned address {addr} from interface {}", link.name);
         }
     }
 
@@ -639,7 +736,18 @@ impl Router {
 
     /// Runs the actions unit `u` has queued, then reschedules its timer.
     fn drain(&mut self, u: usize, now: Instant) {
-        while let Some((origin, action)) = self.units[u].unit.poll_action() {
+        // keepalived logs a state change ("Entering MASTER STATE", "sent 0 priority") before
+        // what the change does ("setting VIPs.", GARPs, "removing VIPs."): the notifications
+        // of a batch go first. Their scripts still run after the addresses change, since
+        // notifications are only queued here and dispatched later.
+        let mut batch = Vec::new();
+        while let Some(item) = self.units[u].unit.poll_action() {
+            batch.push(item);
+        }
+        let (notes, rest): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .partition(|(_, a)| matches!(a, Action::Notify(_)));
+        for (origin, action) in notes.into_iter().chain(rest) {
             self.execute(u, origin, action, now);
         }
         let next = self.units[u].unit.poll_timeout();
@@ -666,7 +774,9 @@ impl Router {
                     return;
                 };
                 if let Err(e) = self.pool.send_advert(sock, &bytes, dst, &r.members[m].tx) {
-                    if !e.is_would_block() {
+                    // A link that is down refuses sends; the instance is going to FAULT, which
+                    // is what the log says (keepalived logs nothing for the failed send).
+                    if !e.is_link_down() && !e.is_would_block() {
                         log_warn!("({name}) send advert to {dst}: {e}");
                     }
                 }
@@ -681,7 +791,9 @@ impl Router {
                 for a in p.addresses.iter().filter(|a| addrs.contains(&a.addr.addr)) {
                     match netspec::address(table, a, p.vrrp_interface()) {
                         Ok(spec) => match self.rtnl.add_address(&spec) {
-                            Ok(()) => {}
+                            Ok(()) => {
+                                self.own_changes.insert(a.addr.addr);
+                            }
                             Err(keepalive_netlink::Error::Kernel {
                                 errno: nix::errno::Errno::EEXIST,
                                 ..
@@ -705,7 +817,9 @@ impl Router {
                 for a in p.addresses.iter().filter(|a| addrs.contains(&a.addr.addr)) {
                     if let Ok(spec) = netspec::address(table, a, p.vrrp_interface()) {
                         match self.rtnl.del_address(&spec) {
-                            Ok(()) => {}
+                            Ok(()) => {
+                                self.own_changes.insert(a.addr.addr);
+                            }
                             Err(keepalive_netlink::Error::Kernel { errno, .. })
                                 if errno == nix::errno::Errno::EADDRNOTAVAIL
                                     || errno == nix::errno::Errno::ENODEV => {}
@@ -754,6 +868,14 @@ impl Router {
             }
             Action::Garp { addrs, repeat, .. } => {
                 if let Some(link) = &r.members[m].link {
+                    if crate::logger::detail() {
+                        for a in &addrs {
+                            log_info!(
+                                "({name}) Sending/queueing gratuitous ARPs on {} for {a}",
+                                link.name
+                            );
+                        }
+                    }
                     let ips = addrs.into_iter().map(IpAddr::V4).collect();
                     self.garp
                         .queue(now, link.clone(), ips, repeat, &mut self.sender);
@@ -761,6 +883,15 @@ impl Router {
             }
             Action::UnsolicitedNa { addrs, repeat, .. } => {
                 if let Some(link) = &r.members[m].link {
+                    if crate::logger::detail() {
+                        for a in &addrs {
+                            log_info!(
+                                "({name}) Sending/queueing Unsolicited Neighbour Adverts on {} \
+                                 for {a}",
+                                link.name
+                            );
+                        }
+                    }
                     let ips = addrs.into_iter().map(IpAddr::V6).collect();
                     self.garp
                         .queue(now, link.clone(), ips, repeat, &mut self.sender);
@@ -777,11 +908,35 @@ impl Router {
             let prev = member.state;
             member.state = state;
             member.since = std::time::SystemTime::now();
-            let init = if prev == State::Init { " (init)" } else { "" };
+            // keepalived says "(init)" only for a state taken as it starts; an instance
+            // waiting for its trackers' first results enters it later without.
+            let init = if prev == State::Init && self.starting {
+                " (init)"
+            } else {
+                ""
+            };
             match state {
-                State::Master => log_info!("({}) Entering MASTER STATE", n.name),
-                State::Backup => log_info!("({}) Entering BACKUP STATE{init}", n.name),
-                State::Fault => log_info!("({}) Entering FAULT STATE{init}", n.name),
+                // A master leaving for FAULT sends priority 0 as it goes (keepalived logs it
+                // even when the link is down and nothing leaves).
+                State::Fault if prev == State::Master => {
+                    log_info!("({}) Entering FAULT STATE", n.name);
+                    log_info!("({}) sent 0 priority", n.name)
+                }
+                State::Master => {
+                    // Backup → master is the master-down timer's expiry.
+                    if prev == State::Backup && crate::logger::detail() {
+                        log_info!("({}) Receive advertisement timeout", n.name);
+                    }
+                    log_info!("({}) Entering MASTER STATE", n.name)
+                }
+                State::Backup | State::Fault => {
+                    let word = if state == State::Backup {
+                        "BACKUP"
+                    } else {
+                        "FAULT"
+                    };
+                    log_info!("({}) Entering {word} STATE{init}", n.name)
+                }
                 // Only a master sends the priority-0 advert (RFC 5798 §6.4.3).
                 State::Stopped if prev == State::Master => {
                     log_info!("({}) sent 0 priority", n.name)
@@ -851,6 +1006,11 @@ impl Router {
     /// settings did not change is kept as it is; a changed one restarts. Create the new
     /// plan's VMACs first ([`Router::create_vmacs`]).
     pub fn reload(&mut self, registry: &Registry, plan: Plan, now: Instant) {
+        let detail = crate::logger::detail();
+        if detail {
+            self.log_addresses();
+        }
+        self.starting = true;
         let previous = self.previous();
         let mut old: Vec<Option<Running>> = Vec::new();
         for u in 0..self.units.len() {
@@ -862,6 +1022,11 @@ impl Router {
                 Some(g) => plan.units.iter().any(|n| same_group(n, &r.plan, g)),
             };
             if !stays {
+                for (m, p) in r.plan.members.iter().enumerate() {
+                    if r.unit.member(m).state() == State::Master {
+                        log_info!("({}) sent 0 priority", p.config.name);
+                    }
+                }
                 self.units[u].unit.delete(now);
                 self.drain(u, now);
             }
@@ -933,6 +1098,12 @@ impl Router {
         self.refresh_interface_trackers(now);
         for u in 0..self.units.len() {
             self.drain(u, now);
+        }
+        self.starting = false;
+        if detail {
+            for line in self.pool.describe() {
+                log_info!("{line}");
+            }
         }
     }
 

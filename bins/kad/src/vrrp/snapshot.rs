@@ -163,6 +163,16 @@ pub fn write(
     scripts: &ScriptTrackers,
     bfd_up: &std::collections::BTreeMap<String, bool>,
 ) {
+    // keepalived's wording, logged as it starts writing (print_vrrp_data/stats/json).
+    let what = match kind {
+        Kind::Data => "data",
+        Kind::Stats => "stats",
+        Kind::Json => "as json",
+    };
+    log_info!(
+        "Printing VRRP {what} for process({}) on signal",
+        std::process::id()
+    );
     let paths = Paths::for_config(config);
     let instances = instance_views(router, config);
     let (path, text) = match kind {
@@ -195,7 +205,7 @@ pub fn write(
         Kind::Json => (paths.json, dump::json(&instances)),
     };
     match dump::write_atomically(&path, &text) {
-        Ok(()) => log_info!("Wrote {}", path.display()),
+        Ok(()) => {}
         Err(e) => log_err!("Cannot write {}: {e}", path.display()),
     }
 }

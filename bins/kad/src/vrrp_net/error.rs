@@ -158,6 +158,19 @@ impl NetError {
             _ => false,
         }
     }
+
+    /// Whether a send failed because the interface is down or gone (`ENETDOWN`,
+    /// `ENETUNREACH`, `ENODEV`, `ENXIO`): the link trackers report that on their own.
+    #[must_use]
+    pub fn is_link_down(&self) -> bool {
+        match self {
+            NetError::SendAdvert { source, .. } | NetError::SendFrame { source, .. } => matches!(
+                source.raw_os_error(),
+                Some(libc::ENETDOWN | libc::ENETUNREACH | libc::ENODEV | libc::ENXIO)
+            ),
+            _ => false,
+        }
+    }
 }
 
 #[cfg(test)]

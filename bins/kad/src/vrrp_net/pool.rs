@@ -10,7 +10,7 @@ use keepalive_vrrp::rx::{locate, RxMeta};
 
 use super::error::NetError;
 use super::link::Link;
-use super::socket::{RxSocket, SockKey, TxOpts, TxSocket};
+use super::socket::{Mode, Proto, RxSocket, SockKey, TxOpts, TxSocket};
 
 /// Index of a pool entry; stable while the entry exists, so it can serve as a
 /// `mio::Token`. Indices of closed entries are reused.
@@ -139,6 +139,33 @@ impl<T: Copy> SocketPool<T> {
             .iter()
             .position(|e| e.as_ref().is_some_and(|e| e.rx.key() == key))
             .map(SockId)
+    }
+
+    /// keepalived's `-D` line for each open entry ("VRRP sockpool: [ifindex(  3), …]").
+    pub fn describe(&self) -> Vec<String> {
+        use std::os::fd::AsRawFd;
+        self.entries
+            .iter()
+            .flatten()
+            .map(|e| {
+                let key = e.rx.key();
+                let (family, rest) = match key.mode {
+                    Mode::Multicast { group } => (group, format!(" multicast, address({group})")),
+                    Mode::Unicast { src } => (src, format!(" unicast, src_address({src})")),
+                };
+                let family = if family.is_ipv4() { "IPv4" } else { "IPv6" };
+                let proto = match key.proto {
+                    Proto::Vrrp => 112,
+                    Proto::Ah => 51,
+                };
+                format!(
+                    "VRRP sockpool: [ifindex({:3}), family({family}), proto({proto}), fd({},{}){rest}]",
+                    key.ifindex,
+                    e.rx.as_raw_fd(),
+                    e.tx.as_raw_fd()
+                )
+            })
+            .collect()
     }
 
     /// The open entries.
