@@ -742,7 +742,12 @@ fn dump_and_stats_clear_signals_do_not_stop_the_parent() {
     }
     let ns = Netns::new();
     ns.write_config(VRRP);
-    let mut kad = ns.start(&[]);
+    // The dumps go to $TMPDIR (keepalived's set_tmp_dir), here the test's own directory.
+    let mut kad = ns
+        .kad(&["-n"])
+        .env("TMPDIR", &ns.dir)
+        .spawn()
+        .expect("spawn kad");
     let (parent, child) = wait_up(&ns);
     // keepalived --signum: STATS_CLEAR = SIGRTMAX-1, JSON = SIGRTMIN+2, DATA, STATS.
     let rt = |n: i32| {
@@ -762,6 +767,12 @@ fn dump_and_stats_clear_signals_do_not_stop_the_parent() {
     });
     std::thread::sleep(Duration::from_millis(500));
     assert!(alive(parent) && alive(child), "{}", ns.log());
+    // keepalived_parent.data holds the parent's global definitions, as keepalived's does.
+    wait_for("keepalived_parent.data", || {
+        fs::read_to_string(ns.path("keepalived_parent.data"))
+            .is_ok_and(|t| t.starts_with("------< Global definitions >------\n"))
+    });
+    wait_for("keepalived.data", || ns.path("keepalived.data").exists());
     kill(Pid::from_raw(parent), Signal::SIGTERM).unwrap();
     assert_eq!(wait_exit(&mut kad), 0);
 }

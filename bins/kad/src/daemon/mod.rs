@@ -401,6 +401,24 @@ fn set_namespace(name: &str) -> Result<(), ()> {
     })
 }
 
+/// `keepalived_parent.data`: keepalived's parent prints its global definitions. The parent
+/// keeps only a summary of the configuration, so it reads the file again (a dump is rare and
+/// the parent runs no protocol).
+fn write_parent_data(cli: &Cli) {
+    use kad::vrrp::dump::{global_text, write_atomically, GlobalView, Paths};
+    let loaded = keepalive_confparse::load::load(&cli.config_path(), &crate::options(cli));
+    let config = &loaded.config;
+    let text = global_text(&GlobalView {
+        config,
+        umask: DEFAULT_UMASK,
+        script_security: config.global.enable_script_security,
+    });
+    let path = Paths::for_config(config).parent;
+    if let Err(e) = write_atomically(&path, &text) {
+        log_err!("Cannot write {}: {e}", path.display());
+    }
+}
+
 /// Moves this (single-threaded) process into the network namespace `f` refers to.
 fn setns_net(f: &std::fs::File) -> std::io::Result<()> {
     nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)
@@ -831,6 +849,7 @@ impl<'a> Parent<'a> {
                     std::process::id()
                 );
                 self.forward(Signal::SIGUSR1 as i32, true);
+                write_parent_data(self.cli);
             }
             // Only the VRRP process consumes SIGUSR2 and the JSON signal.
             Request::DumpStats => self.forward(Signal::SIGUSR2 as i32, false),

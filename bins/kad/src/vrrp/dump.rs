@@ -51,6 +51,8 @@ pub struct Paths {
     pub stats: PathBuf,
     /// The JSON signal: `keepalived.json`.
     pub json: PathBuf,
+    /// SIGUSR1 in the parent: `keepalived_parent.data`, its global definitions.
+    pub parent: PathBuf,
 }
 
 impl Paths {
@@ -76,7 +78,9 @@ impl Paths {
         } else {
             "keepalived.data".to_string()
         };
+        let parent = data.replacen("keepalived", "keepalived_parent", 1);
         Paths {
+            parent: tmp_dir.join(parent),
             data: tmp_dir.join(data),
             stats: tmp_dir.join("keepalived.stats"),
             json: tmp_dir.join("keepalived.json"),
