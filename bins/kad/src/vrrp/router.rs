@@ -1117,6 +1117,53 @@ impl Router {
         self.units.push(r);
     }
 
+    /// The socket pool for the data dump's `VRRP Sockpool` section, and each instance's
+    /// descriptors (`fd_in, fd_out`), by instance name.
+    pub fn socket_views(
+        &self,
+    ) -> (
+        Vec<super::dump::SocketView>,
+        std::collections::HashMap<String, (i32, i32)>,
+    ) {
+        use std::os::fd::AsRawFd;
+        let mut views = Vec::new();
+        let mut fds = std::collections::HashMap::new();
+        let table = self.reflector.table();
+        for id in self.pool.ids() {
+            let (Some(rx), Some(tx)) = (self.pool.rx(id), self.pool.tx(id)) else {
+                continue;
+            };
+            let key = rx.key();
+            let pair = (rx.as_raw_fd(), tx.as_raw_fd());
+            let mut instances = Vec::new();
+            for r in &self.units {
+                for (m, p) in r.plan.members.iter().enumerate() {
+                    if r.members[m].sock == Some(id) {
+                        instances.push((p.config.name.clone(), p.config.vrid));
+                        fds.insert(p.config.name.clone(), pair);
+                    }
+                }
+            }
+            let (ipv6, unicast_src) = match key.mode {
+                crate::vrrp_net::socket::Mode::Multicast { group } => (group.is_ipv6(), None),
+                crate::vrrp_net::socket::Mode::Unicast { src } => (src.is_ipv6(), Some(src)),
+            };
+            views.push(super::dump::SocketView {
+                fd_in: pair.0,
+                fd_out: pair.1,
+                interface: table
+                    .link(key.ifindex)
+                    .map_or_else(|| key.ifindex.to_string(), |l| l.name.clone()),
+                ipv6,
+                ah: key.proto == crate::vrrp_net::socket::Proto::Ah,
+                unicast_src,
+                rx_buf_size: 0,
+                instances,
+            });
+        }
+        (views, fds)
+    }
+
     /// Each instance for the state dumps: (plan, protocol state, state-since).
     pub fn instances(
         &self,

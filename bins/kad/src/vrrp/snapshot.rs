@@ -26,6 +26,7 @@ pub enum Kind {
 }
 
 fn instance_views(router: &Router, config: &Config) -> Vec<InstanceView> {
+    let (_, fds) = router.socket_views();
     let now = Instant::now();
     let wall = SystemTime::now();
     router
@@ -51,6 +52,7 @@ fn instance_views(router: &Router, config: &Config) -> Vec<InstanceView> {
                 .map(|t| wall + t.saturating_duration_since(now));
             v.master_down_timer = inst.master_down_interval();
             v.src_ip = Some(plan.config.primary_addr);
+            v.sockets = fds.get(&plan.config.name).copied();
             v.vipset = inst.vips_installed();
             if v.vipset {
                 let dev = plan.vrrp_interface();
@@ -190,7 +192,7 @@ pub fn write(
                 static_routes: &[],
                 static_rules: &[],
                 instances: &instances,
-                sockets: &[],
+                sockets: &router.socket_views().0,
                 groups: &groups,
                 scripts: &script_views(scripts, config),
                 interfaces: &interfaces,
