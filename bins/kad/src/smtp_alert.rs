@@ -1114,6 +1114,12 @@ mod tests {
                 }
             }
             if matches!(script, Script::CloseAfterGreeting) {
+                // Close our side, then read until the client closes: closing with its HELO
+                // unread would send a reset, and the client would see ECONNRESET instead of
+                // the end of the stream (a race under load).
+                let _ = c.shutdown(std::net::Shutdown::Write);
+                let mut b = [0u8; 1024];
+                while matches!(c.read(&mut b), Ok(n) if n > 0) {}
                 let _ = tx.send(got);
                 return;
             }
