@@ -8,6 +8,11 @@
 //! section shows it, and a test keeps the two in step.
 
 use keepalive_confparse::load::Loaded;
+use keepalive_confparse::model::Config;
+use keepalive_confparse::token::Loc;
+use keepalive_netlink::RouteSpec;
+
+use kad::vrrp::netspec;
 
 use crate::cli::Cli;
 
@@ -346,6 +351,56 @@ pub fn warn_keywords(loaded: &mut Loaded) {
             );
         }
     }
+    for (loc, what) in inline_options(&loaded.config) {
+        loaded.diagnostics.warning(
+            &loc,
+            format!("{what} is accepted but not acted on by kad: ignored"),
+        );
+    }
+}
+
+/// Options written inside an address or route line that kad parses but does not apply:
+/// they are not keywords, so the keyword table cannot name them.
+fn inline_options(config: &Config) -> Vec<(Loc, String)> {
+    let v = &config.vrrp;
+    let mut out = Vec::new();
+    let addresses = v
+        .static_ipaddress
+        .iter()
+        .chain(v.instances.iter().flat_map(|i| {
+            i.virtual_ipaddress
+                .iter()
+                .chain(&i.virtual_ipaddress_excluded)
+        }));
+    for a in addresses {
+        if let Some(g) = &a.track_group {
+            out.push((a.loc.clone(), format!("'track_group {g}' on an address")));
+        }
+        if a.use_vmac {
+            out.push((a.loc.clone(), "'use_vmac' on an address".to_owned()));
+        }
+    }
+    let routes = v
+        .static_routes
+        .iter()
+        .chain(v.instances.iter().flat_map(|i| &i.virtual_routes));
+    for r in routes {
+        let mut named = |what: String| out.push((r.loc.clone(), format!("'{what}' on a route")));
+        if let Some(vrf) = &r.vrf {
+            named(format!("vrf {vrf}"));
+        }
+        if let Some(g) = &r.track_group {
+            named(format!("track_group {g}"));
+        }
+        // The options the route request can carry are applied; the rest are named.
+        let mut probe = RouteSpec::new(std::net::Ipv4Addr::UNSPECIFIED.into(), 0);
+        for (k, val) in &r.options {
+            if netspec::route_option(&mut probe, k, val).is_none() {
+                named(format!("{k} {val}"));
+            }
+        }
+    }
+    out
 }
 
 /// One line for each flag of [`FLAGS`] this command line gave.
@@ -372,6 +427,23 @@ mod tests {
         let mut l = load_str("k.conf", text, &opts);
         warn_keywords(&mut l);
         l
+    }
+
+    #[test]
+    fn inline_options_kad_does_not_apply_are_named() {
+        let l = loaded(
+            "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n priority 100\n \
+             virtual_ipaddress {\n  192.0.2.10/24 use_vmac\n }\n virtual_routes {\n  \
+             198.51.100.0/24 dev eth0 mtu 1400 congctl cubic\n }\n}\n",
+        );
+        let lines: Vec<String> = l.diagnostics.iter().map(|d| d.to_string()).collect();
+        let text = lines.join("\n");
+        assert!(
+            text.contains("k.conf:6:3: warning: 'use_vmac' on an address"),
+            "{text}"
+        );
+        assert!(text.contains("'congctl cubic' on a route"), "{text}");
+        assert!(!text.contains("'mtu 1400'"), "{text}");
     }
 
     #[test]

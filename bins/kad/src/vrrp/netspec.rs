@@ -10,8 +10,8 @@ use keepalive_confparse::model::vrrp::address::{
     Scope as ConfScope,
 };
 use keepalive_netlink::{
-    AddMode, AddressSpec, Broadcast, NextHop, RouteSpec, RouteType, RuleSpec, RuleTarget, Scope,
-    Table,
+    AddMode, AddressSpec, Broadcast, Metric, NextHop, RouteSpec, RouteType, RuleSpec, RuleTarget,
+    Scope, Table,
 };
 
 /// Why a line could not become a request.
@@ -155,7 +155,101 @@ pub fn route(table: &Table, r: &Route) -> Result<RouteSpec, SpecError> {
         RouteMode::Add => AddMode::Exclusive,
         RouteMode::Append => AddMode::Append,
     };
+    if let Some(p) = r.protocol.as_deref().and_then(route_protocol) {
+        s.protocol = p;
+    }
+    if let Some(t) = r.tos.as_deref().and_then(dsfield) {
+        s.tos = t;
+    }
+    // What route_option cannot express is left out of the route (it changes the route's
+    // properties, never what it matches); `kad -t` names each such option.
+    for (key, value) in &r.options {
+        let _ = route_option(&mut s, key, value);
+    }
     Ok(s)
+}
+
+/// `protocol`: a number or a name of iproute2's `rt_protos`.
+pub fn route_protocol(text: &str) -> Option<u8> {
+    const NAMES: &[(&str, u8)] = &[
+        ("unspec", 0),
+        ("redirect", 1),
+        ("kernel", 2),
+        ("boot", 3),
+        ("static", 4),
+        ("gated", 8),
+        ("ra", 9),
+        ("mrt", 10),
+        ("zebra", 11),
+        ("bird", 12),
+        ("dnrouted", 13),
+        ("xorp", 14),
+        ("ntk", 15),
+        ("dhcp", 16),
+        ("keepalived", 18),
+        ("babel", 42),
+        ("bgp", 186),
+        ("isis", 187),
+        ("ospf", 188),
+        ("rip", 189),
+        ("eigrp", 192),
+    ];
+    NAMES
+        .iter()
+        .find(|(n, _)| *n == text)
+        .map(|(_, v)| *v)
+        .or_else(|| u8::try_from(number(text)?).ok())
+}
+
+/// One metric or option of a route line as confparse keeps it (`mtu` → `1400`, `rtt` →
+/// `10ms`, …), set on `s` as `ip route` would; `None` for what kad does not express
+/// (`lock`ed metrics, `congctl`, `expires`, `pref`, `ttl-propagate`, `encap`).
+pub fn route_option(s: &mut RouteSpec, key: &str, value: &str) -> Option<()> {
+    // iproute2's get_time_rtt(): a bare number is in kernel units, `ms`/`s` are converted.
+    let time = |v: &str| -> Option<(u32, bool)> {
+        if let Some(ms) = v.strip_suffix("ms") {
+            Some((ms.parse().ok()?, false))
+        } else if let Some(secs) = v.strip_suffix('s') {
+            Some((secs.parse::<u32>().ok()?.checked_mul(1000)?, false))
+        } else {
+            Some((v.parse().ok()?, true))
+        }
+    };
+    let plain = || u32::try_from(number(value)?).ok();
+    let metric = match key {
+        "mtu" => Metric::Mtu(plain()?),
+        "advmss" => Metric::Advmss(plain()?),
+        "hoplimit" => Metric::Hoplimit(plain()?),
+        "window" => Metric::Window(plain()?),
+        "reordering" => Metric::Reordering(plain()?),
+        "cwnd" => Metric::Cwnd(plain()?),
+        "ssthresh" => Metric::SsThresh(plain()?),
+        "initcwnd" => Metric::InitCwnd(plain()?),
+        "initrwnd" => Metric::InitRwnd(plain()?),
+        "quickack" => Metric::QuickAck(plain()?),
+        "fastopen_no_cookie" => Metric::FastopenNoCookie(plain()?),
+        "features" if value == "ecn" => Metric::Features(1),
+        "rtt" => {
+            let (v, raw) = time(value)?;
+            Metric::Rtt(if raw { v } else { v.checked_mul(8)? })
+        }
+        "rttvar" => {
+            let (v, raw) = time(value)?;
+            Metric::RttVar(if raw { v } else { v.checked_mul(4)? })
+        }
+        "rto_min" => Metric::RtoMin(time(value)?.0),
+        "realms" => {
+            let (from, to) = match value.split_once('/') {
+                Some((f, t)) => (number(f)?, number(t)?),
+                None => (0, number(value)?),
+            };
+            s.realms = Some((u16::try_from(from).ok()?, u16::try_from(to).ok()?));
+            return Some(());
+        }
+        _ => return None,
+    };
+    s.metrics.push(metric);
+    Some(())
 }
 
 /// The request for one rule line.
@@ -374,6 +468,31 @@ mod tests {
             matches!(e, SpecError::RuleOption(ref k, _) if k == "l3mdev"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn route_metrics_protocol_and_tos_reach_the_request() {
+        let v = vrrp(
+            "static_routes {\n 198.51.100.0/24 via 192.0.2.254 protocol bird tos CS1 mtu 1400 \
+             advmss 1360 rtt 10ms rttvar 5 rto_min 1s realms 3/4 features ecn no_track\n}\n",
+        );
+        let r = route(&Table::default(), &v.static_routes[0]).unwrap();
+        assert_eq!((r.protocol, r.tos, r.realms), (12, 0x20, Some((3, 4))));
+        assert_eq!(
+            r.metrics,
+            vec![
+                Metric::Mtu(1400),
+                Metric::Advmss(1360),
+                Metric::Rtt(80),
+                Metric::RttVar(5),
+                Metric::RtoMin(1000),
+                Metric::Features(1),
+            ]
+        );
+        // A locked metric has no field in the request: left out, and named by `kad -t`.
+        let mut s = RouteSpec::new(IpAddr::from([0u8; 4]), 0);
+        assert!(route_option(&mut s, "mtu", "lock 1400").is_none());
+        assert!(route_option(&mut s, "congctl", "cubic").is_none());
     }
 
     #[test]
