@@ -162,7 +162,18 @@ impl FifoSet {
                 }
                 true
             }
-            Err(nix::errno::Errno::EEXIST) => false,
+            Err(nix::errno::Errno::EEXIST) => {
+                // A file planted at the path (CVE-2018-19046): never write state lines into
+                // something that is not a FIFO.
+                use std::os::unix::fs::FileTypeExt;
+                let is_fifo =
+                    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_fifo());
+                if !is_fifo {
+                    log_info!("{prefix}notify fifo {path} exists and is not a FIFO - ignoring");
+                    return;
+                }
+                false
+            }
             Err(_) => {
                 log_info!("Unable to create {prefix}notify fifo {path}");
                 return;

@@ -776,3 +776,92 @@ fn dump_and_stats_clear_signals_do_not_stop_the_parent() {
     kill(Pid::from_raw(parent), Signal::SIGTERM).unwrap();
     assert_eq!(wait_exit(&mut kad), 0);
 }
+
+/// The files kad writes where another user could plant something first (the dumps in $TMPDIR,
+/// the log file, the notify FIFO: keepalived's CVE-2018-19044/19045/19046) are never written
+/// through a symlink, and a regular file planted at the FIFO's path is never written to.
+#[test]
+fn planted_symlinks_and_files_are_never_written_through() {
+    if !root() {
+        return;
+    }
+    let ns = Netns::new();
+    let victim = ns.path("victim");
+    fs::write(&victim, "victim\n").unwrap();
+    for name in [
+        "keepalived.data",
+        "keepalived.stats",
+        "keepalived.json",
+        "keepalived_parent.data",
+        "kad.log",
+    ] {
+        std::os::unix::fs::symlink(&victim, ns.path(name)).unwrap();
+    }
+    let planted = ns.path("state.fifo");
+    fs::write(&planted, "planted\n").unwrap();
+    ns.write_config(&VRRP.replace(
+        "router_id kadd\n",
+        &format!("router_id kadd\n  vrrp_notify_fifo {}\n", planted.display()),
+    ));
+    let log_arg = format!("--log-file={}", ns.path("kad.log").display());
+    let mut kad = ns
+        .kad(&["-n", &log_arg])
+        .env("TMPDIR", &ns.dir)
+        .spawn()
+        .expect("spawn kad");
+    let (parent, _) = wait_up(&ns);
+    wait_for("the instance's first state", || {
+        ns.log().contains("Entering BACKUP STATE")
+    });
+    let json = libc::SIGRTMIN() + 2;
+    for sig in [libc::SIGUSR1, libc::SIGUSR2, json] {
+        assert!(Command::new("kill")
+            .args(["-s", &sig.to_string(), &parent.to_string()])
+            .status()
+            .unwrap()
+            .success());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    wait_for("the dumps", || {
+        ["keepalived.data", "keepalived.stats", "keepalived.json"]
+            .iter()
+            .all(|f| fs::symlink_metadata(ns.path(f)).is_ok_and(|m| m.is_file()))
+    });
+    kill(Pid::from_raw(parent), Signal::SIGTERM).unwrap();
+    assert_eq!(wait_exit(&mut kad), 0);
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "victim\n");
+    assert_eq!(fs::read_to_string(&planted).unwrap(), "planted\n");
+    let log = ns.log();
+    assert!(
+        log.contains(&format!(
+            "notify fifo {} exists and is not a FIFO - ignoring",
+            planted.display()
+        )),
+        "{log}"
+    );
+    // The log file was not opened through its symlink either.
+    assert!(
+        fs::symlink_metadata(ns.path("kad.log")).is_ok_and(|m| m.file_type().is_symlink()),
+        "kad.log replaced"
+    );
+}
+
+/// A pid file path that is a symlink is never written through: the daemon does not start.
+#[test]
+fn a_symlinked_pid_file_is_refused() {
+    if !root() {
+        return;
+    }
+    let ns = Netns::new();
+    let victim = ns.path("victim");
+    fs::write(&victim, "victim\n").unwrap();
+    std::os::unix::fs::symlink(&victim, ns.path("k.pid")).unwrap();
+    ns.write_config(VRRP);
+    let mut kad = ns.start(&[]);
+    let _ = wait_exit(&mut kad);
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "victim\n");
+    // Refused either by the "already running" check, which cannot read a pid there, or by
+    // the O_NOFOLLOW open; in both cases nothing starts.
+    let log = ns.log();
+    assert!(!log.contains("Starting VRRP child"), "{log}");
+}
