@@ -211,7 +211,15 @@ pub fn read(cli: &Cli, quiet: bool) -> Result<Read, NoConfig> {
     }
     let mut loaded = load(&path, &crate::options(cli));
     crate::not_acted::warn_keywords(&mut loaded);
-    let read = summarise(&loaded, cli);
+    let ext = kad::ext_config::load(
+        cli.ext_config.as_deref(),
+        &crate::options(cli),
+        &loaded.config,
+        &mut loaded.diagnostics,
+    );
+    let mut read = summarise(&loaded, cli);
+    // `bfd_takeover` runs its sessions in the BFD process, which must then run.
+    read.view.have_bfd |= ext.needs_bfd();
     if !quiet {
         for line in &read.report {
             log_info!("{line}");
