@@ -220,6 +220,11 @@ pub fn read(cli: &Cli, quiet: bool) -> Result<Read, NoConfig> {
     let mut read = summarise(&loaded, cli);
     // `bfd_takeover` runs its sessions in the BFD process, which must then run.
     read.view.have_bfd |= ext.needs_bfd();
+    if ext.needs_bfd() && !read.view.run_bfd(cli) && !quiet {
+        log_warn!(
+            "bfd_takeover: the BFD process is not run (-B, -P or -C), so no instance takes over on a BFD Down"
+        );
+    }
     if !quiet {
         for line in &read.report {
             log_info!("{line}");
