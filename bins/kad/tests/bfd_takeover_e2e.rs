@@ -9,6 +9,7 @@
 //!   master;
 //! - a keepalived 2.2.7 master with its own `bfd_instance` toward the kad backup (at 100 ms
 //!   × 3: at 10 ms the session flapped here within seconds, see [`EXT_50`]);
+//! - a sync group follows as a whole when one member has `bfd_takeover`;
 //! - `kad -t` checks the extension file with the configuration.
 //!
 //! They need root, nft, tshark and keepalived (scripts/deps.sh installs them): without them a
@@ -81,17 +82,21 @@ fn vip() -> IpAddr {
     VIP.parse().expect("vip")
 }
 
+/// `global_defs` of the master (router r1) or the backup (r0).
+fn globals(master: bool) -> String {
+    format!(
+        "global_defs {{\n  router_id r{}\n{GLOBALS}}}\n",
+        u8::from(master)
+    )
+}
+
 /// The pair's configuration: priority 150 (`state MASTER`) or 100, advert_int 1.
 fn pair_conf(master: bool, extra: &str) -> String {
     let mut inst = Instance::new(51, if master { 150 } else { 100 }, &format!("{VIP}/32"));
     if master {
         inst = inst.master();
     }
-    format!(
-        "global_defs {{\n  router_id r{}\n{GLOBALS}}}\n{extra}{}",
-        u8::from(master),
-        inst.render()
-    )
+    format!("{}{extra}{}", globals(master), inst.render())
 }
 
 /// kad on `host` with `conf` and the extension file `ext`, through the harness's
@@ -191,6 +196,62 @@ fn backup_takes_over_within_the_bfd_detection_time() {
     wait_log(
         &b,
         "(VI_51) BFD session to master 192.0.2.1 is Down - master down",
+    );
+}
+
+/// A sync group of VI_51 and VI_52 on each router; only VI_51 is named in the extension
+/// file, and the whole group follows it.
+#[test]
+fn a_sync_group_follows_as_a_whole() {
+    if !can_run(&[], false) {
+        return;
+    }
+    let _serial = serial();
+    let lan = Lan::new(2).expect("lan");
+    let (h1, h2) = (lan.host(1), lan.host(2));
+    let conf = |master: bool| {
+        let prio = if master { 150 } else { 100 };
+        let mut one = Instance::new(51, prio, &format!("{VIP}/32"));
+        let mut two = Instance::new(52, prio, "192.0.2.101/32");
+        if master {
+            one = one.master();
+            two = two.master();
+        }
+        format!(
+            "{}{}vrrp_sync_group G {{\n  group {{\n    VI_51\n    VI_52\n  }}\n}}\n",
+            globals(master),
+            one.render() + &two.render()
+        )
+    };
+    let second: IpAddr = "192.0.2.101".parse().expect("vip");
+    let mut a = kad_with_ext(h1, &conf(true), EXT);
+    wait_vip_on(&[(h1, &a)], 1);
+    let b = kad_with_ext(h2, &conf(false), EXT);
+    wait_log(
+        &b,
+        "bfd_takeover: session 192.0.2.2 -> 192.0.2.1 Entering Up state",
+    );
+    let nodes = [(h1, &a), (h2, &b)];
+    e2e::assert_vip_only_on(&nodes, vip(), 1, CONVERGE, Duration::ZERO);
+    e2e::assert_vip_only_on(&nodes, second, 1, CONVERGE, Duration::ZERO);
+    let (took, _) = takeover_after_kill(&mut a, h2, &b);
+    let both = Instant::now();
+    while !h2.has(second) {
+        assert!(
+            both.elapsed() < Duration::from_secs(10),
+            "the group's second member stayed BACKUP\n{}",
+            b.describe()
+        );
+    }
+    let took = took + both.elapsed();
+    eprintln!(
+        "bfd_takeover sync group: the backup held both VIPs {:.1} ms after the master's SIGKILL began",
+        took.as_secs_f64() * 1e3
+    );
+    assert!(
+        took < TAKEOVER_BOUND + Duration::from_millis(300),
+        "took {took:?}\n{}",
+        b.describe()
     );
 }
 
