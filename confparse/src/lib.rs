@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod diag;
+pub mod ext;
 pub mod load;
 pub mod model;
 pub mod preprocess;

@@ -339,6 +339,29 @@ impl Lan {
         self.drain(router.0);
     }
 
+    /// Tells a router that the router at `master` is down, as its detector saw `age` ago
+    /// (a BFD session to it going Down): [`Instance::master_down`] or
+    /// [`SyncGroup::master_down`]. Returns whether it was acted on.
+    pub fn master_down(&mut self, router: RouterId, master: IpAddr, age: Duration) -> bool {
+        let local = self.local_now(router.0);
+        let since = local.checked_sub(age).unwrap_or(local);
+        let r = &mut self.routers[router.0];
+        let acted = match &mut r.node {
+            Some(Node::Single(i)) => {
+                r.inputs.push(Input::MasterDown {
+                    at: local - r.born,
+                    master,
+                    age,
+                });
+                i.master_down(local, master, since).is_ok()
+            }
+            Some(Node::Group(g)) => g.master_down(local, master, since).is_ok(),
+            None => return false,
+        };
+        self.drain(router.0);
+        acted
+    }
+
     // ----- running -----
 
     /// Advances to the next packet arrival or timer, handles it, and returns whether

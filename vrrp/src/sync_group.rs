@@ -13,12 +13,13 @@
 //! member, as keepalived does.
 
 use std::collections::VecDeque;
+use std::net::IpAddr;
 use std::time::Instant;
 
 use crate::action::{Action, Notification, NotifyEvent, NotifyScope};
 use crate::config::InstanceConfig;
 use crate::error::RxError;
-use crate::instance::Instance;
+use crate::instance::{Instance, MasterDownIgnored};
 use crate::priority::Priority;
 use crate::rx::RxMeta;
 use crate::state::{Event, State};
@@ -194,6 +195,36 @@ impl SyncGroup {
         }
         self.try_start(now);
         known
+    }
+
+    /// The router at `master` is known to be down since `since`: every member following it
+    /// handles the report as [`Instance::master_down`] does, one after the other, so the
+    /// group becomes master once each member wants to (the group's usual rule). `Ok` when
+    /// at least one member acted on it; otherwise the first member's reason.
+    pub fn master_down(
+        &mut self,
+        now: Instant,
+        master: IpAddr,
+        since: Instant,
+    ) -> Result<(), MasterDownIgnored> {
+        self.handle_timeout(now);
+        let mut first_err = None;
+        let mut acted = false;
+        for i in 0..self.members.len() {
+            if let Err(e) = self.members[i].check_master_down(master, since) {
+                first_err.get_or_insert(e);
+                continue;
+            }
+            self.gate(i);
+            let prev = self.members[i].state();
+            self.members[i].last_event = None;
+            acted |= self.members[i].master_down(now, master, since).is_ok();
+            self.after(now, i, prev);
+        }
+        match first_err {
+            Some(e) if !acted => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// Stops every member (priority-0 adverts from masters) and reports STOP.

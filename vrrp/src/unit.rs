@@ -1,10 +1,12 @@
 //! A lone instance or a sync group behind one interface, so a loop drives both the same
 //! way ([`Instance`] and [`SyncGroup`] share their call order).
 
+use std::net::IpAddr;
 use std::time::Instant;
 
 use crate::action::Action;
 use crate::error::RxError;
+use crate::instance::MasterDownIgnored;
 use crate::rx::RxMeta;
 use crate::sync_group::Origin;
 use crate::tracker::{TrackerId, TrackerState};
@@ -72,6 +74,20 @@ impl Unit {
             Unit::Group(g) => {
                 g.set_tracker(now, id, state);
             }
+        }
+    }
+
+    /// The router at `master` is known to be down since `since`
+    /// ([`Instance::master_down`], [`SyncGroup::master_down`]).
+    pub fn master_down(
+        &mut self,
+        now: Instant,
+        master: IpAddr,
+        since: Instant,
+    ) -> Result<(), MasterDownIgnored> {
+        match self {
+            Unit::Single(i) => i.master_down(now, master, since),
+            Unit::Group(g) => g.master_down(now, master, since),
         }
     }
 

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 pub struct ChildOptions {
     /// The keepalived.conf to read (`-f`), at start and on every SIGHUP.
     pub config_file: PathBuf,
+    /// kad's extension file (`--ext-config`), read with it.
+    pub ext_config: Option<PathBuf>,
     /// How the preprocessor runs (`-i` config-id, `--all-config`).
     pub parse: keepalive_confparse::Options,
     /// Leave what the process installed in place on exit: `--dont-release-vrrp` (VIPs and
@@ -40,5 +42,27 @@ impl ChildOptions {
             }
         }
         (loaded.config, ok)
+    }
+
+    /// [`read_config`](Self::read_config) and the extension file with it; the flag is false
+    /// when either has errors.
+    pub(crate) fn read_with_extensions(
+        &self,
+        log: bool,
+    ) -> (
+        keepalive_confparse::model::Config,
+        keepalive_confparse::ext::Extensions,
+        bool,
+    ) {
+        let (config, ok) = self.read_config(log);
+        let mut diags = keepalive_confparse::diag::Diagnostics::new();
+        let ext =
+            crate::ext_config::load(self.ext_config.as_deref(), &self.parse, &config, &mut diags);
+        for d in diags.iter() {
+            if log {
+                log_err!("{d}");
+            }
+        }
+        (config, ext, ok && !diags.has_errors())
     }
 }

@@ -198,6 +198,11 @@ pub struct Cli {
     #[arg(short = 'v', long = "version")]
     pub version: bool,
 
+    /// kad only: read kad's extensions (per-object settings keepalived lacks, such as
+    /// bfd_takeover) from FILE, written in keepalived.conf syntax
+    #[arg(long = "ext-config", value_name = "FILE", value_parser = non_empty_path, allow_hyphen_values = true)]
+    pub ext_config: Option<PathBuf>,
+
     /// Arguments that are not options: keepalived prints them and carries on.
     #[arg(hide = true, trailing_var_arg = false)]
     pub unexpected: Vec<String>,
@@ -303,6 +308,7 @@ const REQUIRED_ARG_LONGS: &[&str] = &[
     "--config-id",
     "--signum",
     "--config-fd",
+    "--ext-config",
 ];
 
 /// Rewrite getopt's attached optional arguments (`-tFILE`, `-lnglog`) into the `-t=FILE` form

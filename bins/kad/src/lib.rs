@@ -27,6 +27,7 @@ pub mod bfd;
 pub mod checker;
 mod child;
 mod deadlines;
+pub mod ext_config;
 pub mod memory;
 pub mod notify;
 mod sched;

@@ -124,6 +124,7 @@ fn options(cli: &Cli) -> Options {
 fn child_options(cli: &Cli, dont_release: bool) -> ChildOptions {
     ChildOptions {
         config_file: cli.config_path(),
+        ext_config: cli.ext_config.clone(),
         parse: options(cli),
         dont_release,
         log_detail: cli.log_detail > 0,
@@ -149,6 +150,12 @@ fn read(cli: &Cli, err: &mut dyn Write) -> Result<Checked, i32> {
     }
     let mut loaded = load(&path, &options(cli));
     not_acted::warn_keywords(&mut loaded);
+    kad::ext_config::load(
+        cli.ext_config.as_deref(),
+        &options(cli),
+        &loaded.config,
+        &mut loaded.diagnostics,
+    );
     let namespace = cli
         .namespace
         .as_deref()

@@ -16,6 +16,7 @@
 //!   `unicast_fault_no_peer` and a missing interface address are the caller's to turn
 //!   into tracker states; the instance only sees [`TrackerState`]s.
 
+mod master_down;
 mod record;
 mod rng;
 #[cfg(test)]
@@ -38,6 +39,7 @@ use crate::stats::RxStats;
 use crate::timers::{Timer, TimerTable};
 use crate::tracker::{TrackerId, TrackerSet, TrackerState};
 
+pub use master_down::MasterDownIgnored;
 pub use record::{Input, ParseInputError};
 pub(crate) use rng::Rng;
 pub use wire::ReceivedAdvert;
@@ -79,8 +81,8 @@ pub struct MasterInfo {
 ///   [`master_advert_interval`](Self::master_advert_interval),
 ///   [`master_down_interval`](Self::master_down_interval), [`stats`](Self::stats);
 /// - inputs: [`handle_packet`](Self::handle_packet), [`handle_timeout`](Self::handle_timeout);
-/// - commands: [`set_tracker`](Self::set_tracker), [`shutdown`](Self::shutdown),
-///   [`delete`](Self::delete);
+/// - commands: [`set_tracker`](Self::set_tracker), [`master_down`](Self::master_down),
+///   [`shutdown`](Self::shutdown), [`delete`](Self::delete);
 /// - outputs: [`poll_action`](Self::poll_action), [`poll_timeout`](Self::poll_timeout).
 ///
 /// # Call order
@@ -106,6 +108,9 @@ pub struct Instance {
     timers: TimerTable,
     master_adver_int: AdverInt,
     master: Option<MasterInfo>,
+    /// When `master` was last heard, so that a [`master_down`](Self::master_down) report
+    /// older than its latest advert is known to be stale.
+    master_heard_at: Option<Instant>,
     /// `preempt_delay`: until when a lower-priority master is still tolerated.
     preempt_until: Option<Instant>,
     /// The end of `vrrp_startup_delay`: no master-down deadline falls before it.
@@ -185,6 +190,7 @@ impl Instance {
             want_master: false,
             timers: TimerTable::default(),
             master: None,
+            master_heard_at: None,
             preempt_until: None,
             installed: false,
             actions: VecDeque::new(),
@@ -422,6 +428,7 @@ impl Instance {
                 addr: advert.src,
                 priority: advert.priority,
             });
+            self.master_heard_at = Some(now);
             Event::RxPreempt
         }
     }
@@ -586,6 +593,7 @@ impl Instance {
                         addr: advert.src,
                         priority: advert.priority,
                     });
+                    self.master_heard_at = Some(now);
                 }
             }
             Step::Install => {

@@ -11,11 +11,13 @@
 //! 4.000000000 tracker 7 down
 //! 4.000000000 tracker 9 value -20
 //! 4.100000000 packet 192.0.2.2 - 255 3 4500002c…
+//! 5.000000000 master-down 192.0.2.2 0.000250000
 //! 9.000000000 shutdown
 //! ```
 //!
 //! A packet line gives the sender, the destination and TTL/hop limit (`-` when unknown),
-//! the interface index and the bytes in hex.
+//! the interface index and the bytes in hex. A master-down line gives the master and how
+//! long before the line's time the detector saw it go down.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -57,6 +59,15 @@ pub enum Input {
         /// Its new state.
         state: TrackerState,
     },
+    /// [`Instance::master_down`].
+    MasterDown {
+        /// When.
+        at: Duration,
+        /// The master reported down.
+        master: IpAddr,
+        /// How long before `at` the detector saw it go down.
+        age: Duration,
+    },
     /// [`Instance::shutdown`].
     Shutdown {
         /// When.
@@ -76,6 +87,7 @@ impl Input {
             Input::Packet { at, .. }
             | Input::Timeout { at }
             | Input::Tracker { at, .. }
+            | Input::MasterDown { at, .. }
             | Input::Shutdown { at }
             | Input::Delete { at } => *at,
         }
@@ -91,6 +103,10 @@ impl Instance {
             Input::Timeout { .. } => self.handle_timeout(now),
             Input::Tracker { id, state, .. } => {
                 self.set_tracker(now, *id, *state);
+            }
+            Input::MasterDown { master, age, .. } => {
+                let since = now.checked_sub(*age).unwrap_or(now);
+                let _ = self.master_down(now, *master, since);
             }
             Input::Shutdown { .. } => self.shutdown(now),
             Input::Delete { .. } => self.delete(now),
@@ -130,6 +146,12 @@ impl fmt::Display for Input {
                     TrackerState::Value(v) => write!(f, "value {v}"),
                 }
             }
+            Input::MasterDown { master, age, .. } => write!(
+                f,
+                "master-down {master} {}.{:09}",
+                age.as_secs(),
+                age.subsec_nanos()
+            ),
             Input::Shutdown { .. } => f.write_str("shutdown"),
             Input::Delete { .. } => f.write_str("delete"),
         }
@@ -143,7 +165,7 @@ pub enum ParseInputError {
     /// The time is not `SECONDS.NANOSECONDS`.
     #[error("bad time {0:?}")]
     Time(String),
-    /// The kind is not one of packet, timeout, tracker, shutdown, delete.
+    /// The kind is not one of packet, timeout, tracker, master-down, shutdown, delete.
     #[error("unknown input kind {0:?}")]
     Kind(String),
     /// A field is missing.
@@ -239,6 +261,15 @@ impl FromStr for Input {
                 };
                 Input::Tracker { at, id, state }
             }
+            "master-down" => {
+                let master = field(&mut words, "master")?;
+                let age = words.next().ok_or(ParseInputError::Missing("age"))?;
+                let age = parse_time(age).map_err(|_| ParseInputError::Field {
+                    what: "age",
+                    value: age.to_owned(),
+                })?;
+                Input::MasterDown { at, master, age }
+            }
             "packet" => {
                 let src: IpAddr = field(&mut words, "source")?;
                 let dst = optional(&mut words, "destination")?;
@@ -299,6 +330,11 @@ mod tests {
                     ifindex: 3,
                 },
             },
+            Input::MasterDown {
+                at: Duration::from_secs(5),
+                master: "192.0.2.2".parse().unwrap(),
+                age: Duration::from_micros(250),
+            },
             Input::Shutdown {
                 at: Duration::from_secs(9),
             },
@@ -322,7 +358,7 @@ mod tests {
     #[test]
     fn each_parse_error() {
         type Check = fn(&ParseInputError) -> bool;
-        let cases: [(&str, Check); 7] = [
+        let cases: [(&str, Check); 8] = [
             ("3.5 timeout", |e| matches!(e, ParseInputError::Time(_))),
             ("1.000000000 jump", |e| {
                 matches!(e, ParseInputError::Kind(_))
@@ -344,6 +380,9 @@ mod tests {
             }),
             ("1.000000000 packet 192.0.2.1 - - 1 abc", |e| {
                 matches!(e, ParseInputError::Field { what: "bytes", .. })
+            }),
+            ("1.000000000 master-down 192.0.2.1 soon", |e| {
+                matches!(e, ParseInputError::Field { what: "age", .. })
             }),
             ("1.000000000 timeout now", |e| {
                 matches!(e, ParseInputError::Trailing(_))

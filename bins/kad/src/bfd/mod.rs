@@ -13,9 +13,11 @@
 //!   for a detection time, a new one starts. SIGUSR1 writes `keepalived_bfd.data`.
 
 pub(crate) mod dump;
+mod dynamic;
 pub mod events;
 pub(crate) mod mapping;
 pub(crate) mod socket;
+pub mod takeover;
 
 use std::collections::{BTreeMap, HashMap};
 use std::os::fd::{AsFd, AsRawFd};
@@ -105,6 +107,8 @@ struct Bfdd<'a> {
     config: Config,
     rng: u64,
     stats: LoopStats,
+    /// `bfd_takeover`'s sessions, asked for by the VRRP process.
+    dynamic: dynamic::Dynamic,
 }
 
 impl<'a> Bfdd<'a> {
@@ -179,7 +183,9 @@ impl<'a> Bfdd<'a> {
             config,
             rng: seed | 1,
             stats: LoopStats::default(),
+            dynamic: dynamic::Dynamic::default(),
         };
+        d.dynamic_open();
         let now = Instant::now();
         d.apply_config(now);
         d.flush(now);
@@ -232,6 +238,7 @@ impl<'a> Bfdd<'a> {
                             p.readable(now);
                         }
                     }
+                    dynamic::TOKEN => self.dynamic_readable(now),
                     Token(t) if t >= RX_BASE && t - RX_BASE < self.rx.len() => {
                         self.rx_pending[t - RX_BASE] = true;
                     }
@@ -267,7 +274,7 @@ impl<'a> Bfdd<'a> {
                 Ok(Received::Packet { len, meta }) => {
                     let now = Instant::now();
                     // Every rejection is counted by the session core, per reason.
-                    let _ = self.sessions.handle_packet(now, &buf[..len], &meta);
+                    self.dynamic_packet(now, &buf[..len], &meta);
                     self.flush(now);
                 }
                 Ok(Received::Unusable) => self.stats.unusable += 1,
@@ -306,6 +313,9 @@ impl<'a> Bfdd<'a> {
     }
 
     fn on_event(&mut self, id: SessionId, ev: Event, now: Instant) {
+        if self.dynamic_event(id, &ev, now) {
+            return;
+        }
         let Some(name) = self.names.get(&id) else {
             return;
         };
@@ -433,6 +443,7 @@ impl<'a> Bfdd<'a> {
                 for a in std::mem::take(&mut self.active).into_values() {
                     self.sessions.remove(a.id, now);
                 }
+                self.dynamic_stop(now);
                 self.flush(now);
                 (self.opts.stopped)();
                 Some(0)

@@ -214,7 +214,20 @@ pub fn read(cli: &Cli, quiet: bool) -> Result<Read, NoConfig> {
     }
     let mut loaded = load(&path, &crate::options(cli));
     crate::not_acted::warn_keywords(&mut loaded);
-    let read = summarise(&loaded, cli);
+    let ext = kad::ext_config::load(
+        cli.ext_config.as_deref(),
+        &crate::options(cli),
+        &loaded.config,
+        &mut loaded.diagnostics,
+    );
+    let mut read = summarise(&loaded, cli);
+    // `bfd_takeover` runs its sessions in the BFD process, which must then run.
+    read.view.have_bfd |= ext.needs_bfd();
+    if ext.needs_bfd() && !read.view.run_bfd(cli) && !quiet {
+        log_warn!(
+            "bfd_takeover: the BFD process is not run (-B, -P or -C), so no instance takes over on a BFD Down"
+        );
+    }
     if !quiet {
         for line in &read.report {
             log_info!("{line}");

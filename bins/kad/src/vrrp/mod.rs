@@ -5,6 +5,7 @@
 //! addresses, start every instance, then serve sockets, netlink, trackers, signals and
 //! timers until SIGTERM.
 
+pub mod bfd_takeover;
 pub mod dump;
 pub(crate) mod garp;
 pub mod mapping;
@@ -92,6 +93,8 @@ struct Vrrpd<'a> {
     mailed: HashMap<String, StateGate>,
     /// The BFD process's state reports, once a `bfd_instance` is configured.
     bfd: Option<crate::bfd::events::Subscriber>,
+    /// `bfd_takeover` from the extension file.
+    takeover: bfd_takeover::Takeover,
 }
 
 fn rcvbuf(b: &keepalive_confparse::model::global::RcvBufs) -> Option<RcvBuf> {
@@ -103,7 +106,7 @@ fn rcvbuf(b: &keepalive_confparse::model::global::RcvBufs) -> Option<RcvBuf> {
 
 impl<'a> Vrrpd<'a> {
     fn start(opts: &'a ChildOptions) -> Result<Vrrpd<'a>, StartError> {
-        let (config, _) = opts.read_config(true);
+        let (config, ext, _) = opts.read_with_extensions(true);
         crate::sched::apply(&config.global.vrrp_process, "VRRP");
         let poll = Poll::new()?;
         let mut signals = Signals::new()?;
@@ -151,6 +154,7 @@ impl<'a> Vrrpd<'a> {
             processes: None,
             timer,
             bfd: None,
+            takeover: bfd_takeover::Takeover::default(),
         };
         d.open_trackers(track_file::Start::Initial);
         d.mailer = d.new_mailer();
@@ -162,6 +166,8 @@ impl<'a> Vrrpd<'a> {
         d.script_changes(now);
         d.tracker_snapshot(now);
         d.open_bfd();
+        d.takeover.configure(&ext, &d.router, d.poll.registry());
+        d.takeover.sync(&d.router, now);
         crate::memory::release_after_load();
         (opts.config_read)();
         Ok(d)
@@ -178,6 +184,7 @@ impl<'a> Vrrpd<'a> {
                 self.processes
                     .as_ref()
                     .and_then(ProcessTracker::poll_timeout),
+                self.takeover.next_deadline(),
             ]
             .into_iter()
             .flatten()
@@ -205,6 +212,7 @@ impl<'a> Vrrpd<'a> {
                         let _ = self.timer.wait();
                     }
                     BFD => self.bfd_changes(now),
+                    bfd_takeover::TOKEN => self.takeover.readable(&mut self.router, now),
                     FILES => {
                         let changed = self.files.as_mut().map(FileTracker::process);
                         for (name, v) in changed.unwrap_or_default() {
@@ -235,6 +243,7 @@ impl<'a> Vrrpd<'a> {
             if self.scripts.poll_timeout().is_some_and(|t| t <= now) {
                 self.scripts.handle_timeout(now, &mut self.runner);
             }
+            self.takeover.sync(&self.router, now);
             self.dispatch_notifications(now);
         }
     }
@@ -257,7 +266,7 @@ impl<'a> Vrrpd<'a> {
             }
             Request::Reload => {
                 log_info!("Reloading");
-                let (config, ok) = self.opts.read_config(true);
+                let (config, ext, ok) = self.opts.read_with_extensions(true);
                 if !ok {
                     log_err!("Configuration has errors - keeping the running configuration");
                     (self.opts.config_read)();
@@ -285,6 +294,8 @@ impl<'a> Vrrpd<'a> {
                 self.reload_trackers();
                 self.tracker_snapshot(now);
                 self.open_bfd();
+                self.takeover
+                    .configure(&ext, &self.router, self.poll.registry());
                 self.mailer = self.new_mailer();
                 self.statics.install(&mut self.router, &self.config);
                 crate::memory::release_after_load();

@@ -1199,6 +1199,39 @@ impl Router {
         (p, m.map(|m| &p.members[m]))
     }
 
+    /// The (unit, member) of the instance named `name`.
+    pub fn handle(&self, name: &str) -> Option<Handle> {
+        self.by_name.get(name).copied()
+    }
+
+    /// How many instances unit `u` has (0 when there is no such unit).
+    pub fn unit_len(&self, u: usize) -> usize {
+        self.units.get(u).map_or(0, |r| r.unit.len())
+    }
+
+    /// The instance at `h`.
+    pub fn instance_at(&self, (u, m): Handle) -> Option<&Instance> {
+        let r = self.units.get(u)?;
+        (m < r.unit.len()).then(|| r.unit.member(m))
+    }
+
+    /// The router at `master` is known to be down since `since` (`bfd_takeover`): unit `u`
+    /// handles it as its master-down timer's expiry ([`Unit::master_down`]).
+    pub fn master_down(
+        &mut self,
+        now: Instant,
+        u: usize,
+        master: IpAddr,
+        since: Instant,
+    ) -> Result<(), keepalive_vrrp::instance::MasterDownIgnored> {
+        let Some(r) = self.units.get_mut(u) else {
+            return Err(keepalive_vrrp::instance::MasterDownIgnored::NoMaster);
+        };
+        let result = r.unit.master_down(now, master, since);
+        self.drain(u, now);
+        result
+    }
+
     /// Number of instances.
     pub fn instance_count(&self) -> usize {
         self.units.iter().map(|r| r.unit.len()).sum()
