@@ -8,7 +8,7 @@
 //! `scripts/vrrp-matrix.sh --full` runs every cell and rewrites the README's table.
 //!
 //! Environment: `VRRP_MATRIX=full` (every cell), `VRRP_MATRIX_SEED`, `VRRP_MATRIX_COUNT`
-//! (cells in a subset, default 8), `VRRP_MATRIX_FILTER` (comma-separated substrings of cell
+//! (cells in a subset, default 6), `VRRP_MATRIX_FILTER` (comma-separated substrings of cell
 //! names such as `v3-ipv6-mcast-noauth-vmac-frr-kadbackup`), `VRRP_MATRIX_TABLE` (file to
 //! write the Markdown table to).
 //!
@@ -24,7 +24,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use e2e::router::Kind;
 use matrix::cell::{self, Cell};
-use matrix::{run, table};
+use matrix::{garp, run, table};
 
 /// SKIP (or, under CI=true, fail) when the matrix cannot run here.
 fn can_run() -> bool {
@@ -76,7 +76,7 @@ fn chosen(all: &[Cell]) -> Vec<usize> {
         .unwrap_or(day);
     let count = env("VRRP_MATRIX_COUNT")
         .and_then(|s| s.parse().ok())
-        .unwrap_or(8);
+        .unwrap_or(6);
     eprintln!(
         "vrrp_matrix: subset of {count} cells, seed {seed} (VRRP_MATRIX_SEED={seed} repeats it)"
     );
@@ -131,4 +131,24 @@ fn vrrp_matrix() {
         started.elapsed().as_secs_f64()
     );
     assert!(failed.is_empty(), "failed cells: {failed:?}");
+}
+
+/// kad's gratuitous ARPs and unsolicited NAs on becoming master, with and without VMAC, are
+/// keepalived's: same frames, same bursts (`matrix::garp`).
+#[test]
+#[ignore = "slow: scripts/test.d/vrrp-matrix.sh and scripts/vrrp-matrix.sh run it"]
+fn garp_and_na_as_keepalived_sends_them() {
+    if !can_run() {
+        return;
+    }
+    for vmac in [false, true] {
+        let want = garp::frames(Kind::Keepalived, vmac).expect("keepalived");
+        let got = garp::frames(Kind::Kad, vmac).expect("kad");
+        eprintln!("use_vmac {vmac}: keepalived sends\n{want}kad sends\n{got}");
+        assert!(!want.is_empty(), "keepalived sent no GARP or NA");
+        assert_eq!(
+            got, want,
+            "use_vmac {vmac}: kad's GARP/NA differ from keepalived's"
+        );
+    }
 }

@@ -4,6 +4,7 @@
 //! on the wire ([`wire`]), summed up as the README's table ([`table`]).
 
 pub mod cell;
+pub mod garp;
 pub mod run;
 pub mod side;
 pub mod table;
