@@ -34,7 +34,12 @@ pub struct Figures {
 
 /// RFC 5798 §6.1 Master_Down_Interval at advert_int 1 s for the backup's priority.
 fn master_down() -> Duration {
-    Duration::from_secs_f64(3.0 + (256.0 - f64::from(LOW)) / 256.0)
+    Duration::from_secs(3) + skew()
+}
+
+/// RFC 5798 §6.1 Skew_Time for the backup's priority.
+fn skew() -> Duration {
+    Duration::from_secs_f64((256.0 - f64::from(LOW)) / 256.0)
 }
 
 /// Waits (up to `within`) until, of `sides`, only `sides[owner]` holds `vip`, then checks for
@@ -126,6 +131,17 @@ pub fn run(cell: &Cell, vrid: u8) -> Result<Figures, String> {
     converge(&[&m, &b], vip, 1, bound, Duration::ZERO)
         .map_err(|e| fail("graceful failover", e, &m, &b))?;
     let term = t0.elapsed();
+    // A priority-0 advert makes the backup take over after Skew_Time (RFC 5798 §6.4.2),
+    // 0.41 s at priority 100; 2 s of margin for a loaded machine, still below the
+    // master-down interval a missed priority-0 advert would cost.
+    if term > skew() + Duration::from_secs(2) {
+        return Err(fail(
+            "graceful failover",
+            format!("took {term:?}: the priority-0 advert was not honoured"),
+            &m,
+            &b,
+        ));
+    }
 
     m.restart();
     converge(&[&m, &b], vip, 0, CONVERGE, HOLD)
