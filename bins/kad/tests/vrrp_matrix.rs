@@ -100,9 +100,11 @@ fn vrrp_matrix() {
         let out = run::run(&c, c.vrid(i));
         match &out {
             Ok(f) => eprintln!(
-                "CELL {c} ok: failover after SIGKILL {:.2} s, after SIGTERM {:.2} s, preemption {:.2} s ({:.0} s)",
+                "CELL {c} ok: failover after SIGKILL {:.2} s, after SIGTERM {:.2} s \
+                 ({} s from the priority-0 advert), preemption {:.2} s ({:.0} s)",
                 f.kill.as_secs_f64(),
                 f.term.as_secs_f64(),
+                f.after_zero.map_or("?".to_owned(), |z| format!("{z:.2}")),
                 f.preempt.as_secs_f64(),
                 t0.elapsed().as_secs_f64()
             ),

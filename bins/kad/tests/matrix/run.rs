@@ -30,6 +30,9 @@ pub struct Figures {
     pub term: Duration,
     /// From the restarted master's start until it alone holds the VIP again.
     pub preempt: Duration,
+    /// From the stopped master's priority-0 advert to the backup's first advert (seconds,
+    /// from the capture).
+    pub after_zero: Option<f64>,
 }
 
 /// RFC 5798 §6.1 Master_Down_Interval at advert_int 1 s for the backup's priority.
@@ -160,11 +163,13 @@ pub fn run(cell: &Cell, vrid: u8) -> Result<Figures, String> {
             &b,
         ));
     }
+    let after_zero = wire::takeover_after_zero(&pcap, cell, &sources);
     drop((m, b));
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Figures {
         kill,
         term,
         preempt,
+        after_zero,
     })
 }

@@ -191,3 +191,23 @@ pub fn check(
     bad.truncate(12);
     bad
 }
+
+/// Seconds from the last priority-0 advert (the stopped master's) to the first advert after
+/// it from the other router: the backup's takeover as the wire shows it, which RFC 5798
+/// §6.4.2 puts at Skew_Time (0.41 s at priority 100).
+pub fn takeover_after_zero(pcap: &Path, cell: &Cell, kad_sources: &[IpAddr]) -> Option<f64> {
+    let src = if cell.v6 { "ipv6.src" } else { "ip.src" };
+    let rows = capture::fields(pcap, "vrrp", &["frame.time_epoch", src, "vrrp.prio"]);
+    let from_kad = |r: &Vec<String>| {
+        r[1].parse::<IpAddr>()
+            .is_ok_and(|a| kad_sources.contains(&a))
+    };
+    let zero = rows.iter().rposition(|r| r[2] == "0")?;
+    let stopped_kad = from_kad(&rows[zero]);
+    let t0: f64 = rows[zero][0].parse().ok()?;
+    rows[zero..]
+        .iter()
+        .find(|r| from_kad(r) != stopped_kad)
+        .and_then(|r| r[0].parse::<f64>().ok())
+        .map(|t| t - t0)
+}
