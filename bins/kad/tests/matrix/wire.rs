@@ -1,6 +1,7 @@
 //! What a cell's capture must show: Wireshark finds nothing malformed in either router's
 //! adverts, and kad's own adverts are what no peer would check but the RFCs and keepalived
-//! fix — source and destination MAC, TTL / hop limit 255 (RFC 3768 §5.2.3, RFC 5798 §5.1.1.3),
+//! fix — source MAC (the VMAC for multicast with `use_vmac`, else the interface's, as
+//! keepalived) and destination MAC, TTL / hop limit 255 (RFC 3768 §5.2.3, RFC 5798 §5.1.1.3),
 //! an IPv6 link-local source (RFC 5798 §5.1.2.1), a good checksum (for v3 over the
 //! pseudo-header, RFC 5798 §5.2.8; Wireshark's default), the interval in seconds (v2) or
 //! centiseconds (v3, RFC 5798 §5.2.7), the authentication asked for, and a priority-0 advert
@@ -125,7 +126,13 @@ pub fn check(
         }
     }
     let vmac = format!("00:00:5e:00:{:02x}:{vrid:02x}", if cell.v6 { 2 } else { 1 });
-    let want_src_mac = if cell.vmac { vmac.as_str() } else { kad_mac };
+    // keepalived sends multicast adverts out of the VMAC interface, unicast ones out of the
+    // base interface (the kernel routes them), VMAC or not.
+    let want_src_mac = if cell.vmac && !cell.unicast {
+        vmac.as_str()
+    } else {
+        kad_mac
+    };
     let group_mac = if cell.v6 {
         "33:33:00:00:00:12"
     } else {
