@@ -8,7 +8,7 @@ use crate::e2e::netns::{must, run_quiet, Host};
 use crate::e2e::router::{config, Instance, Kind, Router};
 use crate::frr_vrrpd::{Frr, VrrpdRouter};
 
-use super::cell::{Auth, Cell};
+use super::cell::{Auth, Cell, Peer};
 
 /// What runs on a host.
 #[derive(Debug)]
@@ -72,8 +72,8 @@ impl<'a> Side<'a> {
         let conf = config(&format!("R{}", host.idx), "", &[inst]);
         let daemon = match (is_kad, cell.peer) {
             (true, _) => Daemon::Router(Kind::Kad, None),
-            (false, super::cell::Peer::Keepalived) => Daemon::Router(Kind::Keepalived, None),
-            (false, super::cell::Peer::Frr) => Daemon::Frr(Frr::start(
+            (false, Peer::Keepalived) => Daemon::Router(Kind::Keepalived, None),
+            (false, Peer::Frr) => Daemon::Frr(Frr::start(
                 host,
                 &VrrpdRouter {
                     vrid,

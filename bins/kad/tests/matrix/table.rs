@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::cell::{Cell, Peer};
+use super::cell::{Auth, Cell, Peer};
 use super::run::Figures;
 
 /// A cell's outcome.
@@ -31,7 +31,7 @@ pub fn markdown(results: &[(Cell, Outcome)]) -> String {
             version: 3,
             v6: false,
             unicast: false,
-            auth: super::cell::Auth::None,
+            auth: Auth::None,
             vmac: false,
             peer: *p,
             kad_master: *m,
