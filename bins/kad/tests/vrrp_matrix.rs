@@ -10,7 +10,8 @@
 //! Environment: `VRRP_MATRIX=full` (every cell), `VRRP_MATRIX_SEED`, `VRRP_MATRIX_COUNT`
 //! (cells in a subset, default 6), `VRRP_MATRIX_FILTER` (comma-separated substrings of cell
 //! names such as `v3-ipv6-mcast-noauth-vmac-frr-kadbackup`), `VRRP_MATRIX_TABLE` (file to
-//! write the Markdown table to).
+//! write the Markdown table to), `VRRP_MATRIX_KEEP` (keep every cell's capture; a failed
+//! cell's is always kept).
 //!
 //! Needs root, keepalived, FRR and tshark: without them it prints SKIP and passes, except
 //! under `CI=true`, where it fails.

@@ -165,7 +165,11 @@ pub fn run(cell: &Cell, vrid: u8) -> Result<Figures, String> {
     }
     let after_zero = wire::takeover_after_zero(&pcap, cell, &sources);
     drop((m, b));
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("VRRP_MATRIX_KEEP").is_some() {
+        eprintln!("capture kept: {}", pcap.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(Figures {
         kill,
         term,
