@@ -30,9 +30,11 @@ export VRRP_MATRIX_TABLE="$table"
 export VRRP_MATRIX_COUNT="${VRRP_MATRIX_COUNT:-6}"
 [ "$full" -eq 1 ] && export VRRP_MATRIX=full
 
-cargo test -q -p kad --test vrrp_matrix -- --ignored --nocapture --test-threads 1
+rc=0
+cargo test -q -p kad --test vrrp_matrix -- --ignored --nocapture --test-threads 1 || rc=$?
 
-if [ "$full" -eq 1 ]; then
+# The table is rewritten whatever the outcome: a failed cell shows as such.
+if [ "$full" -eq 1 ] && [ -s "$table" ]; then
     python3 - "$table" README.md <<'PY'
 import sys
 table, readme = sys.argv[1], sys.argv[2]
@@ -44,3 +46,4 @@ open(readme, "w", encoding="utf-8").write(text[:a] + new + text[b:])
 PY
     echo "vrrp-matrix: README.md's table rewritten"
 fi
+exit "$rc"

@@ -49,6 +49,7 @@ pub fn markdown(results: &[(Cell, Outcome)]) -> String {
                 .find(|(c, _)| c.row() == *row && c.peer == *p && c.kad_master == *m);
             let text = match found {
                 Some((_, Ok(f))) => format!("✓ {} / {}", secs(f.kill), secs(f.term)),
+                Some((c, Err(_))) if c.known_issue().is_some() => "✗ peer fault ¹".to_owned(),
                 Some((_, Err(_))) => "✗ failed".to_owned(),
                 None => "—".to_owned(),
             };
