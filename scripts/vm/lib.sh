@@ -17,6 +17,7 @@ KADVM_WANTED_MODULES=(
     ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ip_vs_twos
     ip_vs_ftp ip_vs_pe_sip
     ipip fou ip_gre ip6_tunnel fou6 ip6_gre
+    veth ipvlan macvlan vrf
 )
 KADVM_REQUIRED_MODULES=(crc32c_generic dummy ip_vs ip_vs_rr)
 
@@ -93,13 +94,14 @@ kadvm_prepare_kernel() {
     cache=$(kadvm_cache_root)
     kver=$(kadvm_kernel_version "$cache")
     dir=$cache/kernel-$kver
-    if [ -e "$dir/.ready" ]; then
+    # A cache filled for another module list is filled again.
+    if [ -e "$dir/.ready" ] && [ "$(cat "$dir/wanted" 2>/dev/null)" = "${KADVM_WANTED_MODULES[*]}" ]; then
         echo "$dir"
         return
     fi
     (
         flock 9
-        [ -e "$dir/.ready" ] && exit 0
+        [ -e "$dir/.ready" ] && [ "$(cat "$dir/wanted" 2>/dev/null)" = "${KADVM_WANTED_MODULES[*]}" ] && exit 0
         tmp=$(mktemp -d "$cache/tmp.XXXXXX")
         trap 'rm -rf "$tmp"' EXIT
         kadvm_prepare_kernel_locked "$kver" "$dir" "$tmp"
@@ -168,6 +170,7 @@ kadvm_prepare_kernel_locked() {
     printf '%s\n' "${order[@]}" >"$tmp/out/modules.order"
     cp "$tmp/root/boot/vmlinuz-$kver" "$tmp/out/vmlinuz"
     echo "$kver" >"$tmp/out/version"
+    echo "${KADVM_WANTED_MODULES[*]}" >"$tmp/out/wanted"
     touch "$tmp/out/.ready"
     rm -rf "$dir"
     mv "$tmp/out" "$dir"
