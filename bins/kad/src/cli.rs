@@ -198,6 +198,11 @@ pub struct Cli {
     #[arg(short = 'v', long = "version")]
     pub version: bool,
 
+    /// kad only: the DBus VRRP object has CreateInstance and DestroyInstance (keepalived
+    /// built with --enable-dbus-create-instance)
+    #[arg(long = "dbus-create-instance")]
+    pub dbus_create_instance: bool,
+
     /// Arguments that are not options: keepalived prints them and carries on.
     #[arg(hide = true, trailing_var_arg = false)]
     pub unexpected: Vec<String>,

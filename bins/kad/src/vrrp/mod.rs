@@ -5,6 +5,7 @@
 //! addresses, start every instance, then serve sockets, netlink, trackers, signals and
 //! timers until SIGTERM.
 
+mod dbus;
 pub mod dump;
 pub(crate) mod garp;
 pub mod mapping;
@@ -45,6 +46,8 @@ const PROCESSES: Token = Token(3);
 const TIMER: Token = Token(4);
 /// BFD state changes from the BFD process (`track_bfd`).
 const BFD: Token = Token(5);
+/// Method calls from the DBus thread (`enable_dbus`).
+const DBUS: Token = Token(6);
 
 /// Runs the VRRP process until it is told to stop; returns the exit code.
 pub fn run(opts: &ChildOptions) -> i32 {
@@ -92,6 +95,8 @@ struct Vrrpd<'a> {
     mailed: HashMap<String, StateGate>,
     /// The BFD process's state reports, once a `bfd_instance` is configured.
     bfd: Option<crate::bfd::events::Subscriber>,
+    /// The DBus service, once `enable_dbus` has started it.
+    dbus: Option<dbus::Service>,
 }
 
 fn rcvbuf(b: &keepalive_confparse::model::global::RcvBufs) -> Option<RcvBuf> {
@@ -151,6 +156,7 @@ impl<'a> Vrrpd<'a> {
             processes: None,
             timer,
             bfd: None,
+            dbus: None,
         };
         d.open_trackers(track_file::Start::Initial);
         d.mailer = d.new_mailer();
@@ -162,6 +168,7 @@ impl<'a> Vrrpd<'a> {
         d.script_changes(now);
         d.tracker_snapshot(now);
         d.open_bfd();
+        d.dbus_start();
         crate::memory::release_after_load();
         (opts.config_read)();
         log_info!(
@@ -209,6 +216,7 @@ impl<'a> Vrrpd<'a> {
                         let _ = self.timer.wait();
                     }
                     BFD => self.bfd_changes(now),
+                    DBUS => self.dbus_calls(now),
                     FILES => {
                         let changed = self.files.as_mut().map(FileTracker::process);
                         for (name, v) in changed.unwrap_or_default() {
@@ -253,6 +261,7 @@ impl<'a> Vrrpd<'a> {
                     self.statics.remove(&mut self.router);
                 }
                 self.dispatch_notifications(now);
+                self.dbus_stop();
                 self.router.cleanup();
                 self.stop_scripts();
                 self.notifier.close();
@@ -291,6 +300,7 @@ impl<'a> Vrrpd<'a> {
                 self.open_bfd();
                 self.mailer = self.new_mailer();
                 self.statics.install(&mut self.router, &self.config);
+                self.dbus_reload();
                 crate::memory::release_after_load();
                 (self.opts.config_read)();
                 None
@@ -300,33 +310,15 @@ impl<'a> Vrrpd<'a> {
                 None
             }
             Request::DumpData => {
-                snapshot::write(
-                    snapshot::Kind::Data,
-                    &self.router,
-                    &self.config,
-                    &self.scripts,
-                    &self.bfd_states(),
-                );
+                self.write_snapshot(snapshot::Kind::Data);
                 None
             }
             Request::DumpStats => {
-                snapshot::write(
-                    snapshot::Kind::Stats,
-                    &self.router,
-                    &self.config,
-                    &self.scripts,
-                    &self.bfd_states(),
-                );
+                self.write_snapshot(snapshot::Kind::Stats);
                 None
             }
             Request::DumpJson => {
-                snapshot::write(
-                    snapshot::Kind::Json,
-                    &self.router,
-                    &self.config,
-                    &self.scripts,
-                    &self.bfd_states(),
-                );
+                self.write_snapshot(snapshot::Kind::Json);
                 None
             }
         }
@@ -334,6 +326,17 @@ impl<'a> Vrrpd<'a> {
 }
 
 impl Vrrpd<'_> {
+    /// Writes a state dump (SIGUSR1, SIGUSR2, the JSON signal, DBus `PrintData`/`PrintStats`).
+    fn write_snapshot(&self, kind: snapshot::Kind) {
+        snapshot::write(
+            kind,
+            &self.router,
+            &self.config,
+            &self.scripts,
+            &self.bfd_states(),
+        );
+    }
+
     /// Arms the timer for `deadline` and says how long `poll` may wait: forever when the
     /// timer will wake it, zero when the deadline has passed.
     fn arm(&mut self, deadline: Option<Instant>) -> Option<Duration> {
@@ -513,6 +516,7 @@ impl Vrrpd<'_> {
     /// Notify scripts, FIFO lines and mail for what the instances reported.
     fn dispatch_notifications(&mut self, now: Instant) {
         for (n, u, m) in std::mem::take(&mut self.router.notifications) {
+            self.dbus_notify(&n, u, m);
             self.notifier.notify(&mut self.runner, now, &n);
             let (Some(mailer), NotifyEvent::State(state)) = (&self.mailer, n.event) else {
                 continue;
