@@ -128,9 +128,8 @@ impl Shared {
     /// make. As keepalived, a name already in the table or a path already taken is logged
     /// and the call still succeeds.
     async fn create_instance(
-        &self,
+        self: &Arc<Shared>,
         server: &zbus::ObjectServer,
-        shared: &Arc<Shared>,
         iname: String,
         interface: String,
         vrid: u32,
@@ -151,7 +150,7 @@ impl Shared {
         }
         let object = Instance {
             key,
-            shared: shared.clone(),
+            shared: self.clone(),
         };
         match server.at(path.as_str(), object).await {
             Ok(true) => {
@@ -266,10 +265,7 @@ impl VrrpCreating {
         vrid: u32,
         family: u32,
     ) -> fdo::Result<()> {
-        let shared = self.shared.clone();
-        shared
-            .create_instance(server, &self.shared, iname, interface, vrid, family)
-            .await
+        Shared::create_instance(&self.shared, server, iname, interface, vrid, family).await
     }
 
     /// Removes the object of instance `iname`.

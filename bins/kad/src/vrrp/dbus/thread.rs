@@ -189,9 +189,11 @@ impl Thread {
             }
         } else if reloaded {
             self.vrrp_signal("VrrpReloaded");
-            // New instances, and those whose state the reload changed.
+            // A state the reload set already (its notification will find the mirror up to
+            // date): instances that stay and changed, new ones past Init.
             for i in &list {
-                if previous.get(&i.key).map(|r| r.state) != Some(i.state) {
+                let before = previous.get(&i.key).map(|r| r.state);
+                if before != Some(i.state) && (before.is_some() || i.state != State::Init) {
                     self.status_signal(&i.key, i.state);
                 }
             }
