@@ -12,7 +12,8 @@
 //!   `VrrpReloaded` and new objects; `CreateInstance`/`DestroyInstance` only with
 //!   `--dbus-create-instance`;
 //! - the policy refuses the methods to a user other than root (CVE-2021-44225) and lets
-//!   anyone introspect and read properties.
+//!   anyone introspect and read properties;
+//! - a stopped `dbus-daemon` (SIGSTOP) delays no advert, reload or stop.
 //!
 //! They need root, `dbus-daemon`, `gdbus` (libglib2.0-bin), `dbus-monitor`, `setpriv` and
 //! keepalived: without them a test prints SKIP and passes, except under `CI=true`, where it
@@ -380,6 +381,8 @@ impl Drop for Daemon {
             let _ = c.kill();
             let _ = c.wait();
         }
+        // Failed assertions print the log; nothing else needs it afterwards.
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -878,4 +881,60 @@ fn the_policy_refuses_methods_to_other_users() {
     );
     let (ok, text) = as_nobody(VRRP_PATH, "org.freedesktop.DBus.Peer.Ping", &[]);
     assert!(ok, "{text}");
+}
+
+#[test]
+fn a_stopped_bus_delays_no_advert() {
+    let _g = serial();
+    if !can_run(true) {
+        return;
+    }
+    let Some(lan) = Lan::new(2) else { return };
+    let bus = Bus::start("stuck");
+    let mut kad = Daemon::start(
+        Kind::Kad,
+        lan.host(1),
+        Some(&bus),
+        &config("  enable_dbus\n", 200),
+        &[],
+    );
+    let peer = Daemon::start(Kind::Keepalived, lan.host(2), None, &config("", 100), &[]);
+    assert!(
+        wait_for(SETTLE, || bus
+            .property(V4_PATH, "State")
+            .1
+            .contains("Master")),
+        "{}",
+        kad.log()
+    );
+    assert!(
+        peer.wait_log("(VI_4) Entering BACKUP STATE"),
+        "{}",
+        peer.log()
+    );
+    // The bus stops answering: kad's DBus thread may block, its VRRP loop must not.
+    let bus_pid = Pid::from_raw(bus.daemon.id() as i32);
+    kill(bus_pid, Signal::SIGSTOP).expect("SIGSTOP dbus-daemon");
+    let kad_pid = Pid::from_raw(kad.child.as_ref().expect("kad").id() as i32);
+    kill(kad_pid, Signal::SIGHUP).expect("SIGHUP kad");
+    assert!(kad.wait_log("Reload complete"), "{}", kad.log());
+    // Longer than the backup's master-down interval (3 × 1 s + skew).
+    std::thread::sleep(Duration::from_secs(6));
+    assert!(
+        !peer.log().contains("(VI_4) Entering MASTER STATE"),
+        "kad's adverts stopped while the bus was stopped:\n{}",
+        kad.log()
+    );
+    // Stopping does not wait on the bus for long either (priority 0 advert, VIPs removed).
+    let t = Instant::now();
+    kad.stop();
+    let took = t.elapsed();
+    assert!(took < Duration::from_secs(10), "kad took {took:?} to stop");
+    assert!(kad.log().contains("Stopped kad"), "{}", kad.log());
+    assert!(
+        peer.wait_log("(VI_4) Entering MASTER STATE"),
+        "{}",
+        peer.log()
+    );
+    let _ = kill(bus_pid, Signal::SIGCONT);
 }
