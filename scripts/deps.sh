@@ -24,6 +24,10 @@ DEBS=(
     zsh               # package stage: the zsh completion loads
     fish              # package stage: the fish completion loads
     frr               # BFD tests: FRR's bfdd (/usr/lib/frr/bfdd) and vtysh as a real BFD peer
+    dbus-daemon       # DBus tests: each starts its own system-like bus
+    dbus-bin          # DBus tests: dbus-monitor watches the signals
+    libglib2.0-bin    # DBus tests: gdbus introspects and calls, as a GDBus client would
+    util-linux        # DBus tests: setpriv runs a client as nobody (policy, CVE-2021-44225)
 )
 
 missing=()

@@ -238,6 +238,7 @@ for path in \
     /usr/bin/genhash \
     /usr/lib/systemd/system/kad.service \
     /etc/default/kad \
+    /etc/dbus-1/system.d/org.keepalived.Vrrp1.conf \
     /usr/share/man/man8/kad.8.gz \
     /usr/share/man/man1/genhash.1.gz \
     /usr/share/man/man5/kad-keepalived.conf.5.gz \
@@ -253,6 +254,8 @@ for path in \
     grep -qx -- "$path" <<<"$listing" || fail "$deb lacks $path"
 done
 dpkg-deb -I "$deb" conffiles | grep -qx /etc/default/kad || fail "/etc/default/kad is not a conffile"
+dpkg-deb -I "$deb" conffiles | grep -qx /etc/dbus-1/system.d/org.keepalived.Vrrp1.conf ||
+    fail "the DBus policy is not a conffile"
 [ "$(dpkg-deb -f "$deb" Conflicts)" = keepalived ] || fail "Conflicts is not keepalived"
 [ "$(dpkg-deb -f "$deb" Replaces)" = keepalived ] || fail "Replaces is not keepalived"
 [ -z "$(dpkg-deb -f "$deb" Provides)" ] || fail "unexpected Provides"

@@ -129,6 +129,11 @@ impl SyncGroup {
         &self.members
     }
 
+    /// Zeroes every member's counters.
+    pub fn clear_stats(&mut self) {
+        self.members.iter_mut().for_each(Instance::clear_stats);
+    }
+
     /// The member with this VRID, if any.
     pub fn member_by_vrid(&self, vrid: u8) -> Option<usize> {
         self.members.iter().position(|m| m.config().vrid == vrid)

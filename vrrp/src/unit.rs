@@ -38,6 +38,14 @@ impl Unit {
         }
     }
 
+    /// Zeroes the counters of every instance.
+    pub fn clear_stats(&mut self) {
+        match self {
+            Unit::Single(i) => i.clear_stats(),
+            Unit::Group(g) => g.clear_stats(),
+        }
+    }
+
     /// Whether it has no instance (a sync group without members).
     pub fn is_empty(&self) -> bool {
         self.len() == 0

@@ -23,6 +23,12 @@ pub struct ChildOptions {
     pub config_read: fn(),
     /// Called by the checker loop as it exits, to log "Stopped" (with `-D`, its CPU usage).
     pub stopped: fn(),
+    /// DBus `ReloadConfig`: asks for a reload of every process (kad's parent sends itself
+    /// SIGHUP's work, as keepalived's VRRP child signals its parent).
+    pub reload: fn(),
+    /// `--dbus-create-instance`: the DBus VRRP object has `CreateInstance` and
+    /// `DestroyInstance` (keepalived's `--enable-dbus-create-instance` build).
+    pub dbus_create_instance: bool,
 }
 
 impl ChildOptions {

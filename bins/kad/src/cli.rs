@@ -202,6 +202,10 @@ pub struct Cli {
     /// bfd_takeover) from FILE, written in keepalived.conf syntax
     #[arg(long = "ext-config", value_name = "FILE", value_parser = non_empty_path, allow_hyphen_values = true)]
     pub ext_config: Option<PathBuf>,
+    /// kad only: the DBus VRRP object has CreateInstance and DestroyInstance (keepalived
+    /// built with --enable-dbus-create-instance)
+    #[arg(long = "dbus-create-instance")]
+    pub dbus_create_instance: bool,
 
     /// Arguments that are not options: keepalived prints them and carries on.
     #[arg(hide = true, trailing_var_arg = false)]

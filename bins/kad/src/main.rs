@@ -130,7 +130,15 @@ fn child_options(cli: &Cli, dont_release: bool) -> ChildOptions {
         log_detail: cli.log_detail > 0,
         config_read: daemon::config_read,
         stopped: daemon::log_stopping,
+        reload: reload_parent,
+        dbus_create_instance: cli.dbus_create_instance,
     }
+}
+
+/// DBus `ReloadConfig` in the VRRP child: SIGHUP to kad's parent, which reloads every child
+/// (keepalived's `kill(getppid(), SIGHUP)`).
+fn reload_parent() {
+    let _ = nix::sys::signal::kill(nix::unistd::getppid(), nix::sys::signal::Signal::SIGHUP);
 }
 
 /// Load the configuration, or explain why there is none to load.

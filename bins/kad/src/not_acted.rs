@@ -1,7 +1,7 @@
 //! Never silent (DESIGN.md): every keyword and flag kad reads but does not act on, in one table.
 //!
 //! keepalived.conf files written for keepalived must load unchanged, so kad accepts these; but an
-//! operator whose SNMP traps or DBus watchers silently stop would be misled. `kad -t` prints a
+//! operator whose SNMP traps silently stop would be misled. `kad -t` prints a
 //! warning for every place the configuration uses one of these keywords and for every such flag
 //! given, and the daemon logs the same lines once at start (the configuration's warnings are
 //! logged by the parent). The table shrinks as features land; the README's "Never silent"
@@ -38,7 +38,6 @@ pub struct Flag {
 
 const SNMP: &str = "SNMP (AgentX, KEEPALIVED-MIB, VRRP-MIB) is not implemented";
 const TRAPS: &str = "SNMP traps are not implemented";
-const DBUS: &str = "the DBus interface org.keepalived.Vrrp1 is not implemented";
 
 const AUTO_PRIO: &str = "automatic realtime priority is not implemented";
 const SYNCD: &str = "the IPVS connection sync daemon is not started";
@@ -151,14 +150,6 @@ pub const KEYWORDS: &[Keyword] = &[
     Keyword {
         name: "enable_traps",
         loss: TRAPS,
-    },
-    Keyword {
-        name: "enable_dbus",
-        loss: DBUS,
-    },
-    Keyword {
-        name: "dbus_service_name",
-        loss: DBUS,
     },
     Keyword {
         name: "fifo_write_vrrp_states_on_reload",
@@ -448,7 +439,9 @@ mod tests {
 
     #[test]
     fn every_place_is_named() {
-        let l = loaded("global_defs {\n enable_snmp_vrrp\n enable_traps\n enable_dbus\n}\n");
+        let l = loaded(
+            "global_defs {\n enable_snmp_vrrp\n enable_traps\n fifo_write_vrrp_states_on_reload\n}\n",
+        );
         let lines: Vec<String> = l.diagnostics.iter().map(|d| d.to_string()).collect();
         assert!(lines.contains(
             &"k.conf:2:2: warning: enable_snmp_vrrp is accepted but not acted on by kad: SNMP \
@@ -460,8 +453,14 @@ mod tests {
             .any(|l| l.starts_with("k.conf:3:2: warning: enable_traps")));
         assert!(lines
             .iter()
-            .any(|l| l.starts_with("k.conf:4:2: warning: enable_dbus")));
+            .any(|l| l.starts_with("k.conf:4:2: warning: fifo_write_vrrp_states_on_reload")));
         assert!(!l.diagnostics.has_errors());
+    }
+
+    #[test]
+    fn dbus_is_acted_on() {
+        let l = loaded("global_defs {\n enable_dbus\n dbus_service_name org.keepalived.Vrrp1\n}\n");
+        assert_eq!(l.diagnostics.iter().count(), 0);
     }
 
     #[test]

@@ -249,6 +249,11 @@ impl Instance {
         &self.stats
     }
 
+    /// Zeroes the counters (keepalived's `vrrp_print_stats(true)`, DBus `PrintStatsClear`).
+    pub fn clear_stats(&mut self) {
+        self.stats = InstanceStats::default();
+    }
+
     /// Whether the VIPs are installed (the last `AddVips` has not been undone).
     pub fn vips_installed(&self) -> bool {
         self.installed

@@ -27,7 +27,7 @@ use super::router::Router;
 use crate::bfd::takeover::{retry_after, End, Report, Sent, Timers, Wanted};
 
 /// The VRRP loop's token for the channel from the BFD process.
-pub const TOKEN: Token = Token(6);
+pub const TOKEN: Token = Token(6); // mod.rs numbers the loop's other tokens around it
 
 /// The `bfd_takeover` state of the VRRP process.
 #[derive(Debug, Default)]

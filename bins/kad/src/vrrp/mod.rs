@@ -6,6 +6,7 @@
 //! timers until SIGTERM.
 
 pub mod bfd_takeover;
+mod dbus;
 pub mod dump;
 pub(crate) mod garp;
 pub mod mapping;
@@ -46,6 +47,8 @@ const PROCESSES: Token = Token(3);
 const TIMER: Token = Token(4);
 /// BFD state changes from the BFD process (`track_bfd`).
 const BFD: Token = Token(5);
+/// Method calls from the DBus thread (`enable_dbus`).
+const DBUS: Token = Token(7);
 
 /// Runs the VRRP process until it is told to stop; returns the exit code.
 pub fn run(opts: &ChildOptions) -> i32 {
@@ -95,6 +98,8 @@ struct Vrrpd<'a> {
     bfd: Option<crate::bfd::events::Subscriber>,
     /// `bfd_takeover` from the extension file.
     takeover: bfd_takeover::Takeover,
+    /// The DBus service, once `enable_dbus` has started it.
+    dbus: Option<dbus::Service>,
 }
 
 fn rcvbuf(b: &keepalive_confparse::model::global::RcvBufs) -> Option<RcvBuf> {
@@ -155,6 +160,7 @@ impl<'a> Vrrpd<'a> {
             timer,
             bfd: None,
             takeover: bfd_takeover::Takeover::default(),
+            dbus: None,
         };
         d.open_trackers(track_file::Start::Initial);
         d.mailer = d.new_mailer();
@@ -168,6 +174,7 @@ impl<'a> Vrrpd<'a> {
         d.open_bfd();
         d.takeover.configure(&ext, &d.router, d.poll.registry());
         d.takeover.sync(&d.router, now);
+        d.dbus_start();
         crate::memory::release_after_load();
         (opts.config_read)();
         Ok(d)
@@ -213,6 +220,7 @@ impl<'a> Vrrpd<'a> {
                     }
                     BFD => self.bfd_changes(now),
                     bfd_takeover::TOKEN => self.takeover.readable(&mut self.router, now),
+                    DBUS => self.dbus_calls(now),
                     FILES => {
                         let changed = self.files.as_mut().map(FileTracker::process);
                         for (name, v) in changed.unwrap_or_default() {
@@ -258,6 +266,7 @@ impl<'a> Vrrpd<'a> {
                     self.statics.remove(&mut self.router);
                 }
                 self.dispatch_notifications(now);
+                self.dbus_stop();
                 self.router.cleanup();
                 self.stop_scripts();
                 self.notifier.close();
@@ -298,6 +307,7 @@ impl<'a> Vrrpd<'a> {
                     .configure(&ext, &self.router, self.poll.registry());
                 self.mailer = self.new_mailer();
                 self.statics.install(&mut self.router, &self.config);
+                self.dbus_reload();
                 crate::memory::release_after_load();
                 (self.opts.config_read)();
                 None
@@ -307,33 +317,15 @@ impl<'a> Vrrpd<'a> {
                 None
             }
             Request::DumpData => {
-                snapshot::write(
-                    snapshot::Kind::Data,
-                    &self.router,
-                    &self.config,
-                    &self.scripts,
-                    &self.bfd_states(),
-                );
+                self.write_snapshot(snapshot::Kind::Data);
                 None
             }
             Request::DumpStats => {
-                snapshot::write(
-                    snapshot::Kind::Stats,
-                    &self.router,
-                    &self.config,
-                    &self.scripts,
-                    &self.bfd_states(),
-                );
+                self.write_snapshot(snapshot::Kind::Stats);
                 None
             }
             Request::DumpJson => {
-                snapshot::write(
-                    snapshot::Kind::Json,
-                    &self.router,
-                    &self.config,
-                    &self.scripts,
-                    &self.bfd_states(),
-                );
+                self.write_snapshot(snapshot::Kind::Json);
                 None
             }
         }
@@ -341,6 +333,17 @@ impl<'a> Vrrpd<'a> {
 }
 
 impl Vrrpd<'_> {
+    /// Writes a state dump (SIGUSR1, SIGUSR2, the JSON signal, DBus `PrintData`/`PrintStats`).
+    fn write_snapshot(&self, kind: snapshot::Kind) {
+        snapshot::write(
+            kind,
+            &self.router,
+            &self.config,
+            &self.scripts,
+            &self.bfd_states(),
+        );
+    }
+
     /// Arms the timer for `deadline` and says how long `poll` may wait: forever when the
     /// timer will wake it, zero when the deadline has passed.
     fn arm(&mut self, deadline: Option<Instant>) -> Option<Duration> {
@@ -520,6 +523,7 @@ impl Vrrpd<'_> {
     /// Notify scripts, FIFO lines and mail for what the instances reported.
     fn dispatch_notifications(&mut self, now: Instant) {
         for (n, u, m) in std::mem::take(&mut self.router.notifications) {
+            self.dbus_notify(&n, u, m);
             self.notifier.notify(&mut self.runner, now, &n);
             let (Some(mailer), NotifyEvent::State(state)) = (&self.mailer, n.event) else {
                 continue;

@@ -1232,6 +1232,34 @@ impl Router {
         result
     }
 
+    /// DBus `SendGarp`: one GARP/NA round for instance `name`'s addresses when they are set
+    /// (keepalived's `vrrp_send_link_update(vrrp, 1)`); false when there is no such instance.
+    pub fn garp_round(&mut self, name: &str, now: Instant) -> bool {
+        for r in &self.units {
+            for (m, p) in r.plan.members.iter().enumerate() {
+                if p.config.name != name {
+                    continue;
+                }
+                let inst = r.unit.member(m);
+                if let (true, Some(link)) = (inst.vips_installed(), &r.members[m].link) {
+                    let c = inst.config();
+                    let addrs = c.vips.iter().chain(&c.excluded_vips).copied().collect();
+                    self.garp
+                        .queue(now, link.clone(), addrs, 1, &mut self.sender);
+                }
+                return true;
+            }
+        }
+        false
+    }
+
+    /// DBus `PrintStatsClear`: every instance's counters back to zero.
+    pub fn clear_stats(&mut self) {
+        for r in &mut self.units {
+            r.unit.clear_stats();
+        }
+    }
+
     /// Number of instances.
     pub fn instance_count(&self) -> usize {
         self.units.iter().map(|r| r.unit.len()).sum()
