@@ -173,7 +173,7 @@ wait_file() {
     [ -s "$1" ]
 }
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 stop_pid() {
     kill -9 "$1" 2>/dev/null || true
@@ -377,7 +377,9 @@ if [[ " $BENCH_ONLY " == *" cpu "* ]]; then
         up=$(frr_up_count "$dir/frr")
         sleep 2
         child=$(cat "$dir/b.pid")
-        ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+        # A BFD child that died (and was respawned) during the cell is reported, not a crash
+        # of this script under `set -e`.
+        ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo "BFD child $1 of $impl died during the CPU cell" >&2; }
         hz=$(getconf CLK_TCK)
         # Three slices of BENCH_SECONDS / 3: the median slice, so that another build's burst
         # on the shared machine does not decide the figure.
