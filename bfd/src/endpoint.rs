@@ -11,6 +11,7 @@ use crate::config::{RxMeta, SessionConfig};
 use crate::error::RxError;
 use crate::packet::{BfdPacket, Diag, State};
 use crate::rng::Rng;
+use crate::schedule::Schedule;
 use crate::session::{Ctx, Session};
 use crate::slab::Slab;
 use crate::stats::RxCounters;
@@ -160,6 +161,7 @@ pub struct Sessions {
     rng: Rng,
     events: VecDeque<(SessionId, Event)>,
     tx_queue: VecDeque<SessionId>,
+    schedule: Schedule,
     counters: RxCounters,
 }
 
@@ -186,6 +188,7 @@ impl Sessions {
             rng: Rng::new(seed),
             events: VecDeque::new(),
             tx_queue: VecDeque::new(),
+            schedule: Schedule::default(),
             counters: RxCounters::default(),
         }
     }
@@ -250,6 +253,8 @@ impl Sessions {
         self.events.reserve(2);
         let session = Session::new(config, discr, now, &mut ctx!(self, id));
         self.sessions.insert(id, session);
+        self.schedule.reserve(self.sessions.len());
+        self.reschedule(id);
         id
     }
 
@@ -268,6 +273,7 @@ impl Sessions {
             self.by_addr.insert(new, id);
         }
         s.reconfigure(config, now, &mut ctx!(self, id));
+        self.reschedule(id);
     }
 
     /// Sends AdminDown (diag 7) for one Detection Time, then the session is gone
@@ -278,6 +284,7 @@ impl Sessions {
             s.remove(now, &mut ctx!(self, id));
         }
         self.sweep(id);
+        self.reschedule(id);
     }
 
     // ----- inputs -----
@@ -299,40 +306,36 @@ impl Sessions {
         r
     }
 
-    /// Fires every expired timer of every session. Idempotent.
+    /// Fires every expired timer of every session. Idempotent. Visits only the sessions
+    /// whose deadline passed.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let Self {
-            sessions,
-            by_discr,
-            rng,
-            events,
-            tx_queue,
-            ..
-        } = self;
-        let mut gone = false;
-        for (id, s) in sessions.iter_mut() {
-            if s.next_timeout().is_some_and(|at| at <= now) {
-                let mut ctx = Ctx {
-                    id,
-                    rng,
-                    events,
-                    tx_queue,
-                    discrs: by_discr,
-                };
-                s.fire_timers(now, &mut ctx);
-                gone |= s.is_gone();
-            }
-        }
-        if gone {
-            let ids: Vec<SessionId> = sessions
-                .iter()
-                .filter(|(_, s)| s.is_gone())
-                .map(|(id, _)| id)
-                .collect();
-            for id in ids {
+        while let Some(id) = self.schedule.pop_expired(now) {
+            let Self {
+                sessions,
+                by_discr,
+                rng,
+                events,
+                tx_queue,
+                schedule,
+                ..
+            } = self;
+            let Some(s) = sessions.get_mut(id) else {
+                continue;
+            };
+            let mut ctx = Ctx {
+                id,
+                rng,
+                events,
+                tx_queue,
+                discrs: by_discr,
+            };
+            s.fire_timers(now, &mut ctx);
+            schedule.update(id, s.next_timeout());
+            if s.is_gone() {
                 self.sweep(id);
             }
         }
+        self.settle();
     }
 
     // ----- outputs -----
@@ -377,12 +380,10 @@ impl Sessions {
     }
 
     /// When to call [`handle_timeout`](Self::handle_timeout) next; `None` if no timer runs.
+    /// O(1): the top of the timer queue.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.sessions
-            .iter()
-            .filter_map(|(_, s)| s.next_timeout())
-            .min()
+        self.schedule.next()
     }
 
     // ----- internals -----
@@ -396,6 +397,7 @@ impl Sessions {
             rng,
             events,
             tx_queue,
+            schedule,
             ..
         } = self;
         let Some(s) = sessions.get_mut(id) else {
@@ -416,9 +418,11 @@ impl Sessions {
         // Deadlines that passed before this packet came first.
         s.fire_timers(now, &mut ctx);
         let r = s.receive(now, &p, meta, &mut ctx);
+        schedule.update(id, s.next_timeout());
         if s.is_gone() {
             self.sweep(id);
         }
+        self.settle();
         r.map(|()| id)
     }
 
@@ -454,8 +458,32 @@ impl Sessions {
         if self.sessions.get(id).is_some_and(Session::is_gone) {
             if let Some(s) = self.sessions.remove(id) {
                 forget(&mut self.by_discr, &mut self.by_addr, id, &s);
+                self.schedule.forget(id);
             }
         }
+    }
+
+    /// The earliest deadline by scanning every session: what the queue must agree with.
+    #[cfg(test)]
+    pub(crate) fn scan_timeout(&self) -> Option<Instant> {
+        self.sessions
+            .iter()
+            .filter_map(|(_, s)| s.next_timeout())
+            .min()
+    }
+
+    /// Files session `id`'s deadline after a change, then makes the queue's top exact.
+    fn reschedule(&mut self, id: SessionId) {
+        let next = self.sessions.get(id).and_then(Session::next_timeout);
+        self.schedule.update(id, next);
+        self.settle();
+    }
+
+    fn settle(&mut self) {
+        let Self {
+            schedule, sessions, ..
+        } = self;
+        schedule.settle(|id| sessions.get(id).and_then(Session::next_timeout));
     }
 }
 

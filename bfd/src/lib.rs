@@ -36,6 +36,7 @@ pub mod fsm;
 pub mod packet;
 mod rng;
 pub mod rx;
+mod schedule;
 mod session;
 #[cfg(feature = "sim")]
 pub mod sim;

@@ -79,12 +79,4 @@ impl Slab {
             Some((SessionId::new(i as u32, e.generation), s))
         })
     }
-
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (SessionId, &mut Session)> {
-        self.entries.iter_mut().enumerate().filter_map(|(i, e)| {
-            let g = e.generation;
-            let s = e.session.as_mut()?;
-            Some((SessionId::new(i as u32, g), s))
-        })
-    }
 }

@@ -86,6 +86,12 @@ kadvm_module_deps() {
     tr '\0' '\n' <"$1" | sed -n 's/^depends=//p' | head -1
 }
 
+# Whether the kernel cache in $1 was filled for today's KADVM_WANTED_MODULES (`.ready` holds the
+# list it was filled for), so that a module added to the list refills it once.
+kadvm_cache_ready() {
+    [ "$(cat "$1/.ready" 2>/dev/null)" = "${KADVM_WANTED_MODULES[*]}" ]
+}
+
 # Fills $cache/kernel-$kver with vmlinuz, modules/NAME.ko (decompressed) and modules.order (one
 # name a line, dependencies first). Idempotent; serialised with flock so concurrent runs share one
 # download. Prints the directory.
@@ -94,14 +100,13 @@ kadvm_prepare_kernel() {
     cache=$(kadvm_cache_root)
     kver=$(kadvm_kernel_version "$cache")
     dir=$cache/kernel-$kver
-    # A cache filled for another module list is filled again.
-    if [ -e "$dir/.ready" ] && [ "$(cat "$dir/wanted" 2>/dev/null)" = "${KADVM_WANTED_MODULES[*]}" ]; then
+    if kadvm_cache_ready "$dir"; then
         echo "$dir"
         return
     fi
     (
         flock 9
-        [ -e "$dir/.ready" ] && [ "$(cat "$dir/wanted" 2>/dev/null)" = "${KADVM_WANTED_MODULES[*]}" ] && exit 0
+        kadvm_cache_ready "$dir" && exit 0
         tmp=$(mktemp -d "$cache/tmp.XXXXXX")
         trap 'rm -rf "$tmp"' EXIT
         kadvm_prepare_kernel_locked "$kver" "$dir" "$tmp"
@@ -170,8 +175,7 @@ kadvm_prepare_kernel_locked() {
     printf '%s\n' "${order[@]}" >"$tmp/out/modules.order"
     cp "$tmp/root/boot/vmlinuz-$kver" "$tmp/out/vmlinuz"
     echo "$kver" >"$tmp/out/version"
-    echo "${KADVM_WANTED_MODULES[*]}" >"$tmp/out/wanted"
-    touch "$tmp/out/.ready"
+    echo "${KADVM_WANTED_MODULES[*]}" >"$tmp/out/.ready"
     rm -rf "$dir"
     mv "$tmp/out" "$dir"
     kadvm_log "kernel $kver ready: ${#order[@]} modules in $dir"

@@ -5,8 +5,9 @@
 //! - sessions reach Up with keepalived (IPv4, and IPv6 with `hoplimit 255` on keepalived's
 //!   side, and with keepalived's default of 64, which breaks RFC 5881 but which kad accepts as
 //!   keepalived does) and with FRR (single hop IPv4 and IPv6, and
-//!   multihop through a forwarding router namespace);
+//!   multihop IPv4 and IPv6 through a forwarding router namespace);
 //! - a reload that changes kad's timers keeps FRR's session Up and FRR sees the new ones;
+//!   FRR changing its own timers keeps kad's session Up and kad adopts them;
 //! - FRR's `shutdown` is seen as the peer's AdminDown;
 //! - a kad VRRP master tracking the session (`track_bfd`) leaves MASTER when the peer dies,
 //!   and the time it takes is printed;
@@ -306,6 +307,24 @@ fn kad_and_frr_reach_up_multihop_through_a_router() {
         return;
     }
     let _serial = serial();
+    multihop_through_a_router(false);
+}
+
+/// The same over IPv6: 2001:db8:1::/64 and 2001:db8:2::/64, R decrementing the hop limit.
+/// kad sends with `hoplimit 255` (keepalived's IPv6 default of 64 is below FRR's
+/// `minimum-ttl 250`) and accepts 250 and more (`max_hops 5`); FRR's 255 arrives as 254.
+#[test]
+fn kad_and_frr_reach_up_multihop_ipv6_through_a_router() {
+    if !can_run(true, false) {
+        return;
+    }
+    let _serial = serial();
+    multihop_through_a_router(true);
+}
+
+/// Builds A — R — B (A and B on different subnets, so every packet crosses R), runs kad
+/// multihop on A and FRR on B, and waits for Up on both.
+fn multihop_through_a_router(v6: bool) {
     let (a, r, b) = (
         Netns::new().expect("netns"),
         Netns::new().expect("netns"),
@@ -317,40 +336,77 @@ fn kad_and_frr_reach_up_multihop_through_a_router() {
     must(r.ip().args([
         "link", "add", "rb", "type", "veth", "peer", "name", "eth0", "netns", &b.name,
     ]));
+    let addrs = if v6 {
+        [
+            "2001:db8:1::1/64",
+            "2001:db8:1::2/64",
+            "2001:db8:2::1/64",
+            "2001:db8:2::2/64",
+        ]
+    } else {
+        [
+            "192.0.2.1/28",
+            "192.0.2.2/28",
+            "192.0.2.17/28",
+            "192.0.2.18/28",
+        ]
+    };
     for (ns, dev, addr) in [
-        (&a, "eth0", "192.0.2.1/28"),
-        (&r, "ra", "192.0.2.2/28"),
-        (&r, "rb", "192.0.2.17/28"),
-        (&b, "eth0", "192.0.2.18/28"),
+        (&a, "eth0", addrs[0]),
+        (&r, "ra", addrs[1]),
+        (&r, "rb", addrs[2]),
+        (&b, "eth0", addrs[3]),
     ] {
-        must(ns.ip().args(["addr", "add", addr, "dev", dev]));
+        if v6 {
+            must(ns.ip().args(["addr", "add", addr, "dev", dev, "nodad"]));
+        } else {
+            must(ns.ip().args(["addr", "add", addr, "dev", dev]));
+        }
         must(ns.ip().args(["link", "set", dev, "up"]));
     }
+    let bare = |s: &str| -> IpAddr {
+        s.split('/')
+            .next()
+            .and_then(|a| a.parse().ok())
+            .expect("ip")
+    };
+    let (a_net, b_net) = if v6 {
+        ("2001:db8:1::/64", "2001:db8:2::/64")
+    } else {
+        ("192.0.2.0/28", "192.0.2.16/28")
+    };
     must(
         a.ip()
-            .args(["route", "add", "192.0.2.16/28", "via", "192.0.2.2"]),
+            .args(["route", "add", b_net, "via", &bare(addrs[1]).to_string()]),
     );
     must(
         b.ip()
-            .args(["route", "add", "192.0.2.0/28", "via", "192.0.2.17"]),
+            .args(["route", "add", a_net, "via", &bare(addrs[2]).to_string()]),
     );
-    must(r.exec("sysctl").args(["-qw", "net.ipv4.ip_forward=1"]));
-    let (ka, kb): (IpAddr, IpAddr) = (
-        Ipv4Addr::new(192, 0, 2, 1).into(),
-        Ipv4Addr::new(192, 0, 2, 18).into(),
-    );
+    let forwarding = if v6 {
+        "net.ipv6.conf.all.forwarding=1"
+    } else {
+        "net.ipv4.ip_forward=1"
+    };
+    must(r.exec("sysctl").args(["-qw", forwarding]));
+    let (ka, kb) = (bare(addrs[0]), bare(addrs[3]));
     let frr = Frr::start(&b.name, &frr_peer(ka, kb, 100, true));
     let host = Host { ns: a, idx: 1 };
-    let kad = kad_bfd(
-        &host,
-        &bfd_block("mh", kb, ka, 100, "  multihop\n  max_hops 5\n"),
-    );
+    let extra = if v6 {
+        "  multihop\n  hoplimit 255\n  max_hops 5\n"
+    } else {
+        "  multihop\n  max_hops 5\n"
+    };
+    let kad = kad_bfd(&host, &bfd_block("mh", kb, ka, 100, extra));
     wait_log(&kad, "(mh) Entering Up state", "kad");
     assert!(
         frr.wait_status(ka, "up", CONVERGE),
         "FRR's multihop session not up\n{}",
         kad.describe()
     );
+    let o = frr.peer(ka).expect("peer");
+    assert_eq!(o["multihop"], true, "{o}");
+    assert_eq!(o["remote-receive-interval"], 100, "{o}");
     drop(kad);
     drop(frr);
     drop(host);
@@ -421,6 +477,98 @@ fn reload_changes_timers_without_a_flap_and_frr_shutdown_is_admin_down() {
         line.contains("Neighbor Signaled Session Down") && line.contains("AdminDown"),
         "a peer's AdminDown reads differently: {line}"
     );
+}
+
+/// SIGUSR1 to kad: the BFD process's `keepalived_bfd.data`.
+fn bfd_dump(kad: &Router) -> String {
+    let mark = kad.log_mark();
+    let dump = std::path::Path::new("/tmp/keepalived_bfd.data");
+    kad.signal(nix::sys::signal::Signal::SIGUSR1);
+    assert!(
+        kad.wait_log(mark, "Wrote /tmp/keepalived_bfd.data", CONVERGE),
+        "no BFD dump\n{}",
+        kad.describe()
+    );
+    let text = std::fs::read_to_string(dump).expect("keepalived_bfd.data");
+    let _ = std::fs::remove_file(dump);
+    text
+}
+
+/// The other side of the renegotiation: FRR's configuration changes to 200 ms (its Poll,
+/// RFC 5880 §6.8.3), kad answers with Final, keeps the session Up and adopts FRR's new
+/// intervals: it sends every max(100, 200) ms and detects after 3 × max(100, 200) ms.
+#[test]
+fn frr_changes_its_timers_and_kad_adopts_them_without_a_flap() {
+    if !can_run(true, false) {
+        return;
+    }
+    let _serial = serial();
+    let lan = Lan::new(2).expect("lan");
+    let (h1, h2) = (lan.host(1), lan.host(2));
+    let (me, peer) = (IpAddr::from(h1.v4()), IpAddr::from(h2.v4()));
+    let frr = Frr::start(h2.name(), &frr_peer(me, peer, 100, false));
+    let kad = kad_bfd(h1, &bfd_block("b1", peer, me, 100, ""));
+    wait_log(&kad, "(b1) Entering Up state", "kad");
+    assert!(frr.wait_status(me, "up", CONVERGE), "{}", kad.describe());
+    let before = bfd_dump(&kad);
+    assert!(
+        before.contains("   local detection time = 300000 us\n"),
+        "{before}"
+    );
+
+    let mark = kad.log_mark();
+    frr.vtysh(&[
+        "configure terminal",
+        "bfd",
+        &format!("peer {me} local-address {peer}"),
+        "receive-interval 200",
+        "transmit-interval 200",
+    ]);
+    let until = Instant::now() + CONVERGE;
+    loop {
+        let o = frr.peer(me).expect("peer");
+        assert_eq!(o["status"], "up", "FRR's session flapped: {o}");
+        if o["receive-interval"] == 200 && o["transmit-interval"] == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "FRR did not take its new timers: {o}\n{}",
+            kad.describe()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let until = Instant::now() + CONVERGE;
+    let after = loop {
+        let text = bfd_dump(&kad);
+        if text.contains("   remote min tx intv = 200000 us\n") || Instant::now() > until {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    for line in [
+        "   local state = Up\n",
+        "   remote min tx intv = 200000 us\n",
+        "   remote min rx intv = 200000 us\n",
+        "   local tx intv = 200000 us\n",
+        "   local detection time = 600000 us\n",
+        "   times down = 0\n",
+    ] {
+        assert!(
+            after.contains(line),
+            "no `{}` in kad's dump:\n{after}",
+            line.trim()
+        );
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        !kad.log_since(mark).contains("Entering Down state"),
+        "kad's session flapped at FRR's change\n{}",
+        kad.describe()
+    );
+    let o = frr.peer(me).expect("peer");
+    assert_eq!(o["status"], "up", "{o}");
+    assert_eq!(o["remote-receive-interval"], 100, "{o}");
 }
 
 #[test]
@@ -830,16 +978,7 @@ fn a_flood_of_bad_packets_does_not_bring_a_10ms_session_down() {
     assert_eq!(frr.peer(me).expect("peer")["status"], "up");
 
     // SIGUSR1: the BFD process's dump shows the session Up and each bad packet's reason.
-    let mark = kad.log_mark();
-    let dump = std::path::Path::new("/tmp/keepalived_bfd.data");
-    kad.signal(nix::sys::signal::Signal::SIGUSR1);
-    assert!(
-        kad.wait_log(mark, "Wrote /tmp/keepalived_bfd.data", CONVERGE),
-        "no BFD dump\n{}",
-        kad.describe()
-    );
-    let text = std::fs::read_to_string(dump).expect("keepalived_bfd.data");
-    let _ = std::fs::remove_file(dump);
+    let text = bfd_dump(&kad);
     assert!(text.contains(" BFD Instance = b1\n"), "{text}");
     assert!(text.contains("   local state = Up\n"), "{text}");
     assert!(text.contains(" unusable datagrams = 0\n"), "{text}");
