@@ -28,6 +28,7 @@ pub mod checker;
 mod child;
 mod deadlines;
 pub mod memory;
+pub mod metrics;
 pub mod notify;
 mod sched;
 pub mod signals;

@@ -45,6 +45,8 @@ const PROCESSES: Token = Token(3);
 const TIMER: Token = Token(4);
 /// BFD state changes from the BFD process (`track_bfd`).
 const BFD: Token = Token(5);
+/// The parent's metrics requests (`--metrics-listen`).
+const METRICS: Token = Token(6);
 
 /// Runs the VRRP process until it is told to stop; returns the exit code.
 pub fn run(opts: &ChildOptions) -> i32 {
@@ -92,6 +94,8 @@ struct Vrrpd<'a> {
     mailed: HashMap<String, StateGate>,
     /// The BFD process's state reports, once a `bfd_instance` is configured.
     bfd: Option<crate::bfd::events::Subscriber>,
+    /// Answers the parent's scrapes.
+    metrics: Option<crate::metrics::channel::Responder>,
 }
 
 fn rcvbuf(b: &keepalive_confparse::model::global::RcvBufs) -> Option<RcvBuf> {
@@ -151,7 +155,16 @@ impl<'a> Vrrpd<'a> {
             processes: None,
             timer,
             bfd: None,
+            metrics: crate::metrics::channel::Responder::from_env(
+                crate::metrics::channel::Role::Vrrp,
+            ),
         };
+        if let Some(m) = &d.metrics {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&std::os::fd::AsFd::as_fd(m));
+            d.poll
+                .registry()
+                .register(&mut SourceFd(&fd), METRICS, Interest::READABLE)?;
+        }
         d.open_trackers(track_file::Start::Initial);
         d.mailer = d.new_mailer();
         d.router.create_vmacs(&mapping::vmacs(&d.config.vrrp));
@@ -209,6 +222,16 @@ impl<'a> Vrrpd<'a> {
                         let _ = self.timer.wait();
                     }
                     BFD => self.bfd_changes(now),
+                    METRICS => {
+                        if let Some(m) = &mut self.metrics {
+                            let (router, scripts, config) =
+                                (&self.router, &self.scripts, &self.config);
+                            m.serve(|e| {
+                                let rows = crate::metrics::vrrp::rows(router, scripts, config);
+                                crate::metrics::vrrp::render(e, &rows);
+                            });
+                        }
+                    }
                     FILES => {
                         let changed = self.files.as_mut().map(FileTracker::process);
                         for (name, v) in changed.unwrap_or_default() {

@@ -978,6 +978,11 @@ impl Router {
         (p, m.map(|m| &p.members[m]))
     }
 
+    /// The object a tracker id stands for (for metrics).
+    pub fn tracker_source(&self, id: TrackerId) -> Option<&Source> {
+        self.trackers.source(id)
+    }
+
     /// Number of instances.
     pub fn instance_count(&self) -> usize {
         self.units.iter().map(|r| r.unit.len()).sum()
