@@ -13,6 +13,8 @@
 //! Needs root (namespaces) and promtool (Debian's `prometheus`); without them the tests
 //! print SKIP, or fail under CI=true.
 
+// Only part of the shared harness is used here.
+#[allow(dead_code)]
 mod e2e;
 
 use std::fs::File;
@@ -309,15 +311,13 @@ fn scrape_shows_vrrp_bfd_and_a_failover() {
             &format!("keepalived_advertisements_sent_total{{{labels}}}")
         ) > 0.0
     );
-    assert_eq!(
-        must_value(
-            &body,
-            &format!(r#"kad_vrrp_rx_errors_total{{{labels},reason="vrid_mismatch"}}"#)
-        ),
-        0.0
-    );
+    assert!(value(&body, &format!("kad_vrrp_rx_dropped_total{{{labels}}}")).is_some());
     assert!(body.contains("kad_bfd_session_detection_time_seconds{"));
 
+    // The README's sample scrape comes from here.
+    if let Some(path) = std::env::var_os("KAD_METRICS_SAMPLE") {
+        std::fs::write(path, &body).expect("write the sample");
+    }
     // promtool accepts the text format as curl gets it; OpenMetrics ends with # EOF.
     let (code, text) = a.curl("/metrics", None);
     assert_eq!(code, "200");
@@ -446,7 +446,7 @@ fn a_stopped_child_never_hangs_the_scrape() {
     );
 }
 
-/// Scrape cost at 1,000 VRRP instances (250 on each of four dummy interfaces): prints the
+/// Scrape cost at 1,000 VRRP instances (250 on each of four veth interfaces): prints the
 /// figure; the goal is < 10 ms for the parent's part (`kad_scrape_gather_seconds` is the
 /// wait for the children, which render in parallel).
 #[test]
@@ -460,7 +460,13 @@ fn scrape_cost_at_1000_instances() {
     let mut conf = String::from("global_defs {\n  router_id cost\n}\n");
     for d in 0..4u8 {
         let dev = format!("d{d}");
-        e2e::netns::must(h.ns.ip().args(["link", "add", &dev, "type", "dummy"]));
+        // The host kernel has no dummy driver: one end of a veth pair, its peer up too.
+        let peer = format!("p{d}");
+        e2e::netns::must(
+            h.ns.ip()
+                .args(["link", "add", &dev, "type", "veth", "peer", "name", &peer]),
+        );
+        e2e::netns::must(h.ns.ip().args(["link", "set", &peer, "up"]));
         e2e::netns::must(h.ns.ip().args([
             "addr",
             "add",

@@ -1202,15 +1202,19 @@ impl Loop {
         let Some(m) = &mut self.metrics else {
             return;
         };
-        let (pool, slots, record) = (&self.pool, &self.slots, &self.record);
+        let (pool, slots, record, ipvs) = (&self.pool, &self.slots, &self.record, &mut self.ipvs);
         m.serve(|e| {
             let by_real = record.by_real(|i| (slots[i].place.vs(), slots[i].place.rs()));
-            let rows = crate::metrics::checker::rows(
+            let mut rows = crate::metrics::checker::rows(
                 pool,
                 slots.len(),
                 |v, r| by_real.get(&(v, r)).and_then(|x| x.0),
                 |v, r| by_real.get(&(v, r)).and_then(|x| x.1),
             );
+            // One netlink dump from the kernel, which answers at once (no peer to wait for).
+            if let Some(table) = ipvs.table() {
+                (rows.ipvs_services, rows.ipvs_dests) = crate::metrics::checker::ipvs_rows(&table);
+            }
             crate::metrics::checker::render(e, &rows);
         });
     }

@@ -81,6 +81,45 @@ pub struct IpvsCounters {
     pub out_bytes: u64,
 }
 
+impl From<&keepalive_ipvs::Stats> for IpvsCounters {
+    fn from(s: &keepalive_ipvs::Stats) -> IpvsCounters {
+        IpvsCounters {
+            connections: s.conns,
+            in_packets: s.inpkts,
+            out_packets: s.outpkts,
+            in_bytes: s.inbytes,
+            out_bytes: s.outbytes,
+        }
+    }
+}
+
+/// One kernel destination: its service, itself, its counters, active and inactive
+/// connections.
+pub type IpvsDest = (String, String, IpvsCounters, u32, u32);
+
+/// The kernel's table as the metrics show it: services (by `ipvsadm`'s name) and
+/// destinations.
+pub fn ipvs_rows(
+    table: &[(keepalive_ipvs::Service, Vec<keepalive_ipvs::Dest>)],
+) -> (Vec<(String, IpvsCounters)>, Vec<IpvsDest>) {
+    let mut services = Vec::with_capacity(table.len());
+    let mut dests = Vec::new();
+    for (svc, ds) in table {
+        let name = svc.config.key.to_string();
+        for d in ds {
+            dests.push((
+                name.clone(),
+                d.config.key.to_string(),
+                IpvsCounters::from(&d.stats),
+                d.active_conns,
+                d.inactive_conns,
+            ));
+        }
+        services.push((name, IpvsCounters::from(&svc.stats)));
+    }
+    (services, dests)
+}
+
 /// What the checker process shows.
 #[derive(Debug, Clone, Default)]
 pub struct CheckerRows {
@@ -90,8 +129,8 @@ pub struct CheckerRows {
     pub checkers: usize,
     /// IPVS services' counters by virtual server name, when the kernel was read.
     pub ipvs_services: Vec<(String, IpvsCounters)>,
-    /// IPVS destinations' counters by (virtual, real) name.
-    pub ipvs_dests: Vec<(String, String, IpvsCounters)>,
+    /// IPVS destinations' counters.
+    pub ipvs_dests: Vec<IpvsDest>,
 }
 
 /// The rows of the running pool; `failure` and `duration` give each real server's last
@@ -297,18 +336,32 @@ fn ipvs(e: &mut Exposition<'_>, rows: &CheckerRows) {
         e.family(
             &name,
             Kind::Counter,
-            &format!("{help} for a virtual service."),
+            &format!("{help} for a service (the kernel's count)."),
         );
-        for (vs, c) in &rows.ipvs_services {
-            e.sample(&name, &[("virtual_server", vs)], get(c));
+        for (svc, c) in &rows.ipvs_services {
+            e.sample(&name, &[("service", svc)], get(c));
         }
         let name = format!("kad_ipvs_destination_{suffix}");
-        e.family(&name, Kind::Counter, &format!("{help} for a real server."));
-        for (vs, rs, c) in &rows.ipvs_dests {
+        e.family(
+            &name,
+            Kind::Counter,
+            &format!("{help} for a destination (the kernel's count)."),
+        );
+        for (svc, dest, c, _, _) in &rows.ipvs_dests {
+            e.sample(&name, &[("service", svc), ("destination", dest)], get(c));
+        }
+    }
+    e.family(
+        "kad_ipvs_destination_connections",
+        Kind::Gauge,
+        "A destination's connections now, by state (the kernel's count).",
+    );
+    for (svc, dest, _, active, inactive) in &rows.ipvs_dests {
+        for (state, n) in [("active", active), ("inactive", inactive)] {
             e.sample(
-                &name,
-                &[("virtual_server", vs), ("real_server", rs)],
-                get(c),
+                "kad_ipvs_destination_connections",
+                &[("service", svc), ("destination", dest), ("state", state)],
+                n,
             );
         }
     }

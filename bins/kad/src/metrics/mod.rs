@@ -18,3 +18,6 @@ pub mod http;
 pub mod parent;
 pub mod text;
 pub mod vrrp;
+
+#[cfg(test)]
+mod cost_tests;
