@@ -7,6 +7,8 @@
 //!   families too (effective priority and the tracker's share, BFD session state);
 //! - a failover shows: the backup's state, `become_master` and the priority-0 advert it
 //!   received;
+//! - hostile adverts show in `kad_vrrp_rx_errors_total` by reason and in the exporter's
+//!   aggregates;
 //! - a child stopped with SIGSTOP costs a scrape its families and shows as
 //!   `kad_child_up{child="vrrp"} 0`, and the scrape still answers within its deadline.
 //!
@@ -25,6 +27,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use e2e::assert_vip_only_on;
+use e2e::hostile::{bad_adverts, Flood};
 use e2e::netns::{Host, Lan};
 use e2e::router::{config, Instance, Kind, Router};
 use nix::sys::signal::{kill, Signal};
@@ -444,6 +447,54 @@ fn a_stopped_child_never_hangs_the_scrape() {
         ),
         150.0
     );
+}
+
+#[test]
+fn receive_errors_show_by_reason() {
+    if !can_run() {
+        return;
+    }
+    let Some(lan) = Lan::new(2) else { return };
+    let (h, attacker) = (lan.host(1), lan.host(2));
+    let mut inst = Instance::new(53, 150, "192.0.2.100/32").master();
+    inst.auth_pass = Some("kadpass1".into());
+    let k = Kad::start(h, &config("A", "", &[inst]));
+    let labels = r#"iname="VI_53",intf="eth0",vrid="53""#;
+    k.wait_for(
+        &format!(r#"keepalived_vrrp_state{{{labels},ip_address="192.0.2.100"}}"#),
+        |v| v == 2.0,
+    );
+    let IpAddr::V4(vip) = vip() else {
+        unreachable!()
+    };
+    let flood = Flood::start(
+        attacker,
+        bad_adverts(attacker.v4(), 53, vip, "kadpass1"),
+        200,
+    );
+    let body = k.wait_for(
+        &format!(r#"kad_vrrp_rx_errors_total{{{labels},reason="auth_pass_mismatch"}}"#),
+        |v| v > 0.0,
+    );
+    let sent = flood.stop();
+    assert!(sent > 0);
+    for reason in ["ttl_not_255", "auth_pass_mismatch"] {
+        let series = format!(r#"kad_vrrp_rx_errors_total{{{labels},reason="{reason}"}}"#);
+        assert!(must_value(&body, &series) > 0.0, "{series}\n{body}");
+    }
+    // The exporter's aggregates count the same packets.
+    for family in [
+        "keepalived_ip_ttl_errors_total",
+        "keepalived_authentication_failure_total",
+    ] {
+        assert!(
+            must_value(&body, &format!("{family}{{{labels}}}")) > 0.0,
+            "{family}"
+        );
+    }
+    assert!(must_value(&body, &format!("kad_vrrp_rx_dropped_total{{{labels}}}")) > 0.0);
+    let (ok, said) = promtool(&body);
+    assert!(ok, "{said}");
 }
 
 /// Scrape cost at 1,000 VRRP instances (250 on each of four veth interfaces): prints the
