@@ -28,6 +28,7 @@ DEBS=(
     dbus-bin          # DBus tests: dbus-monitor watches the signals
     libglib2.0-bin    # DBus tests: gdbus introspects and calls, as a GDBus client would
     util-linux        # DBus tests: setpriv runs a client as nobody (policy, CVE-2021-44225)
+    prometheus        # metrics tests: promtool check metrics judges kad's /metrics output
 )
 
 missing=()
@@ -47,6 +48,13 @@ fi
 if [[ " ${missing[*]-} " == *" keepalived "* ]]; then
     if command -v systemctl >/dev/null 2>&1; then systemctl disable --now keepalived >/dev/null 2>&1 || true; fi
     if [ -r /run/keepalived.pid ]; then kill "$(cat /run/keepalived.pid)" 2>/dev/null || true; fi
+fi
+
+# Debian's prometheus package may start a Prometheus server as it installs; the tests need only
+# its promtool. Only the service this install started is stopped.
+if [[ " ${missing[*]-} " == *" prometheus "* ]]; then
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+    if command -v update-rc.d >/dev/null 2>&1 && [ -e /etc/init.d/prometheus ]; then update-rc.d prometheus disable >/dev/null 2>&1 || true; fi
 fi
 
 # Debian's frr package starts its watchfrr/zebra/staticd service; tests start their own bfdd.

@@ -87,6 +87,16 @@ impl TrackerConfig {
         self
     }
 
+    /// What `state` of this object adds to the priority; `None` when it holds the instance
+    /// in FAULT (or, unweighted and not reported yet, in INIT). For metrics and dumps.
+    #[must_use]
+    pub fn adjustment(&self, state: TrackerState) -> Option<i32> {
+        match self.effect(state) {
+            Effect::Adjust(a) => Some(a),
+            Effect::Fault | Effect::Pending => None,
+        }
+    }
+
     /// What `state` of this object does to the instance.
     pub(crate) fn effect(&self, state: TrackerState) -> Effect {
         let multiplier = if self.reverse { -1 } else { 1 };
@@ -200,6 +210,11 @@ impl TrackerSet {
             }
         }
         found
+    }
+
+    /// Each tracker with its current state.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&TrackerConfig, TrackerState)> {
+        self.entries.iter().map(|(c, s)| (c, *s))
     }
 
     /// The combined effect of every tracker.

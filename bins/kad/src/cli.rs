@@ -194,6 +194,10 @@ pub struct Cli {
           default_missing_value = "")]
     pub debug: Option<String>,
 
+    /// kad extension: serve Prometheus metrics on ADDR:PORT at /metrics (default off)
+    #[arg(long = "metrics-listen", value_name = "ADDR:PORT")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+
     /// Display the version number
     #[arg(short = 'v', long = "version")]
     pub version: bool,
@@ -313,6 +317,7 @@ const REQUIRED_ARG_LONGS: &[&str] = &[
     "--signum",
     "--config-fd",
     "--ext-config",
+    "--metrics-listen",
 ];
 
 /// Rewrite getopt's attached optional arguments (`-tFILE`, `-lnglog`) into the `-t=FILE` form
@@ -643,6 +648,20 @@ mod tests {
         assert_eq!(exit_code(&["--use-file="]), 1);
         assert_eq!(exit_code(&["-h"]), 0);
         assert_eq!(exit_code(&["--help"]), 0);
+    }
+
+    #[test]
+    fn metrics_listen_takes_an_address_and_port() {
+        assert_eq!(
+            run(&["--metrics-listen", "127.0.0.1:9650"]).metrics_listen,
+            Some("127.0.0.1:9650".parse().unwrap())
+        );
+        assert_eq!(
+            run(&["--metrics-listen=[::1]:9650"]).metrics_listen,
+            Some("[::1]:9650".parse().unwrap())
+        );
+        assert_eq!(run(&[]).metrics_listen, None);
+        assert_eq!(exit_code(&["--metrics-listen", "9650"]), 1);
     }
 
     #[test]

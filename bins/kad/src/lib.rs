@@ -29,6 +29,7 @@ mod child;
 mod deadlines;
 pub mod ext_config;
 pub mod memory;
+pub mod metrics;
 pub mod notify;
 mod sched;
 pub mod signals;

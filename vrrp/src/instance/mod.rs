@@ -254,6 +254,14 @@ impl Instance {
         self.stats = InstanceStats::default();
     }
 
+    /// Each tracked object with its last reported state (what
+    /// [`TrackerConfig::adjustment`](crate::tracker::TrackerConfig::adjustment) makes of it).
+    pub fn trackers(
+        &self,
+    ) -> impl Iterator<Item = (&crate::tracker::TrackerConfig, crate::tracker::TrackerState)> {
+        self.trackers.iter()
+    }
+
     /// Whether the VIPs are installed (the last `AddVips` has not been undone).
     pub fn vips_installed(&self) -> bool {
         self.installed

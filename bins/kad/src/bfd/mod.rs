@@ -38,6 +38,8 @@ use socket::{Received, RxSocket, TxSocket};
 const SIGNALS: Token = Token(0);
 const TIMER: Token = Token(1);
 const EVENTS: Token = Token(2);
+/// The parent's metrics requests (`--metrics-listen`).
+const METRICS: Token = Token(4);
 /// Receive socket `i` is `Token(RX_BASE + i)`.
 const RX_BASE: usize = 16;
 /// Datagrams read from one socket per loop turn, so a flood cannot hold back the timers.
@@ -109,6 +111,8 @@ struct Bfdd<'a> {
     stats: LoopStats,
     /// `bfd_takeover`'s sessions, asked for by the VRRP process.
     dynamic: dynamic::Dynamic,
+    /// Answers the parent's scrapes.
+    metrics: Option<crate::metrics::channel::Responder>,
 }
 
 impl<'a> Bfdd<'a> {
@@ -184,8 +188,18 @@ impl<'a> Bfdd<'a> {
             rng: seed | 1,
             stats: LoopStats::default(),
             dynamic: dynamic::Dynamic::default(),
+            metrics: crate::metrics::channel::Responder::from_env(
+                crate::metrics::channel::Role::Bfd,
+            ),
         };
         d.dynamic_open();
+        if let Some(m) = &d.metrics {
+            d.poll.registry().register(
+                &mut SourceFd(&m.as_fd().as_raw_fd()),
+                METRICS,
+                Interest::READABLE,
+            )?;
+        }
         let now = Instant::now();
         d.apply_config(now);
         d.flush(now);
@@ -239,6 +253,18 @@ impl<'a> Bfdd<'a> {
                         }
                     }
                     dynamic::TOKEN => self.dynamic_readable(now),
+                    METRICS => {
+                        if let Some(m) = &mut self.metrics {
+                            let (sessions, active) = (&self.sessions, &self.active);
+                            m.serve(|e| {
+                                let named = active.values().map(|a| {
+                                    (a.id, a.plan.name.as_str(), a.plan.config.peer.to_string())
+                                });
+                                let rows = crate::metrics::bfd::rows(sessions, named);
+                                crate::metrics::bfd::render(e, &rows);
+                            });
+                        }
+                    }
                     Token(t) if t >= RX_BASE && t - RX_BASE < self.rx.len() => {
                         self.rx_pending[t - RX_BASE] = true;
                     }

@@ -36,6 +36,8 @@ const FILES: Token = Token(1);
 const FIRST_CHECKER: usize = 2;
 /// BFD state changes from the BFD process (`BFD_CHECK`); far above any checker's token.
 const BFD: Token = Token(usize::MAX / 2);
+/// The parent's metrics requests (`--metrics-listen`).
+const METRICS: Token = Token(usize::MAX / 2 + 1);
 /// Checker timers handled per loop turn before the sockets are polled again.
 const TIMERS_PER_TURN: usize = 256;
 /// How often `ha_suspend` virtual addresses are looked at (only when one is configured).
@@ -137,6 +139,10 @@ pub struct Loop {
     flush_on_stop: bool,
     /// The one read buffer every socket reads into ([`Conn::readable`]).
     scratch: Box<[u8]>,
+    /// Answers the parent's scrapes.
+    metrics: Option<crate::metrics::channel::Responder>,
+    /// Attempt durations and failure reasons, for the metrics.
+    record: crate::metrics::checker::CheckRecord,
 }
 
 impl std::fmt::Debug for Loop {
@@ -246,10 +252,23 @@ impl Loop {
             config_read: || {},
             flush_on_stop: global.lvs_flush_on_stop.is_some(),
             scratch: vec![0; super::io::SCRATCH].into_boxed_slice(),
+            metrics: crate::metrics::channel::Responder::from_env(
+                crate::metrics::channel::Role::Checker,
+            ),
+            record: Default::default(),
         };
         l.poll
             .registry()
             .register(&mut l.signals, SIGNALS, Interest::READABLE)?;
+        if let Some(m) = &l.metrics {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&std::os::fd::AsFd::as_fd(m));
+            l.poll.registry().register(
+                &mut mio::unix::SourceFd(&fd),
+                METRICS,
+                Interest::READABLE,
+            )?;
+            l.record = crate::metrics::checker::CheckRecord::new(true);
+        }
         Ok(l)
     }
 
@@ -319,6 +338,7 @@ impl Loop {
             );
             self.resched(i);
         }
+        self.record.reset(self.slots.len());
         // keepalived is built with BFD; its BFD monitoring starts with the checkers.
         log_info!("Activating BFD healthchecker");
         self.alive = self
@@ -437,6 +457,10 @@ impl Loop {
                     for (name, up) in changes.unwrap_or_default() {
                         self.bfd_state(now, &name, up);
                     }
+                    continue;
+                }
+                if ev.token() == METRICS {
+                    self.serve_metrics();
                     continue;
                 }
                 if ev.token() == FILES {
@@ -578,6 +602,7 @@ impl Loop {
                     }
                     _ => None,
                 };
+                self.record.started(i, Instant::now());
                 match Conn::connect(
                     registry,
                     Self::token(i),
@@ -601,6 +626,7 @@ impl Loop {
                 if let Some(c) = slot.conn.take() {
                     (*c).close(registry);
                 }
+                self.record.ended(i, Instant::now());
                 self.backlog.retain(|&b| b != i);
             }
             CheckAction::SendIcmp {
@@ -611,6 +637,7 @@ impl Loop {
                 if let Some(old) = slot.conn.take() {
                     (*old).close(registry);
                 }
+                self.record.started(i, Instant::now());
                 let v4 = family == keepalive_checkers::Family::Inet;
                 match Conn::icmp(registry, Self::token(i), family, &target, &packet, pending) {
                     Ok(c) => slot.conn = Some(Box::new(c)),
@@ -638,7 +665,10 @@ impl Loop {
                 misc_timeout(&slot.checker),
                 "MISC_CHECK",
             ) {
-                Ok(id) => slot.script = Some(id),
+                Ok(id) => {
+                    slot.script = Some(id);
+                    self.record.started(i, Instant::now());
+                }
                 Err(e) => {
                     let vss = self.pool.virtual_servers();
                     log_info!(
@@ -675,6 +705,7 @@ impl Loop {
         for (id, i, status) in reaped.checks {
             if self.slots.get(i).is_some_and(|s| s.script == Some(id)) {
                 self.slots[i].script = None;
+                self.record.ended(i, now);
                 self.slots[i]
                     .checker
                     .handle_event(now, IoEvent::ScriptExited(status));
@@ -685,6 +716,9 @@ impl Loop {
 
     /// A checker's result: keepalived's log line, then the pool.
     fn result(&mut self, i: usize, now: Instant, r: &CheckResult) {
+        if !r.retry_pending {
+            self.record.result(i, r.up, r.reason.as_ref());
+        }
         let (rs, vs) = self.labels(i);
         let s = &mut self.slots[i];
         let real = &self.pool.virtual_servers()[s.place.vs()].reals[s.place.rs()];
@@ -1163,6 +1197,28 @@ impl Loop {
 
     /// SIGUSR1: keepalived's `keepalived_check.data` (check_print.c), with the state of every
     /// virtual server, real server and checker, in keepalived's labels.
+    /// Answers the parent's scrape with the pool's state.
+    fn serve_metrics(&mut self) {
+        let Some(m) = &mut self.metrics else {
+            return;
+        };
+        let (pool, slots, record, ipvs) = (&self.pool, &self.slots, &self.record, &mut self.ipvs);
+        m.serve(|e| {
+            let by_real = record.by_real(|i| (slots[i].place.vs(), slots[i].place.rs()));
+            let mut rows = crate::metrics::checker::rows(
+                pool,
+                slots.len(),
+                |v, r| by_real.get(&(v, r)).and_then(|x| x.0),
+                |v, r| by_real.get(&(v, r)).and_then(|x| x.1),
+            );
+            // One netlink dump from the kernel, which answers at once (no peer to wait for).
+            if let Some(table) = ipvs.table() {
+                (rows.ipvs_services, rows.ipvs_dests) = crate::metrics::checker::ipvs_rows(&table);
+            }
+            crate::metrics::checker::render(e, &rows);
+        });
+    }
+
     fn dump(&self) {
         let dir = std::env::var("TMPDIR")
             .ok()

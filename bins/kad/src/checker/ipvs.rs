@@ -133,6 +133,12 @@ impl Ipvs {
         Ipvs { client, reconciler }
     }
 
+    /// The kernel's table with its counters (`ipvsadm -Ln --stats`), for the metrics; `None`
+    /// without IPVS or when the dump fails.
+    pub fn table(&mut self) -> Option<Vec<(keepalive_ipvs::Service, Vec<keepalive_ipvs::Dest>)>> {
+        self.client.as_mut()?.table().ok()
+    }
+
     /// New global LVS settings after a reload.
     pub fn set_settings(&mut self, settings: LvsSettings) {
         self.reconciler.set_settings(settings);

@@ -10,7 +10,7 @@
 mod event_loop;
 mod io;
 mod ipvs;
-mod mapping;
+pub(crate) mod mapping;
 mod script;
 mod tls_key;
 mod wording;

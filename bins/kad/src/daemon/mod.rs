@@ -21,6 +21,7 @@
 
 mod children;
 mod config;
+mod metrics;
 mod notify;
 mod pidfile;
 
@@ -576,6 +577,8 @@ struct Parent<'a> {
     startup_job: Option<JobId>,
     /// SIGSTATS_CLEAR, caught so that it does not end the parent.
     stats_clear: Option<nix::sys::signalfd::SignalFd>,
+    /// What `--metrics-listen` scrapes learn from the parent.
+    metrics: kad::metrics::parent::Shared,
 }
 
 impl<'a> Parent<'a> {
@@ -624,6 +627,7 @@ impl<'a> Parent<'a> {
             runner: Runner::new(),
             startup_job: None,
             stats_clear,
+            metrics: metrics::start(cli.metrics_listen),
         })
     }
 
@@ -659,6 +663,8 @@ impl<'a> Parent<'a> {
             Ok(pid) => {
                 slot.pid = Some(pid);
                 slot.started = Instant::now();
+                self.metrics
+                    .started(metrics::role(slot.kind), pid.as_raw().unsigned_abs());
                 log_info!("Starting {} child process, pid={pid}", slot.kind.title());
                 if count_ready {
                     self.awaiting[i] = Some(Instant::now());
@@ -668,8 +674,17 @@ impl<'a> Parent<'a> {
         }
     }
 
+    /// Tells the metrics which children have work.
+    fn publish_wanted(&self) {
+        for slot in &self.slots {
+            self.metrics
+                .wanted(metrics::role(slot.kind), self.wanted(slot.kind));
+        }
+    }
+
     /// `start_keepalived()`.
     fn start_children(&mut self) {
+        self.publish_wanted();
         let mut any = false;
         for i in 0..self.slots.len() {
             if self.wanted(self.slots[i].kind) {
@@ -888,6 +903,7 @@ impl<'a> Parent<'a> {
                     log_info!("{e}");
                 }
                 log_info!("New config failed validation - keeping the running configuration");
+                self.metrics.reloaded(false);
                 return;
             }
         };
@@ -896,6 +912,7 @@ impl<'a> Parent<'a> {
             for what in unsupported {
                 log_info!("Cannot change {what} at a reload - please restart kad");
             }
+            self.metrics.reloaded(false);
             return;
         }
         // The running configuration decides whether a new one is checked first.
@@ -909,6 +926,7 @@ impl<'a> Parent<'a> {
                     "New config failed validation, see {} for details",
                     file.as_deref().unwrap_or("/dev/null")
                 );
+                self.metrics.reloaded(false);
                 return;
             }
             log_info!("Reloading ...");
@@ -926,6 +944,8 @@ impl<'a> Parent<'a> {
             set_process_name(read.view.names[0].as_deref().unwrap_or("kad"));
         }
         self.view = read.view;
+        self.metrics.reloaded(true);
+        self.publish_wanted();
         if let Some(sd) = &self.systemd {
             sd.reloading();
         }
@@ -1022,6 +1042,9 @@ impl<'a> Parent<'a> {
     /// `vrrp_respawn_thread()` / `check_respawn_thread()`.
     fn child_died(&mut self, i: usize, pid: Pid, status: &WaitStatus) {
         self.slots[i].pid = None;
+        let respawn = self.exit.is_none() && !self.cli.dont_respawn;
+        self.metrics
+            .ended(metrics::role(self.slots[i].kind), respawn);
         // A start-up or reload this child had not reported yet waits for its replacement.
         let was_awaiting = self.awaiting[i].take().is_some();
         if self.exit.is_some() {

@@ -67,6 +67,11 @@ impl Trackers {
         self.ids.get(source).copied()
     }
 
+    /// The object tracked as `id`.
+    pub fn source(&self, id: TrackerId) -> Option<&Source> {
+        self.sources.get(id.0 as usize)
+    }
+
     /// Every tracked object with its id.
     pub fn iter(&self) -> impl Iterator<Item = (TrackerId, &Source)> {
         self.sources

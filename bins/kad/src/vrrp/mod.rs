@@ -49,6 +49,8 @@ const TIMER: Token = Token(4);
 const BFD: Token = Token(5);
 /// Method calls from the DBus thread (`enable_dbus`).
 const DBUS: Token = Token(7);
+/// The parent's metrics requests (`--metrics-listen`).
+const METRICS: Token = Token(8);
 
 /// Runs the VRRP process until it is told to stop; returns the exit code.
 pub fn run(opts: &ChildOptions) -> i32 {
@@ -100,6 +102,8 @@ struct Vrrpd<'a> {
     takeover: bfd_takeover::Takeover,
     /// The DBus service, once `enable_dbus` has started it.
     dbus: Option<dbus::Service>,
+    /// Answers the parent's scrapes.
+    metrics: Option<crate::metrics::channel::Responder>,
 }
 
 fn rcvbuf(b: &keepalive_confparse::model::global::RcvBufs) -> Option<RcvBuf> {
@@ -161,7 +165,16 @@ impl<'a> Vrrpd<'a> {
             bfd: None,
             takeover: bfd_takeover::Takeover::default(),
             dbus: None,
+            metrics: crate::metrics::channel::Responder::from_env(
+                crate::metrics::channel::Role::Vrrp,
+            ),
         };
+        if let Some(m) = &d.metrics {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&std::os::fd::AsFd::as_fd(m));
+            d.poll
+                .registry()
+                .register(&mut SourceFd(&fd), METRICS, Interest::READABLE)?;
+        }
         d.open_trackers(track_file::Start::Initial);
         d.mailer = d.new_mailer();
         d.router.create_vmacs(&mapping::vmacs(&d.config.vrrp));
@@ -221,6 +234,16 @@ impl<'a> Vrrpd<'a> {
                     BFD => self.bfd_changes(now),
                     bfd_takeover::TOKEN => self.takeover.readable(&mut self.router, now),
                     DBUS => self.dbus_calls(now),
+                    METRICS => {
+                        if let Some(m) = &mut self.metrics {
+                            let (router, scripts, config) =
+                                (&self.router, &self.scripts, &self.config);
+                            m.serve(|e| {
+                                let rows = crate::metrics::vrrp::rows(router, scripts, config);
+                                crate::metrics::vrrp::render(e, &rows);
+                            });
+                        }
+                    }
                     FILES => {
                         let changed = self.files.as_mut().map(FileTracker::process);
                         for (name, v) in changed.unwrap_or_default() {

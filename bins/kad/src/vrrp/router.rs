@@ -1260,6 +1260,11 @@ impl Router {
         }
     }
 
+    /// The object a tracker id stands for (for metrics).
+    pub fn tracker_source(&self, id: TrackerId) -> Option<&Source> {
+        self.trackers.source(id)
+    }
+
     /// Number of instances.
     pub fn instance_count(&self) -> usize {
         self.units.iter().map(|r| r.unit.len()).sum()
