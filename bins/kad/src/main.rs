@@ -133,6 +133,8 @@ fn child_options(cli: &Cli, dont_release: bool) -> ChildOptions {
         log_detail: cli.log_detail > 0,
         config_read: daemon::config_read,
         stopped: daemon::log_stopping,
+        snmp: cli.snmp,
+        snmp_socket: cli.snmp_agent_socket.clone(),
     }
 }
 

@@ -45,6 +45,8 @@ const PROCESSES: Token = Token(3);
 const TIMER: Token = Token(4);
 /// BFD state changes from the BFD process (`track_bfd`).
 const BFD: Token = Token(5);
+/// The AgentX socket (`enable_snmp_vrrp`, `-x`).
+const SNMP: Token = Token(8);
 
 /// Runs the VRRP process until it is told to stop; returns the exit code.
 pub fn run(opts: &ChildOptions) -> i32 {
@@ -92,6 +94,8 @@ struct Vrrpd<'a> {
     mailed: HashMap<String, StateGate>,
     /// The BFD process's state reports, once a `bfd_instance` is configured.
     bfd: Option<crate::bfd::events::Subscriber>,
+    /// The SNMP subagent, when a VRRP part of SNMP is enabled.
+    snmp: Option<crate::snmp::vrrp_agent::VrrpAgent>,
 }
 
 fn rcvbuf(b: &keepalive_confparse::model::global::RcvBufs) -> Option<RcvBuf> {
@@ -151,6 +155,7 @@ impl<'a> Vrrpd<'a> {
             processes: None,
             timer,
             bfd: None,
+            snmp: None,
         };
         d.open_trackers(track_file::Start::Initial);
         d.mailer = d.new_mailer();
@@ -162,6 +167,7 @@ impl<'a> Vrrpd<'a> {
         d.script_changes(now);
         d.tracker_snapshot(now);
         d.open_bfd();
+        d.snmp = crate::snmp::vrrp_agent::start(opts, &d.config, SNMP, now);
         crate::memory::release_after_load();
         (opts.config_read)();
         log_info!(
@@ -182,6 +188,7 @@ impl<'a> Vrrpd<'a> {
                 self.processes
                     .as_ref()
                     .and_then(ProcessTracker::poll_timeout),
+                self.snmp.as_ref().and_then(|s| s.next_deadline()),
             ]
             .into_iter()
             .flatten()
@@ -209,6 +216,11 @@ impl<'a> Vrrpd<'a> {
                         let _ = self.timer.wait();
                     }
                     BFD => self.bfd_changes(now),
+                    SNMP => {
+                        if let Some(s) = &mut self.snmp {
+                            s.ready(self.poll.registry(), now, &self.router, &self.config);
+                        }
+                    }
                     FILES => {
                         let changed = self.files.as_mut().map(FileTracker::process);
                         for (name, v) in changed.unwrap_or_default() {
@@ -239,6 +251,9 @@ impl<'a> Vrrpd<'a> {
             if self.scripts.poll_timeout().is_some_and(|t| t <= now) {
                 self.scripts.handle_timeout(now, &mut self.runner);
             }
+            if let Some(s) = &mut self.snmp {
+                s.handle_timeout(self.poll.registry(), now);
+            }
             self.dispatch_notifications(now);
         }
     }
@@ -253,6 +268,9 @@ impl<'a> Vrrpd<'a> {
                     self.statics.remove(&mut self.router);
                 }
                 self.dispatch_notifications(now);
+                if let Some(s) = &mut self.snmp {
+                    s.close(self.poll.registry(), now);
+                }
                 self.router.cleanup();
                 self.stop_scripts();
                 self.notifier.close();
@@ -514,6 +532,9 @@ impl Vrrpd<'_> {
     fn dispatch_notifications(&mut self, now: Instant) {
         for (n, u, m) in std::mem::take(&mut self.router.notifications) {
             self.notifier.notify(&mut self.runner, now, &n);
+            if let Some(s) = &mut self.snmp {
+                s.notification(self.poll.registry(), now, &self.router, &self.config, &n);
+            }
             let (Some(mailer), NotifyEvent::State(state)) = (&self.mailer, n.event) else {
                 continue;
             };

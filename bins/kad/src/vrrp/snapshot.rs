@@ -25,7 +25,7 @@ pub enum Kind {
     Json,
 }
 
-fn instance_views(router: &Router, config: &Config) -> Vec<InstanceView> {
+pub(crate) fn instance_views(router: &Router, config: &Config) -> Vec<InstanceView> {
     let now = Instant::now();
     let wall = SystemTime::now();
     router
@@ -72,7 +72,7 @@ fn instance_views(router: &Router, config: &Config) -> Vec<InstanceView> {
         .collect()
 }
 
-fn group_views(router: &Router, config: &Config) -> Vec<SyncGroupView> {
+pub(crate) fn group_views(router: &Router, config: &Config) -> Vec<SyncGroupView> {
     router
         .groups()
         .filter_map(|(name, state, members)| {
