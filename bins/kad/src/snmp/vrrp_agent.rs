@@ -19,6 +19,7 @@ use super::tree::Tree;
 use super::vrrp_mib::{self, AddrInfo, IfInfo, VrrpView, KEEPALIVED, VRRP_RFC2787, VRRP_RFC6527};
 use super::{global_mib, Settings};
 use crate::vrrp::router::Router;
+use crate::vrrp::script_track::ScriptTrackers;
 use crate::vrrp::snapshot;
 
 /// How long the master agent has to answer, and how soon kad reconnects after losing it.
@@ -143,11 +144,18 @@ impl VrrpAgent {
     }
 
     /// The socket is ready.
-    pub fn ready(&mut self, registry: &Registry, now: Instant, router: &Router, config: &Config) {
+    pub fn ready(
+        &mut self,
+        registry: &Registry,
+        now: Instant,
+        router: &Router,
+        config: &Config,
+        scripts: &ScriptTrackers,
+    ) {
         self.objects.note_instances(router);
         let objects = &self.objects;
         let mib = Lazy {
-            build: || objects.tree(router, config),
+            build: || objects.tree(router, config, scripts),
             tree: OnceCell::new(),
         };
         self.agent.ready(registry, now, &mib);
@@ -218,9 +226,9 @@ impl VrrpAgent {
     }
 
     /// Every object this process serves, as of now.
-    pub fn tree(&mut self, router: &Router, config: &Config) -> Tree {
+    pub fn tree(&mut self, router: &Router, config: &Config, scripts: &ScriptTrackers) -> Tree {
         self.objects.note_instances(router);
-        self.objects.tree(router, config)
+        self.objects.tree(router, config, scripts)
     }
 }
 
@@ -288,7 +296,7 @@ impl Objects {
         (views, infos)
     }
 
-    fn tree(&self, router: &Router, config: &Config) -> Tree {
+    fn tree(&self, router: &Router, config: &Config, scripts: &ScriptTrackers) -> Tree {
         let (instances, interfaces) = self.views(router, config);
         let mut groups = snapshot::group_views(router, config);
         let order = |name: &str| {
@@ -300,8 +308,10 @@ impl Objects {
                 .unwrap_or(usize::MAX)
         };
         groups.sort_by_key(|g| order(&g.name));
+        let scripts = snapshot::script_views(scripts, config);
         let view = VrrpView {
             config,
+            scripts: &scripts,
             instances: &instances,
             groups: &groups,
             interfaces: &interfaces,

@@ -16,7 +16,7 @@ use keepalive_vrrp::State;
 
 use super::agentx::{Oid, Value, VarBind};
 use super::tree::{Row, Tree};
-use crate::vrrp::dump::{AuthView, InstanceView, SyncGroupView};
+use crate::vrrp::dump::{AuthView, InstanceView, ScriptView, SyncGroupView};
 
 /// KEEPALIVED-MIB's root, `{ enterprises debian(9586) project(100) keepalived(5) }`.
 pub const KEEPALIVED: &[u32] = &[1, 3, 6, 1, 4, 1, 9586, 100, 5];
@@ -99,6 +99,8 @@ pub struct VrrpView<'a> {
     pub instances: &'a [InstanceView],
     /// Each sync group, in configuration order.
     pub groups: &'a [SyncGroupView],
+    /// Each `vrrp_script`, in configuration order.
+    pub scripts: &'a [ScriptView],
     /// The rest of each instance's state (same order as `instances`).
     pub interfaces: &'a [IfInfo],
     /// Now, for the uptimes.
@@ -113,6 +115,16 @@ pub fn keepalived_state(s: State) -> i32 {
         State::Master => 2,
         State::Fault => 3,
         _ => 4,
+    }
+}
+
+/// The state a notification carries: as [`keepalived_state`], but shutdown(5) and deleted(6)
+/// as `vrrp_snmp_instance_trap` reports a stopping or removed instance.
+fn trap_state(s: State) -> i32 {
+    match s {
+        State::Stopped => 5,
+        State::Deleted => 6,
+        s => keepalived_state(s),
     }
 }
 
@@ -218,16 +230,40 @@ pub fn keepalived_vrrp(v: &VrrpView<'_>, tree: &mut Tree) {
     }
     let tracked_if = [&vrrp[..], &[4, 1]].concat();
     for (i, inst) in v.instances.iter().enumerate() {
-        for t in &inst.track_interfaces {
+        for (n, t) in inst.track_interfaces.iter().enumerate() {
             let mut row = Row {
                 tree,
                 entry: &tracked_if,
-                index: [vec![i as u32 + 1], name_index(&t.name)].concat(),
+                index: vec![i as u32 + 1, n as u32 + 1],
             };
             row.col(1, Value::string(&t.name));
             row.col(2, Value::Integer(t.weight));
             row.col(3, Value::truth(t.reverse));
         }
+    }
+    let script = [&vrrp[..], &[9, 1]].concat();
+    for (i, sc) in v.scripts.iter().enumerate() {
+        let mut row = Row {
+            tree,
+            entry: &script,
+            index: vec![i as u32 + 1],
+        };
+        row.col(2, Value::string(&sc.name));
+        row.col(3, Value::string(&sc.command));
+        row.col(4, Value::Integer(sc.interval.as_secs() as i32));
+        row.col(5, Value::Integer(sc.weight));
+        // keepalived's vrrp_snmp_script: init(1) until the first result, initFailed(5),
+        // then good(3) or bad(2).
+        let result = match sc.init_state {
+            "INIT" | "INIT/RELOAD" => 1,
+            "INIT/FAILED" => 5,
+            _ if sc.result >= sc.rise as i32 => 3,
+            _ => 2,
+        };
+        row.col(6, Value::Integer(result));
+        row.col(7, Value::Gauge32(sc.rise));
+        row.col(8, Value::Gauge32(sc.fall));
+        row.col(9, Value::truth(sc.reverse));
     }
     let tracked_script = [&vrrp[..], &[5, 1]].concat();
     for (i, inst) in v.instances.iter().enumerate() {
@@ -242,14 +278,6 @@ pub fn keepalived_vrrp(v: &VrrpView<'_>, tree: &mut Tree) {
             row.col(4, Value::truth(t.reverse));
         }
     }
-}
-
-/// `vrrpTrackedInterfaceName` indexes its table by the name's octets (an implied-length
-/// DisplayString, as net-snmp's `header_simple_table` sees keepalived's OIDs).
-fn name_index(name: &str) -> Vec<u32> {
-    let mut v = vec![name.len() as u32];
-    v.extend(name.bytes().map(u32::from));
-    v
 }
 
 fn instance_row(v: &VrrpView<'_>, inst: &InstanceView, row: &mut Row<'_>) {
@@ -538,10 +566,7 @@ pub fn instance_trap(config: &Config, name: &str, state: State) -> (Oid, Vec<Var
         Oid(k(&[2, 10, 0, 2])),
         vec![
             VarBind::new(Oid(k(&[2, 3, 1, 2])), Value::string(name)),
-            VarBind::new(
-                Oid(k(&[2, 3, 1, 4])),
-                Value::Integer(keepalived_state(state)),
-            ),
+            VarBind::new(Oid(k(&[2, 3, 1, 4])), Value::Integer(trap_state(state))),
             VarBind::new(
                 Oid(k(&[2, 3, 1, 5])),
                 Value::Integer(initial_state(config, name)),
@@ -558,10 +583,7 @@ pub fn group_trap(config: &Config, name: &str, state: State) -> (Oid, Vec<VarBin
         Oid(k(&[2, 10, 0, 1])),
         vec![
             VarBind::new(Oid(k(&[2, 1, 1, 2])), Value::string(name)),
-            VarBind::new(
-                Oid(k(&[2, 1, 1, 3])),
-                Value::Integer(keepalived_state(state)),
-            ),
+            VarBind::new(Oid(k(&[2, 1, 1, 3])), Value::Integer(trap_state(state))),
             VarBind::new(Oid(k(&[1, 2, 0])), Value::string(&router_id)),
         ],
     )

@@ -218,7 +218,8 @@ impl<'a> Vrrpd<'a> {
                     BFD => self.bfd_changes(now),
                     SNMP => {
                         if let Some(s) = &mut self.snmp {
-                            s.ready(self.poll.registry(), now, &self.router, &self.config);
+                            let (r, c, sc) = (&self.router, &self.config, &self.scripts);
+                            s.ready(self.poll.registry(), now, r, c, sc);
                         }
                     }
                     FILES => {

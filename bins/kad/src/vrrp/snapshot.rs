@@ -130,7 +130,7 @@ fn interface_views(router: &Router) -> Vec<InterfaceView> {
         .collect()
 }
 
-fn script_views(scripts: &ScriptTrackers, config: &Config) -> Vec<ScriptView> {
+pub(crate) fn script_views(scripts: &ScriptTrackers, config: &Config) -> Vec<ScriptView> {
     config
         .vrrp
         .scripts
