@@ -180,11 +180,14 @@ impl Master {
         w
     }
 
-    /// The notifications snmptrapd logged that came from keepalived's MIBs.
-    fn traps(&self) -> Vec<String> {
+    /// The notifications snmptrapd logged that came from keepalived's MIBs, from the
+    /// `skip`th on.
+    fn traps(&self, skip: usize) -> Vec<String> {
         let log = std::fs::read_to_string(self.dir.join("traps.log")).unwrap_or_default();
         log.lines()
-            .filter(|l| l.starts_with("TRAP ") && l.contains("VRRP"))
+            .filter(|l| {
+                l.starts_with("TRAP ") && (l.contains("VRRP") || l.contains("KEEPALIVED-MIB"))
+            })
             .map(|l| {
                 // sysUpTime.0, which snmpd adds, differs between runs.
                 l.split('\t')
@@ -192,11 +195,8 @@ impl Master {
                     .collect::<Vec<_>>()
                     .join("\t")
             })
+            .skip(skip)
             .collect()
-    }
-
-    fn clear_traps(&self) {
-        let _ = std::fs::write(self.dir.join("traps.log"), "");
     }
 }
 
@@ -405,7 +405,9 @@ fn walk_matches_keepalived() {
     }
     let Some(lan) = lan(1) else { return };
     let host = lan.host(1);
-    must(host.ns.ip().args(["link", "add", "trk0", "type", "veth", "peer", "name", "trk1"]));
+    must(host.ns.ip().args([
+        "link", "add", "trk0", "type", "veth", "peer", "name", "trk1",
+    ]));
     must(host.ns.ip().args(["link", "set", "trk0", "up"]));
     must(host.ns.ip().args(["link", "set", "trk1", "up"]));
     let m = Master::start(host);
@@ -432,5 +434,125 @@ fn walk_matches_keepalived() {
         reference == ours,
         "walks differ (- keepalived, + kad):\n{}",
         diff(&reference, &ours)
+    );
+}
+
+/// One VRRPv3 instance with traps on (keepalived's "vrrpInstanceStateChange" and
+/// "vrrpv3NewMaster" are the notifications operators watch).
+fn trap_config(socket: &str, priority: u8, snmp: bool) -> String {
+    let snmp = if snmp {
+        format!("  enable_snmp_vrrp\n  enable_snmp_rfcv3\n  enable_traps\n  snmp_socket {socket}\n")
+    } else {
+        String::new()
+    };
+    format!(
+        "global_defs {{\n  router_id snmp{priority}\n{snmp}}}\n\
+         vrrp_instance VI_1 {{\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n  \
+         priority {priority}\n  version 3\n  advert_int 1\n  virtual_ipaddress {{\n    \
+         192.0.2.100/24\n  }}\n}}\n"
+    )
+}
+
+fn has_state(w: &[String], state: &str) -> bool {
+    w.iter()
+        .any(|l| l == &format!("KEEPALIVED-MIB::vrrpInstanceState.1 = INTEGER: {state}"))
+}
+
+/// `kind` on host 1 starts as backup to kad on host 2, takes over when host 2's router
+/// stops, then stops itself: the notifications snmptrapd received, in order.
+fn failover_traps(kind: Kind, lan: &Lan, m: &Master) -> Vec<String> {
+    let (h1, h2) = (lan.host(1), lan.host(2));
+    let mut peer = Router::start(Kind::Kad, h2, &trap_config("", 200, false));
+    let vip = "192.0.2.100".parse().expect("vip");
+    let deadline = Instant::now() + CONVERGE;
+    while !h2.has(vip) {
+        assert!(Instant::now() < deadline, "host 2 never became master");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let skip = m.traps(0).len();
+    let mut r = Router::start(kind, h1, &trap_config(&m.socket(), 100, true));
+    wait_walk(m, &format!("{kind:?} in backup"), |w| {
+        has_state(w, "backup(1)")
+    });
+    assert!(peer.stop(Duration::from_secs(20)), "host 2 did not stop");
+    wait_walk(m, &format!("{kind:?} taking over"), |w| {
+        has_state(w, "master(2)")
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(r.stop(Duration::from_secs(20)), "{kind:?} did not stop");
+    wait_walk(m, "empty walk after stop", |w| w.is_empty());
+    std::thread::sleep(Duration::from_secs(1));
+    m.traps(skip)
+}
+
+#[test]
+fn failover_traps_match_keepalived() {
+    if !ready() {
+        return;
+    }
+    let Some(lan) = lan(2) else { return };
+    let m = Master::start(lan.host(1));
+    let reference = failover_traps(Kind::Keepalived, &lan, &m);
+    let ours = failover_traps(Kind::Kad, &lan, &m);
+    let wanted = [
+        "KEEPALIVED-MIB::vrrpInstanceState = INTEGER: backup(1)",
+        "KEEPALIVED-MIB::vrrpInstanceState = INTEGER: master(2)",
+        "VRRPV3-MIB::vrrpv3NewMaster",
+        "KEEPALIVED-MIB::vrrpInstanceState = INTEGER: shutdown(5)",
+    ];
+    for w in wanted {
+        assert!(
+            ours.iter().any(|t| t.contains(w)),
+            "kad sent no notification with {w}:\n{}",
+            ours.join("\n")
+        );
+    }
+    assert!(
+        reference == ours,
+        "notifications differ\nkeepalived:\n{}\nkad:\n{}",
+        reference.join("\n"),
+        ours.join("\n")
+    );
+}
+
+/// snmpd restarts under a running kad: kad registers again and answers, and VRRP never
+/// noticed (the instance stays master throughout).
+#[test]
+fn reregisters_when_the_master_agent_restarts() {
+    if !ready() {
+        return;
+    }
+    let Some(lan) = lan(1) else { return };
+    let host = lan.host(1);
+    let mut m = Master::start(host);
+    let r = Router::start(Kind::Kad, host, &trap_config(&m.socket(), 100, true));
+    wait_walk(&m, "kad as master", |w| has_state(w, "master(2)"));
+    m.stop_snmpd();
+    std::thread::sleep(Duration::from_secs(2));
+    m.start_snmpd();
+    let back = Instant::now();
+    wait_walk(&m, "kad registered again", |w| has_state(w, "master(2)"));
+    // kad retries every 5 s; allow for a loaded machine.
+    assert!(
+        back.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        back.elapsed()
+    );
+    assert!(r.alive_or_stopped(), "kad exited:\n{}", r.log());
+    let log = r.log();
+    assert!(
+        log.contains("SNMP: master agent"),
+        "no reconnect logged:\n{log}"
+    );
+    assert_eq!(
+        log.matches("SNMP: registered with the master agent")
+            .count(),
+        2,
+        "{log}"
+    );
+    assert!(
+        !log.contains("Entering BACKUP STATE\n")
+            || log.matches("Entering MASTER STATE").count() == 1,
+        "{log}"
     );
 }

@@ -58,6 +58,8 @@ struct Objects {
     started: HashMap<String, SystemTime>,
     /// keepalived's `stats->master_reason`.
     reasons: HashMap<String, u32>,
+    /// Priority-0 adverts each instance had received at its last notification.
+    pri_zero: HashMap<String, u64>,
 }
 
 /// The tree, built only when a query needs it.
@@ -129,6 +131,7 @@ impl VrrpAgent {
                 version: version.to_owned(),
                 started: HashMap::new(),
                 reasons: HashMap::new(),
+                pri_zero: HashMap::new(),
             },
         })
     }
@@ -175,17 +178,24 @@ impl VrrpAgent {
         };
         let o = &mut self.objects;
         o.note_instances(router);
-        if n.scope == NotifyScope::Instance && state == State::Master {
-            let base = router
+        if n.scope == NotifyScope::Instance {
+            let pri_zero = router
                 .instances()
                 .find(|(p, _, _)| p.config.name == n.name)
-                .map(|(p, _, _)| p.config.priority.0);
-            // keepalived's next_master_reason: the address owner takes over on priority,
-            // anyone else because the master went quiet (kad does not tell preemption apart).
-            let reason = if base == Some(255) { 1 } else { 3 };
-            o.reasons.insert(n.name.clone(), reason);
-        } else if n.scope == NotifyScope::Instance {
-            o.reasons.insert(n.name.clone(), 0);
+                .map_or(0, |(_, i, _)| i.stats().rx.pri_zero_rcvd);
+            let before = o.pri_zero.insert(n.name.clone(), pri_zero);
+            // keepalived's next_master_reason: priority(1) when the master gave up with a
+            // priority-0 advert, else masterNoResponse(3) (kad does not tell preempted(2)
+            // apart: it would need the advert the backup discarded). Like keepalived's, it
+            // keeps its value after the instance leaves master.
+            if state == State::Master {
+                let reason = if before.is_some_and(|b| pri_zero > b) {
+                    1
+                } else {
+                    3
+                };
+                o.reasons.insert(n.name.clone(), reason);
+            }
         }
         if !o.settings.traps {
             return;

@@ -9,6 +9,7 @@
 //! | Ready       | Get / GetNext / GetBulk      | answer from the [`Mib`]                  | Ready       |
 //! | Ready       | TestSet                      | refuse: notWritable                      | Ready       |
 //! | Ready       | `notify`                     | send Notify                              | Ready       |
+//! | not Ready   | `notify`                     | queue it (sent at Up)                    | same        |
 //! | any open    | no Response in time          | [`Event::Disconnect`]                    | Closed      |
 //! | any open    | Close, bad PDU, `disconnected` | [`Event::Disconnect`]                  | Closed      |
 //!
@@ -116,13 +117,16 @@ pub struct Stats {
     pub queries: u64,
     /// Notifications sent.
     pub notifications: u64,
-    /// Notifications dropped because no session was open.
+    /// Notifications dropped because too many waited for a session to open.
     pub notifications_dropped: u64,
     /// PDUs that could not be decoded.
     pub decode_errors: u64,
     /// Sessions opened.
     pub opens: u64,
 }
+
+/// Notifications kept while the session is not open.
+pub const MAX_QUEUED_NOTIFY: usize = 32;
 
 /// Responses to GetBulk are capped at this many varbinds.
 const MAX_BULK: usize = 256;
@@ -140,6 +144,7 @@ pub struct Session {
     rx: Vec<u8>,
     tx: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
+    queued: VecDeque<Vec<VarBind>>,
     stats: Stats,
 }
 
@@ -157,6 +162,7 @@ impl Session {
             rx: Vec::new(),
             tx: VecDeque::new(),
             events: VecDeque::new(),
+            queued: VecDeque::new(),
             stats: Stats::default(),
         }
     }
@@ -231,17 +237,23 @@ impl Session {
     }
 
     /// Sends an SNMPv2 notification: `trap` as snmpTrapOID.0, then `objects` (§6.2.10).
-    /// Dropped (and counted) while no session is open, as keepalived's are.
+    /// While the session is not open they wait, at most [`MAX_QUEUED_NOTIFY`] (the oldest
+    /// is dropped and counted): keepalived opens its session synchronously before its
+    /// instances start, so its start-up notifications reach the master, and kad's must too.
     pub fn notify(&mut self, now: Instant, trap: Oid, objects: Vec<VarBind>) {
-        if self.state != State::Ready {
-            self.stats.notifications_dropped += 1;
-            return;
-        }
         let mut vbs = vec![VarBind::new(
             Oid(vec![1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0]),
             Value::ObjectIdentifier(trap),
         )];
         vbs.extend(objects);
+        if self.state != State::Ready {
+            if self.queued.len() == MAX_QUEUED_NOTIFY {
+                self.queued.pop_front();
+                self.stats.notifications_dropped += 1;
+            }
+            self.queued.push_back(vbs);
+            return;
+        }
         self.stats.notifications += 1;
         self.request(now, Body::Notify(vbs), Pending::Other);
     }
@@ -433,6 +445,10 @@ impl Session {
         {
             self.state = State::Ready;
             self.events.push_back(Event::Up);
+            for vbs in std::mem::take(&mut self.queued) {
+                self.stats.notifications += 1;
+                self.request(now, Body::Notify(vbs), Pending::Other);
+            }
         }
     }
 }
