@@ -24,6 +24,9 @@ DEBS=(
     zsh               # package stage: the zsh completion loads
     fish              # package stage: the fish completion loads
     frr               # BFD tests: FRR's bfdd (/usr/lib/frr/bfdd) and vtysh as a real BFD peer
+    snmpd             # SNMP tests: net-snmp's master agent, which kad's AgentX subagent registers with
+    snmp              # SNMP tests: snmpwalk reads kad's and keepalived's tables
+    snmptrapd         # SNMP tests: receives keepalived's and kad's notifications
 )
 
 missing=()
@@ -44,6 +47,17 @@ if [[ " ${missing[*]-} " == *" keepalived "* ]]; then
     if command -v systemctl >/dev/null 2>&1; then systemctl disable --now keepalived >/dev/null 2>&1 || true; fi
     if [ -r /run/keepalived.pid ]; then kill "$(cat /run/keepalived.pid)" 2>/dev/null || true; fi
 fi
+
+# Debian's snmpd and snmptrapd packages enable their services (snmptrapd by socket activation
+# on UDP 162). The SNMP tests start their own, in their own namespaces; the services this
+# install enabled are stopped and disabled so nothing answers on the host's SNMP ports.
+for unit in snmpd.service snmptrapd.service snmptrapd.socket; do
+    pkg=${unit%%.*}
+    if [[ " ${missing[*]-} " == *" $pkg "* ]] && command -v systemctl >/dev/null 2>&1; then
+        systemctl disable --now "$unit" >/dev/null 2>&1 || true
+    fi
+done
+if [[ " ${missing[*]-} " == *" snmpd "* ]] && [ -r /run/snmpd.pid ]; then kill "$(cat /run/snmpd.pid)" 2>/dev/null || true; fi
 
 # Debian's frr package starts its watchfrr/zebra/staticd service; tests start their own bfdd.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now frr >/dev/null 2>&1 || true; fi

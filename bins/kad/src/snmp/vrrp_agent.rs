@@ -34,11 +34,37 @@ pub fn start(
     token: Token,
     now: Instant,
 ) -> Option<VrrpAgent> {
+    let (settings, global) = wanted(opts, config);
+    let version = format!("kad v{}", env!("CARGO_PKG_VERSION"));
+    VrrpAgent::new(settings, global, &version, token, now)
+}
+
+fn wanted(opts: &crate::ChildOptions, config: &Config) -> (Settings, bool) {
     let settings = Settings::new(config, opts.snmp, opts.snmp_socket.as_deref());
     let checker_runs = !config.lvs.virtual_servers.is_empty();
     let global = settings.vrrp && (!checker_runs || !settings.checker);
-    let version = format!("kad v{}", env!("CARGO_PKG_VERSION"));
-    VrrpAgent::new(settings, global, &version, token, now)
+    (settings, global)
+}
+
+/// After a reload: the running subagent if the new configuration wants the same parts and
+/// socket (the session, and the master's view of kad, carry on), else a new one.
+pub fn reload(
+    running: Option<VrrpAgent>,
+    opts: &crate::ChildOptions,
+    config: &Config,
+    registry: &Registry,
+    token: Token,
+    now: Instant,
+) -> Option<VrrpAgent> {
+    let (settings, global) = wanted(opts, config);
+    match running {
+        Some(a) if a.objects.settings == settings && a.objects.global == global => Some(a),
+        Some(mut a) => {
+            a.close(registry, now);
+            start(opts, config, token, now)
+        }
+        None => start(opts, config, token, now),
+    }
 }
 
 /// The VRRP process's subagent.

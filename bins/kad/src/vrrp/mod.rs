@@ -308,6 +308,10 @@ impl<'a> Vrrpd<'a> {
                 self.reload_trackers();
                 self.tracker_snapshot(now);
                 self.open_bfd();
+                let running = self.snmp.take();
+                let r = self.poll.registry();
+                self.snmp =
+                    crate::snmp::vrrp_agent::reload(running, self.opts, &self.config, r, SNMP, now);
                 self.mailer = self.new_mailer();
                 self.statics.install(&mut self.router, &self.config);
                 crate::memory::release_after_load();

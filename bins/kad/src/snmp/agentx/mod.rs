@@ -5,7 +5,7 @@
 //! Sans-IO, like the protocol crates: [`pdu`] encodes and decodes the PDUs, never panicking on
 //! any input; [`session::Session`] is the subagent's state machine (open, register, answer,
 //! notify, reconnect) with bytes and time as arguments and bytes and deadlines as results.
-//! The socket lives in [`crate::snmp::driver`].
+//! The socket lives in [`crate::snmp::agent`].
 #![forbid(unsafe_code)]
 
 pub mod error;

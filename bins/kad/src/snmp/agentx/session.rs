@@ -498,3 +498,324 @@ fn bulk(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::pdu::SearchRange;
+    use super::*;
+    use crate::snmp::tree::Tree;
+
+    const ROOT: &[u32] = &[1, 3, 6, 1, 4, 1, 9586, 100, 5, 2];
+
+    fn config() -> Config {
+        Config {
+            id: Oid(ROOT.to_vec()),
+            descr: "kad".into(),
+            subtrees: vec![Subtree {
+                oid: Oid(ROOT.to_vec()),
+                descr: "KEEPALIVED-VRRP".into(),
+            }],
+            response_timeout: Duration::from_secs(5),
+            retry: Duration::from_secs(5),
+        }
+    }
+
+    fn tree() -> Tree {
+        let mut t = Tree::default();
+        let root = Oid(ROOT.to_vec());
+        t.set(root.child(&[3, 1, 2, 1]), Value::string("VI_1"));
+        t.set(root.child(&[3, 1, 2, 2]), Value::string("VI_2"));
+        t.set(root.child(&[3, 1, 3, 1]), Value::Gauge32(51));
+        t.set(root.child(&[3, 1, 3, 2]), Value::Gauge32(52));
+        t
+    }
+
+    fn from_master(packet_id: u32, body: Body) -> Vec<u8> {
+        let mut out = Vec::new();
+        Pdu {
+            session_id: 9,
+            transaction_id: 4,
+            packet_id,
+            flags: 0,
+            context: None,
+            body,
+        }
+        .emit(&mut out);
+        out
+    }
+
+    fn ok(packet_id: u32) -> Vec<u8> {
+        from_master(
+            packet_id,
+            Body::Response {
+                sys_uptime: 0,
+                error: 0,
+                index: 0,
+                varbinds: vec![],
+            },
+        )
+    }
+
+    fn sent(s: &mut Session) -> Vec<Pdu> {
+        std::iter::from_fn(|| s.poll_transmit())
+            .map(|b| Pdu::parse(&b).expect("kad's PDUs parse"))
+            .collect()
+    }
+
+    /// A session through Open, Register and AddAgentCaps.
+    fn open(now: Instant) -> Session {
+        let mut s = Session::new(config(), now);
+        s.handle_timeout(now);
+        assert_eq!(s.poll_event(), Some(Event::Connect));
+        s.connected(now);
+        let open = sent(&mut s);
+        assert!(matches!(
+            open[..],
+            [Pdu {
+                body: Body::Open { .. },
+                packet_id: 1,
+                ..
+            }]
+        ));
+        s.handle_bytes(now, &ok(1), &tree());
+        let regs = sent(&mut s);
+        assert!(matches!(
+            &regs[..],
+            [
+                Pdu {
+                    body: Body::Register { priority: 127, .. },
+                    session_id: 9,
+                    ..
+                },
+                Pdu {
+                    body: Body::AddAgentCaps { .. },
+                    ..
+                },
+            ]
+        ));
+        s.handle_bytes(now, &ok(2), &tree());
+        s.handle_bytes(now, &ok(3), &tree());
+        assert_eq!(s.poll_event(), Some(Event::Up));
+        assert!(s.is_up());
+        s
+    }
+
+    fn answer(s: &mut Session, now: Instant, body: Body) -> Vec<VarBind> {
+        s.handle_bytes(now, &from_master(77, body), &tree());
+        match sent(s).pop().map(|p| (p.packet_id, p.body)) {
+            Some((
+                77,
+                Body::Response {
+                    varbinds, error: 0, ..
+                },
+            )) => varbinds,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn range(sub: &[u32], include: bool) -> SearchRange {
+        SearchRange {
+            start: Oid(ROOT.to_vec()).child(sub),
+            include,
+            end: Oid::default(),
+        }
+    }
+
+    #[test]
+    fn get_getnext_and_getbulk_are_answered_in_oid_order() {
+        let now = Instant::now();
+        let mut s = open(now);
+        let vbs = answer(
+            &mut s,
+            now,
+            Body::Get(vec![range(&[3, 1, 2, 2], false), range(&[9], false)]),
+        );
+        assert_eq!(vbs[0].value, Value::string("VI_2"));
+        assert_eq!(vbs[1].value, Value::NoSuchObject);
+        let vbs = answer(
+            &mut s,
+            now,
+            Body::GetNext(vec![range(&[3, 1, 2, 2], false)]),
+        );
+        assert_eq!(vbs[0].name, Oid(ROOT.to_vec()).child(&[3, 1, 3, 1]));
+        let vbs = answer(&mut s, now, Body::GetNext(vec![range(&[3, 1, 2, 2], true)]));
+        assert_eq!(vbs[0].value, Value::string("VI_2"));
+        let vbs = answer(
+            &mut s,
+            now,
+            Body::GetNext(vec![range(&[3, 1, 3, 2], false)]),
+        );
+        assert_eq!(vbs[0].value, Value::EndOfMibView);
+        let vbs = answer(
+            &mut s,
+            now,
+            Body::GetBulk {
+                non_repeaters: 0,
+                max_repetitions: 10,
+                ranges: vec![range(&[], false)],
+            },
+        );
+        assert_eq!(vbs.len(), 5, "four objects then endOfMibView: {vbs:?}");
+        assert_eq!(vbs[4].value, Value::EndOfMibView);
+    }
+
+    #[test]
+    fn a_search_range_end_bounds_getnext() {
+        let now = Instant::now();
+        let mut s = open(now);
+        let mut r = range(&[3, 1, 2, 2], false);
+        r.end = Oid(ROOT.to_vec()).child(&[3, 1, 3]);
+        let vbs = answer(&mut s, now, Body::GetNext(vec![r]));
+        assert_eq!(vbs[0].value, Value::EndOfMibView);
+    }
+
+    #[test]
+    fn sets_are_refused_as_not_writable() {
+        let now = Instant::now();
+        let mut s = open(now);
+        let vb = VarBind::new(Oid(ROOT.to_vec()).child(&[3, 1, 7, 1]), Value::Integer(1));
+        s.handle_bytes(now, &from_master(5, Body::TestSet(vec![vb])), &tree());
+        assert!(matches!(
+            sent(&mut s)[..],
+            [Pdu {
+                body: Body::Response {
+                    error: res_error::NOT_WRITABLE,
+                    index: 1,
+                    ..
+                },
+                ..
+            }]
+        ));
+        s.handle_bytes(now, &from_master(6, Body::CleanupSet), &tree());
+        assert!(sent(&mut s).is_empty(), "CleanupSet has no response");
+    }
+
+    #[test]
+    fn notifications_wait_for_the_session_and_then_go_in_order() {
+        let now = Instant::now();
+        let mut s = Session::new(config(), now);
+        let trap = Oid(ROOT.to_vec()).child(&[10, 0, 2]);
+        s.notify(now, trap.clone(), vec![]);
+        assert!(sent(&mut s).is_empty());
+        s.handle_timeout(now);
+        s.connected(now);
+        for id in 1..=3 {
+            s.handle_bytes(now, &ok(id), &tree());
+        }
+        let out = sent(&mut s);
+        let notify = out.last().expect("the queued notification");
+        match &notify.body {
+            Body::Notify(vbs) => {
+                assert_eq!(vbs[0].name.to_string(), ".1.3.6.1.6.3.1.1.4.1.0");
+                assert_eq!(vbs[0].value, Value::ObjectIdentifier(trap));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(s.stats().notifications, 1);
+    }
+
+    #[test]
+    fn a_close_from_the_master_disconnects_and_retries() {
+        let now = Instant::now();
+        let mut s = open(now);
+        s.handle_bytes(
+            now,
+            &from_master(0, Body::Close(CloseReason::Shutdown)),
+            &tree(),
+        );
+        assert_eq!(
+            s.poll_event(),
+            Some(Event::Disconnect(Reason::Closed(CloseReason::Shutdown)))
+        );
+        assert!(!s.is_up());
+        let retry = s.poll_timeout().expect("a retry");
+        assert_eq!(retry, now + Duration::from_secs(5));
+        s.handle_timeout(retry);
+        assert_eq!(s.poll_event(), Some(Event::Connect));
+    }
+
+    #[test]
+    fn an_unanswered_open_times_out() {
+        let now = Instant::now();
+        let mut s = Session::new(config(), now);
+        s.handle_timeout(now);
+        let _ = s.poll_event();
+        s.connected(now);
+        let due = s.poll_timeout().expect("response timer");
+        s.handle_timeout(due);
+        assert_eq!(s.poll_event(), Some(Event::Disconnect(Reason::Timeout)));
+    }
+
+    #[test]
+    fn a_refused_open_and_a_refused_registration_are_reported() {
+        let now = Instant::now();
+        let mut s = Session::new(config(), now);
+        s.handle_timeout(now);
+        let _ = s.poll_event();
+        s.connected(now);
+        let refuse = |id, error| {
+            from_master(
+                id,
+                Body::Response {
+                    sys_uptime: 0,
+                    error,
+                    index: 0,
+                    varbinds: vec![],
+                },
+            )
+        };
+        s.handle_bytes(now, &refuse(1, res_error::OPEN_FAILED), &tree());
+        assert_eq!(
+            s.poll_event(),
+            Some(Event::Disconnect(Reason::OpenFailed(
+                res_error::OPEN_FAILED
+            )))
+        );
+        let mut s = Session::new(config(), now);
+        s.connected(now);
+        s.handle_bytes(now, &ok(1), &tree());
+        s.handle_bytes(now, &refuse(2, res_error::DUPLICATE_REGISTRATION), &tree());
+        s.handle_bytes(now, &ok(3), &tree());
+        assert_eq!(
+            s.poll_event(),
+            Some(Event::RegisterFailed {
+                oid: Oid(ROOT.to_vec()),
+                error: res_error::DUPLICATE_REGISTRATION
+            })
+        );
+        assert_eq!(s.poll_event(), Some(Event::Up));
+    }
+
+    #[test]
+    fn bytes_that_are_not_agentx_close_the_session_with_parse_error() {
+        let now = Instant::now();
+        let mut s = open(now);
+        s.handle_bytes(now, &[2; 20], &tree());
+        assert!(matches!(
+            sent(&mut s)[..],
+            [Pdu {
+                body: Body::Close(CloseReason::ParseError),
+                ..
+            }]
+        ));
+        assert_eq!(
+            s.poll_event(),
+            Some(Event::Disconnect(Reason::Decode(DecodeError::Version(2))))
+        );
+        assert_eq!(s.stats().decode_errors, 1);
+    }
+
+    #[test]
+    fn a_pdu_split_across_reads_is_reassembled() {
+        let now = Instant::now();
+        let mut s = open(now);
+        let get = from_master(8, Body::Get(vec![range(&[3, 1, 2, 1], false)]));
+        for chunk in get.chunks(3) {
+            s.handle_bytes(now, chunk, &tree());
+        }
+        assert!(matches!(
+            &sent(&mut s)[..],
+            [Pdu { packet_id: 8, body: Body::Response { varbinds, .. }, .. }] if varbinds[0].value == Value::string("VI_1")
+        ));
+    }
+}
