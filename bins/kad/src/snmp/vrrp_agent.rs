@@ -26,8 +26,7 @@ use crate::vrrp::snapshot;
 const RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 const RETRY: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The subagent `opts` and `config` ask for, if any (keepalived's `vrrp_snmp_agent_init`,
-/// which leaves `global` to the checker process when that one serves SNMP too).
+/// The subagent `opts` and `config` ask for, if any (keepalived's `vrrp_snmp_agent_init`).
 pub fn start(
     opts: &crate::ChildOptions,
     config: &Config,
@@ -39,10 +38,12 @@ pub fn start(
     VrrpAgent::new(settings, global, &version, token, now)
 }
 
+/// keepalived leaves `global` to the checker process when that one runs with
+/// `enable_snmp_checker`; kad's checker process has no subagent yet, so the VRRP process
+/// serves `global` whenever it serves KEEPALIVED-MIB.
 fn wanted(opts: &crate::ChildOptions, config: &Config) -> (Settings, bool) {
     let settings = Settings::new(config, opts.snmp, opts.snmp_socket.as_deref());
-    let checker_runs = !config.lvs.virtual_servers.is_empty();
-    let global = settings.vrrp && (!checker_runs || !settings.checker);
+    let global = settings.vrrp;
     (settings, global)
 }
 
