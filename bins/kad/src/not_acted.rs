@@ -281,6 +281,11 @@ pub const FLAGS: &[Flag] = &[
         given: |c| c.address_monitoring,
     },
     Flag {
+        name: "-x, --snmp",
+        loss: SNMP,
+        given: |c| c.snmp,
+    },
+    Flag {
         name: "--perf",
         loss: "perf data is not collected",
         given: |c| c.perf.is_some(),
