@@ -29,6 +29,9 @@ DEBS=(
     libglib2.0-bin    # DBus tests: gdbus introspects and calls, as a GDBus client would
     util-linux        # DBus tests: setpriv runs a client as nobody (policy, CVE-2021-44225)
     prometheus        # metrics tests: promtool check metrics judges kad's /metrics output
+    snmpd             # SNMP tests: net-snmp's master agent, which kad's AgentX subagent registers with
+    snmp              # SNMP tests: snmpwalk reads kad's and keepalived's tables
+    snmptrapd         # SNMP tests: receives keepalived's and kad's notifications
 )
 
 missing=()
@@ -56,6 +59,16 @@ if [[ " ${missing[*]-} " == *" prometheus "* ]]; then
     if command -v systemctl >/dev/null 2>&1; then systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
     if command -v update-rc.d >/dev/null 2>&1 && [ -e /etc/init.d/prometheus ]; then update-rc.d prometheus disable >/dev/null 2>&1 || true; fi
 fi
+# Debian's snmpd and snmptrapd packages enable their services (snmptrapd by socket activation
+# on UDP 162). The SNMP tests start their own, in their own namespaces; the services this
+# install enabled are stopped and disabled so nothing answers on the host's SNMP ports.
+for unit in snmpd.service snmptrapd.service snmptrapd.socket; do
+    pkg=${unit%%.*}
+    if [[ " ${missing[*]-} " == *" $pkg "* ]] && command -v systemctl >/dev/null 2>&1; then
+        systemctl disable --now "$unit" >/dev/null 2>&1 || true
+    fi
+done
+if [[ " ${missing[*]-} " == *" snmpd "* ]] && [ -r /run/snmpd.pid ]; then kill "$(cat /run/snmpd.pid)" 2>/dev/null || true; fi
 
 # Debian's frr package starts its watchfrr/zebra/staticd service; tests start their own bfdd.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now frr >/dev/null 2>&1 || true; fi

@@ -21,6 +21,10 @@ pub struct ChildOptions {
     /// every reload, whether or not the new one was accepted; kad's parent waits for it to
     /// report "Startup complete" / "Reload complete".
     pub config_read: fn(),
+    /// `-x`: every SNMP part on, whatever `global_defs` says.
+    pub snmp: bool,
+    /// `-A`: the master agent's AgentX address, before `snmp_socket`.
+    pub snmp_socket: Option<String>,
     /// Called by the checker loop as it exits, to log "Stopped" (with `-D`, its CPU usage).
     pub stopped: fn(),
     /// DBus `ReloadConfig`: asks for a reload of every process (kad's parent sends itself

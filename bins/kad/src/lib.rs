@@ -34,6 +34,7 @@ pub mod notify;
 mod sched;
 pub mod signals;
 pub mod smtp_alert;
+pub mod snmp;
 pub mod spawn;
 pub mod track_file;
 pub mod vrrp;

@@ -132,6 +132,8 @@ fn child_options(cli: &Cli, dont_release: bool) -> ChildOptions {
         stopped: daemon::log_stopping,
         reload: reload_parent,
         dbus_create_instance: cli.dbus_create_instance,
+        snmp: cli.snmp,
+        snmp_socket: cli.snmp_agent_socket.clone(),
     }
 }
 

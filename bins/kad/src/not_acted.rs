@@ -36,8 +36,7 @@ pub struct Flag {
     pub given: fn(&Cli) -> bool,
 }
 
-const SNMP: &str = "SNMP (AgentX, KEEPALIVED-MIB, VRRP-MIB) is not implemented";
-const TRAPS: &str = "SNMP traps are not implemented";
+const SNMP: &str = "KEEPALIVED-MIB's checker tables are not served (VRRP's are)";
 
 const AUTO_PRIO: &str = "automatic realtime priority is not implemented";
 const SYNCD: &str = "the IPVS connection sync daemon is not started";
@@ -120,36 +119,8 @@ pub const KEYWORDS: &[Keyword] = &[
         loss: "local IGMP reports are not disabled",
     },
     Keyword {
-        name: "snmp_socket",
-        loss: SNMP,
-    },
-    Keyword {
-        name: "enable_snmp_vrrp",
-        loss: SNMP,
-    },
-    Keyword {
-        name: "enable_snmp_keepalived",
-        loss: SNMP,
-    },
-    Keyword {
         name: "enable_snmp_checker",
         loss: SNMP,
-    },
-    Keyword {
-        name: "enable_snmp_rfc",
-        loss: SNMP,
-    },
-    Keyword {
-        name: "enable_snmp_rfcv2",
-        loss: SNMP,
-    },
-    Keyword {
-        name: "enable_snmp_rfcv3",
-        loss: SNMP,
-    },
-    Keyword {
-        name: "enable_traps",
-        loss: TRAPS,
     },
     Keyword {
         name: "fifo_write_vrrp_states_on_reload",
@@ -311,11 +282,6 @@ pub const FLAGS: &[Flag] = &[
         given: |c| c.snmp,
     },
     Flag {
-        name: "-A, --snmp-agent-socket",
-        loss: SNMP,
-        given: |c| c.snmp_agent_socket.is_some(),
-    },
-    Flag {
         name: "--perf",
         loss: "perf data is not collected",
         given: |c| c.perf.is_some(),
@@ -440,17 +406,17 @@ mod tests {
     #[test]
     fn every_place_is_named() {
         let l = loaded(
-            "global_defs {\n enable_snmp_vrrp\n enable_traps\n fifo_write_vrrp_states_on_reload\n}\n",
+            "global_defs {\n enable_snmp_checker\n nftables\n fifo_write_vrrp_states_on_reload\n}\n",
         );
         let lines: Vec<String> = l.diagnostics.iter().map(|d| d.to_string()).collect();
         assert!(lines.contains(
-            &"k.conf:2:2: warning: enable_snmp_vrrp is accepted but not acted on by kad: SNMP \
-              (AgentX, KEEPALIVED-MIB, VRRP-MIB) is not implemented"
+            &"k.conf:2:2: warning: enable_snmp_checker is accepted but not acted on by kad: \
+              KEEPALIVED-MIB's checker tables are not served (VRRP's are)"
                 .to_string()
         ));
         assert!(lines
             .iter()
-            .any(|l| l.starts_with("k.conf:3:2: warning: enable_traps")));
+            .any(|l| l.starts_with("k.conf:3:2: warning: nftables")));
         assert!(lines
             .iter()
             .any(|l| l.starts_with("k.conf:4:2: warning: fifo_write_vrrp_states_on_reload")));
@@ -471,10 +437,10 @@ mod tests {
 
     #[test]
     fn flags_given_are_named() {
-        let cli = crate::cli::for_test(&["-x", "-a"]);
+        let cli = crate::cli::for_test(&["-X", "-a"]);
         let w = flag_warnings(&cli);
         assert_eq!(w.len(), 2, "{w:?}");
-        assert!(w[0].starts_with("-a, --address-monitoring is accepted but not acted on"));
+        assert!(w[0].starts_with("-X, --release-vips is accepted but not acted on"));
         assert!(flag_warnings(&crate::cli::for_test(&[])).is_empty());
     }
 

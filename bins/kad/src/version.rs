@@ -14,6 +14,10 @@ pub const CONFIG_OPTIONS: &[&str] = &[
     "VRRP_VMAC",
     "JSON",
     "BFD",
+    "SNMP_VRRP",
+    "SNMP_RFCV2",
+    "SNMP_RFCV3",
+    "DBUS",
     "INIT=systemd",
     "SYSTEMD_NOTIFY",
 ];

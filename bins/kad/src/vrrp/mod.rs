@@ -51,6 +51,8 @@ const BFD: Token = Token(5);
 const DBUS: Token = Token(7);
 /// The parent's metrics requests (`--metrics-listen`).
 const METRICS: Token = Token(8);
+/// The AgentX socket (`enable_snmp_vrrp`, `-x`).
+const SNMP: Token = Token(9);
 
 /// Runs the VRRP process until it is told to stop; returns the exit code.
 pub fn run(opts: &ChildOptions) -> i32 {
@@ -104,6 +106,8 @@ struct Vrrpd<'a> {
     dbus: Option<dbus::Service>,
     /// Answers the parent's scrapes.
     metrics: Option<crate::metrics::channel::Responder>,
+    /// The SNMP subagent, when a VRRP part of SNMP is enabled.
+    snmp: Option<crate::snmp::vrrp_agent::VrrpAgent>,
 }
 
 fn rcvbuf(b: &keepalive_confparse::model::global::RcvBufs) -> Option<RcvBuf> {
@@ -168,6 +172,7 @@ impl<'a> Vrrpd<'a> {
             metrics: crate::metrics::channel::Responder::from_env(
                 crate::metrics::channel::Role::Vrrp,
             ),
+            snmp: None,
         };
         if let Some(m) = &d.metrics {
             let fd = std::os::fd::AsRawFd::as_raw_fd(&std::os::fd::AsFd::as_fd(m));
@@ -188,6 +193,7 @@ impl<'a> Vrrpd<'a> {
         d.takeover.configure(&ext, &d.router, d.poll.registry());
         d.takeover.sync(&d.router, now);
         d.dbus_start();
+        d.snmp = crate::snmp::vrrp_agent::start(opts, &d.config, SNMP, now);
         crate::memory::release_after_load();
         (opts.config_read)();
         Ok(d)
@@ -205,6 +211,7 @@ impl<'a> Vrrpd<'a> {
                     .as_ref()
                     .and_then(ProcessTracker::poll_timeout),
                 self.takeover.next_deadline(),
+                self.snmp.as_ref().and_then(|s| s.next_deadline()),
             ]
             .into_iter()
             .flatten()
@@ -244,6 +251,12 @@ impl<'a> Vrrpd<'a> {
                             });
                         }
                     }
+                    SNMP => {
+                        if let Some(s) = &mut self.snmp {
+                            let (r, c, sc) = (&self.router, &self.config, &self.scripts);
+                            s.ready(self.poll.registry(), now, r, c, sc);
+                        }
+                    }
                     FILES => {
                         let changed = self.files.as_mut().map(FileTracker::process);
                         for (name, v) in changed.unwrap_or_default() {
@@ -275,6 +288,9 @@ impl<'a> Vrrpd<'a> {
                 self.scripts.handle_timeout(now, &mut self.runner);
             }
             self.takeover.sync(&self.router, now);
+            if let Some(s) = &mut self.snmp {
+                s.handle_timeout(self.poll.registry(), now);
+            }
             self.dispatch_notifications(now);
         }
     }
@@ -290,6 +306,9 @@ impl<'a> Vrrpd<'a> {
                 }
                 self.dispatch_notifications(now);
                 self.dbus_stop();
+                if let Some(s) = &mut self.snmp {
+                    s.close(self.poll.registry(), now);
+                }
                 self.router.cleanup();
                 self.stop_scripts();
                 self.notifier.close();
@@ -328,6 +347,10 @@ impl<'a> Vrrpd<'a> {
                 self.open_bfd();
                 self.takeover
                     .configure(&ext, &self.router, self.poll.registry());
+                let running = self.snmp.take();
+                let r = self.poll.registry();
+                self.snmp =
+                    crate::snmp::vrrp_agent::reload(running, self.opts, &self.config, r, SNMP, now);
                 self.mailer = self.new_mailer();
                 self.statics.install(&mut self.router, &self.config);
                 self.dbus_reload();
@@ -548,6 +571,9 @@ impl Vrrpd<'_> {
         for (n, u, m) in std::mem::take(&mut self.router.notifications) {
             self.dbus_notify(&n, u, m);
             self.notifier.notify(&mut self.runner, now, &n);
+            if let Some(s) = &mut self.snmp {
+                s.notification(self.poll.registry(), now, &self.router, &self.config, &n);
+            }
             let (Some(mailer), NotifyEvent::State(state)) = (&self.mailer, n.event) else {
                 continue;
             };

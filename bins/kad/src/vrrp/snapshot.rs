@@ -25,7 +25,7 @@ pub enum Kind {
     Json,
 }
 
-fn instance_views(router: &Router, config: &Config) -> Vec<InstanceView> {
+pub(crate) fn instance_views(router: &Router, config: &Config) -> Vec<InstanceView> {
     let (_, fds) = router.socket_views();
     let now = Instant::now();
     let wall = SystemTime::now();
@@ -74,7 +74,7 @@ fn instance_views(router: &Router, config: &Config) -> Vec<InstanceView> {
         .collect()
 }
 
-fn group_views(router: &Router, config: &Config) -> Vec<SyncGroupView> {
+pub(crate) fn group_views(router: &Router, config: &Config) -> Vec<SyncGroupView> {
     router
         .groups()
         .filter_map(|(name, state, members)| {
@@ -132,7 +132,7 @@ fn interface_views(router: &Router) -> Vec<InterfaceView> {
         .collect()
 }
 
-fn script_views(scripts: &ScriptTrackers, config: &Config) -> Vec<ScriptView> {
+pub(crate) fn script_views(scripts: &ScriptTrackers, config: &Config) -> Vec<ScriptView> {
     config
         .vrrp
         .scripts
