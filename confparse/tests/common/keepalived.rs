@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// keepalived, found on `PATH`, run either here or in a namespace whose only interfaces are
-/// `lo` and a dummy `eth0`: the host the VRRP verdicts were taken on, whatever this one has.
+/// `lo` and `eth0`: the host the VRRP verdicts were taken on, whatever this one has.
 pub struct Keepalived {
     bin: PathBuf,
     ns: Option<Netns>,
@@ -58,7 +58,8 @@ impl Keepalived {
     }
 }
 
-/// A network namespace with `lo` and a dummy `eth0`, removed on drop.
+/// A network namespace with `lo` and `eth0`, a veth (multicast-capable, and in every kernel)
+/// whose peer is alone in a second namespace; both removed on drop.
 struct Netns(String);
 
 impl Netns {
@@ -77,19 +78,36 @@ impl Netns {
             return None;
         }
         let ns = Netns(name);
-        for args in [
-            ["link", "add", "eth0", "type", "dummy"].as_slice(),
-            &["link", "set", "eth0", "up"],
-            &["link", "set", "lo", "up"],
-        ] {
-            assert!(ok(&[&["-n", &ns.0], args].concat()), "ip {args:?}");
+        assert!(ok(&["netns", "add", &ns.peer()]), "ip netns add");
+        let peer = ns.peer();
+        let veth = [
+            "link", "add", "eth0", "type", "veth", "peer", "name", "p0", "netns", &peer,
+        ];
+        assert!(
+            ok(&[&["-n", &ns.0], veth.as_slice()].concat()),
+            "ip {veth:?}"
+        );
+        for args in [["link", "set", "eth0", "up"], ["link", "set", "lo", "up"]] {
+            assert!(
+                ok(&[&["-n", &ns.0], args.as_slice()].concat()),
+                "ip {args:?}"
+            );
         }
         Some(ns)
+    }
+}
+
+impl Netns {
+    fn peer(&self) -> String {
+        format!("{}-peer", self.0)
     }
 }
 
 impl Drop for Netns {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.peer()])
+            .status();
     }
 }
