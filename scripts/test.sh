@@ -48,9 +48,9 @@ unit_tests() {
     return $rc
 }
 
-# Each fuzz target for FUZZ_SECONDS from its corpus (fuzz/corpus/<target>, copied so the run's
-# additions stay out of the repository). Fails when nightly or cargo-fuzz is missing, when no
-# target ran, or when one found a crash.
+# Each fuzz target for FUZZ_SECONDS from its corpus (fuzz/corpus/<target>; the run's additions
+# go to the first directory, outside the repository). Fails when nightly or cargo-fuzz is
+# missing, when no target ran, or when one found a crash.
 fuzz_all() {
     local rc=0 t targets ran=0
     if ! targets=$(cargo +nightly fuzz list --fuzz-dir fuzz); then
@@ -61,10 +61,8 @@ fuzz_all() {
     for t in $targets; do
         echo "fuzz: $t for ${FUZZ_SECONDS}s"
         local work="$logs/fuzz-corpus/$t"
-        rm -rf "$work"
-        mkdir -p "$work"
-        [ -d "fuzz/corpus/$t" ] && cp -r "fuzz/corpus/$t/." "$work/"
-        if cargo +nightly fuzz run --fuzz-dir fuzz "$t" "$work" -- \
+        mkdir -p "$work" "fuzz/corpus/$t"
+        if cargo +nightly fuzz run --fuzz-dir fuzz "$t" "$work" "fuzz/corpus/$t" -- \
             -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -print_final_stats=1 \
             >"$logs/fuzz-$t.log" 2>&1; then
             ran=$((ran + 1))
