@@ -24,6 +24,10 @@ pub const SLACK: Duration = Duration::from_secs(5);
 /// connect_timeout (3 s), plus [`SLACK`].
 pub const WAIT: Duration = Duration::from_secs(4).saturating_add(SLACK);
 
+/// How long a helper server (python3, dnsmasq) may take to start, hashing up to 1 GiB of
+/// body first: not kad's timing, only a bound against a hang.
+pub const SERVER_WAIT: Duration = Duration::from_secs(60);
+
 /// `theory` (a figure the configuration implies) plus [`SLACK`].
 pub fn bound(theory: Duration) -> Duration {
     theory + SLACK
@@ -189,8 +193,14 @@ impl Kad {
 
     /// Wait until the log holds `n` lines containing `needle`; returns the time waited.
     pub fn wait_n(&self, needle: &str, n: usize) -> Duration {
+        self.wait_n_within(needle, n, WAIT)
+    }
+
+    /// As [`Kad::wait_n`], for a line whose configuration implies more than [`WAIT`]:
+    /// within `limit`.
+    pub fn wait_n_within(&self, needle: &str, n: usize, limit: Duration) -> Duration {
         let start = Instant::now();
-        while start.elapsed() < WAIT {
+        while start.elapsed() < limit {
             if self.count(needle) >= n {
                 return start.elapsed();
             }
