@@ -6,8 +6,8 @@
 //! - under `CI=true` it panics with the reason: CI never passes a test that did not run;
 //! - otherwise it writes `SKIP <binary>::<test>: <why>` straight to the process's stderr
 //!   (libtest captures only the print macros, so the line shows even when the test passes)
-//!   and appends the same line to the file `$KAD_SKIP_LOG` names, which `scripts/test.sh`
-//!   counts and lists at the end of the run.
+//!   and appends the same line to the file `$KAD_SKIP_LOG` names (under `CI=true` too),
+//!   which `scripts/test.sh` counts and lists after the tests stage and at the end of the run.
 //!
 //! ```ignore
 //! if !kad_skip::root() {
@@ -37,12 +37,18 @@ pub fn in_ci() -> bool {
 }
 
 /// The running test cannot run here because of `why`: panics under `CI=true`, else reports
-/// the skip. The caller returns right after.
+/// the skip. The caller returns right after, or does the part it still can.
 #[track_caller]
 pub fn skip(why: impl Display) {
     let line = format!("SKIP {}: {why}", test_name());
+    // Logged under CI too, so the run's count names the tests that failed this way.
+    log(&line);
     assert!(!in_ci(), "CI=true and this test cannot run: {line}");
     let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// Appends `line` to the file `$KAD_SKIP_LOG` names, if any.
+fn log(line: &str) {
     if let Some(log) = std::env::var_os(LOG_ENV) {
         // One write with O_APPEND: lines from tests running in parallel do not interleave.
         if let Ok(mut f) = std::fs::OpenOptions::new()
