@@ -22,7 +22,9 @@
 #
 # Usage (as root): scripts/bench-bfd.sh [--smoke]
 #   --smoke            one detection cell (100 ms x 3, 1 repetition) per implementation, < 60 s;
-#                      exit 0 when every implementation removed the VIP within 3 s
+#                      exit 0 when every implementation removed the VIP within the detection
+#                      time (3 x 100 ms) + 1 s for events, netlink and a loaded machine:
+#                      a fallback to 1 s timers (3 s) fails it
 # Environment:
 #   KAD=PATH           kad binary (default: cargo build --release -p kad, then target/release/kad)
 #   KEEPALIVED=PATH    keepalived binary (default /usr/sbin/keepalived)
@@ -338,7 +340,8 @@ if [[ " $BENCH_ONLY " == *" detect "* ]]; then
                 echo "      runs (latency/over/rss kB): ${raw[*]}"
                 if [ "$SMOKE" = 1 ]; then
                     for v in "${lats[@]}"; do
-                        if [ "$v" = fail ] || awk -v v="$v" 'BEGIN { exit !(v > 3000) }'; then
+                        # Theory (the detection time's upper end) plus a second of slack.
+                        if [ "$v" = fail ] || awk -v v="$v" -v hi="$hi" 'BEGIN { exit !(v > hi + 1000) }'; then
                             smoke_ok=0
                         fi
                     done
@@ -414,5 +417,5 @@ fi
 echo "bench-bfd: load average $(loadavg) at the end"
 
 if [ "$SMOKE" = 1 ] && [ "$smoke_ok" = 0 ]; then
-    die "an implementation did not remove the VIP within 3 s"
+    die "an implementation did not remove the VIP within 3 x 100 ms + 1 s"
 fi

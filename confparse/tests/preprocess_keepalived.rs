@@ -1,5 +1,5 @@
 //! Differential tests against the real `keepalived -t` (2.2.7), skipped when it is not
-//! installed.
+//! installed (a failure under `CI=true`).
 //!
 //! Every line of the test configurations is a top-level unknown keyword, so keepalived prints
 //! `Unknown keyword 'FIRST_WORD'` for each logical line its preprocessor produces; we compare
@@ -13,14 +13,7 @@ use keepalive_confparse::diag::{Diagnostics, Severity};
 use keepalive_confparse::preprocess::{read_file, Options};
 
 fn keepalived() -> Option<PathBuf> {
-    [
-        "/usr/sbin/keepalived",
-        "/sbin/keepalived",
-        "/usr/local/sbin/keepalived",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists())
+    kad_skip::keepalived()
 }
 
 struct Scratch(PathBuf);
@@ -129,7 +122,6 @@ const SAME_LINES: &[&str] = &[
 #[test]
 fn same_logical_lines_as_keepalived() {
     let Some(bin) = keepalived() else {
-        eprintln!("keepalived not installed: skipped");
         return;
     };
     let s = Scratch::new("lines");
@@ -180,7 +172,6 @@ const VERDICTS: &[(&str, bool)] = &[
 #[test]
 fn same_verdict_as_keepalived() {
     let Some(bin) = keepalived() else {
-        eprintln!("keepalived not installed: skipped");
         return;
     };
     let s = Scratch::new("verdict");
@@ -206,7 +197,6 @@ fn same_verdict_as_keepalived() {
 #[test]
 fn same_includes_as_keepalived() {
     let Some(bin) = keepalived() else {
-        eprintln!("keepalived not installed: skipped");
         return;
     };
     let s = Scratch::new("inc");

@@ -641,17 +641,17 @@ fn lvs_sync_daemon_with_unknown_instance_is_cleared() {
     assert_eq!(sync_daemon(&l.config), None);
 }
 
-fn samples_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/keepalived-samples")
+/// The samples, or `None` (a skip) when the shared conformance material is not here.
+fn samples_dir() -> Option<PathBuf> {
+    kad_skip::shared("conformance/keepalived-samples")
 }
 
 #[test]
 fn deprecated_per_instance_sync_interface() {
-    let path = samples_dir().join("keepalived.conf.vrrp.lvs_syncd");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("{} not present: skipping", path.display());
+    let Some(dir) = samples_dir() else {
         return;
     };
+    let text = std::fs::read_to_string(dir.join("keepalived.conf.vrrp.lvs_syncd")).unwrap();
     let l = load(&text);
     let s = sync_daemon(&l.config).expect("lvs_sync_daemon_interface of VI_1");
     assert_eq!(s.ifname, "eth1");
@@ -664,11 +664,10 @@ fn deprecated_per_instance_sync_interface() {
 /// still runs them (after its fix-ups, which the parser mirrors).
 #[test]
 fn keepalived_samples_map_and_validate() {
-    let dir = samples_dir();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("{} not present: skipping", dir.display());
+    let Some(dir) = samples_dir() else {
         return;
     };
+    let entries = std::fs::read_dir(&dir).unwrap();
     let mut names: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
     names.sort();
     let (mut mapped, mut clean_ones) = (0, 0);
@@ -720,11 +719,10 @@ fn keepalived_samples_map_and_validate() {
 
 #[test]
 fn group_sample_expands_as_keepalived() {
-    let path = samples_dir().join("keepalived.conf.virtual_server_group");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("{} not present: skipping", path.display());
+    let Some(dir) = samples_dir() else {
         return;
     };
+    let text = std::fs::read_to_string(dir.join("keepalived.conf.virtual_server_group")).unwrap();
     let l = load(&text);
     let s = virtual_servers(&l.config).unwrap();
     // VSG_1: 3 single addresses + 192.168.200.3-10 (8) + 2 marks.

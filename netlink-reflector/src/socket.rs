@@ -140,29 +140,7 @@ impl NlSocket {
                 what: what.to_owned(),
             });
         }
-        let mut out = Vec::new();
-        let mut off = 0;
-        while off + 16 <= self.buf.len() {
-            let len = u32::from_ne_bytes([
-                self.buf[off],
-                self.buf[off + 1],
-                self.buf[off + 2],
-                self.buf[off + 3],
-            ]) as usize;
-            if len < 16 || off + len > self.buf.len() {
-                return Err(Error::Decode {
-                    what: what.to_owned(),
-                    detail: format!("netlink length {len} at offset {off} of {}", self.buf.len()),
-                });
-            }
-            // A message the decoder rejects (an attribute layout newer than netlink-packet-route
-            // knows) is skipped and counted rather than stalling the monitor.
-            match Msg::deserialize(&self.buf[off..off + len]) {
-                Ok(m) => out.push(m),
-                Err(_) => self.undecodable += 1,
-            }
-            off += (len + 3) & !3;
-        }
+        let out = split_datagram(&self.buf, what, &mut self.undecodable)?;
         Ok(Batch::Messages(out))
     }
 
@@ -256,6 +234,29 @@ impl NlSocket {
         }
         Err(Error::DumpInterrupted { what })
     }
+}
+
+/// Decodes every message in one received datagram. A message the decoder rejects (an attribute
+/// layout newer than netlink-packet-route knows) is skipped and counted in `undecodable` rather
+/// than stalling the monitor; a length that does not fit the datagram is an error.
+pub(crate) fn split_datagram(buf: &[u8], what: &str, undecodable: &mut u64) -> Result<Vec<Msg>> {
+    let mut out = Vec::new();
+    let mut off = 0;
+    while off + 16 <= buf.len() {
+        let len = u32::from_ne_bytes([buf[off], buf[off + 1], buf[off + 2], buf[off + 3]]) as usize;
+        if len < 16 || len > buf.len() - off {
+            return Err(Error::Decode {
+                what: what.to_owned(),
+                detail: format!("netlink length {len} at offset {off} of {}", buf.len()),
+            });
+        }
+        match Msg::deserialize(&buf[off..off + len]) {
+            Ok(m) => out.push(m),
+            Err(_) => *undecodable += 1,
+        }
+        off += (len + 3) & !3;
+    }
+    Ok(out)
 }
 
 /// `NLM_F_CAPPED` on an `NLMSG_ERROR`: the echoed request is only its 16-byte header.

@@ -1,6 +1,6 @@
 //! Wireshark cross-check: adverts produced by the emitter are written to a pcap (wrapped in
 //! Ethernet, and for IPv6 in an IPv6 header) and `tshark` must decode every field as intended,
-//! with good VRRP and IPv4 header checksums and nothing malformed. Skips when `tshark` is absent.
+//! with good VRRP and IPv4 header checksums and nothing malformed. Skips (fails under `CI=true`) when `tshark` is absent.
 
 mod codec_support;
 
@@ -15,13 +15,9 @@ use keepalive_vrrp::ip::{emit_ipv4, ipv4_buffer_len, AhTx, Ipv4Tx, IPPROTO_VRRP}
 use keepalive_vrrp::packet::{AdvertRepr, TxChecksum, Version, VipList};
 use keepalive_vrrp::rx::ChecksumPolicy;
 
-fn tshark() -> Option<&'static str> {
-    Command::new("tshark")
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|_| "tshark")
+/// tshark, or `None` (a skip: a failure under `CI=true`) when it is not installed.
+fn tshark() -> Option<PathBuf> {
+    kad_skip::program("tshark", "Debian's tshark")
 }
 
 /// Removes the capture file even when an assertion fails.
@@ -92,7 +88,7 @@ fn v6(r: &AdvertRepr, src: Ipv6Addr, dst: Ipv6Addr) -> Vec<u8> {
 
 /// Runs tshark over `frames` and returns one `|`-separated line of fields per frame, after
 /// checking the verbose decode has nothing malformed or bad.
-fn dissect(tshark: &str, name: &str, frames: &[Vec<u8>], prefs: &[&str]) -> Vec<String> {
+fn dissect(tshark: &Path, name: &str, frames: &[Vec<u8>], prefs: &[&str]) -> Vec<String> {
     let path = std::env::temp_dir().join(format!("kad-vrrp-{name}-{}.pcap", std::process::id()));
     let _guard = TempFile(path.clone());
     write_pcap(&path, frames);
@@ -176,7 +172,6 @@ fn join4(a: &[Ipv4Addr]) -> String {
 #[test]
 fn wireshark_decodes_emitted_adverts() {
     let Some(tshark) = tshark() else {
-        eprintln!("tshark not installed: skipping");
         return;
     };
     let vips20: Vec<Ipv4Addr> = (0..20).map(|i| Ipv4Addr::new(192, 0, 2, 100 + i)).collect();
@@ -228,7 +223,7 @@ fn wireshark_decodes_emitted_adverts() {
     assert_eq!(frames[2], hex(V2_AH));
     assert_eq!(&frames[7][40..], &hex(V3_V6)[..]);
 
-    let lines = dissect(tshark, "codec", &frames, &[]);
+    let lines = dissect(&tshark, "codec", &frames, &[]);
     let mut expect = Vec::new();
     expect.push("2|51|100|1|1|1||1|192.0.2.100||secret|1|||".to_owned());
     expect.push("3|51|100|1|||100|1|192.0.2.100|||1|||".to_owned());
@@ -252,14 +247,18 @@ fn wireshark_decodes_emitted_adverts() {
 #[test]
 fn wireshark_decodes_v3_checksum_as_v2() {
     let Some(tshark) = tshark() else {
-        eprintln!("tshark not installed: skipping");
         return;
     };
     let mut pol = ChecksumPolicy::default();
     pol.v3_as_v2 = true;
     let v3 = repr(Version::V3, Auth::None, VipList::V4(vec![VIP4]));
     let frames = vec![v4(&v3, &Ipv4Tx::multicast(SRC4, 3), pol, None)];
-    let lines = dissect(tshark, "asv2", &frames, &["vrrp.v3_checksum_as_in_v2:TRUE"]);
+    let lines = dissect(
+        &tshark,
+        "asv2",
+        &frames,
+        &["vrrp.v3_checksum_as_in_v2:TRUE"],
+    );
     assert_eq!(
         lines,
         vec!["3|51|100|1|||100|1|192.0.2.100|||1|||".to_owned()]

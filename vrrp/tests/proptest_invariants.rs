@@ -6,10 +6,8 @@
 //! And random inputs to one instance, checking its bookkeeping after every call
 //! (`instance_bookkeeping`, which needs no simulator).
 
-#[cfg(feature = "sim")]
 mod sim_support;
 
-#[cfg(feature = "sim")]
 mod lan {
 
     use std::time::Duration;

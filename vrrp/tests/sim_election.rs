@@ -1,5 +1,4 @@
 //! Elections among several routers (RFC 5798 §6.4), address owners, preemption.
-#![cfg(feature = "sim")]
 
 mod sim_support;
 

@@ -1,6 +1,5 @@
 //! Failover timing: a crashed master is replaced within the master-down interval, a
 //! stopping master within the skew time (RFC 5798 §6.4.2, §6.4.3).
-#![cfg(feature = "sim")]
 
 mod sim_support;
 

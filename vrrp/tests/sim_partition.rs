@@ -1,6 +1,5 @@
 //! Partitions: both sides elect a master; after healing exactly one remains and it
 //! re-announces its addresses (keepalived issue #166).
-#![cfg(feature = "sim")]
 
 mod sim_support;
 

@@ -1,5 +1,4 @@
 //! Preemption: `preempt` (default), `nopreempt`, `preempt_delay`, `vrrp_startup_delay`.
-#![cfg(feature = "sim")]
 
 mod sim_support;
 

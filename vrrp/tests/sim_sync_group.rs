@@ -1,5 +1,4 @@
 //! Sync groups: members move together (keepalived `vrrp_sync_group`).
-#![cfg(feature = "sim")]
 
 mod sim_support;
 

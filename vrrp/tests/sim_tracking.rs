@@ -1,5 +1,4 @@
 //! Tracked objects changing priority or forcing FAULT, and the handovers that follow.
-#![cfg(feature = "sim")]
 
 mod sim_support;
 

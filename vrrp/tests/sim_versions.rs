@@ -1,6 +1,5 @@
 //! The same elections over VRRPv2/IPv4, VRRPv3/IPv4 and VRRPv3/IPv6, multicast and
 //! unicast, with authentication, and with clocks that disagree.
-#![cfg(feature = "sim")]
 
 mod sim_support;
 

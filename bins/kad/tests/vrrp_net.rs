@@ -124,7 +124,7 @@ struct Pair {
 
 fn pair() -> Option<Pair> {
     let (Some(a), Some(b)) = (Netns::new(), Netns::new()) else {
-        eprintln!("SKIP: `ip netns add` failed (not root?); network tests not run");
+        kad_skip::skip("`ip netns add` failed (not root?)");
         return None;
     };
     must(a.ip().args([

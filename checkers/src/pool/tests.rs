@@ -438,34 +438,93 @@ mod invariants {
             })
     }
 
-    fn check(p: &Pool, s: &Scenario) -> Result<(), TestCaseError> {
+    /// The oracle: keepalived's rules (keepalived.conf(5) `alpha`, `quorum`, `hysteresis`,
+    /// MISC_CHECK `misc_dynamic`; check/ipwrapper.c) written out here, tracked from the
+    /// scenario alone, never from the pool's own state.
+    #[derive(Debug)]
+    struct Model {
+        /// Each real's configured weight.
+        base: Vec<i64>,
+        /// Each real's checkers: up, and the weight their last dynamic result added.
+        checkers: Vec<[(bool, i64); 2]>,
+        quorum: i64,
+        hysteresis: i64,
+        quorum_up: bool,
+    }
+
+    impl Model {
+        /// At start, a checker with `alpha` is down; the quorum is up when the live weight
+        /// reaches quorum + hysteresis.
+        fn new(s: &Scenario) -> Model {
+            let mut m = Model {
+                base: s.reals.iter().map(|(w, _, _)| *w).collect(),
+                checkers: s
+                    .reals
+                    .iter()
+                    .map(|(_, _, alpha)| alpha.map(|a| (!a, 0)))
+                    .collect(),
+                quorum: i64::from(s.quorum),
+                hysteresis: i64::from(s.hysteresis),
+                quorum_up: false,
+            };
+            m.quorum_up = m.live() >= m.quorum + m.hysteresis;
+            m
+        }
+
+        fn alive(&self, r: usize) -> bool {
+            self.checkers[r].iter().all(|(up, _)| *up)
+        }
+
+        fn weight(&self, r: usize) -> i64 {
+            self.base[r] + self.checkers[r].iter().map(|(_, w)| w).sum::<i64>()
+        }
+
+        /// What an alive real adds to the quorum: its weight as IPVS takes it (0..=i32::MAX).
+        fn live(&self) -> i64 {
+            (0..self.base.len())
+                .filter(|r| self.alive(*r))
+                .map(|r| self.weight(r).clamp(0, i64::from(i32::MAX)))
+                .sum()
+        }
+
+        /// One result: the checker's state, and its dynamic weight when it reports one; then
+        /// the quorum with hysteresis (up at quorum + hysteresis, down below quorum -
+        /// hysteresis or at zero).
+        fn result(&mut self, r: usize, c: usize, up: bool, weight: Option<i64>) {
+            self.checkers[r][c].0 = up;
+            if let Some(w) = weight {
+                self.checkers[r][c].1 = w;
+            }
+            let live = self.live();
+            if !self.quorum_up && live >= self.quorum + self.hysteresis {
+                self.quorum_up = true;
+            } else if self.quorum_up && (live == 0 || live < self.quorum - self.hysteresis) {
+                self.quorum_up = false;
+            }
+        }
+    }
+
+    fn check(p: &Pool, m: &Model) -> Result<(), TestCaseError> {
         let v = &p.vss[0];
         let st = &p.state[0];
-        let live = p.weigh_live(0);
-        let (q, h) = (i64::from(s.quorum), i64::from(s.hysteresis));
-        if st.quorum_up {
-            prop_assert!(live >= q - h, "quorum up with {live} < {q}-{h}");
-        } else {
-            prop_assert!(live < q + h, "quorum down with {live} >= {q}+{h}");
-        }
-        let serving = st.quorum_up || v.sorry_server.is_none();
+        prop_assert_eq!(st.quorum_up, m.quorum_up, "quorum, model {:?}", m);
+        let serving = m.quorum_up || v.sorry_server.is_none();
         for (r, c) in v.reals.iter().enumerate() {
             let rs = &p.rs[0][r];
+            prop_assert_eq!(rs.alive, m.alive(r), "rs {} alive, model {:?}", r, m);
+            prop_assert_eq!(rs.effective_weight, m.weight(r), "rs {} weight", r);
             let entry = st.table.iter().find(|d| d.addr == c.addr);
-            let expect = rs.alive && serving;
+            let expect = m.alive(r) && serving;
+            let weight = i32::try_from(m.weight(r).clamp(0, i64::from(i32::MAX))).unwrap();
             if c.inhibit_on_failure {
                 let w = entry.map(|d| d.weight);
-                let want = if expect {
-                    real_weight(rs.effective_weight)
-                } else {
-                    0
-                };
+                let want = if expect { weight } else { 0 };
                 prop_assert_eq!(
                     w,
                     Some(want),
                     "inhibited rs {} alive={} serving={}",
                     r,
-                    rs.alive,
+                    m.alive(r),
                     serving
                 );
             } else {
@@ -474,21 +533,20 @@ mod invariants {
                     expect,
                     "rs {} alive={} serving={}",
                     r,
-                    rs.alive,
+                    m.alive(r),
                     serving
                 );
                 if let Some(d) = entry {
-                    prop_assert_eq!(d.weight, real_weight(rs.effective_weight));
+                    prop_assert_eq!(d.weight, weight);
                 }
             }
-            prop_assert_eq!(rs.alive, rs.checkers.iter().all(|c| c.up));
         }
         if let Some(sorry) = &v.sorry_server {
             let entry = st.table.iter().find(|d| d.addr == sorry.addr);
             if sorry.inhibit {
-                prop_assert_eq!(entry.map(|d| d.weight), Some(i32::from(!st.quorum_up)));
+                prop_assert_eq!(entry.map(|d| d.weight), Some(i32::from(!m.quorum_up)));
             } else {
-                prop_assert_eq!(entry.is_some(), !st.quorum_up);
+                prop_assert_eq!(entry.is_some(), !m.quorum_up);
             }
         }
         Ok(())
@@ -510,11 +568,13 @@ mod invariants {
             });
             let mut p = Pool::new(vec![v], PoolSettings::default());
             p.start();
-            check(&p, &s)?;
+            let mut m = Model::new(&s);
+            check(&p, &m)?;
             for (r, c, up, w) in &s.steps {
                 let r = r % s.reals.len();
                 p.checker_result(ck(0, r, *c), &CheckResult { weight: *w, ..result(*up) });
-                check(&p, &s)?;
+                m.result(r, *c, *up, *w);
+                check(&p, &m)?;
             }
             let _ = events(&mut p);
             // Reloading the same configuration changes nothing.
@@ -523,7 +583,7 @@ mod invariants {
             p.reload(cfg);
             prop_assert_eq!(p.desired(), before);
             prop_assert_eq!(events(&mut p), vec![]);
-            check(&p, &s)?;
+            check(&p, &m)?;
         }
     }
 }

@@ -1,5 +1,8 @@
 //! Unit tests of the preprocessor, one group per feature of keepalived.conf(5)'s text layer.
 
+#[path = "../../tests/common/scale.rs"]
+mod scale;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -587,21 +590,28 @@ fn overflow_warned_once_per_place() {
 
 #[test]
 fn man_page_seq_example_is_linear() {
-    // ~SEQ(IF,0,7) ~SEQ(NUM,0,31) ~SEQ(ID,1,254) makes 65,024 instances; 8,128 here.
-    let text = "$VI4= \\\ntrack_file offset_instance_4.${IF}.${NUM}.${ID} { \\\n    file \"${_PWD}/679/track_files/4.${IF}.${NUM}.${ID}\" \\\n    weight -100 \\\n} \\\nvrrp_instance vrrp4.${IF}.${NUM}.${ID} { \\\n    interface bond${IF}.${NUM} \\\n    use_vmac vrrp4.${IF}.${NUM}.${ID} \\\n    virtual_router_id ${ID} \\\n    priority 130 \\\n    virtual_ipaddress { \\\n        10.${IF}.${NUM}.${ID}/24 \\\n    } \\\n    track_file { \\\n        offset_instance_4.${IF}.${NUM}.${ID} \\\n    } \\\n}\n~SEQ(IF,0,0) ~SEQ(NUM,0,31) ~SEQ(ID,1,254) $VI4\n";
-    let start = std::time::Instant::now();
-    let (w, m, _) = run_with(text, &opts());
-    let took = start.elapsed();
-    assert!(m.is_empty(), "{m:?}");
-    assert_eq!(
-        w.iter().filter(|l| l.starts_with("vrrp_instance")).count(),
-        8128
-    );
-    assert_eq!(w.last().unwrap(), "}");
-    assert!(w.contains(&"vrrp_instance vrrp4.0.31.254".to_owned()));
-    // Generous bound for a loaded debug build; the point is that it is not quadratic.
-    assert!(took.as_secs() < 60, "took {took:?}");
-    eprintln!("8128 instances ({} lines) in {took:?}", w.len());
+    // ~SEQ(IF,0,7) ~SEQ(NUM,0,31) ~SEQ(ID,1,254) makes 65,024 instances; here one interface
+    // with 8 and with 32 NUMs (2,032 and 8,128 instances).
+    let text = |nums: u32| {
+        format!("$VI4= \\\ntrack_file offset_instance_4.${{IF}}.${{NUM}}.${{ID}} {{ \\\n    file \"${{_PWD}}/679/track_files/4.${{IF}}.${{NUM}}.${{ID}}\" \\\n    weight -100 \\\n}} \\\nvrrp_instance vrrp4.${{IF}}.${{NUM}}.${{ID}} {{ \\\n    interface bond${{IF}}.${{NUM}} \\\n    use_vmac vrrp4.${{IF}}.${{NUM}}.${{ID}} \\\n    virtual_router_id ${{ID}} \\\n    priority 130 \\\n    virtual_ipaddress {{ \\\n        10.${{IF}}.${{NUM}}.${{ID}}/24 \\\n    }} \\\n    track_file {{ \\\n        offset_instance_4.${{IF}}.${{NUM}}.${{ID}} \\\n    }} \\\n}}\n~SEQ(IF,0,0) ~SEQ(NUM,0,{}) ~SEQ(ID,1,254) $VI4\n", nums - 1)
+    };
+    let run = |nums: u32| {
+        let text = text(nums);
+        let ((w, m), secs) = scale::cpu(|| {
+            let (w, m, _) = run_with(&text, &opts());
+            (w, m)
+        });
+        assert!(m.is_empty(), "{m:?}");
+        let n = w.iter().filter(|l| l.starts_with("vrrp_instance")).count();
+        assert_eq!(n, 254 * nums as usize);
+        assert_eq!(w.last().unwrap(), "}");
+        let last = format!("vrrp_instance vrrp4.0.{}.254", nums - 1);
+        assert!(w.contains(&last));
+        (n, secs)
+    };
+    let small = run(8);
+    let big = run(32);
+    scale::assert_linear("~SEQ expansion (instances)", small, big);
 }
 
 // ----- locations --------------------------------------------------------------------------

@@ -297,6 +297,14 @@ fn parse_message(b: &[u8]) -> Option<(u32, u32, Event)> {
     Some((cpu, seq, ev))
 }
 
+/// Decodes `datagram` as the monitor decodes what it reads from the connector, and says
+/// whether it was a process event. The entry point of the `proc_connector` fuzz target (fuzz/):
+/// whatever a netlink peer sends must never make it panic.
+#[doc(hidden)]
+pub fn decode_for_fuzzing(datagram: &[u8]) -> bool {
+    parse_message(datagram).is_some()
+}
+
 /// The listen/ignore request: `nlmsghdr` + `cn_msg` + `enum proc_cn_mcast_op`.
 fn mcast_request(op: u32) -> [u8; 40] {
     let mut m = [0u8; 40];

@@ -15,8 +15,23 @@ pub const HEAD: &str = "global_defs {\n  router_id kadtest\n}\n";
 
 pub static SEQ: AtomicUsize = AtomicUsize::new(0);
 
-/// Generous: the machine is shared by many builds.
-pub const WAIT: Duration = Duration::from_secs(30);
+/// What a loaded 2-core machine (shared by other builds) may add to a checker's timing.
+pub const SLACK: Duration = Duration::from_secs(5);
+
+/// The longest any awaited log line may take: every configuration in these suites checks
+/// with delay_loop 1, retry 0 and connect_timeout at most 3 s, so an outcome follows the
+/// change that causes it within the next check's start (warmup or delay_loop, 1 s) plus
+/// connect_timeout (3 s), plus [`SLACK`].
+pub const WAIT: Duration = Duration::from_secs(4).saturating_add(SLACK);
+
+/// How long a helper server (python3, dnsmasq) may take to start, hashing up to 1 GiB of
+/// body first: not kad's timing, only a bound against a hang.
+pub const SERVER_WAIT: Duration = Duration::from_secs(60);
+
+/// `theory` (a figure the configuration implies) plus [`SLACK`].
+pub fn bound(theory: Duration) -> Duration {
+    theory + SLACK
+}
 
 pub fn quiet(cmd: &mut Command) -> bool {
     cmd.stdout(Stdio::null())
@@ -36,7 +51,7 @@ impl Netns {
         let n = SEQ.fetch_add(1, Ordering::Relaxed);
         let name = format!("kadck-{}-{n}", std::process::id());
         if !quiet(Command::new("ip").args(["netns", "add", &name])) {
-            eprintln!("SKIP: `ip netns add` failed (not root?); checker tests not run");
+            kad_skip::skip("`ip netns add` failed (not root?)");
             return None;
         }
         let dir = std::env::temp_dir().join(&name);
@@ -178,8 +193,14 @@ impl Kad {
 
     /// Wait until the log holds `n` lines containing `needle`; returns the time waited.
     pub fn wait_n(&self, needle: &str, n: usize) -> Duration {
+        self.wait_n_within(needle, n, WAIT)
+    }
+
+    /// As [`Kad::wait_n`], for a line whose configuration implies more than [`WAIT`]:
+    /// within `limit`.
+    pub fn wait_n_within(&self, needle: &str, n: usize, limit: Duration) -> Duration {
         let start = Instant::now();
-        while start.elapsed() < WAIT {
+        while start.elapsed() < limit {
             if self.count(needle) >= n {
                 return start.elapsed();
             }

@@ -11,16 +11,12 @@ use nix::unistd::Pid;
 
 use super::netns::Netns;
 
-/// Where Debian installs tshark.
-pub const TSHARK: &str = "/usr/bin/tshark";
+/// tshark, looked up on `PATH`.
+const TSHARK: &str = "tshark";
 
-/// Whether tshark is installed; prints a SKIP line when not.
+/// Whether tshark is installed; skips the test ([`kad_skip::skip`]) when not.
 pub fn available() -> bool {
-    let ok = Path::new(TSHARK).exists();
-    if !ok {
-        eprintln!("SKIP: tshark not installed");
-    }
-    ok
+    kad_skip::program(TSHARK, "Debian's tshark").is_some()
 }
 
 /// A running capture, stopped on drop.

@@ -26,9 +26,6 @@ pub enum Kind {
     Appliance,
 }
 
-/// Where Debian installs keepalived.
-pub const KEEPALIVED: &str = "/usr/sbin/keepalived";
-
 /// Environment variable naming another program to run in place of kad: set it to
 /// `/usr/sbin/keepalived` to run every scenario against keepalived as the reference, which
 /// is how the harness itself is checked.
@@ -41,7 +38,10 @@ impl Kind {
             // Only kad's own tests know where cargo put its binary.
             Kind::Kad => std::env::var(KAD_BIN_ENV)
                 .unwrap_or_else(|_| option_env!("CARGO_BIN_EXE_kad").unwrap_or("kad").to_owned()),
-            Kind::Keepalived => KEEPALIVED.to_owned(),
+            Kind::Keepalived => kad_skip::find_program("keepalived").map_or_else(
+                || "keepalived".to_owned(),
+                |p| p.to_string_lossy().into_owned(),
+            ),
             // Cargo builds a package's examples with its tests, beside them:
             // target/<profile>/deps/TEST → target/<profile>/examples/appliance.
             Kind::Appliance => std::env::current_exe()
@@ -51,12 +51,13 @@ impl Kind {
         }
     }
 
-    /// Whether the program exists here (keepalived may not be installed).
+    /// Whether the program exists here (keepalived may not be installed); skips the test
+    /// ([`kad_skip::skip`]: a failure under `CI=true`) when not.
     pub fn available(self) -> bool {
         let prog = self.program();
-        let ok = Path::new(&prog).exists();
+        let ok = Path::new(&prog).is_file();
         if !ok {
-            eprintln!("SKIP: {prog} not installed");
+            kad_skip::skip(format!("{prog} not installed"));
         }
         ok
     }
