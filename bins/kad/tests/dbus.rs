@@ -73,9 +73,7 @@ fn can_run(need_keepalived: bool) -> bool {
     if missing.is_empty() {
         return true;
     }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(!ci, "CI=true and this test cannot run: missing {missing:?}");
-    eprintln!("SKIP: missing {missing:?}");
+    kad_skip::skip(format!("missing {missing:?}"));
     false
 }
 

@@ -224,20 +224,13 @@ type Steps = fn(&Router, Option<&mut Router>, &Host);
 
 /// Runs `steps` under keepalived and under kad and compares the logs.
 fn scenario(name: &str, dut_conf: &str, peer_conf: Option<&str>, steps: Steps) {
+    // Each of these prints the SKIP (and fails under CI=true) itself.
     if !Kind::Keepalived.available() || !Kind::Kad.available() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{name}: keepalived or kad is missing"
-        );
         return;
     }
     let mut logs = Vec::new();
     for kind in [Kind::Keepalived, Kind::Kad] {
         let Some(lan) = Lan::new(2) else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "{name}: cannot create namespaces"
-            );
             return;
         };
         let mut peer = peer_conf.map(|c| Router::start(Kind::Keepalived, lan.host(2), c));

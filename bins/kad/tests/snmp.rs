@@ -52,21 +52,13 @@ fn ready() -> bool {
     if missing.is_empty() {
         return true;
     }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(!ci, "CI=true and this test cannot run: missing {missing:?}");
-    eprintln!("SKIP: missing {missing:?}");
+    kad_skip::skip(format!("missing {missing:?}"));
     false
 }
 
 /// The LAN, or a SKIP (not root) that fails under CI=true.
 fn lan(n: u8) -> Option<Lan> {
-    let lan = Lan::new(n);
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(
-        lan.is_some() || !ci,
-        "CI=true and network namespaces cannot be created"
-    );
-    lan
+    Lan::new(n)
 }
 
 /// A process started in a namespace, killed (and reaped) on drop.
