@@ -23,6 +23,7 @@
 
 #[macro_use]
 pub mod logger;
+mod abstract_socket;
 pub mod bfd;
 pub mod checker;
 mod child;

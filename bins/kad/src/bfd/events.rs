@@ -21,9 +21,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
-use nix::sys::socket::{
-    bind, recvfrom, sendto, socket, AddressFamily, MsgFlags, SockFlag, SockType, UnixAddr,
-};
+use nix::sys::socket::{recvfrom, sendto, MsgFlags, UnixAddr};
 
 /// How long after a dropped record the full state is sent again.
 const RETRY: Duration = Duration::from_millis(50);
@@ -52,19 +50,16 @@ impl Role {
 }
 
 /// The abstract socket name of `role` for the kad parent `parent`.
+fn name(parent: u32, role: Role) -> String {
+    format!("kad-bfd-{parent}-{}", role.word())
+}
+
 fn address(parent: u32, role: Role) -> nix::Result<UnixAddr> {
-    UnixAddr::new_abstract(format!("kad-bfd-{parent}-{}", role.word()).as_bytes())
+    crate::abstract_socket::address(&name(parent, role))
 }
 
 fn open(parent: u32, role: Role) -> nix::Result<OwnedFd> {
-    let fd = socket(
-        AddressFamily::Unix,
-        SockType::Datagram,
-        SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
-        None,
-    )?;
-    bind(fd.as_raw_fd(), &address(parent, role)?)?;
-    Ok(fd)
+    crate::abstract_socket::bind_datagram(&name(parent, role))
 }
 
 /// The pid of the kad parent, which names the sockets (every child shares it).
@@ -294,6 +289,7 @@ impl AsFd for Subscriber {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nix::sys::socket::{socket, AddressFamily, SockFlag, SockType};
 
     /// A parent id no real kad has (pids are below 2^22), so tests never meet a daemon.
     fn fake_parent(n: u32) -> u32 {

@@ -21,9 +21,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
-use nix::sys::socket::{
-    bind, recvfrom, sendto, socket, AddressFamily, MsgFlags, SockFlag, SockType, UnixAddr,
-};
+use nix::sys::socket::{recvfrom, sendto, MsgFlags, UnixAddr};
 
 use super::events::parent_pid;
 
@@ -178,12 +176,16 @@ enum Side {
     Vrrp,
 }
 
-fn address(parent: u32, side: Side) -> nix::Result<UnixAddr> {
+fn name(parent: u32, side: Side) -> String {
     let word = match side {
         Side::Bfd => "bfd",
         Side::Vrrp => "vrrp",
     };
-    UnixAddr::new_abstract(format!("kad-bfdtko-{parent}-{word}").as_bytes())
+    format!("kad-bfdtko-{parent}-{word}")
+}
+
+fn address(parent: u32, side: Side) -> nix::Result<UnixAddr> {
+    crate::abstract_socket::address(&name(parent, side))
 }
 
 /// One end: its socket and the other end's address.
@@ -210,13 +212,7 @@ pub enum Sent {
 
 impl End {
     fn open(parent: u32, side: Side) -> nix::Result<End> {
-        let fd = socket(
-            AddressFamily::Unix,
-            SockType::Datagram,
-            SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
-            None,
-        )?;
-        bind(fd.as_raw_fd(), &address(parent, side)?)?;
+        let fd = crate::abstract_socket::bind_datagram(&name(parent, side))?;
         let other = address(
             parent,
             match side {
@@ -305,6 +301,7 @@ pub fn retry_after(sent: Sent, now: Instant) -> Option<Instant> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nix::sys::socket::{socket, AddressFamily, SockFlag, SockType};
 
     fn t(rx: u64, tx: u64, m: u8) -> Timers {
         Timers {

@@ -24,8 +24,7 @@ use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::memfd::{memfd_create, MFdFlags};
 use nix::sys::socket::{
-    bind, recvfrom, recvmsg, sendmsg, sendto, socket, AddressFamily, ControlMessage,
-    ControlMessageOwned, MsgFlags, SockFlag, SockType, UnixAddr,
+    recvfrom, recvmsg, sendmsg, sendto, ControlMessage, ControlMessageOwned, MsgFlags, UnixAddr,
 };
 
 use super::text::{Exposition, Format};
@@ -65,19 +64,16 @@ impl Role {
 }
 
 /// The abstract socket name of `role` under `scope` (the parent's pid, or a test's name).
+fn name(scope: &str, role: Role) -> String {
+    format!("kad-metrics-{scope}-{}", role.word())
+}
+
 fn address(scope: &str, role: Role) -> nix::Result<UnixAddr> {
-    UnixAddr::new_abstract(format!("kad-metrics-{scope}-{}", role.word()).as_bytes())
+    crate::abstract_socket::address(&name(scope, role))
 }
 
 fn open(scope: &str, role: Role) -> nix::Result<OwnedFd> {
-    let fd = socket(
-        AddressFamily::Unix,
-        SockType::Datagram,
-        SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
-        None,
-    )?;
-    bind(fd.as_raw_fd(), &address(scope, role)?)?;
-    Ok(fd)
+    crate::abstract_socket::bind_datagram(&name(scope, role))
 }
 
 /// Set by the parent for its children when `--metrics-listen` is given.
@@ -342,6 +338,7 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_millis(1000);
 mod tests {
     use super::*;
     use crate::metrics::text::Kind;
+    use nix::sys::socket::{socket, AddressFamily, SockFlag, SockType};
 
     fn scope(n: u32) -> String {
         format!("test-{}-{n}", std::process::id())
