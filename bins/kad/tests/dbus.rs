@@ -928,7 +928,11 @@ fn a_stopped_bus_delays_no_advert() {
     kad.stop();
     let took = t.elapsed();
     assert!(took < Duration::from_secs(10), "kad took {took:?} to stop");
-    assert!(kad.log().contains("Stopped Keepalived v2.2.7 (kad v"), "{}", kad.log());
+    assert!(
+        kad.log().contains("Stopped Keepalived v2.2.7 (kad v"),
+        "{}",
+        kad.log()
+    );
     assert!(
         peer.wait_log("(VI_4) Entering MASTER STATE"),
         "{}",
