@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use e2e::capture::{self, Capture};
 use e2e::netns::{must, Host, Lan, DEV};
-use e2e::router::{Instance, Kind, Router};
+use e2e::router::{self, Instance, Kind, Router};
 
 /// Both routers real-time, as an operator running 10 ms sessions would set them (keepalived's
 /// own keywords), so that a loaded 2-core machine does not starve a 30 ms detection time.
@@ -111,27 +111,9 @@ fn kad_with_ext(host: &Host, conf: &str, ext: &str) -> Router {
     let (c, x) = (dir.join("keepalived.conf"), dir.join("kad-ext.conf"));
     std::fs::write(&c, conf).expect("conf");
     std::fs::write(&x, ext).expect("ext");
-    let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
-    let args: Vec<String> = [
-        "-n",
-        "-l",
-        "-D",
-        "-G",
-        "-f",
-        &p("keepalived.conf"),
-        "-p",
-        &p("k.pid"),
-        "-r",
-        &p("v.pid"),
-        "-c",
-        &p("c.pid"),
-        "-b",
-        &p("b.pid"),
-        "--ext-config",
-        &p("kad-ext.conf"),
-    ]
-    .map(str::to_owned)
-    .to_vec();
+    let mut args = router::standard_args(&dir);
+    args.push("--ext-config".to_owned());
+    args.push(x.to_string_lossy().into_owned());
     Router::start_args(Kind::Kad, host, &args)
 }
 

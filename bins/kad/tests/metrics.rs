@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use e2e::assert_vip_only_on;
 use e2e::hostile::{bad_adverts, Flood};
 use e2e::netns::{Host, Lan};
-use e2e::router::{config, Instance, Kind, Router};
+use e2e::router::{self, config, Instance, Kind, Router};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
@@ -67,28 +67,9 @@ impl Kad {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("dir");
         std::fs::write(dir.join("keepalived.conf"), conf).expect("conf");
-        let p = |f: &str| dir.join(f).to_string_lossy().into_owned();
-        let args: Vec<String> = [
-            "-n",
-            "-l",
-            "-D",
-            "-G",
-            "-f",
-            &p("keepalived.conf"),
-            "-p",
-            &p("k.pid"),
-            "-r",
-            &p("v.pid"),
-            "-c",
-            &p("c.pid"),
-            "-b",
-            &p("b.pid"),
-            "--metrics-listen",
-            LISTEN,
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
+        let mut args = router::standard_args(&dir);
+        args.push("--metrics-listen".to_owned());
+        args.push(LISTEN.to_owned());
         let router = Router::start_args(Kind::Kad, host, &args);
         Kad {
             router,

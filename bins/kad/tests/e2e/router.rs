@@ -198,6 +198,25 @@ pub fn config(router_id: &str, extra: &str, instances: &[Instance]) -> String {
     s
 }
 
+/// The command line the harness gives a router whose files live in `dir`: foreground,
+/// console log with detail, no syslog, the configuration `dir/keepalived.conf` and every pid
+/// file in `dir`. Tests that start kad with extra options append them.
+pub fn standard_args(dir: &Path) -> Vec<String> {
+    let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
+    let mut args: Vec<String> = ["-n", "-l", "-D", "-G", "-f"].map(str::to_owned).to_vec();
+    args.push(p("keepalived.conf"));
+    for (flag, file) in [
+        ("-p", "k.pid"),
+        ("-r", "v.pid"),
+        ("-c", "c.pid"),
+        ("-b", "b.pid"),
+    ] {
+        args.push(flag.to_owned());
+        args.push(p(file));
+    }
+    args
+}
+
 /// A running router, killed with its whole process tree on drop.
 #[derive(Debug)]
 pub struct Router {
@@ -268,16 +287,7 @@ impl Router {
             return;
         }
         let child = cmd
-            .args(["-n", "-l", "-D", "-G", "-f"])
-            .arg(&self.conf)
-            .arg("-p")
-            .arg(d.join("k.pid"))
-            .arg("-r")
-            .arg(d.join("v.pid"))
-            .arg("-c")
-            .arg(d.join("c.pid"))
-            .arg("-b")
-            .arg(d.join("b.pid"))
+            .args(standard_args(d))
             .stdout(out)
             .stderr(err)
             .spawn()
