@@ -915,10 +915,12 @@ fn notify_calls(kind: Kind) -> Option<Vec<String>> {
     Some(calls)
 }
 
-/// kad calls notify scripts as keepalived does: same scripts, same arguments, same order
-/// (keepalived, run here in the same scenario, is the oracle). The order is compared script
-/// by script: one transition's scripts run concurrently (keepalived forks each without
-/// waiting), so only calls of one script, one transition after another, have an order.
+/// kad calls notify scripts as keepalived does: same scripts, same arguments, as many times
+/// (keepalived, run here in the same scenario, is the oracle). Calls are compared script by
+/// script as sets: both daemons fork each script without waiting, so the order in which the
+/// scripts' own writes land is the scheduler's, not the daemon's. On a loaded CI machine the
+/// BACKUP call of the generic script once landed after its MASTER call, 3 s later. The order
+/// of the transitions themselves is the state machine's, tested in keepalive-vrrp.
 #[test]
 fn notify_scripts_are_called_as_keepalived_calls_them() {
     let Some(want) = notify_calls(Keepalived) else {
@@ -930,13 +932,14 @@ fn notify_scripts_are_called_as_keepalived_calls_them() {
         want.iter().any(|l| l.contains("MASTER")),
         "keepalived never ran a notify script: {want:?}"
     );
-    // Each script's calls in the order they were made.
+    // Each script's calls, sorted.
     let by_script = |calls: &[String]| {
         let mut m: std::collections::BTreeMap<String, Vec<String>> = Default::default();
         for c in calls {
             let script = c.split_whitespace().next().unwrap_or("").to_owned();
             m.entry(script).or_default().push(c.clone());
         }
+        m.values_mut().for_each(|v| v.sort());
         m
     };
     assert_eq!(
@@ -946,7 +949,7 @@ fn notify_scripts_are_called_as_keepalived_calls_them() {
     );
     assert!(
         by_script(&want).values().any(|calls| calls.len() >= 2),
-        "no script was called twice, so no order was compared: {want:?}"
+        "no script was called twice: {want:?}"
     );
 }
 
