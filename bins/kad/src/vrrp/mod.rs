@@ -202,6 +202,10 @@ impl<'a> Vrrpd<'a> {
     fn serve(&mut self) -> i32 {
         let mut events = Events::with_capacity(256);
         let mut buf = vec![0u8; 65536];
+        // Start-up's transitions (init to BACKUP, an owner to MASTER) are reported now, as
+        // keepalived runs their scripts at once, not at the loop's first wake-up (up to the
+        // master-down interval later).
+        self.dispatch_notifications(Instant::now());
         loop {
             let deadline = [
                 self.router.next_deadline(),
