@@ -6,5 +6,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = kad::vrrp::track_process::decode_for_fuzzing(data);
+    let _ = keepalive_netlink::proc_connector::parse(data);
 });

@@ -4,6 +4,7 @@
 
 pub mod address;
 mod error;
+pub mod proc_connector;
 mod reflector;
 pub mod route;
 mod rtnl;

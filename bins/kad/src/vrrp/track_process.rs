@@ -38,35 +38,13 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
 use keepalive_confparse::model::vrrp::track::{ParamMatch, TrackProcess};
+use keepalive_netlink::proc_connector::{
+    self, McastOp, ProcEvent, ProcMessage, CN_IDX_PROC, NETLINK_CONNECTOR,
+};
 use nix::errno::Errno;
 use nix::sys::socket::{self, sockopt, MsgFlags, NetlinkAddr};
 use socket2::{Domain, Protocol, Socket, Type};
 
-/// `NETLINK_CONNECTOR` (`linux/netlink.h`).
-const NETLINK_CONNECTOR: i32 = 11;
-/// `CN_IDX_PROC` / `CN_VAL_PROC` (`linux/connector.h`).
-const CN_IDX_PROC: u32 = 1;
-const CN_VAL_PROC: u32 = 1;
-/// `enum proc_cn_mcast_op` (`linux/cn_proc.h`).
-const PROC_CN_MCAST_LISTEN: u32 = 1;
-const PROC_CN_MCAST_IGNORE: u32 = 2;
-/// `enum what` of `struct proc_event`.
-const PROC_EVENT_NONE: u32 = 0;
-const PROC_EVENT_FORK: u32 = 1;
-const PROC_EVENT_EXEC: u32 = 2;
-const PROC_EVENT_COMM: u32 = 0x200;
-const PROC_EVENT_EXIT: u32 = 0x8000_0000;
-/// `NLMSG_NOOP`, `NLMSG_ERROR`, `NLMSG_DONE`.
-const NLMSG_NOOP: u16 = 1;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
-/// Offsets in a received message: `struct nlmsghdr` (16 bytes), `struct cn_msg` (20), then
-/// `struct proc_event` (what, cpu, timestamp_ns, event_data). The kernel never chains
-/// messages here (see the alignment note in keepalived's `handle_proc_ev`).
-const NLMSG_HDR: usize = 16;
-const CN_MSG: usize = NLMSG_HDR;
-const PROC_EV: usize = CN_MSG + 20;
-const EV_DATA: usize = PROC_EV + 16;
 /// How long keepalived lets things settle after ENOBUFS before rescanning (`TIMER_HZ`).
 const RESCAN_DELAY: Duration = Duration::from_secs(1);
 /// How long keepalived waits for the kernel's acknowledgement of the listen request.
@@ -218,105 +196,6 @@ pub fn check_params(m: ParamMatch, configured: Option<&[u8]>, actual: &[u8]) -> 
     }
 }
 
-/// A decoded process event.
-#[derive(Debug, PartialEq, Eq)]
-enum Event {
-    Ack,
-    Fork { parent: i32, child: i32 },
-    Exec(i32),
-    Comm(i32, Vec<u8>),
-    Exit(i32),
-    Other,
-}
-
-fn u32_at(b: &[u8], off: usize) -> Option<u32> {
-    b.get(off..off + 4)
-        .map(|s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-fn i32_at(b: &[u8], off: usize) -> Option<i32> {
-    u32_at(b, off).map(|v| v as i32)
-}
-
-/// Decodes one connector message: `(cpu, seq, event)`, or `None` for anything that is not a
-/// well-formed process event. Never panics.
-fn parse_message(b: &[u8]) -> Option<(u32, u32, Event)> {
-    let nl_len = u32_at(b, 0)? as usize;
-    let nl_type = u16::from_ne_bytes([*b.get(4)?, *b.get(5)?]);
-    if nl_len < NLMSG_HDR || nl_len > b.len() {
-        return None;
-    }
-    if nl_type == NLMSG_ERROR || nl_type == NLMSG_NOOP {
-        return None;
-    }
-    let b = &b[..nl_len];
-    if u32_at(b, CN_MSG)? != CN_IDX_PROC || u32_at(b, CN_MSG + 4)? != CN_VAL_PROC {
-        return None;
-    }
-    let seq = u32_at(b, CN_MSG + 8)?;
-    let ack = u32_at(b, CN_MSG + 12)?;
-    let what = u32_at(b, PROC_EV)?;
-    let cpu = u32_at(b, PROC_EV + 4)?;
-    // PROC_EVENT_NONE is the acknowledgement, and only it (handle_proc_ev).
-    if (what == PROC_EVENT_NONE) != (ack != 0) {
-        return None;
-    }
-    let ev = match what {
-        PROC_EVENT_NONE => Event::Ack,
-        PROC_EVENT_FORK => {
-            let parent_tgid = i32_at(b, EV_DATA + 4)?;
-            let child_pid = i32_at(b, EV_DATA + 8)?;
-            let child_tgid = i32_at(b, EV_DATA + 12)?;
-            // A new thread has child_pid != child_tgid.
-            if child_pid != child_tgid {
-                Event::Other
-            } else {
-                Event::Fork {
-                    parent: parent_tgid,
-                    child: child_tgid,
-                }
-            }
-        }
-        PROC_EVENT_EXEC | PROC_EVENT_EXIT | PROC_EVENT_COMM => {
-            let pid = i32_at(b, EV_DATA)?;
-            let tgid = i32_at(b, EV_DATA + 4)?;
-            if pid != tgid {
-                Event::Other
-            } else if what == PROC_EVENT_EXEC {
-                Event::Exec(tgid)
-            } else if what == PROC_EVENT_EXIT {
-                Event::Exit(tgid)
-            } else {
-                let raw = b.get(EV_DATA + 8..EV_DATA + 24)?;
-                let end = raw.iter().position(|&c| c == 0).unwrap_or(raw.len());
-                Event::Comm(tgid, raw[..end].to_vec())
-            }
-        }
-        _ => Event::Other,
-    };
-    Some((cpu, seq, ev))
-}
-
-/// Decodes `datagram` as the monitor decodes what it reads from the connector, and says
-/// whether it was a process event. The entry point of the `proc_connector` fuzz target (fuzz/):
-/// whatever a netlink peer sends must never make it panic.
-#[doc(hidden)]
-pub fn decode_for_fuzzing(datagram: &[u8]) -> bool {
-    parse_message(datagram).is_some()
-}
-
-/// The listen/ignore request: `nlmsghdr` + `cn_msg` + `enum proc_cn_mcast_op`.
-fn mcast_request(op: u32) -> [u8; 40] {
-    let mut m = [0u8; 40];
-    m[0..4].copy_from_slice(&40u32.to_ne_bytes());
-    m[4..6].copy_from_slice(&NLMSG_DONE.to_ne_bytes());
-    m[CN_MSG..CN_MSG + 4].copy_from_slice(&CN_IDX_PROC.to_ne_bytes());
-    m[CN_MSG + 4..CN_MSG + 8].copy_from_slice(&CN_VAL_PROC.to_ne_bytes());
-    m[CN_MSG + 16..CN_MSG + 18].copy_from_slice(&4u16.to_ne_bytes());
-    m[PROC_EV..PROC_EV + 4].copy_from_slice(&op.to_ne_bytes());
-    m
-}
-
 /// What is read from `/proc/PID` for matching.
 struct ProcInfo {
     comm: Option<Vec<u8>>,
@@ -358,7 +237,7 @@ impl ProcSocket {
             .map_err(TrackProcessError::Bind)?;
         socket::send(
             sock.as_raw_fd(),
-            &mcast_request(PROC_CN_MCAST_LISTEN),
+            &proc_connector::mcast_request(McastOp::Listen),
             MsgFlags::empty(),
         )
         .map_err(|e| match e {
@@ -545,10 +424,15 @@ impl ProcessTracker {
             if from.is_none_or(|a| a.pid() != 0) {
                 continue;
             }
-            let Some((cpu, seq, ev)) = parse_message(&self.buf[..len]) else {
+            let Some(ProcMessage {
+                cpu,
+                seq,
+                event: ev,
+            }) = proc_connector::parse(&self.buf[..len])
+            else {
                 continue;
             };
-            if ev == Event::Ack {
+            if ev == ProcEvent::Ack {
                 self.acked = true;
                 crate::log_debug!("proc_events has confirmed it is configured");
                 continue;
@@ -578,13 +462,13 @@ impl ProcessTracker {
         }
     }
 
-    fn event(&mut self, ev: Event, now: Instant, out: &mut Vec<(String, bool)>) {
+    fn event(&mut self, ev: ProcEvent, now: Instant, out: &mut Vec<(String, bool)>) {
         match ev {
-            Event::Fork { parent, child } => self.fork(parent, child, now, out),
-            Event::Exec(pid) => self.check_process(pid, None, out),
-            Event::Comm(pid, comm) => self.comm_change(pid, comm, out),
-            Event::Exit(pid) => self.exit(pid, now, out),
-            Event::Ack | Event::Other => {}
+            ProcEvent::Fork { parent, child } => self.fork(parent, child, now, out),
+            ProcEvent::Exec(pid) => self.check_process(pid, None, out),
+            ProcEvent::Comm(pid, comm) => self.comm_change(pid, comm, out),
+            ProcEvent::Exit(pid) => self.exit(pid, now, out),
+            _ => {}
         }
     }
 
@@ -905,7 +789,7 @@ impl Drop for ProcessTracker {
         // end_process_monitor: tell the kernel we stop listening (best effort).
         let _ = socket::send(
             self.sock.as_raw_fd(),
-            &mcast_request(PROC_CN_MCAST_IGNORE),
+            &proc_connector::mcast_request(McastOp::Ignore),
             MsgFlags::MSG_DONTWAIT,
         );
     }
@@ -1188,79 +1072,8 @@ mod tests {
         assert!(t.in_quorum());
     }
 
-    fn message(what: u32, ack: u32, data: &[u32]) -> Vec<u8> {
-        let mut m = vec![0u8; EV_DATA];
-        for w in data {
-            m.extend_from_slice(&w.to_ne_bytes());
-        }
-        m.resize(m.len().max(EV_DATA + 24), 0);
-        let len = m.len() as u32;
-        m[0..4].copy_from_slice(&len.to_ne_bytes());
-        m[4..6].copy_from_slice(&NLMSG_DONE.to_ne_bytes());
-        m[CN_MSG..CN_MSG + 4].copy_from_slice(&CN_IDX_PROC.to_ne_bytes());
-        m[CN_MSG + 4..CN_MSG + 8].copy_from_slice(&CN_VAL_PROC.to_ne_bytes());
-        m[CN_MSG + 8..CN_MSG + 12].copy_from_slice(&9u32.to_ne_bytes());
-        m[CN_MSG + 12..CN_MSG + 16].copy_from_slice(&ack.to_ne_bytes());
-        m[PROC_EV..PROC_EV + 4].copy_from_slice(&what.to_ne_bytes());
-        m[PROC_EV + 4..PROC_EV + 8].copy_from_slice(&1u32.to_ne_bytes());
-        m
-    }
-
     #[test]
-    fn messages_decoded() {
-        let ev = |m: Vec<u8>| parse_message(&m).map(|x| x.2);
-        assert_eq!(ev(message(PROC_EVENT_NONE, 1, &[0])), Some(Event::Ack));
-        assert_eq!(ev(message(PROC_EVENT_NONE, 0, &[0])), None);
-        assert_eq!(ev(message(PROC_EVENT_FORK, 1, &[1, 1, 2, 2])), None);
-        assert_eq!(
-            ev(message(PROC_EVENT_FORK, 0, &[10, 10, 11, 11])),
-            Some(Event::Fork {
-                parent: 10,
-                child: 11
-            })
-        );
-        // A new thread.
-        assert_eq!(
-            ev(message(PROC_EVENT_FORK, 0, &[10, 10, 12, 11])),
-            Some(Event::Other)
-        );
-        assert_eq!(
-            ev(message(PROC_EVENT_EXEC, 0, &[7, 7])),
-            Some(Event::Exec(7))
-        );
-        assert_eq!(
-            ev(message(PROC_EVENT_EXIT, 0, &[7, 7, 0, 17])),
-            Some(Event::Exit(7))
-        );
-        assert_eq!(
-            ev(message(PROC_EVENT_EXIT, 0, &[8, 7, 0, 17])),
-            Some(Event::Other)
-        );
-        let mut comm = message(PROC_EVENT_COMM, 0, &[5, 5]);
-        comm[EV_DATA + 8..EV_DATA + 11].copy_from_slice(b"abc");
-        assert_eq!(ev(comm), Some(Event::Comm(5, b"abc".to_vec())));
-        let full = message(PROC_EVENT_EXEC, 0, &[7, 7]);
-        for n in 0..full.len() {
-            let _ = parse_message(&full[..n]);
-        }
-        assert_eq!(parse_message(&full[..20]), None);
-        let (cpu, seq, _) = parse_message(&full).unwrap();
-        assert_eq!((cpu, seq), (1, 9));
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn any_bytes_never_panic(b in proptest::collection::vec(proptest::num::u8::ANY, 0..120)) {
-            let _ = parse_message(&b);
-        }
-    }
-
-    #[test]
-    fn listen_request_layout() {
-        let m = mcast_request(PROC_CN_MCAST_LISTEN);
-        assert_eq!(u32_at(&m, 0), Some(40));
-        assert_eq!(u32_at(&m, PROC_EV), Some(1));
-        assert_eq!(u16::from_ne_bytes([m[CN_MSG + 16], m[CN_MSG + 17]]), 4);
+    fn not_supported_wording() {
         assert_eq!(
             TrackProcessError::NotSupported.to_string(),
             "track_process not available - is CONFIG_PROC_EVENTS enabled in kernel config?"
