@@ -212,7 +212,6 @@ impl Drop for Frr {
 /// A TCP listener standing for the real server, in a director's namespace; killed on drop.
 struct Listener {
     child: Option<Child>,
-    ns: String,
 }
 
 impl Listener {
@@ -228,10 +227,7 @@ impl Listener {
             .stdin(Stdio::null())
             .spawn()
             .expect("python3");
-        Listener {
-            child: Some(child),
-            ns: host.name().to_owned(),
-        }
+        Listener { child: Some(child) }
     }
 
     fn stop(&mut self) {
@@ -245,7 +241,6 @@ impl Listener {
 impl Drop for Listener {
     fn drop(&mut self) {
         self.stop();
-        let _ = &self.ns;
     }
 }
 
@@ -395,7 +390,8 @@ fn time_until_gone(router_ns: &str, gone: Ipv4Addr, since: Instant, within: Dura
     }
 }
 
-/// Every process of a director (its FRR daemons and kad's tree), frozen or killed at once.
+/// Every process of a director: its FRR daemons and kad's whole tree, to be frozen or killed
+/// at once.
 fn director_pids(d: &Director) -> Vec<Pid> {
     let mut pids: Vec<Pid> = d
         .frr
@@ -403,8 +399,37 @@ fn director_pids(d: &Director) -> Vec<Pid> {
         .iter()
         .map(|c| Pid::from_raw(c.id() as i32))
         .collect();
-    pids.extend(d.kad.pid());
+    let Some(root) = d.kad.pid() else {
+        return pids;
+    };
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        tree.extend(children_of(tree[i]));
+        i += 1;
+    }
+    pids.extend(tree);
     pids
+}
+
+/// Direct children of `pid`, from /proc/*/stat.
+fn children_of(pid: Pid) -> Vec<Pid> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .ok()
+                .and_then(|s| {
+                    let (_, rest) = s.rsplit_once(')')?;
+                    rest.split_whitespace().nth(1)?.parse::<i32>().ok()
+                })
+                == Some(pid.as_raw())
+        })
+        .map(Pid::from_raw)
+        .collect()
 }
 
 #[test]
