@@ -570,3 +570,68 @@ fn two_directors_share_a_vip_and_each_leaves_it_as_it_should() {
     );
     assert!(!left.contains(VIP), "{left}");
 }
+
+/// `kad -t` reads `announce` blocks with the configuration; keepalived 2.2.7 (when installed)
+/// still accepts the keepalived.conf itself.
+#[test]
+fn config_test_checks_announce_blocks() {
+    let dir = std::env::temp_dir().join(format!("kad-aa-t-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let conf = dir.join("keepalived.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "virtual_server {VIP} 80 {{\n  lvs_sched mh\n  lvs_method DR\n  protocol TCP\n  \
+             real_server {REAL} 80 {{\n    TCP_CHECK {{\n    }}\n  }}\n}}\n"
+        ),
+    )
+    .expect("conf");
+    let run = |ext: &str| {
+        let x = dir.join("kad-ext.conf");
+        std::fs::write(&x, ext).expect("ext");
+        let out = Command::new(Kind::Kad.program())
+            .arg("-t")
+            .arg("-f")
+            .arg(&conf)
+            .arg("--ext-config")
+            .arg(&x)
+            .output()
+            .expect("kad -t");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&format!(
+        "virtual_server {VIP} 80 {{\n  announce {{\n    table 100\n    drain 0.5\n  }}\n}}\n"
+    ));
+    assert_eq!(code, Some(0), "{err}");
+    let x = dir.join("kad-ext.conf").to_string_lossy().into_owned();
+    let (code, err) = run("virtual_server 203.0.113.101 80 {\n  announce\n}\n");
+    assert_eq!(code, Some(5), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{x}:1:1: error: virtual_server 203.0.113.101 80 is not defined in the configuration\n  \
+             hint: the configuration defines {VIP} 80"
+        )),
+        "{err}"
+    );
+    let (code, err) = run(&format!(
+        "virtual_server {VIP} 80 {{\n  announce {{\n    protocol 300\n  }}\n}}\n"
+    ));
+    assert_eq!(code, Some(5), "{err}");
+    assert!(err.contains(&format!("{x}:3:14: error:")), "{err}");
+    match kad_skip::find_program("keepalived") {
+        Some(keepalived) => {
+            let out = Command::new(keepalived)
+                .arg("-t")
+                .arg("-f")
+                .arg(&conf)
+                .output()
+                .expect("keepalived -t");
+            assert!(out.status.success(), "{out:?}");
+        }
+        None => kad_skip::skip("keepalived not installed: its verdict on the file is not checked"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
