@@ -1,7 +1,7 @@
 //! Active-active end to end: two kad directors announce a virtual server's address through
 //! FRR's BGP to one upstream router, which spreads it over both (ECMP), and takes a director
-//! out when its real servers fail, when it hangs or dies (BFD), and when it is stopped
-//! (before it exits).
+//! out when its real servers fail, when its checker process dies (kad's parent withdraws),
+//! when it hangs or dies (BFD), and when it is stopped (before it exits, after the drain).
 //!
 //! One LAN of namespaces (`e2e::netns`, 192.0.2.0/24): host 1 is the router (FRR zebra, bgpd
 //! and bfdd, `maximum-paths`, BFD 100 ms × 3 on both sessions); hosts 2 and 3 are directors,
@@ -473,6 +473,34 @@ fn two_directors_share_a_vip_and_each_leaves_it_as_it_should() {
         &[a1, a2],
         CONVERGE,
         "real server of director 1 back",
+        &[&d1, &d2],
+    );
+
+    // Director 1's checker process dies: the parent withdraws its routes before respawning it,
+    // and the new one announces again.
+    let mark = d1.kad.log_mark();
+    let checker: i32 = std::fs::read_to_string(d1.dir.join("c.pid"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .expect("checker pid file");
+    kill(Pid::from_raw(checker), Signal::SIGKILL).expect("kill checker");
+    let needle = format!("Withdrawing {VIP}/32 table {TABLE} protocol 19 (checker process died)");
+    assert!(
+        d1.kad.wait_log(mark, &needle, CONVERGE),
+        "no `{needle}`\n{}",
+        d1.kad.describe()
+    );
+    assert!(
+        d1.kad
+            .wait_log(mark, &format!("Announcing {VIP}/32"), CONVERGE),
+        "{}",
+        d1.kad.describe()
+    );
+    wait_hops(
+        &router,
+        &[a1, a2],
+        CONVERGE,
+        "checker of director 1 respawned",
         &[&d1, &d2],
     );
 
