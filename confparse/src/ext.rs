@@ -16,8 +16,8 @@
 //! ```
 //!
 //! Naming an object the keepalived.conf does not define is an error with a suggestion, so a
-//! renamed instance cannot silently lose its extension. New kinds of object (for example
-//! `virtual_server` settings) are further top-level keywords here.
+//! renamed instance cannot silently lose its extension. `virtual_server` blocks hold
+//! `announce` (see [`announce`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -29,8 +29,12 @@ use crate::token::Loc;
 use crate::tree::Node;
 use crate::Options;
 
+pub mod announce;
+
+pub use announce::{Announce, VirtualServerExt};
+
 /// The extension file's top-level keywords.
-const TOP_KEYWORDS: &[&str] = &["vrrp_instance"];
+const TOP_KEYWORDS: &[&str] = &["vrrp_instance", "virtual_server"];
 /// Keywords of a `vrrp_instance` block.
 const INSTANCE_KEYWORDS: &[&str] = &["bfd_takeover"];
 /// Keywords of a `bfd_takeover` block.
@@ -42,6 +46,8 @@ const BFD_TAKEOVER_KEYWORDS: &[&str] = &["min_rx", "min_tx", "multiplier"];
 pub struct Extensions {
     /// Per `vrrp_instance`, by instance name.
     pub vrrp_instances: BTreeMap<String, InstanceExt>,
+    /// `virtual_server` blocks, in file order.
+    pub virtual_servers: Vec<VirtualServerExt>,
 }
 
 impl Extensions {
@@ -50,6 +56,20 @@ impl Extensions {
         self.vrrp_instances
             .values()
             .any(|i| i.bfd_takeover.is_some())
+    }
+
+    /// The `announce` settings of `vs`, if its block has them.
+    pub fn announce_of(&self, vs: &crate::model::lvs::VirtualServer) -> Option<&Announce> {
+        self.virtual_servers
+            .iter()
+            .find(|e| e.extends(vs))?
+            .announce
+            .as_ref()
+    }
+
+    /// Whether some virtual server is announced.
+    pub fn announces(&self) -> bool {
+        self.virtual_servers.iter().any(|v| v.announce.is_some())
     }
 
     /// The `bfd_takeover` of instance `name`, if it has one.
@@ -118,6 +138,20 @@ pub fn from_tree(nodes: &[Node], config: &Config, d: &mut Diagnostics) -> Extens
     for node in nodes {
         match node.name() {
             "vrrp_instance" => vrrp_instance(node, config, &mut ext, d),
+            "virtual_server" => {
+                if let Some(v) = announce::virtual_server(node, config, d) {
+                    if let Some(first) = ext.virtual_servers.iter().find(|o| o.address == v.address)
+                    {
+                        d.error_hint(
+                            &node.keyword.loc,
+                            "virtual_server is extended twice",
+                            format!("the first block is at {}", first.loc),
+                        );
+                    } else {
+                        ext.virtual_servers.push(v);
+                    }
+                }
+            }
             _ => d.unknown_keyword(Severity::Error, &node.keyword, "", TOP_KEYWORDS),
         }
     }
@@ -269,7 +303,7 @@ mod tests {
     #[test]
     fn each_error() {
         let cases = [
-            ("virtual_server 192.0.2.1 80 {\n}\n", "1:1: error: unknown keyword 'virtual_server'"),
+            ("virtual_servr 192.0.2.1 80 {\n}\n", "1:1: error: unknown keyword 'virtual_servr'"),
             ("vrrp_instanse VI_1 {\n}\n", "hint: did you mean 'vrrp_instance'?"),
             ("vrrp_instance {\n}\n", "1:1: error: vrrp_instance must have a name"),
             ("vrrp_instance VI_1\n", "1:1: error: 'vrrp_instance' must be followed by a '{' block"),

@@ -24,6 +24,7 @@
 #[macro_use]
 pub mod logger;
 mod abstract_socket;
+pub mod announce;
 pub mod bfd;
 pub mod checker;
 mod child;

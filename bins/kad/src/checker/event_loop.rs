@@ -91,6 +91,8 @@ pub struct Reloaded {
     pub global: GlobalDefs,
     /// The `SSL` block's client settings, rebuilt as keepalived's reload does.
     pub tls: Option<Tls>,
+    /// The extension file's announcements.
+    pub announce: crate::announce::Plan,
 }
 
 /// How the loop loads a new configuration on SIGHUP.
@@ -143,6 +145,11 @@ pub struct Loop {
     metrics: Option<crate::metrics::channel::Responder>,
     /// Attempt durations and failure reasons, for the metrics.
     record: crate::metrics::checker::CheckRecord,
+    /// Announced virtual servers' routes and the socket that writes them; `None` without
+    /// any `announce`.
+    announcer: Option<(crate::announce::Announcer, keepalive_netlink::Rtnl)>,
+    /// A quorum changed (or a reload) since the announcements were last brought up to date.
+    announce_dirty: bool,
 }
 
 impl std::fmt::Debug for Loop {
@@ -256,6 +263,8 @@ impl Loop {
                 crate::metrics::channel::Role::Checker,
             ),
             record: Default::default(),
+            announcer: None,
+            announce_dirty: false,
         };
         l.poll
             .registry()
@@ -270,6 +279,52 @@ impl Loop {
             l.record = crate::metrics::checker::CheckRecord::new(true);
         }
         Ok(l)
+    }
+
+    /// The announcements to make ([`crate::announce`]); set before [`Loop::run`] and by each
+    /// reload.
+    pub fn set_announcements(&mut self, plan: crate::announce::Plan) {
+        self.announce_dirty = true;
+        match (&mut self.announcer, plan.is_empty()) {
+            (Some((a, _)), _) => a.reload(plan),
+            (None, true) => {}
+            (None, false) => match keepalive_netlink::Rtnl::open(None) {
+                Ok(rtnl) => self.announcer = Some((crate::announce::Announcer::new(plan), rtnl)),
+                Err(e) => log_err!("Announcements disabled: {e}"),
+            },
+        }
+    }
+
+    /// Brings the kernel's announced routes in line with the quorums, once per loop turn.
+    fn announce(&mut self) {
+        if !std::mem::take(&mut self.announce_dirty) {
+            return;
+        }
+        let pool = &self.pool;
+        if let Some((a, rtnl)) = self.announcer.as_mut() {
+            let changes = a.update(|v| pool.has_quorum(VirtualServerId::new(v)));
+            crate::announce::kernel::apply(rtnl, a, &changes);
+        }
+    }
+
+    /// SIGTERM with announcements: withdraw them, then keep IPVS serving for `drain` so that
+    /// the routers stop sending new flows here before the table goes.
+    fn withdraw_and_drain(&mut self) {
+        let Some((a, rtnl)) = self.announcer.as_mut() else {
+            return;
+        };
+        let changes = a.withdraw_all();
+        let drain = a.plan().drain;
+        if changes.is_empty() {
+            return;
+        }
+        log_info!(
+            "Withdrawing announcements, then draining for {} ms before stopping",
+            drain.as_millis()
+        );
+        crate::announce::kernel::apply(rtnl, a, &changes);
+        std::thread::sleep(drain);
+        log_info!("Drain complete");
     }
 
     fn build_slots(&mut self, now: Instant) {
@@ -380,6 +435,7 @@ impl Loop {
         self.check_vips(now);
         (self.config_read)();
         self.flush_table();
+        self.announce();
         // Building the checkers (from the plan, which is then dropped) and installing the
         // whole table (the kernel's dump, one request per entry) leave scratch behind in the
         // heap; give it back, as after the configuration was read. A reload does the same.
@@ -413,6 +469,7 @@ impl Loop {
                     while let Some(req) = self.signals.next() {
                         match req {
                             Request::Stop => {
+                                self.withdraw_and_drain();
                                 self.shutdown(now);
                                 return Exit::Stopped;
                             }
@@ -423,6 +480,7 @@ impl Loop {
                                     settings,
                                     global,
                                     tls,
+                                    announce,
                                 }) = reload()
                                 {
                                     // keepalived's `ipvs_start` on reload (LOG_DEBUG).
@@ -439,6 +497,7 @@ impl Loop {
                                     self.mailer = new_mailer(&global);
                                     self.flush_on_stop = global.lvs_flush_on_stop.is_some();
                                     self.reload(now, plan);
+                                    self.set_announcements(announce);
                                     self.flush_table();
                                     crate::memory::release_after_load();
                                 }
@@ -525,6 +584,7 @@ impl Loop {
                 next_vip_poll = now + VIP_POLL;
             }
             self.flush_table();
+            self.announce();
         }
     }
 
@@ -887,6 +947,7 @@ impl Loop {
         threshold: i64,
         weight_sum: i64,
     ) {
+        self.announce_dirty = true;
         if self.stopping || vs >= self.pool.virtual_servers().len() {
             return;
         }

@@ -6,6 +6,8 @@
 //!   servers that stay keep their state (keepalive-checkers' `Pool::reload`).
 //! * SIGTERM stops: every IPVS entry kad installed is removed, unless `--dont-release-ipvs`.
 //! * Without IPVS in the kernel the checks still run; see the `ipvs` module.
+//! * `announce` (extension file): virtual servers' addresses are kernel routes while they
+//!   have quorum; SIGTERM withdraws them first and waits `drain` ([`crate::announce`]).
 
 mod event_loop;
 mod io;
@@ -42,8 +44,15 @@ const EXIT_CONFIG: i32 = 2;
 fn read(
     opts: &ChildOptions,
     known: Option<&HashSet<String>>,
-) -> Option<(Loaded, Plan, HashSet<String>)> {
-    let loaded = load(&opts.config_file, &opts.parse);
+) -> Option<(Loaded, Plan, HashSet<String>, crate::announce::Plan)> {
+    let mut loaded = load(&opts.config_file, &opts.parse);
+    let ext = crate::ext_config::load(
+        opts.ext_config.as_deref(),
+        &opts.parse,
+        &loaded.config,
+        &mut loaded.diagnostics,
+    );
+    let announce = crate::announce::Plan::new(&loaded.config, &ext);
     let mut errors = HashSet::new();
     let mut new_errors = 0;
     for d in loaded.diagnostics.iter() {
@@ -63,7 +72,7 @@ fn read(
         return None;
     }
     match mapping::plan(&loaded.config) {
-        Ok(plan) => Some((loaded, plan, errors)),
+        Ok(plan) => Some((loaded, plan, errors, announce)),
         Err(e) => {
             log_err!("{e}");
             None
@@ -128,7 +137,7 @@ pub fn run(opts: &ChildOptions) -> i32 {
             return EXIT_FATAL;
         }
     };
-    let Some((loaded, plan, errors)) = read(opts, None) else {
+    let Some((loaded, plan, errors, announce)) = read(opts, None) else {
         return EXIT_CONFIG;
     };
     raise_fd_limit(plan.checkers.len());
@@ -148,6 +157,7 @@ pub fn run(opts: &ChildOptions) -> i32 {
             return EXIT_FATAL;
         }
     };
+    event_loop.set_announcements(announce);
     event_loop.dont_release_ipvs = opts.dont_release;
     event_loop.config_read = opts.config_read;
     drop(global);
@@ -155,7 +165,7 @@ pub fn run(opts: &ChildOptions) -> i32 {
     let opts_reload = opts.clone();
     let mut known = errors;
     let reloader: event_loop::Reloader = Box::new(move || {
-        let (loaded, plan, errors) = read(&opts_reload, Some(&known))?;
+        let (loaded, plan, errors, announce) = read(&opts_reload, Some(&known))?;
         known = errors;
         let tls = client_tls(&loaded);
         let global = loaded.config.global;
@@ -164,6 +174,7 @@ pub fn run(opts: &ChildOptions) -> i32 {
             settings: from_config::lvs_settings(&global),
             tls,
             global,
+            announce,
         })
     });
     let _ = event_loop.run(reloader);

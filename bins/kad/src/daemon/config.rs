@@ -47,6 +47,9 @@ pub struct ParentView {
     /// `process_names` / `process_name`: the parent's name, then the VRRP, checker and BFD
     /// children's (`vrrp_process_name`, `checker_process_name`, `bfd_process_name`).
     pub names: [Option<String>; 4],
+    /// The extension file's announcements: withdrawn by the parent when the checker process
+    /// dies or kad stops.
+    pub announce: kad::announce::Plan,
 }
 
 /// A `startup_script` or `shutdown_script` ready to run.
@@ -129,6 +132,7 @@ impl ParentView {
                 config.global.checker_process.process_name.clone(),
                 config.global.bfd_process.process_name.clone(),
             ],
+            announce: kad::announce::Plan::default(),
         }
     }
 
@@ -221,6 +225,7 @@ pub fn read(cli: &Cli, quiet: bool) -> Result<Read, NoConfig> {
         &mut loaded.diagnostics,
     );
     let mut read = summarise(&loaded, cli);
+    read.view.announce = kad::announce::Plan::new(&loaded.config, &ext);
     // `bfd_takeover` runs its sessions in the BFD process, which must then run.
     read.view.have_bfd |= ext.needs_bfd();
     if ext.needs_bfd() && !read.view.run_bfd(cli) && !quiet {

@@ -743,6 +743,8 @@ impl<'a> Parent<'a> {
         }
         let (code, announce) = self.exit.unwrap_or((0, true));
         self.stop_children(announce);
+        // Whatever a checker process that was killed (or never drained) left behind.
+        kad::announce::kernel::withdraw_plan(&self.view.announce, "stopping");
         if announce {
             self.run_shutdown_script();
         }
@@ -1063,6 +1065,9 @@ impl<'a> Parent<'a> {
             return;
         }
         let kind = self.slots[i].kind;
+        if kind == Kind::Checker {
+            kad::announce::kernel::withdraw_plan(&self.view.announce, "checker process died");
+        }
         if self.cli.dont_respawn {
             log::log(
                 log::Level::Alert,
@@ -1098,7 +1103,8 @@ impl<'a> Parent<'a> {
                 }
             }
         }
-        let deadline = Instant::now() + self.view.child_wait;
+        // The checker process withdraws its announcements and drains before it stops.
+        let deadline = Instant::now() + self.view.child_wait + self.view.announce.drain;
         let mut events = Events::with_capacity(16);
         while self.slots.iter().any(|s| s.pid.is_some()) {
             let now = Instant::now();
