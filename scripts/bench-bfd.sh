@@ -261,8 +261,9 @@ detect_once() {
         if [ -n "$TSHARK" ]; then
             # Both directions: the peer's packets (the last one heard) and the tracker's (its
             # first Down, diag 1, says when its detection timer expired).
-            ip netns exec "${TAG}a" "$TSHARK" -i eth0 -l -n -f "udp dst port 3784" \
-                -T fields -E separator=, -e frame.time_epoch -e ip.src -e bfd.sta -e bfd.diag \
+            # And its VRRP adverts: the priority 0 one says when its VRRP process acted.
+            ip netns exec "${TAG}a" "$TSHARK" -i eth0 -l -n -f "udp dst port 3784 or ip proto 112" \
+                -T fields -E separator=, -e frame.time_epoch -e ip.src -e bfd.sta -e bfd.diag -e vrrp.prio \
                 >"$dir/cap" 2>"$dir/cap.err" &
             cap=$!
             PIDS+=("$cap")
@@ -273,7 +274,11 @@ detect_once() {
             done
             sleep 0.3
         fi
-        ip -n "${TAG}a" -ts monitor address >"$dir/mon" 2>&1 &
+        # `ip monitor` stamps a change when it reads it: at the daemons' real-time priority,
+        # so a loaded machine does not delay the stamp (tshark's stamps are the kernel's).
+        local chrt=()
+        [ "$RT" -gt 0 ] && chrt=(chrt -r "$RT")
+        "${chrt[@]}" ip -n "${TAG}a" -ts monitor address >"$dir/mon" 2>&1 &
         mon=$!
         PIDS+=("$mon")
         sleep 0.2
@@ -303,18 +308,20 @@ detect_once() {
                 # counted whole intervals into "over" (the 8-13 ms of the last run). The
                 # tracker's detection: its first packet with state Down (1) and diag 1
                 # (Control Detection Time Expired) after that.
-                local last="" down=""
+                local last="" down="" prio0=""
                 if [ -n "$cap" ]; then
-                    read -r last down < <(awk -F, -v g="$gone" '
-                        $2 == "192.0.2.2" && $1 <= g { l = $1; d = "" }
+                    read -r last down prio0 < <(awk -F, -v g="$gone" '
+                        $2 == "192.0.2.2" && $3 != "" && $1 <= g { l = $1; d = ""; v = "" }
                         $2 == "192.0.2.1" && l != "" && d == "" && $3 ~ /^(0x0*)?1$/ && $4 ~ /^(0x0*)?1$/ { d = $1 }
-                        END { print l, (d == "" ? "-" : d) }' "$dir/cap")
+                        $2 == "192.0.2.1" && l != "" && v == "" && $5 == "0" { v = $1 }
+                        END { print l, (d == "" ? "-" : d), (v == "" ? "-" : v) }' "$dir/cap")
                 fi
-                out=$(awk -v g="$gone" -v t0="$t0" -v l="$last" -v dn="$down" -v d=$((3 * ms)) -v r="$rss" 'BEGIN {
+                out=$(awk -v g="$gone" -v t0="$t0" -v l="$last" -v dn="$down" -v v="$prio0" -v d=$((3 * ms)) -v r="$rss" 'BEGIN {
                     lat = (g - t0 / 1e9) * 1000
-                    if (l == "") { printf "%.1f n/a n/a %d", lat, r; exit }
+                    if (l == "") { printf "%.1f n/a n/a %d n/a", lat, r; exit }
                     bfd = (dn == "-" || dn == "") ? "n/a" : sprintf("%.2f", (dn - l) * 1000 - d)
-                    printf "%.1f %.2f %s %d", lat, (g - l) * 1000 - d, bfd, r }')
+                    vr = (v == "-" || v == "") ? "n/a" : sprintf("%.2f", (v - l) * 1000 - d)
+                    printf "%.1f %.2f %s %d %s", lat, (g - l) * 1000 - d, bfd, r, vr }')
             fi
         fi
     fi
@@ -361,7 +368,7 @@ if [[ " $BENCH_ONLY " == *" detect "* ]]; then
                 for rep in $(seq "$REPS"); do
                     r=$(detect_once "$impl" "$peer" "$ms" "$rep")
                     raw+=("${r// //}")
-                    read -r lat over bfd rss <<<"$r"
+                    read -r lat over bfd rss _ <<<"$r"
                     lats+=("$lat")
                     overs+=("${over:-fail}")
                     bfds+=("${bfd:-fail}")
@@ -370,7 +377,7 @@ if [[ " $BENCH_ONLY " == *" detect "* ]]; then
                 printf '  %3s ms x 3  peer %-10s tracker %-10s latency %-26s over %-28s bfd over %-28s theory %s-%s + event + netlink  load %s\n' \
                     "$ms" "$peer" "$impl" "$(stats "${lats[@]}")" "$(DIGITS=2 stats "${overs[@]}")" \
                     "$(DIGITS=2 stats "${bfds[@]}")" "$lo" "$hi" "$(loadavg)"
-                echo "      runs (latency/over/bfd over/rss kB): ${raw[*]}"
+                echo "      runs (latency/over/bfd over/rss kB/priority 0 advert over): ${raw[*]}"
                 if [ "$SMOKE" = 1 ]; then
                     for v in "${lats[@]}"; do
                         # Theory (the detection time's upper end) plus a second of slack.
