@@ -14,11 +14,19 @@
 #   detection time): tshark stamps the peer's last packet as it arrives, and
 #   over = (VIP gone - last packet) - D = latency - (D - time from the last packet to the
 #   kill), i.e. everything the tracker adds to the protocol's own detection time.
+#   "bfd over" splits it: tshark also stamps the tracker's first Down packet (diag 1, sent
+#   when its detection timer expires), so (that packet - last packet) - D is the BFD
+#   process's own lateness, the rest is the event to the VRRP process, the netlink request
+#   and `ip monitor` reading it. keepalived sends its Down at its next transmit time, not
+#   when the timer expires, so its "bfd over" also holds up to one interval.
 #   Cells: 100 ms x 3 and 10 ms x 3, each peer, each tracker.
 # CPU and memory: BENCH_SESSIONS (100) sessions at 10 ms x 3 with bfdd, all Up; utime + stime
 #   of the tracker's BFD child (its -b pid file) over BENCH_SECONDS in three slices, scaled to
 #   seconds per minute (the median slice), and its VmRSS; RSS per session = (RSS with N sessions - RSS with 1) / (N - 1), the
-#   1-session RSS being the median over the detection runs. Ratios are kad / keepalived.
+#   1-session RSS being the median over the detection runs. Ratios are kad / keepalived, and
+#   kad / FRR's bfdd, whose CPU is measured in the same slices at the other end of the same
+#   sessions. The load average is printed next to every figure: on a shared machine compare
+#   a rerun only at a similar load.
 #
 # Usage (as root): scripts/bench-bfd.sh [--smoke]
 #   --smoke            one detection cell (100 ms x 3, 1 repetition) per implementation, < 60 s;
@@ -32,6 +40,7 @@
 #   PEERS="frr keepalived kad"  which peers the detection cells use (FRR's bfdd, or the BFD
 #                      process of a keepalived / kad with one bfd_instance)
 #   REPS=N             detection repetitions per cell (default 5)
+#   CELLS="100 10"     the detection cells' intervals, ms
 #   BENCH_SECONDS=N    CPU measuring interval (default 60)
 #   BENCH_SESSIONS=N   sessions for the CPU cell (default 100, at most 150)
 #   BENCH_ONLY="detect cpu"  which parts to run
@@ -250,8 +259,12 @@ detect_once() {
         local rss cap="" mon t0
         rss=$(rss_kb "$(cat "$dir/b.pid")")
         if [ -n "$TSHARK" ]; then
-            ip netns exec "${TAG}a" "$TSHARK" -i eth0 -l -n -f "udp dst port 3784 and src host 192.0.2.2" \
-                -T fields -e frame.time_epoch >"$dir/cap" 2>"$dir/cap.err" &
+            # Both directions: the peer's packets (the last one heard) and the tracker's (its
+            # first Down, diag 1, says when its detection timer expired).
+            # And its VRRP adverts: the priority 0 one says when its VRRP process acted.
+            ip netns exec "${TAG}a" "$TSHARK" -i eth0 -l -n -f "udp dst port 3784 or ip proto 112" \
+                -T fields -E separator=, -e frame.time_epoch -e ip.src -e bfd.sta -e bfd.diag -e vrrp.prio \
+                >"$dir/cap" 2>"$dir/cap.err" &
             cap=$!
             PIDS+=("$cap")
             local i=0
@@ -261,11 +274,17 @@ detect_once() {
             done
             sleep 0.3
         fi
-        ip -n "${TAG}a" -ts monitor address >"$dir/mon" 2>&1 &
+        # `ip monitor` stamps a change when it reads it: at the daemons' real-time priority,
+        # so a loaded machine does not delay the stamp (tshark's stamps are the kernel's).
+        local chrt=()
+        [ "$RT" -gt 0 ] && chrt=(chrt -r "$RT")
+        "${chrt[@]}" ip -n "${TAG}a" -ts monitor address >"$dir/mon" 2>&1 &
         mon=$!
         PIDS+=("$mon")
         sleep 0.2
-        t0=$(now_ns)
+        # No fork between the time stamp and the kill (a `$(date)` costs milliseconds on a
+        # loaded machine, all counted as latency).
+        t0=${EPOCHREALTIME/[.,]/}000
         kill -9 "$kill_first"
         [ -n "$kill_then" ] && kill -9 "$kill_then"
         while has_vip; do
@@ -273,7 +292,9 @@ detect_once() {
             sleep 0.001
         done
         if ! has_vip; then
-            sleep 0.1
+            # tshark runs at normal priority: on a loaded machine it needs a moment to hand
+            # over the tracker's Down packet before SIGINT.
+            sleep 0.5
             stop_pid "$mon"
             [ -n "$cap" ] && { kill -INT "$cap" 2>/dev/null; wait "$cap" 2>/dev/null || true; }
             # "[2026-12-07T13:40:01.123456] Deleted 2: eth0    inet 192.0.2.100/32 ..."
@@ -281,12 +302,26 @@ detect_once() {
             gone=$(grep -m1 'Deleted.*inet 192.0.2.100/' "$dir/mon" | sed -n 's/^\[\([^]]*\)\].*/\1/p')
             if [ -n "$gone" ]; then
                 gone=$(date -d "$gone" +%s.%N)
-                local last=""
-                [ -n "$cap" ] && last=$(awk -v t0="$t0" '$1 * 1e9 <= t0 + 0 { l = $1 } END { print l }' "$dir/cap")
-                out=$(awk -v g="$gone" -v t0="$t0" -v l="$last" -v d=$((3 * ms)) -v r="$rss" 'BEGIN {
+                # The peer's last packet is the last one captured from it at all, not the
+                # last before t0: the kill lands after t0, by milliseconds on a loaded
+                # machine, and at 10 ms the peer often sent once more in between, which
+                # counted whole intervals into "over" (the 8-13 ms of the last run). The
+                # tracker's detection: its first packet with state Down (1) and diag 1
+                # (Control Detection Time Expired) after that.
+                local last="" down="" prio0=""
+                if [ -n "$cap" ]; then
+                    read -r last down prio0 < <(awk -F, -v g="$gone" '
+                        $2 == "192.0.2.2" && $3 != "" && $1 <= g { l = $1; d = ""; v = "" }
+                        $2 == "192.0.2.1" && l != "" && d == "" && $3 ~ /^(0x0*)?1$/ && $4 ~ /^(0x0*)?1$/ { d = $1 }
+                        $2 == "192.0.2.1" && l != "" && v == "" && $5 == "0" { v = $1 }
+                        END { print l, (d == "" ? "-" : d), (v == "" ? "-" : v) }' "$dir/cap")
+                fi
+                out=$(awk -v g="$gone" -v t0="$t0" -v l="$last" -v dn="$down" -v v="$prio0" -v d=$((3 * ms)) -v r="$rss" 'BEGIN {
                     lat = (g - t0 / 1e9) * 1000
-                    if (l == "") printf "%.1f n/a %d", lat, r
-                    else printf "%.1f %.1f %d", lat, (g - l) * 1000 - d, r }')
+                    if (l == "") { printf "%.1f n/a n/a %d n/a", lat, r; exit }
+                    bfd = (dn == "-" || dn == "") ? "n/a" : sprintf("%.2f", (dn - l) * 1000 - d)
+                    vr = (v == "-" || v == "") ? "n/a" : sprintf("%.2f", (v - l) * 1000 - d)
+                    printf "%.1f %.2f %s %d %s", lat, (g - l) * 1000 - d, bfd, r, vr }')
             fi
         fi
     fi
@@ -297,13 +332,14 @@ detect_once() {
     echo "$out"
 }
 
-stats() { # values... -> "median min max"
-    printf '%s\n' "$@" | grep -v -e fail -e n/a | sort -n | awk '
+stats() { # values... -> "median (min..max, n=N)"; DIGITS decimals (default 1)
+    printf '%s\n' "$@" | grep -v -e fail -e n/a | sort -n | awk -v p="${DIGITS:-1}" '
         { v[NR] = $1 }
         END {
             if (NR == 0) { print "n/a"; exit }
             m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf "%.1f (%.1f..%.1f, n=%d)", m, v[1], v[NR], NR
+            f = "%." p "f"
+            printf f " (" f ".." f ", n=%d)", m, v[1], v[NR], NR
         }'
 }
 
@@ -317,27 +353,31 @@ echo "bench-bfd: $(nproc) CPUs, load average $(loadavg) at start; SCHED_RR prior
 smoke_ok=1
 declare -A RSS1=()
 if [[ " $BENCH_ONLY " == *" detect "* ]]; then
-    cells="100 10"
+    cells="${CELLS:-100 10}"
     [ "$SMOKE" = 1 ] && cells=100
     echo "== detection: peer's BFD SIGKILLed -> VIP gone on the tracking master (REPS=$REPS; ms, median (min..max)) =="
-    echo "   latency = kill -> VIP gone; over = (VIP gone - last packet received) - detection time"
+    echo "   latency = kill -> VIP gone; over = (VIP gone - last packet received) - detection time;"
+    echo "   bfd over = (tracker's first Down/diag 1 packet - last packet received) - detection time,"
+    echo "   both stamped by the capture: the BFD process's own lateness, without event and netlink"
     for ms in $cells; do
         lo=$((2 * ms))
         hi=$((3 * ms))
         for peer in $PEERS; do
             for impl in $IMPLS; do
-                lats=() overs=() raw=()
+                lats=() overs=() bfds=() raw=()
                 for rep in $(seq "$REPS"); do
                     r=$(detect_once "$impl" "$peer" "$ms" "$rep")
                     raw+=("${r// //}")
-                    read -r lat over rss <<<"$r"
+                    read -r lat over bfd rss _ <<<"$r"
                     lats+=("$lat")
                     overs+=("${over:-fail}")
+                    bfds+=("${bfd:-fail}")
                     [ -n "${rss:-}" ] && RSS1[$impl]+="$rss "
                 done
-                printf '  %3s ms x 3  peer %-10s tracker %-10s latency %-26s over %-26s theory %s-%s + event + netlink  load %s\n' \
-                    "$ms" "$peer" "$impl" "$(stats "${lats[@]}")" "$(stats "${overs[@]}")" "$lo" "$hi" "$(loadavg)"
-                echo "      runs (latency/over/rss kB): ${raw[*]}"
+                printf '  %3s ms x 3  peer %-10s tracker %-10s latency %-26s over %-28s bfd over %-28s theory %s-%s + event + netlink  load %s\n' \
+                    "$ms" "$peer" "$impl" "$(stats "${lats[@]}")" "$(DIGITS=2 stats "${overs[@]}")" \
+                    "$(DIGITS=2 stats "${bfds[@]}")" "$lo" "$hi" "$(loadavg)"
+                echo "      runs (latency/over/bfd over/rss kB/priority 0 advert over): ${raw[*]}"
                 if [ "$SMOKE" = 1 ]; then
                     for v in "${lats[@]}"; do
                         # Theory (the detection time's upper end) plus a second of slack.
@@ -354,6 +394,7 @@ fi
 if [[ " $BENCH_ONLY " == *" cpu "* ]]; then
     echo "== CPU: $BENCH_SESSIONS sessions at 10 ms x 3, BFD child over ${BENCH_SECONDS} s =="
     declare -A CPU=() PER=()
+    FRR_CPU=()
     for impl in $IMPLS; do
         dir="$WORK/cpu-$impl"
         mkdir -p "$dir"
@@ -387,12 +428,17 @@ if [[ " $BENCH_ONLY " == *" cpu "* ]]; then
         # Three slices of BENCH_SECONDS / 3: the median slice, so that another build's burst
         # on the shared machine does not decide the figure.
         slice=$(awk -v s="$BENCH_SECONDS" 'BEGIN { print s / 3 }')
-        mins=()
+        mins=() frr_mins=()
+        load0=$(loadavg)
+        per_minute() { awk -v d="$1" -v hz="$hz" -v s="$slice" 'BEGIN { printf "%.2f", d / hz * 60 / s }'; }
         for _ in 1 2 3; do
             t0=$(ticks "$child")
+            f0=$(ticks "$bfdd")
             sleep "$slice"
             t1=$(ticks "$child")
-            mins+=("$(awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$slice" 'BEGIN { printf "%.2f", d / hz * 60 / s }')")
+            f1=$(ticks "$bfdd")
+            mins+=("$(per_minute $((t1 - t0)))")
+            frr_mins+=("$(per_minute $((f1 - f0)))")
         done
         up_after=$(frr_up_count "$dir/frr")
         per_min=$(median "${mins[@]}")
@@ -402,7 +448,10 @@ if [[ " $BENCH_ONLY " == *" cpu "* ]]; then
         per=$(awk -v a="$rss" -v b="$one" -v n="$BENCH_SESSIONS" 'BEGIN { if (b == "") print "n/a"; else printf "%.1f", (a - b) / (n - 1) }')
         CPU[$impl]=$per_min
         PER[$impl]=$per
-        echo "  $(printf '%-10s' "$impl")  ${per_min} s CPU per minute (slices: ${mins[*]})   RSS ${rss} kB (1 session: ${one:-n/a} kB; ${per} kB per session)   sessions up: $up before, $up_after after   load $(loadavg)"
+        # bfdd serves the same sessions at the other end: FRR's cost for the same work.
+        FRR_CPU+=("$(median "${frr_mins[@]}")")
+        echo "  $(printf '%-10s' "$impl")  ${per_min} s CPU per minute (slices: ${mins[*]})   RSS ${rss} kB (1 session: ${one:-n/a} kB; ${per} kB per session)   sessions up: $up before, $up_after after   load average $load0 before, $(loadavg) after"
+        echo "  $(printf '%-10s' "frr bfdd")  $(median "${frr_mins[@]}") s CPU per minute (slices: ${frr_mins[*]}), the peer of $impl's sessions"
         stop_pid "$bfdd"
         stop_pid "$tracker"
         net_down
@@ -412,6 +461,11 @@ if [[ " $BENCH_ONLY " == *" cpu "* ]]; then
             printf "  kad / keepalived: CPU %.2f", (b > 0 ? a / b : 0)
             if (c != "n/a" && d != "n/a" && d > 0) printf ", RSS per session %.2f", c / d
             printf "\n" }'
+    fi
+    frr=$(median "${FRR_CPU[@]}")
+    if [ -n "${CPU[kad]:-}" ] && [ -n "$frr" ]; then
+        awk -v a="${CPU[kad]}" -v f="$frr" -v l="$(loadavg)" 'BEGIN {
+            printf "  kad / FRR bfdd: CPU %.2f (bfdd: median over the cells; load average %s)\n", (f > 0 ? a / f : 0), l }'
     fi
 fi
 echo "bench-bfd: load average $(loadavg) at the end"

@@ -11,7 +11,9 @@
 //! - FRR's `shutdown` is seen as the peer's AdminDown;
 //! - a kad VRRP master tracking the session (`track_bfd`) leaves MASTER when the peer dies,
 //!   and the time it takes is printed;
-//! - a flood of malformed and spoofed packets does not bring a 10 ms × 3 session down.
+//! - a flood of malformed and spoofed packets does not bring a 10 ms × 3 session down;
+//! - at 10 ms × 3, kad's Down leaves within a stated margin of the Detection Time after the
+//!   last packet heard, and its transmit jitter is 75–100 %, both read off a capture.
 //!
 //! They need root and FRR (scripts/deps.sh installs it): without them a test prints SKIP and
 //! passes, except under `CI=true`, where it fails.
@@ -26,7 +28,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use e2e::netns::{must, Host, Lan, Netns};
+use e2e::capture::{self, Capture};
+use e2e::netns::{must, Host, Lan, Netns, DEV};
 use e2e::router::{config, Instance, Kind, Router};
 
 /// A bound no healthy session comes near, even on a loaded 2-core machine: both ends send
@@ -1004,4 +1007,242 @@ fn a_flood_of_bad_packets_does_not_bring_a_10ms_session_down() {
             .find(|l| l.trim_start().starts_with(&format!("{reason} = ")));
         assert!(line.is_some(), "no {reason} rejections counted:\n{text}");
     }
+}
+
+/// One BFD control packet as the capture on kad's side saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    /// Kernel timestamp, seconds.
+    t: f64,
+    from_kad: bool,
+    /// bfd.sta: 1 Down, 3 Up.
+    state: u8,
+    diag: u8,
+    poll_or_final: bool,
+    detect_mult: u32,
+    /// Desired Min TX and Required Min RX, µs.
+    min_tx: u64,
+    min_rx: u64,
+}
+
+/// The BFD packets in `pcap`, in capture order; `kad` is kad's address.
+fn bfd_packets(pcap: &std::path::Path, kad: Ipv4Addr) -> Vec<Seen> {
+    let rows = capture::fields(
+        pcap,
+        "bfd",
+        &[
+            "frame.time_epoch",
+            "ip.src",
+            "bfd.sta",
+            "bfd.diag",
+            "bfd.flags.p",
+            "bfd.flags.f",
+            "bfd.detect_time_multiplier",
+            "bfd.desired_min_tx_interval",
+            "bfd.required_min_rx_interval",
+        ],
+    );
+    let num = |s: &str| -> u64 {
+        let s = s.trim();
+        match s.strip_prefix("0x") {
+            Some(h) => u64::from_str_radix(h, 16).unwrap_or(u64::MAX),
+            None => match s {
+                "True" => 1,
+                "False" => 0,
+                _ => s.parse().unwrap_or(u64::MAX),
+            },
+        }
+    };
+    rows.iter()
+        .filter(|r| r.len() == 9)
+        .map(|r| Seen {
+            t: r[0].parse().expect("frame.time_epoch"),
+            from_kad: r[1] == kad.to_string(),
+            state: u8::try_from(num(&r[2])).unwrap_or(u8::MAX),
+            diag: u8::try_from(num(&r[3])).unwrap_or(u8::MAX),
+            poll_or_final: num(&r[4]) == 1 || num(&r[5]) == 1,
+            detect_mult: u32::try_from(num(&r[6])).unwrap_or(0),
+            min_tx: num(&r[7]),
+            min_rx: num(&r[8]),
+        })
+        .collect()
+}
+
+/// One detection read off the wire: the peer's last packet before kad's first Down with
+/// diag 1 (Control Detection Time Expired) after the kill, the Detection Time those packets
+/// imply (RFC 5880 §6.8.4: the peer's Detect Mult × max(kad's Required Min RX, the peer's
+/// Desired Min TX)), and how much later than that kad's Down went out.
+#[derive(Debug)]
+struct Detection {
+    detection_ms: f64,
+    over_ms: f64,
+    /// Gaps between kad's consecutive periodic packets while Up (no P or F), ms.
+    gaps_ms: Vec<f64>,
+}
+
+/// `None` when the session was not Up at `killed` (a flap of a loaded machine) or kad sent
+/// no Down after it.
+fn detection_on_the_wire(seen: &[Seen], killed: f64) -> Option<Detection> {
+    let down = seen
+        .iter()
+        .position(|p| p.t > killed && p.from_kad && p.state == 1 && p.diag == 1)?;
+    let last = seen[..down].iter().rposition(|p| !p.from_kad)?;
+    let mine = seen[..down].iter().rfind(|p| p.from_kad)?;
+    if mine.state != 3 || seen[last].state != 3 {
+        return None;
+    }
+    let peer = &seen[last];
+    let interval_us = mine.min_rx.max(peer.min_tx);
+    let detection_ms = (u64::from(peer.detect_mult) * interval_us) as f64 / 1e3;
+    let over_ms = (seen[down].t - peer.t) * 1e3 - detection_ms;
+    let mine: Vec<&Seen> = seen[..down].iter().filter(|p| p.from_kad).collect();
+    let gaps_ms = mine
+        .windows(2)
+        .filter(|w| w.iter().all(|p| p.state == 3 && !p.poll_or_final))
+        .map(|w| (w[1].t - w[0].t) * 1e3)
+        .collect();
+    Some(Detection {
+        detection_ms,
+        over_ms,
+        gaps_ms,
+    })
+}
+
+/// RFC 5880 §6.8.4 on the wire, at 10 ms × 3 against FRR: each time bfdd is SIGKILLed,
+/// kad's first Down packet (diag 1) leaves one Detection Time after the last packet it
+/// heard, within `DETECT_MARGIN_MS`; and while Up, kad's periodic packets are 75–100 % of
+/// the interval apart (§6.8.7), not keepalived's 75–90 %.
+///
+/// Both timestamps are the capture's, taken in kad's namespace: the last packet's as it
+/// arrives, the Down's as kad sends it, so neither the kill's own delay nor the event to
+/// a tracker counts. kad's BFD child runs under SCHED_RR (`bfd_rt_priority`), as it should
+/// in production with timers this short. Measured here at load 7–8 per CPU: 0.2–0.35 ms.
+#[test]
+fn detection_time_on_the_wire_at_10ms_is_within_the_margin() {
+    /// The issue's goal is 2 ms; one more for a loaded CI machine.
+    const DETECT_MARGIN_MS: f64 = 3.0;
+    /// A single sample may be later on a machine loaded beyond its CPUs (the softirq
+    /// delivering the last packet is not real-time): a third of the detection time.
+    const WORST_MS: f64 = 10.0;
+    const SAMPLES: usize = 3;
+    /// Samples lost to a flap before the kill (the session not Up) are taken again.
+    const ATTEMPTS: usize = 6;
+    if !can_run(true, false) || !capture::available() {
+        return;
+    }
+    let _serial = serial();
+    let lan = Lan::new(2).expect("lan");
+    let (h1, h2) = (lan.host(1), lan.host(2));
+    let (me, peer) = (IpAddr::from(h1.v4()), IpAddr::from(h2.v4()));
+    let kad = Router::start(
+        Kind::Kad,
+        h1,
+        &format!(
+            "global_defs {{\n  router_id kad\n  bfd_rt_priority 50\n}}\n{}",
+            bfd_block("b1", peer, me, 10, "")
+        ),
+    );
+    let dir = std::env::temp_dir().join(format!("{}-cap", h1.name()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut samples = Vec::new();
+    for i in 0..ATTEMPTS {
+        if samples.len() == SAMPLES {
+            break;
+        }
+        // A fresh bfdd each time: the session comes Up as it does in service.
+        let mark = kad.log_mark();
+        let mut frr = Frr::start_with(h2.name(), &frr_peer(me, peer, 10, false), Some(50));
+        assert!(
+            kad.wait_log(mark, "(b1) Entering Up state", CONVERGE)
+                && frr.wait_status(me, "up", CONVERGE),
+            "attempt {i}: the session did not come Up\n{}\n{}",
+            kad.describe(),
+            frr.describe()
+        );
+        // FRR's Poll to its 10 ms timers ends within milliseconds of Up; then a second of
+        // steady state for the jitter.
+        std::thread::sleep(Duration::from_millis(300));
+        let cap = Capture::start(&h1.ns, DEV, "udp port 3784", &dir, &format!("detect{i}"));
+        std::thread::sleep(Duration::from_secs(1));
+        let mark = kad.log_mark();
+        let killed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs_f64();
+        frr.kill();
+        let down = kad.wait_log(mark, "(b1) Entering Down state", CONVERGE);
+        // Let kad's Down packet reach the capture before it stops.
+        std::thread::sleep(Duration::from_millis(100));
+        let pcap = cap.stop();
+        assert!(down, "attempt {i}: no Down\n{}", kad.describe());
+        drop(frr);
+        let seen = bfd_packets(&pcap, h1.v4());
+        let Some(d) = detection_on_the_wire(&seen, killed) else {
+            let around: Vec<String> = seen
+                .iter()
+                .filter(|p| (p.t - killed).abs() < 0.05)
+                .map(|p| {
+                    let who = if p.from_kad { "kad" } else { "frr" };
+                    format!(
+                        "{:+.1} ms {who} state {} diag {}",
+                        (p.t - killed) * 1e3,
+                        p.state,
+                        p.diag
+                    )
+                })
+                .collect();
+            eprintln!(
+                "attempt {i}: the session was not Up at the kill (a flap under load); again. \
+                 Packets within 50 ms of the kill: {around:?}"
+            );
+            continue;
+        };
+        eprintln!(
+            "attempt {i}: detection time {:.1} ms, kad's Down {:.3} ms after it; {} TX gaps {:.2}..{:.2} ms",
+            d.detection_ms,
+            d.over_ms,
+            d.gaps_ms.len(),
+            d.gaps_ms.iter().copied().fold(f64::INFINITY, f64::min),
+            d.gaps_ms.iter().copied().fold(0.0, f64::max),
+        );
+        assert!(
+            (d.detection_ms - 30.0).abs() < 1e-6,
+            "attempt {i}: not 10 ms x 3: {d:?}"
+        );
+        samples.push(d);
+    }
+    assert_eq!(
+        samples.len(),
+        SAMPLES,
+        "the session flapped before the kill in too many attempts\n{}",
+        kad.describe()
+    );
+    let mut overs: Vec<f64> = samples.iter().map(|d| d.over_ms).collect();
+    overs.sort_by(f64::total_cmp);
+    let median = overs[overs.len() / 2];
+    let load = load_per_cpu();
+    eprintln!(
+        "detection at 10 ms x 3: over {overs:.3?} ms, median {median:.3} ms (margin {DETECT_MARGIN_MS} ms; load {load:.1} per CPU)"
+    );
+    // Never early: the timer runs from kad's receive, which is after the capture's stamp.
+    assert!(overs[0] > -0.5, "Down before the detection time: {overs:?}");
+    assert!(
+        median <= DETECT_MARGIN_MS && overs[overs.len() - 1] <= WORST_MS,
+        "detection later than theory + {DETECT_MARGIN_MS} ms (median) / {WORST_MS} ms (worst): {overs:?}"
+    );
+
+    // §6.8.7: 75-100 % of 10 ms. A gap is at least the jittered interval less the send's
+    // own latency (0.5 ms allowed); the upper part of the range is drawn too (uniform: 40 %
+    // of gaps above 9 ms, none but late ones with keepalived's 75-90 %).
+    let gaps: Vec<f64> = samples.iter().flat_map(|d| d.gaps_ms.clone()).collect();
+    assert!(gaps.len() > 150, "too few TX gaps: {}", gaps.len());
+    let short = gaps.iter().filter(|g| **g < 7.0).count();
+    assert_eq!(short, 0, "TX gaps below 75 % of 10 ms: {gaps:.2?}");
+    let high = gaps.iter().filter(|g| (9.0..=10.5).contains(*g)).count();
+    assert!(
+        high * 10 >= gaps.len(),
+        "only {high} of {} TX gaps in 9-10.5 ms: jitter not 75-100 %? {gaps:.2?}",
+        gaps.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
