@@ -221,7 +221,14 @@ impl Soak<'_> {
                 self.kills += 1;
                 std::thread::sleep(d);
                 self.start(i);
-                format!("SIGKILL router {} and restart after {d:?}", i + 1)
+                // The fault ends when the new process has its instances (a loaded machine may take
+                // seconds); the grace then covers its master-down interval.
+                let r = self.router(i);
+                let up = wait_until(Duration::from_secs(30), || r.log().contains(" Entering "));
+                format!(
+                    "SIGKILL router {} and restart after {d:?} (started={up})",
+                    i + 1
+                )
             }
             1 if kad => {
                 let Some(old) = self.router(i).vrrp_child() else {
