@@ -9,6 +9,9 @@
 //!   (`vrrp_parser.c`, `vrrp_int_handler`);
 //! - a `vrrp_script` whose program cannot be found is an error ("Disabling track script ... since
 //!   not found/accessible", `vrrp.c`); missing notify and MISC_CHECK scripts are only logged;
+//! - with `enable_script_security`, a `vrrp_script` whose path a non-root user could change is
+//!   an error ("Disabling track script ... due to insecure"; tests/script_security.rs compares
+//!   each case with keepalived 2.2.7's `-t`);
 //! - when any script exists and `enable_script_security` is not set, keepalived reports a
 //!   SECURITY VIOLATION and its config test exits 6 (`KEEPALIVED_CHK_EXIT_CONFIG_TEST_SECURITY`).
 //!
@@ -217,6 +220,25 @@ fn check_scripts(config: &Config, f: &mut Findings) {
                 ),
                 Some(&format!("'{program}' does not exist or cannot be read")),
             );
+        }
+    }
+    // keepalived's config test refuses a `vrrp_script` that `enable_script_security` would
+    // not run (some part of its path writable by a non-root user); notify scripts are only
+    // refused when they are to run. The same checks as at run time (`ScriptUsers::prepare`).
+    if config.global.enable_script_security {
+        let users = kad::spawn::ScriptUsers::new(&config.global);
+        for s in &config.vrrp.scripts {
+            let Some(script) = s.script.as_ref() else {
+                continue;
+            };
+            if users.prepare(script, "vrrp_script") == Err(kad::spawn::Rejected::Insecure) {
+                error(
+                    f,
+                    Some(s.loc.clone()),
+                    format!("Disabling track script {} due to insecure", s.name),
+                    Some("every directory on its path and the file itself must be owned by root and writable only by root (or be a sticky directory)"),
+                );
+            }
         }
     }
     let mut diags = Diagnostics::new();

@@ -33,6 +33,7 @@ pub mod ext_config;
 pub mod memory;
 pub mod metrics;
 pub mod notify;
+pub mod privileges;
 mod sched;
 pub mod signals;
 pub mod smtp_alert;

@@ -551,6 +551,9 @@ impl ScriptUsers {
         let mut argv = script.args.clone();
         if let Some(rest) = program.strip_prefix('<') {
             if rest.trim_start_matches([' ', '\t']).starts_with('/') {
+                if uid == 0 || gid == 0 {
+                    crate::privileges::note_root_script(&program);
+                }
                 return Ok(Prepared {
                     argv,
                     uid,
@@ -709,6 +712,7 @@ fn check_program(
     if !root_rights {
         return Ok(false);
     }
+    crate::privileges::note_root_script(&argv[0]);
     let mut insecure = check_path_security(&argv[0], security)?;
     if let Some(real) = &real_file {
         insecure |= check_path_security(real, security)?;

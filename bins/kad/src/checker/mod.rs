@@ -142,6 +142,7 @@ pub fn run(opts: &ChildOptions) -> i32 {
     };
     raise_fd_limit(plan.checkers.len());
     crate::sched::apply(&loaded.config.global.checker_process, "Healthcheck");
+    crate::privileges::note_checker_scripts(&loaded.config);
     let g = &loaded.config.global;
     let netns = loaded.config.top.net_namespace_ipvs.as_deref();
     let ipvs = ipvs::Ipvs::start(from_config::lvs_settings(g), netns);

@@ -15,6 +15,8 @@ use std::sync::Mutex;
 
 use nix::fcntl::OFlag;
 
+use kad::privileges::Process;
+
 use super::children::Kind;
 use super::env;
 
@@ -79,12 +81,21 @@ fn kind_of(b: u8) -> Option<Kind> {
     }
 }
 
+/// The child that narrows its capabilities at its first [`config_read`], once start-up is
+/// done (see [`kad::privileges`]).
+static RESTRICT: Mutex<Option<Process>> = Mutex::new(None);
+
 /// This child's end of the pipe and the byte it reports with.
 static CHILD_END: Mutex<Option<(File, u8)>> = Mutex::new(None);
 
 /// In a child, at start: take the parent's pipe from stdin (when `KAD_READY` says it is
 /// there) so [`config_read`] can use it.
 pub fn child_init(kind: Kind) {
+    *RESTRICT.lock().unwrap_or_else(|e| e.into_inner()) = Some(match kind {
+        Kind::Vrrp => Process::Vrrp,
+        Kind::Checker => Process::Checker,
+        Kind::Bfd => Process::Bfd,
+    });
     if std::env::var_os(env::READY).is_none() {
         return;
     }
@@ -107,6 +118,10 @@ pub fn child_init(kind: Kind) {
 /// reload). The parent logs "Startup complete" / "Reload complete" and tells systemd
 /// `READY=1` when every child has. Does nothing outside a kad child.
 pub fn config_read() {
+    let first = RESTRICT.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(process) = first {
+        kad::privileges::restrict(process);
+    }
     let mut guard = CHILD_END.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((f, b)) = guard.as_mut() {
         if let Err(e) = f.write_all(&[*b]) {
