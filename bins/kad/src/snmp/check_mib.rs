@@ -93,9 +93,16 @@ fn addr_type(a: Option<IpAddr>) -> Value {
     Value::Integer(if a.is_some_and(|a| a.is_ipv4()) { 1 } else { 2 })
 }
 
-/// keepalived's `cmd_str_r`: each word quoted, joined by spaces.
-fn command(s: &Script) -> Value {
-    Value::string(&crate::vrrp::dump::cmd_str(s))
+/// keepalived's `cmd_str_r`: each word single-quoted, joined by spaces. With
+/// `enable_script_security` (`secure`) keepalived has replaced the program by its real path
+/// (`'/usr/bin/true'` for `/bin/true` on a merged-/usr system); without, it shows it as
+/// written.
+fn command(s: &Script, secure: bool) -> Value {
+    if secure {
+        return Value::string(&crate::vrrp::dump::cmd_str(s));
+    }
+    let words: Vec<String> = s.args.iter().map(|w| format!("'{w}'")).collect();
+    Value::string(&words.join(" "))
 }
 
 /// `lvs_method`: NAT(1), DR(2), TUN(3).
@@ -201,7 +208,8 @@ pub fn fill(v: &CheckView<'_>, tree: &mut Tree) {
     groups(v.lvs, tree);
     for (i, vs) in v.lvs.virtual_servers.iter().enumerate() {
         let state = v.states.get(i).cloned().unwrap_or_default();
-        virtual_server(tree, i as u32 + 1, vs, &state);
+        let secure = v.global.enable_script_security;
+        virtual_server(tree, i as u32 + 1, vs, &state, secure);
         let mut n = 1;
         if let Some(s) = &vs.sorry_server {
             sorry_server(tree, [i as u32 + 1, n], vs, s, &state.sorry);
@@ -209,7 +217,7 @@ pub fn fill(v: &CheckView<'_>, tree: &mut Tree) {
         }
         for (r, rs) in vs.real_servers.iter().enumerate() {
             let st = state.reals.get(r).copied().unwrap_or_default();
-            real_server(tree, [i as u32 + 1, n], vs, rs, &st);
+            real_server(tree, [i as u32 + 1, n], vs, rs, &st, secure);
             n += 1;
         }
     }
@@ -265,7 +273,7 @@ fn groups(lvs: &LvsConfig, tree: &mut Tree) {
     }
 }
 
-fn virtual_server(tree: &mut Tree, index: u32, v: &VirtualServer, s: &VirtualState) {
+fn virtual_server(tree: &mut Tree, index: u32, v: &VirtualServer, s: &VirtualState, secure: bool) {
     let e = entry(3);
     let mut row = Row {
         tree,
@@ -336,8 +344,8 @@ fn virtual_server(tree: &mut Tree, index: u32, v: &VirtualServer, s: &VirtualSta
     row.col(21, Value::Gauge32(up));
     row.col(22, Value::Gauge32(v.quorum));
     row.col(23, Value::truth(s.quorum_up));
-    row.opt(24, v.quorum_up.as_ref().map(command));
-    row.opt(25, v.quorum_down.as_ref().map(command));
+    row.opt(24, v.quorum_up.as_ref().map(|c| command(c, secure)));
+    row.opt(25, v.quorum_down.as_ref().map(|c| command(c, secure)));
     row.col(26, Value::Gauge32(v.hysteresis));
     stats(&mut row, &s.counters, 27, 28, 38);
     let flags = v.sched_flags.bits();
@@ -403,7 +411,14 @@ fn real_counters(row: &mut Row<'_>, c: &Counters) {
     row.col(17, Value::Gauge32(c.persistent));
 }
 
-fn real_server(tree: &mut Tree, index: [u32; 2], v: &VirtualServer, r: &RealServer, s: &RealState) {
+fn real_server(
+    tree: &mut Tree,
+    index: [u32; 2],
+    v: &VirtualServer,
+    r: &RealServer,
+    s: &RealState,
+    secure: bool,
+) {
     let e = entry(4);
     let mut row = Row {
         tree,
@@ -427,8 +442,8 @@ fn real_server(tree: &mut Tree, index: [u32; 2], v: &VirtualServer, r: &RealServ
     row.opt(9, r.lthreshold.filter(|t| *t != 0).map(Value::Gauge32));
     let inhibit = r.inhibit_on_failure.unwrap_or(v.inhibit_on_failure);
     row.col(10, Value::truth(!inhibit));
-    row.opt(11, r.notify_up.as_deref().map(command));
-    row.opt(12, r.notify_down.as_deref().map(command));
+    row.opt(11, r.notify_up.as_deref().map(|c| command(c, secure)));
+    row.opt(12, r.notify_down.as_deref().map(|c| command(c, secure)));
     row.col(13, Value::Gauge32(s.failed));
     real_counters(&mut row, &s.counters);
     let fwd = r.forwarding.or(v.forwarding);

@@ -22,7 +22,7 @@ for a in 192.0.2.1 192.0.2.10 192.0.2.11; do $IP addr add $a/32 dev lo; done
 cat > $D/snmpd.conf <<CONF
 master agentx
 agentXSocket unix:$D/agentx
-agentXTimeout 5
+agentXTimeout 30
 agentaddress udp:127.0.0.1:16161
 rocommunity public 127.0.0.1
 rwcommunity private 127.0.0.1
@@ -91,7 +91,7 @@ CONF
 export SNMP_PERSISTENT_DIR=$D/persist MIBS=""
 MIBOPTS="-M /kad/mibs -m KEEPALIVED-MIB"
 fail() { echo "VM-SNMP FAIL: $*"; for f in $D/*.log; do echo "--- $f"; tail -n 60 "$f"; done; exit 1; }
-walk() { snmpbulkwalk -v2c -c public -t 20 -r 1 -Cr60 $MIBOPTS 127.0.0.1:16161 KEEPALIVED-MIB::keepalived 2>/dev/null | grep -v "No Such Object"; }
+walk() { snmpbulkwalk -v2c -c public -t 60 -r 0 -Cr60 $MIBOPTS 127.0.0.1:16161 KEEPALIVED-MIB::keepalived 2>/dev/null | grep -v "No Such Object"; }
 
 /kad/bin/snmpd -f -C -c $D/snmpd.conf -Lf $D/snmpd.log -p $D/snmpd.pid &
 SNMPD=$!
@@ -103,7 +103,7 @@ set_weight() {
   # Up to 3 tries: under TCG keepalived can miss snmpd's AgentX ping and be re-registering
   # when the Set comes (its objects then read as notWritable for a moment).
   n=0
-  until snmpset -v2c -c private -t 20 -r 1 $MIBOPTS 127.0.0.1:16161 \
+  until snmpset -v2c -c private -t 60 -r 0 $MIBOPTS 127.0.0.1:16161 \
       KEEPALIVED-MIB::realServerWeight.1.2 i 7 > $D/$1.set 2>&1; do
     n=$((n + 1))
     [ $n -ge 3 ] && { echo "VM-SNMP $1: snmpset: $(cat $D/$1.set)"; return 1; }
