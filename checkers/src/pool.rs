@@ -640,6 +640,16 @@ impl Pool {
         self.update_svr_checker_state(vs, rs, checker, result.up);
     }
 
+    /// Sets `real`'s effective weight from outside the checkers: keepalived's SNMP write of
+    /// `realServerWeight` (`check_snmp_realserver_weight`, which calls `update_svr_wgt`).
+    /// Unknown servers are ignored.
+    pub fn set_weight(&mut self, real: RealServerId, weight: i64) {
+        let (v, r) = (real.vs().index(), real.index());
+        if self.rs.get(v).is_some_and(|rs| r < rs.len()) {
+            self.update_svr_wgt(v, r, weight);
+        }
+    }
+
     /// Shut down (keepalived's `clear_services` without `lvs_flush_on_stop`): the table
     /// empties; with `omega`, down notifiers run for alive servers and the quorum.
     pub fn stop(&mut self) {

@@ -36,8 +36,6 @@ pub struct Flag {
     pub given: fn(&Cli) -> bool,
 }
 
-const SNMP: &str = "KEEPALIVED-MIB's checker tables are not served (VRRP's are)";
-
 const AUTO_PRIO: &str = "automatic realtime priority is not implemented";
 const SYNCD: &str = "the IPVS connection sync daemon is not started";
 const NFT: &str = "kad's nftables table is always 'keepalived', chain priority -1";
@@ -117,10 +115,6 @@ pub const KEYWORDS: &[Keyword] = &[
     Keyword {
         name: "disable_local_igmp",
         loss: "local IGMP reports are not disabled",
-    },
-    Keyword {
-        name: "enable_snmp_checker",
-        loss: SNMP,
     },
     Keyword {
         name: "fifo_write_vrrp_states_on_reload",
@@ -251,10 +245,6 @@ pub const KEYWORDS: &[Keyword] = &[
         loss: IGNORED,
     },
     Keyword {
-        name: "snmp_name",
-        loss: SNMP,
-    },
-    Keyword {
         name: "regex_stack",
         loss: "the PCRE JIT stack size is not set",
     },
@@ -275,11 +265,6 @@ pub const FLAGS: &[Flag] = &[
         name: "-a, --address-monitoring",
         loss: "netlink address changes are not logged",
         given: |c| c.address_monitoring,
-    },
-    Flag {
-        name: "-x, --snmp",
-        loss: SNMP,
-        given: |c| c.snmp,
     },
     Flag {
         name: "--perf",
@@ -406,12 +391,12 @@ mod tests {
     #[test]
     fn every_place_is_named() {
         let l = loaded(
-            "global_defs {\n enable_snmp_checker\n nftables\n fifo_write_vrrp_states_on_reload\n}\n",
+            "global_defs {\n disable_local_igmp\n nftables\n fifo_write_vrrp_states_on_reload\n}\n",
         );
         let lines: Vec<String> = l.diagnostics.iter().map(|d| d.to_string()).collect();
         assert!(lines.contains(
-            &"k.conf:2:2: warning: enable_snmp_checker is accepted but not acted on by kad: \
-              KEEPALIVED-MIB's checker tables are not served (VRRP's are)"
+            &"k.conf:2:2: warning: disable_local_igmp is accepted but not acted on by kad: \
+              local IGMP reports are not disabled"
                 .to_string()
         ));
         assert!(lines

@@ -38,6 +38,8 @@ const FIRST_CHECKER: usize = 2;
 const BFD: Token = Token(usize::MAX / 2);
 /// The parent's metrics requests (`--metrics-listen`).
 const METRICS: Token = Token(usize::MAX / 2 + 1);
+/// The SNMP master agent's socket (`enable_snmp_checker`).
+const SNMP: Token = Token(usize::MAX / 2 + 2);
 /// Checker timers handled per loop turn before the sockets are polled again.
 const TIMERS_PER_TURN: usize = 256;
 /// How often `ha_suspend` virtual addresses are looked at (only when one is configured).
@@ -93,6 +95,8 @@ pub struct Reloaded {
     pub tls: Option<Tls>,
     /// The extension file's announcements.
     pub announce: crate::announce::Plan,
+    /// The SNMP subagent wanted with it.
+    pub snmp: Option<crate::snmp::check_agent::Wanted>,
 }
 
 /// How the loop loads a new configuration on SIGHUP.
@@ -150,6 +154,8 @@ pub struct Loop {
     announcer: Option<(crate::announce::Announcer, keepalive_netlink::Rtnl)>,
     /// A quorum changed (or a reload) since the announcements were last brought up to date.
     announce_dirty: bool,
+    /// The SNMP subagent (`enable_snmp_checker`).
+    snmp: Option<crate::snmp::check_agent::CheckAgent>,
 }
 
 impl std::fmt::Debug for Loop {
@@ -265,6 +271,7 @@ impl Loop {
             record: Default::default(),
             announcer: None,
             announce_dirty: false,
+            snmp: None,
         };
         l.poll
             .registry()
@@ -448,10 +455,16 @@ impl Loop {
             }
             let now = Instant::now();
             let vip_poll = self.polls_vips.then_some(next_vip_poll);
-            let wake = [vip_poll, self.timers.next(), self.children.next_deadline()]
-                .into_iter()
-                .flatten()
-                .min();
+            let snmp = self.snmp.as_ref().and_then(|a| a.next_deadline());
+            let wake = [
+                vip_poll,
+                self.timers.next(),
+                self.children.next_deadline(),
+                snmp,
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let timeout = if self.backlog.is_empty() {
                 wake.map(|w| w.saturating_duration_since(now))
             } else {
@@ -481,6 +494,7 @@ impl Loop {
                                     global,
                                     tls,
                                     announce,
+                                    snmp,
                                 }) = reload()
                                 {
                                     // keepalived's `ipvs_start` on reload (LOG_DEBUG).
@@ -499,6 +513,13 @@ impl Loop {
                                     self.reload(now, plan);
                                     self.set_announcements(announce);
                                     self.flush_table();
+                                    self.snmp = crate::snmp::check_agent::CheckAgent::reload(
+                                        self.snmp.take(),
+                                        snmp,
+                                        self.poll.registry(),
+                                        SNMP,
+                                        now,
+                                    );
                                     crate::memory::release_after_load();
                                 }
                                 (self.config_read)();
@@ -520,6 +541,10 @@ impl Loop {
                 }
                 if ev.token() == METRICS {
                     self.serve_metrics();
+                    continue;
+                }
+                if ev.token() == SNMP {
+                    self.serve_snmp(now);
                     continue;
                 }
                 if ev.token() == FILES {
@@ -578,6 +603,9 @@ impl Loop {
             }
             if self.children.next_deadline().is_some_and(|t| t <= now) {
                 self.reap(now);
+            }
+            if let Some(a) = &mut self.snmp {
+                a.handle_timeout(self.poll.registry(), now);
             }
             if now >= next_vip_poll {
                 self.check_vips(now);
@@ -1249,6 +1277,38 @@ impl Loop {
         self.pool.stop();
         self.drain_pool(now, false);
         self.fifos.close();
+        if let Some(a) = &mut self.snmp {
+            a.close(self.poll.registry(), now);
+        }
+    }
+
+    /// Starts the SNMP subagent (`enable_snmp_checker`), if wanted.
+    pub fn start_snmp(&mut self, wanted: Option<crate::snmp::check_agent::Wanted>) {
+        self.snmp = crate::snmp::check_agent::CheckAgent::start(wanted, SNMP, Instant::now());
+        if let Some(a) = &mut self.snmp {
+            a.handle_timeout(self.poll.registry(), Instant::now());
+        }
+    }
+
+    /// The master agent's socket is ready: answers from the pool, the checkers and the
+    /// kernel's counters (read once per batch of queries, only if one needs them).
+    fn serve_snmp(&mut self, now: Instant) {
+        let Some(a) = &mut self.snmp else { return };
+        let (pool, slots, plan, ipvs) = (&self.pool, &self.slots, &self.plan, &mut self.ipvs);
+        let table = std::cell::RefCell::new(ipvs);
+        let writes = a.ready(self.poll.registry(), now, || {
+            let kernel = table.borrow_mut().table().unwrap_or_default();
+            let mut failed = std::collections::HashMap::new();
+            for s in slots.iter().filter(|s| !s.checker.is_up()) {
+                *failed.entry((s.place.vs(), s.place.rs())).or_insert(0) += 1;
+            }
+            crate::snmp::check_state::states(pool, &plan.services, &kernel, &failed)
+        });
+        for (v, r, weight) in writes {
+            self.pool
+                .set_weight(VirtualServerId::new(v).real(r), weight);
+        }
+        self.drain_pool(now, false);
     }
 
     /// Release IPVS entries kad installed.

@@ -147,6 +147,7 @@ pub fn run(opts: &ChildOptions) -> i32 {
     let netns = loaded.config.top.net_namespace_ipvs.as_deref();
     let ipvs = ipvs::Ipvs::start(from_config::lvs_settings(g), netns);
     let tls = client_tls(&loaded);
+    let snmp = crate::snmp::check_agent::wanted(opts, &loaded.config);
     // The configuration's model is freed before the pool and the checkers are built, so that
     // they fill its space rather than being scattered among its holes.
     let global = loaded.config.global.clone();
@@ -161,6 +162,7 @@ pub fn run(opts: &ChildOptions) -> i32 {
     event_loop.set_announcements(announce);
     event_loop.dont_release_ipvs = opts.dont_release;
     event_loop.config_read = opts.config_read;
+    event_loop.start_snmp(snmp);
     drop(global);
     crate::memory::release_after_load();
     let opts_reload = opts.clone();
@@ -169,6 +171,7 @@ pub fn run(opts: &ChildOptions) -> i32 {
         let (loaded, plan, errors, announce) = read(&opts_reload, Some(&known))?;
         known = errors;
         let tls = client_tls(&loaded);
+        let snmp = crate::snmp::check_agent::wanted(&opts_reload, &loaded.config);
         let global = loaded.config.global;
         Some(event_loop::Reloaded {
             plan,
@@ -176,6 +179,7 @@ pub fn run(opts: &ChildOptions) -> i32 {
             tls,
             global,
             announce,
+            snmp,
         })
     });
     let _ = event_loop.run(reloader);

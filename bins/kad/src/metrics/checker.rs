@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use keepalive_checkers::{FailReason, Pool, VirtualServerId};
 
-use super::text::{Exposition, Kind};
+use super::text::{Exposition, Kind, Labels};
 
 /// One word per [`FailReason`] variant, for the `reason` label.
 pub fn reason_word(r: &FailReason) -> &'static str {
@@ -207,6 +207,22 @@ const REASONS: &[&str] = &[
 
 /// Writes the checker process's families.
 pub fn render(e: &mut Exposition<'_>, rows: &CheckerRows) {
+    // Each real server's two labels, rendered once for its four families.
+    let labels: Vec<Vec<Labels>> = rows
+        .virtuals
+        .iter()
+        .map(|v| {
+            v.reals
+                .iter()
+                .map(|r| {
+                    Labels::new(&[
+                        ("virtual_server", &v.virtual_server),
+                        ("real_server", &r.real_server),
+                    ])
+                })
+                .collect()
+        })
+        .collect();
     e.family(
         "kad_virtual_server_quorum_up",
         Kind::Gauge,
@@ -236,16 +252,9 @@ pub fn render(e: &mut Exposition<'_>, rows: &CheckerRows) {
         Kind::Gauge,
         "1 while a real server's checkers find it alive.",
     );
-    for v in &rows.virtuals {
-        for r in &v.reals {
-            e.sample(
-                "kad_real_server_up",
-                &[
-                    ("virtual_server", &v.virtual_server),
-                    ("real_server", &r.real_server),
-                ],
-                u8::from(r.up),
-            );
+    for (v, vl) in rows.virtuals.iter().zip(&labels) {
+        for (r, l) in v.reals.iter().zip(vl) {
+            e.sample_with("kad_real_server_up", l, &[], u8::from(r.up));
         }
     }
     e.family(
@@ -253,16 +262,9 @@ pub fn render(e: &mut Exposition<'_>, rows: &CheckerRows) {
         Kind::Gauge,
         "A real server's effective weight (configured weight plus dynamic adjustments).",
     );
-    for v in &rows.virtuals {
-        for r in &v.reals {
-            e.sample(
-                "kad_real_server_weight",
-                &[
-                    ("virtual_server", &v.virtual_server),
-                    ("real_server", &r.real_server),
-                ],
-                r.weight,
-            );
+    for (v, vl) in rows.virtuals.iter().zip(&labels) {
+        for (r, l) in v.reals.iter().zip(vl) {
+            e.sample_with("kad_real_server_weight", l, &[], r.weight);
         }
     }
     e.family(
@@ -270,17 +272,10 @@ pub fn render(e: &mut Exposition<'_>, rows: &CheckerRows) {
         Kind::Gauge,
         "How long a real server's last completed check attempt took.",
     );
-    for v in &rows.virtuals {
-        for r in &v.reals {
+    for (v, vl) in rows.virtuals.iter().zip(&labels) {
+        for (r, l) in v.reals.iter().zip(vl) {
             if let Some(d) = r.last_check_seconds {
-                e.sample(
-                    "kad_real_server_last_check_seconds",
-                    &[
-                        ("virtual_server", &v.virtual_server),
-                        ("real_server", &r.real_server),
-                    ],
-                    d,
-                );
+                e.sample_with("kad_real_server_last_check_seconds", l, &[], d);
             }
         }
     }
@@ -289,19 +284,11 @@ pub fn render(e: &mut Exposition<'_>, rows: &CheckerRows) {
         Kind::Gauge,
         "1 for the reason a down real server's last check failed.",
     );
-    for v in &rows.virtuals {
-        for r in &v.reals {
+    for (v, vl) in rows.virtuals.iter().zip(&labels) {
+        for (r, l) in v.reals.iter().zip(vl) {
             let Some(reason) = r.failure else { continue };
             debug_assert!(REASONS.contains(&reason));
-            e.sample(
-                "kad_real_server_failure",
-                &[
-                    ("virtual_server", &v.virtual_server),
-                    ("real_server", &r.real_server),
-                    ("reason", reason),
-                ],
-                1,
-            );
+            e.sample_with("kad_real_server_failure", l, &[("reason", reason)], 1);
         }
     }
     e.single(

@@ -6,7 +6,7 @@ use keepalive_vrrp::instance::InstanceStats;
 use keepalive_vrrp::stats::RxStats;
 use keepalive_vrrp::tracker::{TrackerKind, TrackerState};
 
-use super::text::{Exposition, Kind};
+use super::text::{Exposition, Kind, Labels};
 use crate::vrrp::dump::state_num;
 use crate::vrrp::mapping::Source;
 use crate::vrrp::router::Router;
@@ -262,15 +262,18 @@ pub const RX_REASONS: &[RxReason] = &[
 
 /// Writes the VRRP process's families.
 pub fn render(e: &mut Exposition<'_>, rows: &VrrpRows) {
-    let vrids: Vec<String> = rows.instances.iter().map(|i| i.vrid.to_string()).collect();
-    let common = |i: usize| {
-        let r = &rows.instances[i];
-        [
-            ("iname", r.name.as_str()),
-            ("intf", r.interface.as_str()),
-            ("vrid", vrids[i].as_str()),
-        ]
-    };
+    // Each instance's identifying labels, rendered once for its ~25 samples.
+    let common: Vec<Labels> = rows
+        .instances
+        .iter()
+        .map(|r| {
+            Labels::new(&[
+                ("iname", r.name.as_str()),
+                ("intf", r.interface.as_str()),
+                ("vrid", r.vrid.to_string().as_str()),
+            ])
+        })
+        .collect();
     for (name, excluded, help) in [
         ("keepalived_vrrp_state", false, "State of vrrp"),
         (
@@ -281,20 +284,19 @@ pub fn render(e: &mut Exposition<'_>, rows: &VrrpRows) {
     ] {
         e.family(name, Kind::Gauge, help);
         for (i, r) in rows.instances.iter().enumerate() {
-            let [a, b, c] = common(i);
             let list = if excluded { &r.excluded } else { &r.vips };
             for ip in list {
-                e.sample(name, &[a, b, c, ("ip_address", ip)], r.state);
+                e.sample_with(name, &common[i], &[("ip_address", ip)], r.state);
             }
             if !excluded && list.is_empty() {
-                e.sample(name, &[a, b, c, ("ip_address", "")], r.state);
+                e.sample_with(name, &common[i], &[("ip_address", "")], r.state);
             }
         }
     }
     for (name, help, get) in EXPORTER_COUNTERS {
         e.family(name, Kind::Counter, help);
         for (i, r) in rows.instances.iter().enumerate() {
-            e.sample(name, &common(i), get(&r.stats));
+            e.sample_with(name, &common[i], &[], get(&r.stats));
         }
     }
     e.family(
@@ -327,9 +329,10 @@ pub fn render(e: &mut Exposition<'_>, rows: &VrrpRows) {
         "Packets an instance dropped, all reasons together.",
     );
     for (i, r) in rows.instances.iter().enumerate() {
-        e.sample(
+        e.sample_with(
             "kad_vrrp_rx_dropped_total",
-            &common(i),
+            &common[i],
+            &[],
             r.stats.rx.dropped(),
         );
     }
@@ -344,13 +347,13 @@ pub fn render(e: &mut Exposition<'_>, rows: &VrrpRows) {
         if r.stats.rx.dropped() == 0 {
             continue;
         }
-        let [a, b, c] = common(i);
         for (reason, get) in RX_REASONS {
             let n = get(&r.stats.rx);
             if n > 0 {
-                e.sample(
+                e.sample_with(
                     "kad_vrrp_rx_errors_total",
-                    &[a, b, c, ("reason", reason)],
+                    &common[i],
+                    &[("reason", reason)],
                     n,
                 );
             }
@@ -362,9 +365,10 @@ pub fn render(e: &mut Exposition<'_>, rows: &VrrpRows) {
         "Changes of state of an instance.",
     );
     for (i, r) in rows.instances.iter().enumerate() {
-        e.sample(
+        e.sample_with(
             "kad_vrrp_transitions_total",
-            &common(i),
+            &common[i],
+            &[],
             r.stats.transitions,
         );
     }
@@ -374,15 +378,16 @@ pub fn render(e: &mut Exposition<'_>, rows: &VrrpRows) {
         "An instance's configured (base) and advertised (effective) priority.",
     );
     for (i, r) in rows.instances.iter().enumerate() {
-        let [a, b, c] = common(i);
-        e.sample(
+        e.sample_with(
             "kad_vrrp_priority",
-            &[a, b, c, ("kind", "base")],
+            &common[i],
+            &[("kind", "base")],
             r.base_priority,
         );
-        e.sample(
+        e.sample_with(
             "kad_vrrp_priority",
-            &[a, b, c, ("kind", "effective")],
+            &common[i],
+            &[("kind", "effective")],
             r.effective_priority,
         );
     }
@@ -392,11 +397,11 @@ pub fn render(e: &mut Exposition<'_>, rows: &VrrpRows) {
         "What each tracked object adds to an instance's priority now.",
     );
     for (i, r) in rows.instances.iter().enumerate() {
-        let [a, b, c] = common(i);
         for t in &r.trackers {
-            e.sample(
+            e.sample_with(
                 "kad_vrrp_tracker_priority_adjustment",
-                &[a, b, c, ("tracker_kind", t.kind), ("tracker", &t.name)],
+                &common[i],
+                &[("tracker_kind", t.kind), ("tracker", &t.name)],
                 t.adjustment.unwrap_or(0),
             );
         }
@@ -407,11 +412,11 @@ pub fn render(e: &mut Exposition<'_>, rows: &VrrpRows) {
         "1 while a tracked object holds its instance in FAULT (or, not reported yet, in INIT).",
     );
     for (i, r) in rows.instances.iter().enumerate() {
-        let [a, b, c] = common(i);
         for t in &r.trackers {
-            e.sample(
+            e.sample_with(
                 "kad_vrrp_tracker_holds_fault",
-                &[a, b, c, ("tracker_kind", t.kind), ("tracker", &t.name)],
+                &common[i],
+                &[("tracker_kind", t.kind), ("tracker", &t.name)],
                 u8::from(t.adjustment.is_none()),
             );
         }

@@ -85,6 +85,8 @@ pub struct Agent {
     out: Vec<u8>,
     /// What the process's log says about the session, once per change.
     last_logged: Option<String>,
+    /// Committed Sets not yet taken by the process ([`Agent::take_sets`]).
+    sets: Vec<VarBind>,
 }
 
 impl std::fmt::Debug for Agent {
@@ -110,6 +112,7 @@ impl Agent {
             connected: false,
             out: Vec::new(),
             last_logged: None,
+            sets: Vec::new(),
         }
     }
 
@@ -172,6 +175,11 @@ impl Agent {
         self.drive(registry, now);
     }
 
+    /// The writes the master committed since the last call, for the process to apply.
+    pub fn take_sets(&mut self) -> Vec<VarBind> {
+        std::mem::take(&mut self.sets)
+    }
+
     /// Sends a notification (dropped while the session is down).
     pub fn notify(&mut self, registry: &Registry, now: Instant, trap: Oid, objects: Vec<VarBind>) {
         self.session.notify(now, trap, objects);
@@ -229,6 +237,7 @@ impl Agent {
                     log_info!("{line}");
                     self.last_logged = Some(line);
                 }
+                Event::Set(vbs) => self.sets.extend(vbs),
                 Event::RegisterFailed { oid, error } => {
                     log_warn!("SNMP: cannot register {oid} (error {error})");
                 }

@@ -9,10 +9,14 @@
 //! - [`agentx`]: the protocol, sans-IO;
 //! - [`agent::Agent`]: its socket, driven by a child's mio loop without ever blocking it;
 //! - [`tree`], [`global_mib`], [`vrrp_mib`]: the objects, built from the process's state;
-//! - [`vrrp_agent`]: what the VRRP process registers and sends.
+//! - [`vrrp_agent`]: what the VRRP process registers and sends;
+//! - [`check_agent`], [`check_mib`]: the checker process's subagent and its objects.
 
 pub mod agent;
 pub mod agentx;
+pub mod check_agent;
+pub mod check_mib;
+pub mod check_state;
 pub mod global_mib;
 pub mod tree;
 pub mod vrrp_agent;

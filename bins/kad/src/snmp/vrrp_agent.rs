@@ -38,12 +38,13 @@ pub fn start(
     VrrpAgent::new(settings, global, &version, token, now)
 }
 
-/// keepalived leaves `global` to the checker process when that one runs with
-/// `enable_snmp_checker`; kad's checker process has no subagent yet, so the VRRP process
-/// serves `global` whenever it serves KEEPALIVED-MIB.
+/// keepalived's `vrrp_handles_global_oid`: the VRRP process serves `global` with
+/// KEEPALIVED-MIB's `vrrp` subtree, unless a checker process runs with
+/// `enable_snmp_checker` (it runs when there are virtual servers) and serves it.
 fn wanted(opts: &crate::ChildOptions, config: &Config) -> (Settings, bool) {
     let settings = Settings::new(config, opts.snmp, opts.snmp_socket.as_deref());
-    let global = settings.vrrp;
+    let checker_serves = settings.checker && !config.lvs.virtual_servers.is_empty();
+    let global = settings.vrrp && !checker_serves;
     (settings, global)
 }
 

@@ -68,7 +68,15 @@ pub mod res_error {
     pub const NO_ERROR: u16 = 0;
     /// SNMP genErr.
     pub const GEN_ERR: u16 = 5;
-    /// SNMP notWritable: kad's MIB objects are read-only.
+    /// SNMP wrongType.
+    pub const WRONG_TYPE: u16 = 7;
+    /// SNMP wrongLength.
+    pub const WRONG_LENGTH: u16 = 8;
+    /// SNMP wrongValue.
+    pub const WRONG_VALUE: u16 = 10;
+    /// SNMP noCreation: no such object instance to write.
+    pub const NO_CREATION: u16 = 11;
+    /// SNMP notWritable: the object is read-only.
     pub const NOT_WRITABLE: u16 = 17;
     /// The master refused the session.
     pub const OPEN_FAILED: u16 = 256;

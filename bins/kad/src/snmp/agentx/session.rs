@@ -7,7 +7,9 @@
 //! | Opening     | Response, no error           | send Register + AddAgentCaps per subtree | Registering |
 //! | Registering | last Response                | [`Event::Up`]                            | Ready       |
 //! | Ready       | Get / GetNext / GetBulk      | answer from the [`Mib`]                  | Ready       |
-//! | Ready       | TestSet                      | refuse: notWritable                      | Ready       |
+//! | Ready       | TestSet                      | [`Mib::test_set`] each varbind; keep them | Ready       |
+//! | Ready       | CommitSet (after a good test) | [`Event::Set`] with the tested varbinds  | Ready       |
+//! | Ready       | UndoSet / CleanupSet         | forget the tested varbinds               | Ready       |
 //! | Ready       | `notify`                     | send Notify                              | Ready       |
 //! | not Ready   | `notify`                     | queue it (sent at Up)                    | same        |
 //! | any open    | no Response in time          | [`Event::Disconnect`]                    | Closed      |
@@ -34,6 +36,12 @@ pub trait Mib {
     fn get(&self, oid: &Oid) -> Option<Value>;
     /// The first object instance strictly after `oid`.
     fn next(&self, oid: &Oid) -> Option<(Oid, Value)>;
+    /// Whether `vb` may be written (RFC 2741 §7.2.4.1, TestSet): `Err` carries the SNMP
+    /// error status (`wrongType`, `notWritable`…). Objects are read-only unless a MIB says.
+    fn test_set(&self, vb: &VarBind) -> Result<(), u16> {
+        let _ = vb;
+        Err(res_error::NOT_WRITABLE)
+    }
 }
 
 /// A subtree to register, with the sysORTable description keepalived gives it.
@@ -71,6 +79,10 @@ pub enum Event {
     Disconnect(Reason),
     /// Open and registered: queries are answered, notifications sent.
     Up,
+    /// A Set the master committed (RFC 2741 §7.2.4.2): the varbinds [`Mib::test_set`]
+    /// accepted, for the driver to apply at once (as keepalived's write methods do in
+    /// their COMMIT phase, which cannot fail).
+    Set(Vec<VarBind>),
     /// The master refused a registration (another agent has it, usually).
     RegisterFailed {
         /// The subtree.
@@ -145,6 +157,8 @@ pub struct Session {
     tx: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
     queued: VecDeque<Vec<VarBind>>,
+    /// The varbinds of the last TestSet that passed, until CommitSet, UndoSet or CleanupSet.
+    tested: Option<Vec<VarBind>>,
     stats: Stats,
 }
 
@@ -163,6 +177,7 @@ impl Session {
             tx: VecDeque::new(),
             events: VecDeque::new(),
             queued: VecDeque::new(),
+            tested: None,
             stats: Stats::default(),
         }
     }
@@ -396,9 +411,33 @@ impl Session {
                 let vbs = bulk(mib, usize::from(*non_repeaters), *max_repetitions, ranges);
                 reply(self, res_error::NO_ERROR, 0, vbs);
             }
-            Body::TestSet(_) => reply(self, res_error::NOT_WRITABLE, 1, vec![]),
-            Body::CommitSet | Body::UndoSet => reply(self, res_error::NO_ERROR, 0, vec![]),
-            Body::CleanupSet => {}
+            Body::TestSet(vbs) => {
+                let refused = vbs
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, vb)| mib.test_set(vb).err().map(|e| (e, i as u16 + 1)));
+                match refused {
+                    Some((error, index)) => {
+                        self.tested = None;
+                        reply(self, error, index, vec![]);
+                    }
+                    None => {
+                        self.tested = Some(vbs.clone());
+                        reply(self, res_error::NO_ERROR, 0, vec![]);
+                    }
+                }
+            }
+            Body::CommitSet => {
+                if let Some(vbs) = self.tested.take() {
+                    self.events.push_back(Event::Set(vbs));
+                }
+                reply(self, res_error::NO_ERROR, 0, vec![]);
+            }
+            Body::UndoSet => {
+                self.tested = None;
+                reply(self, res_error::NO_ERROR, 0, vec![]);
+            }
+            Body::CleanupSet => self.tested = None,
             _ => reply(self, res_error::PROCESSING_ERROR, 0, vec![]),
         }
     }
@@ -688,6 +727,84 @@ mod tests {
         ));
         s.handle_bytes(now, &from_master(6, Body::CleanupSet), &tree());
         assert!(sent(&mut s).is_empty(), "CleanupSet has no response");
+    }
+
+    /// The tree with column 3 writable as Gauge32, as a MIB with a write method says.
+    struct Writable(Tree);
+
+    impl Mib for Writable {
+        fn get(&self, oid: &Oid) -> Option<Value> {
+            self.0.get(oid)
+        }
+        fn next(&self, oid: &Oid) -> Option<(Oid, Value)> {
+            self.0.next(oid)
+        }
+        fn test_set(&self, vb: &VarBind) -> Result<(), u16> {
+            match (self.0.get(&vb.name), &vb.value) {
+                (Some(Value::Gauge32(_)), Value::Gauge32(_)) => Ok(()),
+                (Some(_), _) => Err(res_error::WRONG_TYPE),
+                (None, _) => Err(res_error::NO_CREATION),
+            }
+        }
+    }
+
+    fn error_of(pdus: &[Pdu]) -> (u16, u16) {
+        match pdus {
+            [Pdu {
+                body: Body::Response { error, index, .. },
+                ..
+            }] => (*error, *index),
+            other => panic!("one response expected, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_tested_set_is_handed_over_at_commit_and_only_then() {
+        let now = Instant::now();
+        let mut s = open(now);
+        let mib = Writable(tree());
+        let vb = VarBind::new(Oid(ROOT.to_vec()).child(&[3, 1, 3, 2]), Value::Gauge32(7));
+        s.handle_bytes(now, &from_master(5, Body::TestSet(vec![vb.clone()])), &mib);
+        assert_eq!(error_of(&sent(&mut s)), (res_error::NO_ERROR, 0));
+        assert_eq!(s.poll_event(), None, "nothing is applied at TestSet");
+        s.handle_bytes(now, &from_master(6, Body::CommitSet), &mib);
+        assert_eq!(error_of(&sent(&mut s)), (res_error::NO_ERROR, 0));
+        assert_eq!(s.poll_event(), Some(Event::Set(vec![vb.clone()])));
+        s.handle_bytes(now, &from_master(7, Body::CleanupSet), &mib);
+        assert!(sent(&mut s).is_empty());
+        // Undone before the commit: nothing to apply.
+        s.handle_bytes(now, &from_master(8, Body::TestSet(vec![vb])), &mib);
+        sent(&mut s);
+        s.handle_bytes(now, &from_master(9, Body::UndoSet), &mib);
+        s.handle_bytes(now, &from_master(10, Body::CommitSet), &mib);
+        sent(&mut s);
+        assert_eq!(s.poll_event(), None);
+    }
+
+    #[test]
+    fn a_set_names_its_first_bad_varbind() {
+        let now = Instant::now();
+        let mut s = open(now);
+        let mib = Writable(tree());
+        let root = Oid(ROOT.to_vec());
+        let good = VarBind::new(root.child(&[3, 1, 3, 1]), Value::Gauge32(1));
+        for (bad, error) in [
+            (
+                VarBind::new(root.child(&[3, 1, 3, 1]), Value::Integer(1)),
+                res_error::WRONG_TYPE,
+            ),
+            (
+                VarBind::new(root.child(&[3, 1, 3, 9]), Value::Gauge32(1)),
+                res_error::NO_CREATION,
+            ),
+        ] {
+            let pdu = from_master(5, Body::TestSet(vec![good.clone(), bad]));
+            s.handle_bytes(now, &pdu, &mib);
+            assert_eq!(error_of(&sent(&mut s)), (error, 2));
+            s.handle_bytes(now, &from_master(6, Body::CommitSet), &mib);
+            sent(&mut s);
+            assert_eq!(s.poll_event(), None, "a refused set is never applied");
+        }
     }
 
     #[test]
