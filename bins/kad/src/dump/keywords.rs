@@ -12,6 +12,22 @@ use serde_json::{Map, Value};
 /// Rewrite the whole serialized configuration in place.
 pub fn faithful(top: &mut Value) {
     let Value::Object(top) = top else { return };
+    // `vrrp_script` and MISC_CHECK name their user with a keyword of their own; every other
+    // script takes it after the command.
+    if let Some(Value::Object(v)) = top.get_mut("vrrp") {
+        for_each_object(v, "scripts", |s| split_user(s, "script"));
+    }
+    if let Some(Value::Object(l)) = top.get_mut("lvs") {
+        for_each_object(l, "virtual_servers", |vs| {
+            for_each_object(vs, "real_servers", |rs| {
+                for_each_object(rs, "checkers", |c| {
+                    if let Some(Value::Object(kind)) = c.get_mut("kind") {
+                        split_user(kind, "script");
+                    }
+                })
+            })
+        });
+    }
     scripts_to_words(top);
     if let Some(Value::Object(g)) = top.get_mut("global") {
         global(g);
@@ -21,6 +37,11 @@ pub fn faithful(top: &mut Value) {
     }
     if let Some(Value::Object(l)) = top.get_mut("lvs") {
         lvs(l);
+    }
+    if let Some(Value::Array(b)) = top.get_mut("bfd") {
+        b.iter_mut()
+            .filter_map(Value::as_object_mut)
+            .for_each(bfd_instance);
     }
     // keepalived looks up a tracked script, file, process or BFD instance when it reads the
     // `track_*` line, so those blocks must come before the instances that name them.
@@ -38,7 +59,94 @@ fn move_to_end(m: &mut Map<String, Value>, key: &str) {
     }
 }
 
+/// Move a script's `user`/`group` out to a `user USER [GROUP]` entry beside it.
+fn split_user(m: &mut Map<String, Value>, key: &str) {
+    let Some(Value::Object(script)) = m.get_mut(key) else {
+        return;
+    };
+    let words: Vec<Value> = ["user", "group"]
+        .iter()
+        .filter_map(|k| script.shift_remove(*k))
+        .filter(|v| !v.is_null())
+        .collect();
+    if !words.is_empty() {
+        m.insert("user".into(), Value::Array(words));
+    }
+}
+
+/// The global settings the model groups per child process, per FIFO or per netlink socket,
+/// back to their flat keywords (`vrrp_priority`, `notify_fifo_script`, `..._rcv_bufs_force`).
+fn flatten_global(g: &mut Map<String, Value>) {
+    for child in ["vrrp", "checker", "bfd"] {
+        let Some(Value::Object(p)) = g.shift_remove(&format!("{child}_process")) else {
+            continue;
+        };
+        for (k, v) in p {
+            let key = if k == "process_name" {
+                format!("{child}_process_name")
+            } else {
+                format!("{child}_{k}")
+            };
+            g.insert(key, v);
+        }
+    }
+    for fifo in ["notify_fifo", "vrrp_notify_fifo", "lvs_notify_fifo"] {
+        let Some(Value::Object(mut n)) = g.shift_remove(fifo) else {
+            continue;
+        };
+        if let Some(Value::Object(f)) = n.shift_remove("fifo") {
+            let words = ["path", "user", "group"]
+                .iter()
+                .filter_map(|k| f.get(*k).filter(|v| !v.is_null()).cloned())
+                .collect();
+            g.insert(fifo.into(), Value::Array(words));
+        }
+        if let Some(script) = n.shift_remove("script").filter(|v| !v.is_null()) {
+            g.insert(format!("{fifo}_script"), script);
+        }
+    }
+    let bufs: Vec<String> = g
+        .keys()
+        .filter(|k| k.ends_with("_rcv_bufs"))
+        .cloned()
+        .collect();
+    for key in bufs {
+        if let Some(Value::Object(b)) = g.shift_remove(&key) {
+            if let Some(size) = b.get("size").filter(|v| !v.is_null()) {
+                g.insert(key.clone(), size.clone());
+            }
+            if b.get("force") == Some(&Value::Bool(true)) {
+                g.insert(format!("{key}_force"), Value::Bool(true));
+            }
+        }
+    }
+    if let Some(Value::Object(t)) = g.get("lvs_timeouts") {
+        let mut words = Vec::new();
+        for (k, v) in t.iter().filter(|(_, v)| !v.is_null()) {
+            words.push(Value::String(k.clone()));
+            words.push(v.clone());
+        }
+        g.insert("lvs_timeouts".into(), Value::Array(words));
+    }
+    if let Some(Value::Object(d)) = g.get("lvs_sync_daemon") {
+        // `lvs_sync_daemon IF [inst] VI [id N] [maxlen N] [port N] [ttl N] [group ADDR]`.
+        let mut words = Vec::new();
+        for (k, v) in d.iter().filter(|(_, v)| !v.is_null()) {
+            match k.as_str() {
+                "interface" => words.push(v.clone()),
+                "instance" => words.extend([Value::from("inst"), v.clone()]),
+                _ => words.extend([Value::from(k.as_str()), v.clone()]),
+            }
+        }
+        g.insert("lvs_sync_daemon".into(), Value::Array(words));
+    }
+    if let Some(Value::Array(words)) = g.get_mut("script_user") {
+        words.retain(|w| !w.is_null());
+    }
+}
+
 fn global(g: &mut Map<String, Value>) {
+    flatten_global(g);
     // `notification_email { a b }` is a block of addresses, one per line.
     if let Some(Value::Array(emails)) = g.get_mut("notification_email") {
         *emails = emails.drain(..).map(|e| Value::Array(vec![e])).collect();
@@ -79,9 +187,50 @@ fn vrrp(v: &mut Map<String, Value>) {
         track(g);
         notify(g);
     });
-    for key in ["track_groups", "garp_groups"] {
-        for_each_object(v, key, |_| {});
-    }
+    for_each_object(v, "garp_groups", |g| {
+        if let Some(Value::Array(ifs)) = g.get_mut("interfaces") {
+            *ifs = ifs.drain(..).map(|i| Value::Array(vec![i])).collect();
+        }
+    });
+    // `linkbeat_interfaces { IF [MII|ETHTOOL|IOCTL] }`, `interface_up_down_delays { IF DOWN UP }`.
+    lines(v, "linkbeat_interfaces", |l| {
+        let mut w = Words::default();
+        w.value(l.get("interface"));
+        if let Some(m) = l.get("method").and_then(Value::as_str) {
+            w.word(&m.to_uppercase());
+        }
+        w.done()
+    });
+    lines(v, "interface_up_down_delays", |l| {
+        let mut w = Words::default();
+        for key in ["interface", "down", "up"] {
+            w.value(l.get(key));
+        }
+        w.done()
+    });
+    for_each_object(v, "track_files", |f| {
+        // `init_file [VALUE] [overwrite]`.
+        if let Some(Value::Array(init)) = f.get_mut("init_file") {
+            let overwrite = init.get(1) == Some(&Value::Bool(true));
+            init.truncate(1);
+            if overwrite {
+                init.push("overwrite".into());
+            }
+        }
+    });
+    for_each_object(v, "track_processes", |p| {
+        if let Some(Value::String(m)) = p.get_mut("param_match") {
+            *m = m.to_lowercase();
+        }
+    });
+    for_each_object(v, "scripts", |s| {
+        // `weight N [reverse]`.
+        if s.shift_remove("reverse") == Some(Value::Bool(true)) {
+            if let Some(w) = s.get_mut("weight") {
+                *w = Value::Array(vec![w.clone(), "reverse".into()]);
+            }
+        }
+    });
 }
 
 fn instance(i: &mut Map<String, Value>) {
@@ -116,7 +265,22 @@ fn instance(i: &mut Map<String, Value>) {
     }
     lines(i, "virtual_routes", route_words);
     lines(i, "virtual_rules", rule_words);
+    // Both keywords set the source address; `unicast_src_ip` also marks the instance unicast.
+    let unicast = i
+        .get("unicast_peers")
+        .and_then(Value::as_array)
+        .is_some_and(|p| !p.is_empty());
+    rename(
+        i,
+        "src_ip",
+        if unicast {
+            "unicast_src_ip"
+        } else {
+            "mcast_src_ip"
+        },
+    );
     lines(i, "unicast_peers", generic_words);
+    rename(i, "unicast_peers", "unicast_peer");
     track(i);
     notify(i);
 }
@@ -147,6 +311,25 @@ fn notify(m: &mut Map<String, Value>) {
     }
 }
 
+/// `bfd_instance` intervals are written in milliseconds; the model holds seconds.
+fn bfd_instance(b: &mut Map<String, Value>) {
+    // Which children use the instance is derived from the `track_bfd`/BFD_CHECK references.
+    b.shift_remove("vrrp");
+    b.shift_remove("checker");
+    for key in ["min_rx", "min_tx", "idle_tx"] {
+        if let Some(v) = b.get_mut(key) {
+            if let Some(secs) = v.as_f64() {
+                let us = (secs * 1e6).round() as u64;
+                *v = if us % 1000 == 0 {
+                    Value::from(us / 1000)
+                } else {
+                    Value::String(format!("{}.{:03}", us / 1000, us % 1000))
+                };
+            }
+        }
+    }
+}
+
 fn lvs(l: &mut Map<String, Value>) {
     for_each_object(l, "groups", |g| {
         if let Some(Value::Array(entries)) = g.get_mut("entries") {
@@ -169,6 +352,12 @@ fn virtual_server(vs: &mut Map<String, Value>) {
         }
     }
     rename(vs, "scheduler", "lvs_sched");
+    // `persistence_granularity MASK|PREFIXLEN`: the model tags it with the family.
+    if let Some(Value::Object(g)) = vs.get("persistence_granularity") {
+        if let Some(v) = g.values().next().cloned() {
+            vs.insert("persistence_granularity".into(), v);
+        }
+    }
     if let Some(Value::Object(flags)) = vs.shift_remove("sched_flags") {
         for (k, on) in flags {
             if on == Value::Bool(true) {
@@ -200,16 +389,36 @@ fn virtual_server(vs: &mut Map<String, Value>) {
 fn checker(c: &mut Map<String, Value>) {
     // `timing` holds `settings` resolved against the real and virtual server.
     c.shift_remove("timing");
-    let Some(Value::Object(kind)) = c.get_mut("kind") else {
+    let Some(Value::Object(mut kind)) = c.shift_remove("kind") else {
         return;
     };
     match kind.get("type").and_then(Value::as_str) {
         Some("MISC_CHECK") => {
-            rename(kind, "script", "misc_path");
-            rename(kind, "timeout", "misc_timeout");
-            rename(kind, "dynamic", "misc_dynamic");
+            rename(&mut kind, "script", "misc_path");
+            rename(&mut kind, "timeout", "misc_timeout");
+            rename(&mut kind, "dynamic", "misc_dynamic");
         }
-        Some("HTTP_GET" | "SSL_GET") => for_each_object(kind, "urls", |u| {
+        // `type` is the checker's own keyword in the model; DNS_CHECK's query type sits
+        // beside it.
+        Some("DNS_CHECK") => {
+            if let Some(t) = kind.shift_remove("query_type") {
+                c.insert("type".into(), t);
+            }
+        }
+        Some("UDP_CHECK") => {
+            if let Some(p) = kind.get_mut("payload").filter(|p| !p.is_null()) {
+                *p = Value::String(hex(p, None));
+            }
+            let data = kind.shift_remove("reply_data").filter(|v| !v.is_null());
+            let mask = kind.shift_remove("reply_mask").filter(|v| !v.is_null());
+            if let Some(data) = data {
+                kind.insert(
+                    "require_reply".into(),
+                    Value::String(hex(&data, mask.as_ref())),
+                );
+            }
+        }
+        Some("HTTP_GET" | "SSL_GET") => for_each_object(&mut kind, "urls", |u| {
             if let Some(Value::Array(codes)) = u.shift_remove("status_codes") {
                 let words = codes.iter().map(status_code_word).collect();
                 u.insert("status_code".into(), Value::Array(words));
@@ -217,6 +426,36 @@ fn checker(c: &mut Map<String, Value>) {
         }),
         _ => {}
     }
+    // The checker's keyword and own settings lead its block.
+    let rest = std::mem::take(c);
+    c.insert("kind".into(), Value::Object(kind));
+    c.extend(rest);
+}
+
+/// Bytes as the checkers' hex strings, with `x` for each nibble the mask leaves out.
+fn hex(bytes: &Value, mask: Option<&Value>) -> String {
+    let byte_at = |v: Option<&Value>, i: usize| {
+        v.and_then(|v| v.get(i))
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as u8
+    };
+    let Some(n) = bytes.as_array().map(Vec::len) else {
+        return String::new();
+    };
+    let digit = |v: u8, wild: bool| {
+        if wild {
+            'x'
+        } else {
+            char::from_digit(u32::from(v), 16).unwrap_or('0')
+        }
+    };
+    let mut out = String::with_capacity(2 * n);
+    for i in 0..n {
+        let (b, m) = (byte_at(Some(bytes), i), byte_at(mask, i));
+        out.push(digit(b >> 4, m & 0xf0 != 0));
+        out.push(digit(b & 0x0f, m & 0x0f != 0));
+    }
+    out
 }
 
 /// `200-299`, or `200` for a single code.

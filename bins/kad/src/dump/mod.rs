@@ -152,8 +152,13 @@ fn entry(out: &mut String, depth: usize, key: &str, v: &Value) {
             // (`virtual_ipaddress`): named blocks repeat the keyword, anonymous ones are listed
             // inside one block.
             // At the top level a named block is a block even when it holds nothing.
-            if items.iter().all(is_block_item) && (depth == 0 || !items.iter().all(is_bare_header))
-            {
+            if depth == 0 && items.iter().all(Value::is_object) {
+                for item in items {
+                    if let Value::Object(m) = item {
+                        block(out, depth, key, m);
+                    }
+                }
+            } else if items.iter().all(is_block_item) && !items.iter().all(is_bare_header) {
                 for item in items {
                     if let Value::Object(m) = item {
                         match kind_keyword(m) {
