@@ -169,9 +169,7 @@ fn global(g: &mut Map<String, Value>) {
 }
 
 fn vrrp(v: &mut Map<String, Value>) {
-    for key in ["static_ipaddress"] {
-        lines(v, key, address_words);
-    }
+    lines(v, "static_ipaddress", address_words);
     lines(v, "static_routes", route_words);
     lines(v, "static_rules", rule_words);
     for_each_object(v, "instances", instance);
@@ -639,15 +637,9 @@ fn rule_words(r: &Value) -> Value {
 /// Options kept as written: `[["mtu", "lock 1400"], ...]`.
 fn options(w: &mut Words, r: &Value) {
     if let Some(Value::Array(opts)) = r.get("options") {
-        for o in opts {
-            if let Some(Value::Array(kv)) = Some(o) {
-                for part in kv {
-                    if let Some(s) = part.as_str() {
-                        for word in s.split_whitespace() {
-                            w.word(word);
-                        }
-                    }
-                }
+        for part in opts.iter().filter_map(Value::as_array).flatten() {
+            for word in part.as_str().unwrap_or_default().split_whitespace() {
+                w.word(word);
             }
         }
     }
@@ -773,5 +765,58 @@ fn for_each_object(
                 f(o);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn status_codes_as_ranges() {
+        assert_eq!(
+            status_code_word(&json!({"min": 200, "max": 299})),
+            "200-299"
+        );
+        assert_eq!(status_code_word(&json!({"min": 404, "max": 404})), "404");
+    }
+
+    #[test]
+    fn hex_strings_keep_their_wildcards() {
+        assert_eq!(hex(&json!([0x4f, 0x4b]), None), "4f4b");
+        assert_eq!(
+            hex(&json!([0x4f, 0x4b]), Some(&json!([0x00, 0x0f]))),
+            "4f4x"
+        );
+    }
+
+    #[test]
+    fn group_ranges_give_only_the_last_part() {
+        let e = json!({"kind": "range", "first": "192.0.2.3", "last": "192.0.2.10", "port": 80});
+        assert_eq!(group_entry_words(&e), json!(["192.0.2.3-10", 80]));
+        let e = json!({"kind": "range", "first": "2001:db8::1", "last": "2001:db8::1f"});
+        assert_eq!(group_entry_words(&e), json!(["2001:db8::1-1f"]));
+        assert_eq!(
+            group_entry_words(&json!({"kind": "fwmark", "mark": 7})),
+            json!(["fwmark", 7])
+        );
+    }
+
+    #[test]
+    fn forwarding_as_lvs_method() {
+        let mut m = Map::new();
+        m.insert("forwarding".into(), json!({"method": "NAT"}));
+        lvs_method(&mut m, "forwarding", "lvs_method");
+        assert_eq!(m.get("lvs_method"), Some(&json!(["NAT"])));
+        m.insert(
+            "forwarding".into(),
+            json!({"method": {"TUN": {"type": {"gue": {"port": 6080}}, "checksum": "csum"}}}),
+        );
+        lvs_method(&mut m, "forwarding", "lvs_method");
+        assert_eq!(
+            m.get("lvs_method"),
+            Some(&json!(["TUN", "type", "gue", "port", 6080, "csum"]))
+        );
     }
 }

@@ -105,12 +105,13 @@ fn header(m: &Map<String, Value>) -> (Vec<String>, Vec<&'static str>) {
             .collect();
         return (words, vec!["address"]);
     }
-    if let Some(a) = m.get("addr").filter(|a| is_scalar(a)) {
+    if let (Some(a), Some(p)) = (m.get("addr"), m.get("port")) {
         // A real server of a fwmark service may have no port.
-        return match m.get("port").filter(|p| is_scalar(p)) {
-            Some(p) => (vec![scalar(a), scalar(p)], vec!["addr", "port"]),
-            None => (vec![scalar(a)], vec!["addr", "port"]),
-        };
+        if is_scalar(a) && (is_scalar(p) || p.is_null()) {
+            let mut words = vec![scalar(a)];
+            words.extend(is_scalar(p).then(|| scalar(p)));
+            return (words, vec!["addr", "port"]);
+        }
     }
     (Vec::new(), Vec::new())
 }
