@@ -93,10 +93,14 @@ fn check(path: &Path, dir: &Path, keepalived: Option<&Path>) -> Option<String> {
     std::fs::write(&dump, &text).expect("write dump");
     let (rc2, json2) = kad_dump(&dump, "json");
     if rc2 != 0 {
-        return Some(format!("{name}: kad -t rejects the dump (exit {rc2}):\n{text}"));
+        return Some(format!(
+            "{name}: kad -t rejects the dump (exit {rc2}):\n{text}"
+        ));
     }
     if model(&json) != model(&json2) {
-        return Some(format!("{name}: the dump loads as a different model:\n{text}"));
+        return Some(format!(
+            "{name}: the dump loads as a different model:\n{text}"
+        ));
     }
     let k = keepalived?;
     let (a, b) = (keepalived_verdict(k, path), keepalived_verdict(k, &dump));
