@@ -233,10 +233,6 @@ pub const KEYWORDS: &[Keyword] = &[
         loss: "the promote_secondaries sysctl is not set",
     },
     Keyword {
-        name: "debug",
-        loss: IGNORED,
-    },
-    Keyword {
         name: "kernel_rx_buf_size",
         loss: VRRP_BUFS,
     },

@@ -484,12 +484,18 @@ fn reload_changes_timers_without_a_flap_and_frr_shutdown_is_admin_down() {
 fn bfd_dump(kad: &Router) -> String {
     let mark = kad.log_mark();
     let dump = std::path::Path::new("/tmp/keepalived_bfd.data");
+    let _ = std::fs::remove_file(dump);
     kad.signal(nix::sys::signal::Signal::SIGUSR1);
     assert!(
-        kad.wait_log(mark, "Wrote /tmp/keepalived_bfd.data", CONVERGE),
+        kad.wait_log(mark, "Printing BFD data for process(", CONVERGE),
         "no BFD dump\n{}",
         kad.describe()
     );
+    // The file is renamed into place whole, after the log line.
+    let deadline = std::time::Instant::now() + CONVERGE;
+    while !dump.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let text = std::fs::read_to_string(dump).expect("keepalived_bfd.data");
     let _ = std::fs::remove_file(dump);
     text

@@ -220,12 +220,12 @@ fn text(d: &Bfdd<'_>) -> String {
     o
 }
 
-/// Writes the dump file and logs where.
+/// Writes the dump file. Success is not logged: keepalived's BFD child logs only its
+/// `Printing BFD data for process(N) on signal` line, which the caller has written.
 pub(super) fn write(d: &Bfdd<'_>) {
     let file = path(&Paths::for_config(&d.config).data);
-    match vdump::write_atomically(&file, &text(d)) {
-        Ok(()) => log_info!("Wrote {}", file.display()),
-        Err(e) => log_err!("Cannot write {}: {e}", file.display()),
+    if let Err(e) = vdump::write_atomically(&file, &text(d)) {
+        log_err!("Cannot write {}: {e}", file.display());
     }
 }
 

@@ -391,6 +391,7 @@ impl Vrrpd<'_> {
             &self.config,
             &self.scripts,
             &self.bfd_states(),
+            self.files.as_ref(),
         );
     }
 

@@ -164,6 +164,7 @@ pub fn write(
     config: &Config,
     scripts: &ScriptTrackers,
     bfd_up: &std::collections::BTreeMap<String, bool>,
+    files: Option<&crate::track_file::FileTracker>,
 ) {
     // keepalived's wording, logged as it starts writing (print_vrrp_data/stats/json).
     let what = match kind {
@@ -197,6 +198,11 @@ pub fn write(
                 scripts: &script_views(scripts, config),
                 interfaces: &interfaces,
             });
+            // keepalived's order: scripts, track files, track BFDs, then interfaces.
+            crate::bfd::dump::insert_before_interfaces(
+                &mut text,
+                &crate::track_file::dump_text(config, files),
+            );
             crate::bfd::dump::insert_before_interfaces(
                 &mut text,
                 &crate::bfd::dump::vrrp_track_text(config, bfd_up),

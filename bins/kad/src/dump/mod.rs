@@ -10,6 +10,8 @@ use std::fmt::Write as _;
 use keepalive_confparse::model::Config;
 use serde_json::{Map, Value};
 
+mod keywords;
+
 /// The configuration as JSON (pretty-printed, one trailing newline).
 pub fn json(config: &Config) -> String {
     let mut s = serde_json::to_string_pretty(config)
@@ -21,7 +23,8 @@ pub fn json(config: &Config) -> String {
 /// The configuration as keepalived.conf-like text: `keyword value` lines and `keyword { }`
 /// blocks, booleans shown only when set, unset options left out.
 pub fn text(config: &Config) -> String {
-    let value = serde_json::to_value(config).unwrap_or(Value::Null);
+    let mut value = serde_json::to_value(config).unwrap_or(Value::Null);
+    keywords::faithful(&mut value);
     let mut out = String::new();
     let Value::Object(top) = value else {
         return out;
@@ -103,8 +106,11 @@ fn header(m: &Map<String, Value>) -> (Vec<String>, Vec<&'static str>) {
         return (words, vec!["address"]);
     }
     if let (Some(a), Some(p)) = (m.get("addr"), m.get("port")) {
-        if is_scalar(a) && is_scalar(p) {
-            return (vec![scalar(a), scalar(p)], vec!["addr", "port"]);
+        // A real server of a fwmark service may have no port.
+        if is_scalar(a) && (is_scalar(p) || p.is_null()) {
+            let mut words = vec![scalar(a)];
+            words.extend(is_scalar(p).then(|| scalar(p)));
+            return (words, vec!["addr", "port"]);
         }
     }
     (Vec::new(), Vec::new())
@@ -146,7 +152,14 @@ fn entry(out: &mut String, depth: usize, key: &str, v: &Value) {
             // A list of blocks (`vrrp_instance`, `real_server`) or of value lines
             // (`virtual_ipaddress`): named blocks repeat the keyword, anonymous ones are listed
             // inside one block.
-            if items.iter().all(is_block_item) && !items.iter().all(is_bare_header) {
+            // At the top level a named block is a block even when it holds nothing.
+            if depth == 0 && items.iter().all(Value::is_object) {
+                for item in items {
+                    if let Value::Object(m) = item {
+                        block(out, depth, key, m);
+                    }
+                }
+            } else if items.iter().all(is_block_item) && !items.iter().all(is_bare_header) {
                 for item in items {
                     if let Value::Object(m) = item {
                         match kind_keyword(m) {
@@ -219,6 +232,12 @@ fn block(out: &mut String, depth: usize, key: &str, m: &Map<String, Value>) {
                     }
                     let ik = if k == "track" { track_keyword(ik) } else { ik };
                     entry(out, depth + 1, ik, iv);
+                }
+            }
+            // A virtual_server_group's entries are its own lines.
+            Value::Array(items) if k == "entries" => {
+                for item in items {
+                    line(out, depth + 1, item);
                 }
             }
             _ => entry(out, depth + 1, nested_keyword(k), v),
