@@ -3,6 +3,7 @@
 #
 #   scripts/bench-checker.sh            # 10,000 TCP_CHECK + 1,000 HTTP_GET, 60 s measured each
 #   scripts/bench-checker.sh --smoke    # 200 + 20, 15 s each: under 3 minutes with the VM boot
+#   scripts/bench-checker.sh --sweep    # memory at 100, 1,000, 10,000 TCP_CHECK (+10% HTTP_GET)
 #   BENCH_RS=2000 scripts/bench-checker.sh
 #
 # Environment: BENCH_RS (TCP_CHECK real servers, default 10000), BENCH_HTTP (HTTP_GET real
@@ -48,6 +49,12 @@
 #              falling behind or a sink dropping connections shows here);
 #   stop_s     SIGTERM until the daemon has exited (it removes its IPVS entries).
 # Then it prints a table with kad, keepalived and kad/keepalived.
+#
+# --sweep: one VM boot per size of SWEEP_SIZES ("100 1000 10000" TCP_CHECK real servers, each
+# with a tenth as many HTTP_GET ones), BENCH_SECS 10 and BENCH_SETTLE 5 unless set; prints the
+# checker child's RSS peak, PSS and VmHWM per size for both daemons, the growth per real server
+# between the smallest and largest size, and draws SWEEP_SVG (default
+# docs/footprint-checker.svg, numbers beside it as .tsv) with scripts/footprint-chart.py.
 set -euo pipefail
 {
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -56,10 +63,40 @@ smoke=0
 for a in "$@"; do
     case $a in
     --smoke) smoke=1 ;;
+    --sweep) sweep=1 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-checker: unknown argument $a (see --help)" >&2; exit 2 ;;
     esac
 done
+if [ "${sweep:-0}" = 1 ]; then
+    svg=${SWEEP_SVG:-$root/docs/footprint-checker.svg}
+    tsv=${svg%.svg}.tsv
+    mkdir -p "$(dirname "$svg")"
+    : >"$tsv"
+    for n in ${SWEEP_SIZES:-100 1000 10000}; do
+        echo "bench-checker: sweep, $n TCP_CHECK + $((n / 10)) HTTP_GET"
+        BENCH_RS=$n BENCH_HTTP=$((n / 10)) BENCH_SECS=${BENCH_SECS:-10} BENCH_SETTLE=${BENCH_SETTLE:-5} \
+            BENCH_TSV=$tsv "$0" || exit $?
+    done
+    echo
+    echo "Checker child memory, kB (RSS peak / PSS / VmHWM), by real servers (TCP_CHECK + HTTP_GET)"
+    awk '{ k = $1; n = $2; v[k, n] = $3 " / " $4 " / " $5; p[k, n] = $4; h[k, n] = $5; sizes[n] = 1; impls[k] = 1 }
+        END {
+            for (n in sizes) line[n] = sprintf("%-8s", n)
+            for (n in sizes) for (k in impls) line[n] = line[n] sprintf(" | %-10s %24s", k, v[k, n])
+            for (n in sizes) for (k in impls) if (k == "kad" && ("keepalived", n) in p && p["keepalived", n] > 0)
+                line[n] = line[n] sprintf(" | PSS kad/keepalived %.2f, VmHWM %.2f", p[k, n] / p["keepalived", n], h[k, n] / h["keepalived", n])
+            for (n in sizes) print line[n]
+            lo = -1; for (n in sizes) { if (lo < 0 || n + 0 < lo) lo = n + 0; if (n + 0 > hi) hi = n + 0 }
+            if (hi > lo) for (k in impls)
+                printf "growth per real server, %s: PSS %.0f B, VmHWM %.0f B\n", k,
+                    (p[k, hi] - p[k, lo]) * 1024 / ((hi - lo) * 1.1), (h[k, hi] - h[k, lo]) * 1024 / ((hi - lo) * 1.1)
+        }' "$tsv" | sort -n
+    "$here/footprint-chart.py" --data "$tsv" --out "$svg" --xlabel "TCP_CHECK real servers (+10% HTTP_GET)" \
+        --title "checker child: kad vs keepalived 2.2.7"
+    echo "chart: $svg (data: $tsv)"
+    exit 0
+fi
 if [ "$smoke" = 1 ]; then
     n_tcp=${BENCH_RS:-200}
     secs=${BENCH_SECS:-15}
@@ -152,4 +189,13 @@ END {
     row("removals before the failure", "removals_before_failure")
     row("SIGTERM to exit (s)", "stop_s")
 }' "$work/console.log" | tr -d '\r'
+if [ -n "${BENCH_TSV:-}" ]; then
+    # The sweep's line per daemon: IMPL SIZE RSS PSS HWM (the checker child).
+    tr -d '\r' <"$work/console.log" | awk -v n="$n_tcp" '
+        $1 == "BENCH" { split($3, kv, "="); v[$2, kv[1]] = kv[2] }
+        END {
+              split("kad keepalived", ds, " ")
+              for (i = 1; i <= 2; i++) if ((ds[i], "pss_kb") in v)
+                  printf "%s\t%d\t%s\t%s\t%s\n", ds[i], n, v[ds[i], "rss_kb"], v[ds[i], "pss_kb"], v[ds[i], "hwm_kb"] }' >>"$BENCH_TSV"
+fi
 }

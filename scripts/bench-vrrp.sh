@@ -28,9 +28,18 @@
 # CPU: utime + stime of each tree (/proc/PID/stat) over BENCH_SECONDS with the 1,000 instances
 #   converged (one router master of all, the other backup of all), scaled to seconds per minute.
 #
-# Usage (as root): scripts/bench-vrrp.sh [--smoke]
+# Sweep (--sweep): memory only, at SWEEP_SIZES (1 10 100 1000) instances of the same
+#   VRRPv2 configuration as the 1,000-instance cell, for every implementation in one run. For
+#   each size and router: RSS, PSS and VmHWM (/proc/PID/status, the peak resident set since
+#   exec, so start-up's peak) summed over the process tree; then per-instance slopes between
+#   the smallest and the largest size, kad/keepalived ratios, and an SVG chart of the master's
+#   PSS and VmHWM against size (SWEEP_SVG, default docs/footprint-vrrp.svg; the numbers go to
+#   the same path with .tsv) drawn by scripts/footprint-chart.py.
+#
+# Usage (as root): scripts/bench-vrrp.sh [--smoke | --sweep]
 #   --smoke            one tiny cell (VRRPv3 0.1 s IPv4 kill, 1 repetition), < 60 s; exit 0 when
 #                      every implementation failed over within 3 x Master_Down_Interval
+#   --sweep            the memory sweep above, about 2 minutes
 # Environment:
 #   KAD=PATH           kad binary (default: cargo build --release -p kad, then target/release/kad)
 #   KEEPALIVED=PATH    keepalived binary (default /usr/sbin/keepalived)
@@ -41,6 +50,7 @@
 #   BENCH_INSTANCES=N  instances for the memory/CPU cells (default 1000, at most 4 x 250)
 #   BENCH_ONLY="failover memory"  which parts to run (failover, memory; memory includes CPU)
 #   BENCH_KEEP=DIR     keep logs, configurations and captures in DIR
+#   SWEEP_SIZES="1 10 100 1000", SWEEP_SVG=docs/footprint-vrrp.svg  (--sweep)
 # Needs: iproute2, dumpcap and tshark (Debian: tshark), keepalived.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,8 +61,10 @@ die() {
 }
 
 SMOKE=0
+SWEEP=0
 case "${1:-}" in
 --smoke) SMOKE=1 ;;
+--sweep) SWEEP=1 ;;
 "") ;;
 -h | --help)
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -77,6 +89,15 @@ if [ "$BENCH_INSTANCES" -lt 1 ] || [ "$BENCH_INSTANCES" -gt 1000 ]; then die "BE
 if [ "$SMOKE" = 1 ]; then
     REPS=1
     BENCH_ONLY=failover
+fi
+SWEEP_SIZES=${SWEEP_SIZES:-1 10 100 1000}
+SWEEP_SVG=${SWEEP_SVG:-docs/footprint-vrrp.svg}
+if [ "$SWEEP" = 1 ]; then
+    BENCH_ONLY=sweep
+    command -v python3 >/dev/null 2>&1 || die "'python3' is missing (it draws the chart)"
+    for n in $SWEEP_SIZES; do
+        if [ "$n" -lt 1 ] || [ "$n" -gt 1000 ]; then die "SWEEP_SIZES must be within 1..1000"; fi
+    done
 fi
 
 declare -A BIN
@@ -438,16 +459,19 @@ print_failover() {
 }
 
 # --- memory and CPU -------------------------------------------------------------------------
-# tree_mem ROUTER: "RSS_kB PSS_kB NPROC" summed over every process in the router's namespace.
+# tree_mem ROUTER: "RSS_kB PSS_kB NPROC HWM_kB" summed over every process in the router's
+# namespace (HWM: each process's VmHWM, its peak resident set since exec).
 tree_mem() {
-    local p rss=0 pss=0 n=0 r s
+    local p rss=0 pss=0 n=0 hwm=0 r s h
     for p in $(ip netns pids "$P-$1"); do
         read -r r s < <(awk '/^Rss:/ { r = $2 } /^Pss:/ { s = $2 } END { print r + 0, s + 0 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo "0 0")
+        h=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
         rss=$((rss + r))
         pss=$((pss + s))
+        hwm=$((hwm + ${h:-0}))
         n=$((n + 1))
     done
-    echo "$rss $pss $n"
+    echo "$rss $pss $n $hwm"
 }
 
 # tree_ticks ROUTER: utime + stime, in clock ticks, summed over the router's processes.
@@ -469,7 +493,7 @@ load_cell() {
     make_lan "$links"
     make_router a 1 "$links"
     make_router b 2 "$links"
-    if [ "$n" -eq 1 ]; then
+    if [ "$n" -eq 1 ] && [ "$SWEEP" = 0 ]; then
         conf_one a 2 4 1 >"$d/a.conf"
         conf_one b 2 4 1 >"$d/b.conf"
     else
@@ -484,8 +508,8 @@ load_cell() {
     nap 5
     if ! wait_vips a 4 "$n" 1 || ! wait_vips b 4 0 5; then
         echo "load $impl $n instances: FAILED to converge (master holds $(count_vips a 4) of $n VIPs, backup $(count_vips b 4)); master's log ends: $(tail -n 1 "$d/a/$impl.log" 2>/dev/null)"
-        MEM[$impl $n a]="- - -"
-        MEM[$impl $n b]="- - -"
+        MEM[$impl $n a]="- - - -"
+        MEM[$impl $n b]="- - - -"
         status=1
         teardown_net
         return
@@ -540,7 +564,7 @@ print_load() {
         for role in a b; do
             line=$(printf "%-24s" "$n instance$([ "$n" -eq 1 ] || echo s), $([ $role = a ] && echo master || echo backup)")
             for impl in $IMPLS; do
-                read -r rss pss np <<<"${MEM[$impl $n $role]:-- - -}"
+                read -r rss pss np _ <<<"${MEM[$impl $n $role]:-- - - -}"
                 line+=$(printf " | %-10s %8s %8s %2s" "" "$rss" "$pss" "$np")
             done
             if [ "$IMPLS" = "kad keepalived" ]; then
@@ -568,6 +592,72 @@ print_load() {
     done
 }
 
+# --- sweep ----------------------------------------------------------------------------------
+run_sweep() {
+    local impl n
+    for impl in $IMPLS; do
+        for n in $SWEEP_SIZES; do load_cell "$impl" "$n" 0; done
+    done
+}
+
+# slope A_KB B_KB N_A N_B: bytes per instance between two sizes.
+slope() { awk -v a="$1" -v b="$2" -v x="$3" -v y="$4" 'BEGIN { if (a == "-" || b == "-" || y == x) print "-"; else printf "%.0f", (b - a) * 1024 / (y - x) }'; }
+
+print_sweep() {
+    local n role impl line rss pss np hwm first last
+    first=$(tr ' ' '\n' <<<"$SWEEP_SIZES" | grep . | sort -n | head -n 1)
+    last=$(tr ' ' '\n' <<<"$SWEEP_SIZES" | grep . | sort -n | tail -n 1)
+    echo
+    echo "Memory sweep, kB, summed over the process tree (RSS / PSS / VmHWM); VRRPv2 advert_int 1"
+    line=$(printf "%-22s" "cell")
+    for impl in $IMPLS; do line+=$(printf " | %-10s %7s %7s %7s" "$impl" RSS PSS VmHWM); done
+    [ "$IMPLS" = "kad keepalived" ] && line+=" | kad/keepalived RSS  PSS VmHWM"
+    echo "$line"
+    for role in a b; do
+        for n in $SWEEP_SIZES; do
+            line=$(printf "%-22s" "$n, $([ $role = a ] && echo master || echo backup)")
+            for impl in $IMPLS; do
+                read -r rss pss np hwm <<<"${MEM[$impl $n $role]:-- - - -}"
+                line+=$(printf " | %-10s %7s %7s %7s" "" "$rss" "$pss" "$hwm")
+            done
+            if [ "$IMPLS" = "kad keepalived" ]; then
+                local kr kp kh er ep eh
+                read -r kr kp _ kh <<<"${MEM[kad $n $role]:-- - - -}"
+                read -r er ep _ eh <<<"${MEM[keepalived $n $role]:-- - - -}"
+                line+=$(printf " | %18s %5s %5s" "$(ratio "$kr" "$er")" "$(ratio "$kp" "$ep")" "$(ratio "$kh" "$eh")")
+            fi
+            echo "$line"
+        done
+    done
+    [ "$first" != "$last" ] || return 0
+    echo
+    echo "Growth per instance, bytes, from $first to $last instances (RSS / PSS / VmHWM)"
+    for role in a b; do
+        line=$(printf "%-22s" "$([ $role = a ] && echo master || echo backup)")
+        for impl in $IMPLS; do
+            local r0 p0 h0 r1 p1 h1
+            read -r r0 p0 _ h0 <<<"${MEM[$impl $first $role]:-- - - -}"
+            read -r r1 p1 _ h1 <<<"${MEM[$impl $last $role]:-- - - -}"
+            line+=$(printf " | %-10s %7s %7s %7s" "$impl" "$(slope "$r0" "$r1" "$first" "$last")" \
+                "$(slope "$p0" "$p1" "$first" "$last")" "$(slope "$h0" "$h1" "$first" "$last")")
+        done
+        echo "$line"
+    done
+    local tsv="${SWEEP_SVG%.svg}.tsv"
+    mkdir -p "$(dirname "$SWEEP_SVG")"
+    : >"$tsv"
+    for impl in $IMPLS; do
+        for n in $SWEEP_SIZES; do
+            read -r rss pss _ hwm <<<"${MEM[$impl $n a]:-- - - -}"
+            printf '%s\t%s\t%s\t%s\t%s\n' "$impl" "$n" "$rss" "$pss" "$hwm" >>"$tsv"
+        done
+    done
+    scripts/footprint-chart.py --data "$tsv" --out "$SWEEP_SVG" --xlabel "VRRP instances" \
+        --title "VRRP router (master), process tree: kad vs keepalived 2.2.7"
+    echo
+    echo "chart: $SWEEP_SVG (data: $tsv)"
+}
+
 # --- main -------------------------------------------------------------------------------------
 echo "bench-vrrp: $(date -u '+%F %T UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for impl in $IMPLS; do echo "  $impl: ${BIN[$impl]}"; done
@@ -575,6 +665,7 @@ echo "  repetitions $REPS, CPU interval ${BENCH_SECONDS} s, $BENCH_INSTANCES ins
 
 [[ " $BENCH_ONLY " == *" failover "* ]] && run_failover
 [[ " $BENCH_ONLY " == *" memory "* ]] && run_load
+[[ " $BENCH_ONLY " == *" sweep "* ]] && run_sweep
 
 echo
 echo "==== results ($(date -u '+%F %T UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -583,6 +674,7 @@ if [[ " $BENCH_ONLY " == *" failover "* ]]; then
     for key in "${!FO_FAIL[@]}"; do [ "${FO_FAIL[$key]}" -eq 0 ] || status=1; done
 fi
 [[ " $BENCH_ONLY " == *" memory "* ]] && print_load
+[[ " $BENCH_ONLY " == *" sweep "* ]] && print_sweep
 if [ "$status" -ne 0 ]; then
     echo "bench-vrrp: some repetitions failed (see above)" >&2
 fi

@@ -14,6 +14,7 @@
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::action::{Action, Notification, NotifyEvent, NotifyScope};
@@ -68,15 +69,21 @@ impl SyncGroup {
     /// each member's; member `i` is seeded with a value derived from `seed` and `i`.
     pub fn new(
         config: SyncGroupConfig,
-        members: impl IntoIterator<Item = InstanceConfig>,
+        members: impl IntoIterator<Item = impl Into<Arc<InstanceConfig>>>,
         now: Instant,
         seed: u64,
     ) -> Self {
         let members: Vec<Instance> = members
             .into_iter()
             .enumerate()
-            .map(|(i, mut member)| {
-                member.trackers.extend(config.trackers.iter().cloned());
+            .map(|(i, member)| {
+                let mut member = member.into();
+                if !config.trackers.is_empty() {
+                    // The member's own copy from here on: the caller's has no group trackers.
+                    Arc::make_mut(&mut member)
+                        .trackers
+                        .extend(config.trackers.iter().cloned());
+                }
                 let member_seed = seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
                 let mut instance = Instance::unstarted(member, now, member_seed);
                 instance.group_defers_start = true;

@@ -25,6 +25,7 @@ mod wire;
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::action::{Action, GarpReason, Notification, NotifyEvent, NotifyScope};
@@ -97,7 +98,9 @@ pub struct MasterInfo {
 /// adverts) comes from the seed given to [`new`](Self::new), so every run can be replayed.
 #[derive(Debug)]
 pub struct Instance {
-    config: InstanceConfig,
+    /// Shared with the caller's own copy (kad's plan keeps the same one): one configuration
+    /// per instance in memory, not two.
+    config: Arc<InstanceConfig>,
     state: State,
     /// keepalived's `wantstate == MASTER`: the master-down timer expired but a sync group
     /// held us in Backup. Cleared by any advert we accept.
@@ -137,7 +140,7 @@ impl Instance {
     ///
     /// The configuration should have passed [`InstanceConfig::validate`]; an advert that
     /// cannot be encoded is otherwise dropped and counted.
-    pub fn new(config: InstanceConfig, now: Instant, seed: u64) -> Self {
+    pub fn new(config: impl Into<Arc<InstanceConfig>>, now: Instant, seed: u64) -> Self {
         let mut instance = Self::unstarted(config, now, seed);
         instance.try_leave_init(now);
         instance
@@ -151,7 +154,12 @@ impl Instance {
     /// its state did not change; a backup stays backup silently. If a tracker now fails,
     /// the instance goes to Fault (a master sending priority 0 and removing its addresses).
     /// Any other `previous` state starts the instance as [`new`](Self::new) does.
-    pub fn reloaded(config: InstanceConfig, now: Instant, seed: u64, previous: State) -> Self {
+    pub fn reloaded(
+        config: impl Into<Arc<InstanceConfig>>,
+        now: Instant,
+        seed: u64,
+        previous: State,
+    ) -> Self {
         let mut instance = Self::unstarted(config, now, seed);
         let summary = instance.trackers.summary();
         match previous {
@@ -174,7 +182,12 @@ impl Instance {
     }
 
     /// An instance still in Init; [`try_leave_init`](Self::try_leave_init) starts it.
-    pub(crate) fn unstarted(config: InstanceConfig, now: Instant, seed: u64) -> Self {
+    pub(crate) fn unstarted(
+        config: impl Into<Arc<InstanceConfig>>,
+        now: Instant,
+        seed: u64,
+    ) -> Self {
+        let config = config.into();
         let trackers = TrackerSet::new(config.trackers.iter().cloned());
         let base_priority = config.priority;
         let mut rng = Rng::new(seed);

@@ -21,6 +21,7 @@ use keepalive_vrrp::config::InstanceConfig;
 use keepalive_vrrp::from_config;
 use keepalive_vrrp::sync_group::SyncGroupConfig;
 use keepalive_vrrp::tracker::{TrackerConfig, TrackerId, TrackerKind, TrackerState};
+use std::sync::Arc;
 
 use super::spec::{GarpSettings, LinkDelay, VmacRequest};
 
@@ -93,8 +94,9 @@ pub struct VmacPlan {
 /// One instance as the loop runs it.
 #[derive(Debug, Clone)]
 pub struct InstancePlan {
-    /// The protocol settings.
-    pub config: InstanceConfig,
+    /// The protocol settings, shared with the running [`keepalive_vrrp::Instance`]: one copy
+    /// per instance (issue #17).
+    pub config: Arc<InstanceConfig>,
     /// `interface`.
     pub interface: String,
     /// `use_vmac`.
@@ -364,7 +366,7 @@ fn instance(
     let mut addresses = inst.virtual_ipaddress.clone();
     addresses.extend(inst.virtual_ipaddress_excluded.iter().cloned());
     Ok(InstancePlan {
-        config: c,
+        config: Arc::new(c),
         interface,
         vmac,
         addresses,

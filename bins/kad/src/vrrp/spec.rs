@@ -95,7 +95,7 @@ impl Plan {
             units: vec![UnitPlan {
                 group: None,
                 members: vec![InstancePlan {
-                    config,
+                    config: config.into(),
                     interface: interface.to_owned(),
                     vmac: None,
                     addresses,
