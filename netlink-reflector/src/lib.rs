@@ -4,6 +4,7 @@
 
 pub mod address;
 mod error;
+pub mod ipvlan;
 mod reflector;
 pub mod route;
 mod rtnl;
@@ -15,6 +16,7 @@ pub mod vmac;
 
 pub use address::{AddressSpec, Broadcast, Scope};
 pub use error::{Error, Result};
+pub use ipvlan::{IpvlanSpec, IpvlanType};
 pub use reflector::Reflector;
 pub use route::{AddMode, Metric, NextHop, RouteSpec, RouteType};
 pub use rtnl::Rtnl;

@@ -219,10 +219,6 @@ pub const KEYWORDS: &[Keyword] = &[
         loss: IGNORED,
     },
     Keyword {
-        name: "use_ipvlan",
-        loss: "ipvlan interfaces are not created",
-    },
-    Keyword {
         name: "vrf",
         loss: "VRF binding is not implemented",
     },

@@ -85,9 +85,6 @@ impl Cell {
             }
             (Peer::Frr, c) if c.unicast => Some("FRR 8.4's vrrpd has no unicast mode"),
             (Peer::Frr, c) if c.auth != Auth::None => Some("FRR 8.4's vrrpd has no authentication"),
-            (Peer::Frr, c) if c.version == 2 => {
-                Some("FRR with VRRPv2: not run (issue #19 asks for FRR's VRRPv3 cells)")
-            }
             _ => None,
         }
     }
