@@ -4,6 +4,7 @@
 
 pub mod address;
 mod error;
+pub mod ipvlan;
 pub mod proc_connector;
 mod reflector;
 pub mod route;
@@ -16,6 +17,7 @@ pub mod vmac;
 
 pub use address::{AddressSpec, Broadcast, Scope};
 pub use error::{Error, Result};
+pub use ipvlan::{IpvlanSpec, IpvlanType};
 pub use reflector::Reflector;
 pub use route::{AddMode, Metric, NextHop, RouteSpec, RouteType};
 pub use rtnl::Rtnl;

@@ -10,6 +10,7 @@ use nix::errno::Errno;
 
 use crate::address::AddressSpec;
 use crate::error::{Error, Result};
+use crate::ipvlan::IpvlanSpec;
 use crate::route::RouteSpec;
 use crate::rule::RuleSpec;
 use crate::socket::{Batch, NlSocket, RcvBuf};
@@ -109,7 +110,17 @@ impl Rtnl {
         Ok(index)
     }
 
-    /// Deletes an interface (a VMAC kad created).
+    /// Creates an ipvlan interface, left down (so that its sysctls can be set before it is
+    /// up, as keepalived does); returns its ifindex.
+    pub fn create_ipvlan(&mut self, spec: &IpvlanSpec) -> Result<u32> {
+        spec.validate()?;
+        let what = format!("create ipvlan {} on ifindex {}", spec.name, spec.parent);
+        let msg = RouteNetlinkMessage::NewLink(spec.to_new_message());
+        self.sock.request(&what, msg, NLM_F_CREATE | NLM_F_EXCL)?;
+        self.link_index(&spec.name)
+    }
+
+    /// Deletes an interface (a VMAC or ipvlan kad created).
     pub fn delete_link(&mut self, ifindex: u32) -> Result<()> {
         let mut m = LinkMessage::default();
         m.header.index = ifindex;

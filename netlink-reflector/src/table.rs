@@ -35,6 +35,8 @@ pub struct Link {
     pub parent: Option<u32>,
     /// Macvlan mode, for `macvlan` links.
     pub macvlan_mode: Option<MacvlanMode>,
+    /// The master device (`IFLA_MASTER`): a VRF or bridge the link is enslaved to.
+    pub master: Option<u32>,
     /// Addresses configured on the link, IPv4 and IPv6, in the order they were reported.
     pub addresses: Vec<Address>,
 }
@@ -373,6 +375,7 @@ pub(crate) fn link_from_msg(m: &LinkMessage) -> Option<Link> {
         kind: None,
         parent: None,
         macvlan_mode: None,
+        master: None,
         addresses: Vec::new(),
     };
     for attr in &m.attributes {
@@ -381,6 +384,7 @@ pub(crate) fn link_from_msg(m: &LinkMessage) -> Option<Link> {
             LinkAttribute::Mtu(v) => link.mtu = *v,
             LinkAttribute::Address(a) => link.mac.clone_from(a),
             LinkAttribute::Link(p) if *p != 0 && *p != m.header.index => link.parent = Some(*p),
+            LinkAttribute::Controller(c) if *c != 0 => link.master = Some(*c),
             LinkAttribute::LinkInfo(infos) => {
                 for info in infos {
                     match info {

@@ -81,6 +81,18 @@ pub fn default_vmac_name(prefix: &str, vrid: u8) -> String {
     format!("{}{suffix}", &prefix[..cut])
 }
 
+/// An interface name the kernel accepts (`dev_valid_name`), for the interfaces kad creates.
+pub(crate) fn check_ifname(what: &'static str, n: &str) -> Result<()> {
+    if n.is_empty() || n.len() > IFNAME_MAX || n.contains(['/', ' ', '\0']) || n == "." || n == ".."
+    {
+        return Err(Error::InvalidSpec {
+            what,
+            why: format!("interface name {n:?}"),
+        });
+    }
+    Ok(())
+}
+
 /// Where VRRP adverts of a VMAC instance are sent and received (`vmac_xmit_base`). kad's
 /// socket layer reads this; the kernel is not involved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -137,19 +149,7 @@ impl VmacSpec {
 
     /// Checks the name before anything is sent.
     pub fn validate(&self) -> Result<()> {
-        let n = &self.name;
-        if n.is_empty()
-            || n.len() > IFNAME_MAX
-            || n.contains(['/', ' ', '\0'])
-            || n == "."
-            || n == ".."
-        {
-            return Err(Error::InvalidSpec {
-                what: "vmac",
-                why: format!("interface name {n:?}"),
-            });
-        }
-        Ok(())
+        check_ifname("vmac", &self.name)
     }
 
     /// The `RTM_NEWLINK` payload creating the macvlan, still down: the kernel ignores

@@ -213,10 +213,6 @@ pub const KEYWORDS: &[Keyword] = &[
         loss: IGNORED,
     },
     Keyword {
-        name: "use_ipvlan",
-        loss: "ipvlan interfaces are not created",
-    },
-    Keyword {
         name: "vrf",
         loss: "VRF binding is not implemented",
     },

@@ -93,7 +93,16 @@ fn vrrp_matrix() {
     for i in picked {
         let c = all[i];
         let t0 = Instant::now();
-        let out = run::run(&c, c.vrid(i));
+        // A harness panic (a tool that would not start) fails this cell, not the whole run.
+        let out =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run::run(&c, c.vrid(i))))
+                .unwrap_or_else(|p| {
+                    Err(p
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                        .unwrap_or_else(|| "the cell panicked".to_owned()))
+                });
         match &out {
             Ok(f) => eprintln!(
                 "CELL {c} ok: failover after SIGKILL {:.2} s, after SIGTERM {:.2} s \

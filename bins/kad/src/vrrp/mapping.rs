@@ -23,7 +23,7 @@ use keepalive_vrrp::sync_group::SyncGroupConfig;
 use keepalive_vrrp::tracker::{TrackerConfig, TrackerId, TrackerKind, TrackerState};
 use std::sync::Arc;
 
-use super::spec::{GarpSettings, LinkDelay, VmacRequest};
+use super::spec::{GarpSettings, IpvlanRequest, LinkDelay, VmacRequest};
 
 /// Where a tracker's state comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -89,6 +89,9 @@ pub struct VmacPlan {
     pub name: String,
     /// `vmac_xmit_base`: adverts leave through the parent interface.
     pub xmit_base: bool,
+    /// `use_ipvlan`: the interface carries the adverts (from its own address) but not the
+    /// VIPs, which stay on `interface` as keepalived 2.2.7 leaves them.
+    pub ipvlan: bool,
 }
 
 /// One instance as the loop runs it.
@@ -112,9 +115,12 @@ pub struct InstancePlan {
 }
 
 impl InstancePlan {
-    /// The interface VIPs go on and adverts are sent from (the VMAC when there is one).
+    /// The interface VIPs go on (the VMAC when there is one; never an ipvlan).
     pub fn vrrp_interface(&self) -> &str {
-        self.vmac.as_ref().map_or(&self.interface, |v| &v.name)
+        match &self.vmac {
+            Some(v) if !v.ipvlan => &v.name,
+            _ => &self.interface,
+        }
     }
 
     /// The interface the advert socket binds to (`vmac_xmit_base` keeps the parent).
@@ -194,26 +200,58 @@ pub fn link_delays(v: &VrrpConfig) -> Vec<LinkDelay> {
         .collect()
 }
 
-/// The `use_vmac` interfaces the instances with an `interface` ask for. An instance is IPv6
-/// here when its first `virtual_ipaddress` is.
+/// The `use_vmac` and `use_ipvlan` interfaces the instances with an `interface` ask for. An
+/// instance is IPv6 here when its first `virtual_ipaddress` is.
 pub fn vmacs(v: &VrrpConfig) -> Vec<VmacRequest> {
     v.instances
         .iter()
         .filter_map(|inst| {
-            let (vm, parent) = (inst.use_vmac.as_ref()?, inst.interface.as_ref()?);
+            let parent = inst.interface.as_ref()?;
+            let ipv6 = inst
+                .virtual_ipaddress
+                .first()
+                .is_some_and(|a| a.addr.addr.is_ipv6());
+            let (name, mac, ipvlan) = match (&inst.use_vmac, &inst.use_ipvlan) {
+                (Some(vm), _) => (vm.ifname.clone(), vm.mac, None),
+                (None, Some(ip)) => (
+                    ip.ifname.clone(),
+                    None,
+                    Some(ipvlan_request(inst, ip, ipv6)),
+                ),
+                (None, None) => return None,
+            };
             Some(VmacRequest {
                 instance: inst.name.clone(),
                 parent: parent.clone(),
                 vrid: inst.virtual_router_id.unwrap_or(0),
-                ipv6: inst
-                    .virtual_ipaddress
-                    .first()
-                    .is_some_and(|a| a.addr.addr.is_ipv6()),
-                name: vm.ifname.clone(),
-                mac: vm.mac,
+                ipv6,
+                name,
+                mac,
+                ipvlan,
             })
         })
         .collect()
+}
+
+fn ipvlan_request(
+    inst: &ConfInstance,
+    ip: &keepalive_confparse::model::vrrp::instance::Ipvlan,
+    ipv6: bool,
+) -> IpvlanRequest {
+    let other_family = inst
+        .virtual_ipaddress
+        .iter()
+        .chain(&inst.virtual_ipaddress_excluded)
+        .any(|a| a.addr.addr.is_ipv6() != ipv6);
+    IpvlanRequest {
+        other_family,
+        kind: ip
+            .mode
+            .as_deref()
+            .and_then(keepalive_netlink::IpvlanType::from_keyword)
+            .unwrap_or_default(),
+        addr: ip.addr.as_ref().map(|p| (p.addr, p.len)),
+    }
 }
 
 /// The `track_file`s some instance or sync group tracks: the VRRP process watches only these
@@ -308,13 +346,28 @@ fn instance(
         .clone()
         .ok_or_else(|| PlanError::NoInterface(name.clone()))?;
     let ipv6 = from_config::is_ipv6(inst);
-    let vmac = inst.use_vmac.as_ref().map(|vm| VmacPlan {
-        name: vm.ifname.clone().unwrap_or_else(|| {
-            keepalive_netlink::vmac::default_vmac_name("vrrp", inst.virtual_router_id.unwrap_or(0))
+    let default_name =
+        || keepalive_netlink::vmac::default_vmac_name("vrrp", inst.virtual_router_id.unwrap_or(0));
+    let vmac = match (&inst.use_vmac, &inst.use_ipvlan) {
+        (Some(vm), _) => Some(VmacPlan {
+            name: vm.ifname.clone().unwrap_or_else(default_name),
+            xmit_base: inst.vmac_xmit_base,
+            ipvlan: false,
         }),
-        xmit_base: inst.vmac_xmit_base,
-    });
-    let primary = match inst.src_ip {
+        (None, Some(ip)) => Some(VmacPlan {
+            name: ip.ifname.clone().unwrap_or_else(default_name),
+            xmit_base: false,
+            ipvlan: true,
+        }),
+        (None, None) => None,
+    };
+    // keepalived: the `use_ipvlan` address is the source address unless `mcast_src_ip` says.
+    let ipvlan_addr = inst
+        .use_ipvlan
+        .as_ref()
+        .and_then(|ip| ip.addr.as_ref())
+        .map(|p| p.addr);
+    let primary = match inst.src_ip.or(ipvlan_addr) {
         Some(a) => a,
         None => {
             // keepalived: the interface's primary IPv4 address, or its IPv6 link-local
@@ -676,5 +729,43 @@ mod tests {
             p.errors[0].to_string(),
             "(A) Cannot find an IP address to use for interface eth9"
         );
+    }
+
+    #[test]
+    fn use_ipvlan_carries_adverts_from_its_address_and_leaves_vips_on_the_interface() {
+        let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 51\n\
+             use_ipvlan ipv1 192.0.2.11/24 private\n\
+             virtual_ipaddress {\n  192.0.2.100/32\n }\n\
+             virtual_ipaddress_excluded {\n  2001:db8::100/128\n }\n}\n";
+        let p = plan_of(text, &[]);
+        let i = only(&p);
+        assert_eq!(
+            i.config.primary_addr,
+            "192.0.2.11".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(i.vrrp_interface(), "eth0");
+        assert_eq!(i.socket_interface(), "ipv1");
+        let loaded = load_str("t.conf", text, &Options::default());
+        let reqs = vmacs(&loaded.config.vrrp);
+        assert_eq!(reqs.len(), 1);
+        assert_eq!(reqs[0].name.as_deref(), Some("ipv1"));
+        assert_eq!(
+            reqs[0].ipvlan,
+            Some(IpvlanRequest {
+                kind: keepalive_netlink::IpvlanType::Private,
+                addr: Some(("192.0.2.11".parse().unwrap(), 24)),
+                other_family: true,
+            })
+        );
+    }
+
+    #[test]
+    fn use_ipvlan_without_a_name_is_vrrp_dot_vrid() {
+        let p = plan_of(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 9\n\
+             use_ipvlan 192.0.2.11/24\n virtual_ipaddress {\n  192.0.2.100/32\n }\n}\n",
+            &[],
+        );
+        assert_eq!(only(&p).socket_interface(), "vrrp.9");
     }
 }

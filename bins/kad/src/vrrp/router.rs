@@ -23,6 +23,8 @@ use crate::vrrp_net::link::{Link, LinkSender};
 use crate::vrrp_net::pool::{Delivery, SockId, SocketPool};
 use crate::vrrp_net::socket::{SockKey, TxOpts};
 
+mod ipvlan;
+
 /// First mio token of the VRRP sockets (lower ones are the loop's own sources).
 pub const SOCKET_TOKEN_BASE: usize = 16;
 
@@ -164,8 +166,9 @@ impl Router {
         }
     }
 
-    /// Creates the `use_vmac` interfaces of `vmacs` that do not exist yet (keepalived
-    /// creates them before looking for addresses).
+    /// Creates the `use_vmac` interfaces of `vmacs` that do not exist yet, and the
+    /// `use_ipvlan` ones ([`Router::create_ipvlan`]); keepalived creates them before looking
+    /// for addresses.
     pub fn create_vmacs(&mut self, vmacs: &[VmacRequest]) {
         let mut created = false;
         for vm in vmacs {
@@ -178,6 +181,10 @@ impl Router {
                 );
                 continue;
             };
+            if let Some(ip) = &vm.ipvlan {
+                created |= self.create_ipvlan(vm, ip, parent);
+                continue;
+            }
             let mut spec = VmacSpec::for_vrid(vrid, ipv6, parent);
             if let Some(n) = &vm.name {
                 spec.name.clone_from(n);
@@ -978,7 +985,7 @@ impl Router {
         }
         for (index, name) in std::mem::take(&mut self.vmacs) {
             if let Err(e) = self.rtnl.delete_link(index) {
-                log_warn!("deleting VMAC {name}: {e}");
+                log_warn!("deleting VMAC/ipvlan {name}: {e}");
             }
         }
         if let Err(e) = self.sysctls.restore() {

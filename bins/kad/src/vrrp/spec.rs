@@ -52,6 +52,20 @@ pub struct VmacRequest {
     pub name: Option<String>,
     /// `vmac MAC`; default the RFC's virtual MAC.
     pub mac: Option<[u8; 6]>,
+    /// `use_ipvlan`: an L2 ipvlan rather than a macvlan (no virtual MAC).
+    pub ipvlan: Option<IpvlanRequest>,
+}
+
+/// What `use_ipvlan [IFNAME] [ADDR] [bridge|private|vepa]` asks for besides the name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpvlanRequest {
+    /// `bridge`, `private` or `vepa` (default bridge).
+    pub kind: keepalive_netlink::IpvlanType,
+    /// The address put on the ipvlan once it is up; the instance's adverts are sent from it.
+    pub addr: Option<(IpAddr, u8)>,
+    /// The instance also has addresses of the other family (keepalived's
+    /// `evip_other_family`), so the ipvlan keeps IPv6 enabled.
+    pub other_family: bool,
 }
 
 /// A `virtual_ipaddress` line without options: `addr/len` on the instance's interface.

@@ -50,7 +50,8 @@ impl Capture {
             pcap,
             err,
         };
-        let deadline = Instant::now() + Duration::from_secs(20);
+        // tshark loads every dissector before it captures: over 20 s at a load average of 20.
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let text = std::fs::read_to_string(&cap.err).unwrap_or_default();
             if text.contains("Capturing on") {

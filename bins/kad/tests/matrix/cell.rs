@@ -85,9 +85,6 @@ impl Cell {
             }
             (Peer::Frr, c) if c.unicast => Some("FRR 8.4's vrrpd has no unicast mode"),
             (Peer::Frr, c) if c.auth != Auth::None => Some("FRR 8.4's vrrpd has no authentication"),
-            (Peer::Frr, c) if c.version == 2 => {
-                Some("FRR with VRRPv2: not run (issue #19 asks for FRR's VRRPv3 cells)")
-            }
             _ => None,
         }
     }
@@ -96,10 +93,15 @@ impl Cell {
     /// its failure is reported but does not fail the suite.
     pub fn known_issue(&self) -> Option<&'static str> {
         (self.peer == Peer::Frr && self.v6 && !self.kad_master).then_some(
-            "FRR 8.4's vrrpd as the IPv6 master from its start: it becomes master, logs \
-             `Failed to find address to bind on vrrp6-…` and sends no advert, so kad (the \
-             backup) becomes master too. The same vrrpd taking over later (the kad master \
-             cells) works.",
+            "FRR 8.4's vrrpd as the IPv6 master from its start. vrrpd turns protodown on for its \
+             macvlan in Backup, and the kernel removes the macvlan's link-local address with the \
+             carrier; on Master_Down_Timer expiry it lifts protodown and binds its advert socket \
+             at once, before the address is back: `Failed to find address to bind on vrrp6-…`. \
+             It then reports Master and never advertises, even once the link-local address is \
+             back (vrrpd does not retry the bind), so kad (the backup) becomes master too. \
+             Waiting for the macvlan's link-local address to leave DAD before starting vrrpd \
+             does not change this. The same vrrpd taking over later (the kad master cells) \
+             works.",
         )
     }
 
