@@ -28,7 +28,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
 use e2e::netns::{must, Host, Lan};
-use e2e::router::{standard_args, Kind, Router};
+use e2e::router::{children_of, standard_args, Kind, Router};
 
 const ZEBRA: &str = "/usr/lib/frr/zebra";
 const BGPD: &str = "/usr/lib/frr/bgpd";
@@ -410,26 +410,6 @@ fn director_pids(d: &Director) -> Vec<Pid> {
     }
     pids.extend(tree);
     pids
-}
-
-/// Direct children of `pid`, from /proc/*/stat.
-fn children_of(pid: Pid) -> Vec<Pid> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|p| {
-            std::fs::read_to_string(format!("/proc/{p}/stat"))
-                .ok()
-                .and_then(|s| {
-                    let (_, rest) = s.rsplit_once(')')?;
-                    rest.split_whitespace().nth(1)?.parse::<i32>().ok()
-                })
-                == Some(pid.as_raw())
-        })
-        .map(Pid::from_raw)
-        .collect()
 }
 
 #[test]

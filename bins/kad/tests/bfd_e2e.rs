@@ -1177,7 +1177,7 @@ fn detection_time_on_the_wire_at_10ms_is_within_the_margin() {
             .as_secs_f64();
         frr.kill();
         let down = kad.wait_log(mark, "(b1) Entering Down state", CONVERGE);
-        // Let kad's Down packet reach the capture before it stops.
+        // Let kad's Down packet leave before the capture stops.
         std::thread::sleep(Duration::from_millis(100));
         let pcap = cap.stop();
         assert!(down, "attempt {i}: no Down\n{}", kad.describe());

@@ -36,7 +36,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
 use e2e::netns::{must, run_quiet, Host, Lan, DEV};
-use e2e::router::{Kind, Router};
+use e2e::router::{children_of, Kind, Router};
 
 const V4: &str = "192.0.2.100";
 const V6: &str = "2001:db8::100";
@@ -331,25 +331,6 @@ fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
     false
-}
-
-/// Direct children of `pid`, from /proc/*/stat.
-fn children_of(pid: Pid) -> Vec<Pid> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
-            continue;
-        };
-        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|s| s.parse::<i32>().ok());
-        if ppid == Some(pid.as_raw()) {
-            out.push(Pid::from_raw(p));
-        }
-    }
-    out
 }
 
 /// A process parked in each host's namespace, whose `/proc/PID/net/` shows that namespace's

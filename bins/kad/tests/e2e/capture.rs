@@ -13,6 +13,9 @@ use super::netns::Netns;
 
 /// tshark, looked up on `PATH`.
 const TSHARK: &str = "tshark";
+/// Longer than dumpcap's read timeout (a few hundred ms), after which its capture ring hands over a
+/// partly filled block.
+const BLOCK_TIMEOUT: Duration = Duration::from_millis(600);
 
 /// Whether tshark is installed; skips the test ([`kad_skip::skip`]) when not.
 pub fn available() -> bool {
@@ -68,6 +71,10 @@ impl Capture {
 
     /// Stops the capture (SIGINT, so the file is complete) and returns the file.
     pub fn stop(mut self) -> PathBuf {
+        // The capture's ring hands packets over a block at a time, when the block fills or
+        // its timeout passes; a block still open at SIGINT is lost. On a quiet machine that
+        // was the last 100 ms or more (a BFD Down sent 30 ms before the stop, every time).
+        std::thread::sleep(BLOCK_TIMEOUT);
         self.finish();
         self.pcap.clone()
     }

@@ -423,7 +423,7 @@ fn tail(s: &str, n: usize) -> &str {
 }
 
 /// Direct children of `pid`, from /proc/*/stat.
-fn children_of(pid: Pid) -> Vec<Pid> {
+pub fn children_of(pid: Pid) -> Vec<Pid> {
     let mut out = Vec::new();
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return out;
