@@ -429,6 +429,10 @@ fn track_script_fails_and_recovers() {
         let flag = FLAG.with(|f| f.borrow().clone()).expect("flag");
         std::fs::write(&flag, "").expect("flag");
         wait(dut, 0, "Entering MASTER STATE");
+        // Past garp_master_delay here too: recovery takes about 5 s, and in one CI run
+        // keepalived's log had a third GARP block after the second MASTER, the first
+        // period's delayed block falling due there.
+        std::thread::sleep(Duration::from_secs(6));
         let mark = dut.log_mark();
         std::fs::remove_file(&flag).expect("flag");
         wait(dut, mark, "Entering FAULT STATE");
