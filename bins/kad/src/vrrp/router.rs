@@ -167,7 +167,7 @@ impl Router {
     }
 
     /// Creates the `use_vmac` interfaces of `vmacs` that do not exist yet, and the
-    /// `use_ipvlan` ones ([`Router::create_ipvlan`]); keepalived creates them before looking
+    /// `use_ipvlan` ones (`create_ipvlan`); keepalived creates them before looking
     /// for addresses.
     pub fn create_vmacs(&mut self, vmacs: &[VmacRequest]) {
         let mut created = false;
