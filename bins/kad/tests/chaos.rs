@@ -37,6 +37,7 @@ use nix::unistd::Pid;
 
 use e2e::netns::{must, run_quiet, Host, Lan, DEV};
 use e2e::router::{children_of, Kind, Router};
+use e2e::Rng;
 
 const V4: &str = "192.0.2.100";
 const V6: &str = "2001:db8::100";
@@ -48,17 +49,13 @@ const GRACE: Duration = Duration::from_secs(6);
 /// The sampling period.
 const SAMPLE: Duration = Duration::from_millis(20);
 
-/// xorshift64*: a seeded schedule that replays.
-struct Rng(u64);
+/// The schedule's draws, on the harness's seeded generator.
+trait Draw {
+    fn below(&mut self, n: u64) -> u64;
+    fn secs(&mut self, lo: u64, hi: u64) -> Duration;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
+impl Draw for Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }

@@ -8,6 +8,22 @@ pub mod hostile;
 pub mod netns;
 pub mod router;
 
+/// xorshift64*: a small seeded generator, so that a printed seed replays a run's random
+/// choices (the matrix's cells, the chaos soak's schedule).
+#[allow(dead_code)] // the test files that include the harness without drawing anything
+pub struct Rng(pub u64);
+
+#[allow(dead_code)]
+impl Rng {
+    /// The next number.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
 use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};

@@ -2,6 +2,7 @@
 //! family, transport, authentication, virtual MAC, peer implementation and kad's role that
 //! the peer can run, and the subset a CI run picks.
 
+use crate::e2e::Rng;
 use std::fmt;
 
 /// `authentication { auth_type … }`.
@@ -184,19 +185,6 @@ impl fmt::Display for Cell {
                 "kadbackup"
             }
         )
-    }
-}
-
-/// A small deterministic generator (xorshift64*), so that a printed seed reproduces a
-/// CI run's choice of cells.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 }
 
